@@ -1,0 +1,45 @@
+// One lethe_ingest call: the batch flows line by line through framing, wire
+// and store; the rejected lines come back as result rows.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "options.hpp"
+#include "store.hpp"
+#include "wire.hpp"
+
+namespace lethe {
+
+// One result row of lethe_ingest (contract section 1, "Result columns").
+struct RejectRow {
+  std::uint64_t line = 0;
+  std::uint64_t byte_offset = 0;
+  LineError error;
+};
+
+struct IngestSummary {
+  std::uint64_t lines = 0;  // non-blank lines
+  std::uint64_t accepted = 0;
+  std::uint64_t rejected = 0;
+  std::uint64_t bytes = 0;
+  bool dry_run = false;
+  double elapsed_ms = 0;
+};
+
+// The JSON object lethe_last_ingest() returns.
+std::string summary_json(const IngestSummary& summary);
+
+struct IngestResult {
+  std::vector<RejectRow> rejects;  // in input order
+  IngestSummary summary;
+};
+
+// Runs a whole call. `store` is unused for a dry run. Throws BatchError when
+// the call fails; it has then written nothing.
+IngestResult ingest(Store& store, const std::string& owner, std::string_view batch,
+                    const IngestOptions& options);
+
+}  // namespace lethe

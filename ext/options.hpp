@@ -1,0 +1,28 @@
+// The arguments of a call (contract section 1, "Arguments"). Anything wrong
+// here is a batch error: the call fails before it reads a line.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace lethe {
+
+struct IngestOptions {
+  std::size_t max_line_bytes = 8u * 1024u * 1024u;
+  std::optional<std::uint64_t> max_errors;  // nullopt: no limit
+  bool dry_run = false;
+};
+
+// Parses the `options` argument (a JSON object, already known to be TEXT).
+// Returns nullopt and fills `problem` with a sentence for the batch error.
+std::optional<IngestOptions> parse_options(std::string_view json_text,
+                                           std::string& problem);
+
+// The owner argument's text rule: 1..256 bytes of valid UTF-8 without
+// control characters. Returns an empty string when fine, else the problem.
+std::string check_owner_text(std::string_view owner);
+
+}  // namespace lethe

@@ -1,0 +1,71 @@
+// RAII over sqlite3_stmt and the exception that carries a batch error from
+// deep in a call up to the callback boundary, where it becomes an SQLite
+// error code and message (contract section 6).
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "sqlite_api.hpp"
+
+namespace lethe {
+
+// A batch error: the whole call fails with `code`; `what()` is the message
+// after the "lethe_ingest: " prefix.
+class BatchError : public std::runtime_error {
+ public:
+  BatchError(int code, const std::string& message)
+      : std::runtime_error(message), code_(code) {}
+  int code() const noexcept { return code_; }
+
+ private:
+  int code_;
+};
+
+// Owns one prepared statement. Prepared once and reused for the life of a
+// connection (SQLITE_PREPARE_PERSISTENT), so a call pays no parsing.
+class Statement {
+ public:
+  Statement() = default;
+  Statement(sqlite3* db, std::string_view sql) {
+    const int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()),
+                                      SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr);
+    if (rc != SQLITE_OK) {
+      sqlite3_finalize(stmt_);
+      stmt_ = nullptr;
+      throw BatchError(rc, sqlite3_errmsg(db));
+    }
+  }
+  ~Statement() { sqlite3_finalize(stmt_); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  Statement(Statement&& other) noexcept : stmt_(std::exchange(other.stmt_, nullptr)) {}
+  Statement& operator=(Statement&& other) noexcept {
+    if (this != &other) {
+      sqlite3_finalize(stmt_);
+      stmt_ = std::exchange(other.stmt_, nullptr);
+    }
+    return *this;
+  }
+
+  explicit operator bool() const noexcept { return stmt_ != nullptr; }
+  sqlite3_stmt* get() const noexcept { return stmt_; }
+  int step() noexcept { return sqlite3_step(stmt_); }
+  // Resets and unbinds; the statement's own error was already read by then.
+  void reset() noexcept {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+
+ private:
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+// Runs a statement that returns no rows; returns the SQLite result code.
+inline int exec(sqlite3* db, const char* sql) noexcept {
+  return sqlite3_exec(db, sql, nullptr, nullptr, nullptr);
+}
+
+}  // namespace lethe
