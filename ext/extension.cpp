@@ -42,9 +42,8 @@ constexpr FunctionEntry kFunctions[] = {
 
 int register_all(sqlite3* db, char** error) {
   if (sqlite3_libversion_number() < kMinimumSqliteVersion) {
-    *error = sqlite3_mprintf(
-        "lethe needs SQLite %s or newer (STRICT tables); this is SQLite %s",
-        kMinimumSqliteVersionText, sqlite3_libversion());
+    *error = sqlite3_mprintf("lethe needs SQLite %s or newer (STRICT tables); this is SQLite %s",
+                             kMinimumSqliteVersionText, sqlite3_libversion());
     return SQLITE_ERROR;
   }
   auto* state = new (std::nothrow) ConnectionState;
@@ -54,8 +53,8 @@ int register_all(sqlite3* db, char** error) {
   if (rc == SQLITE_OK) rc = register_store_helpers(db, state);
   for (const FunctionEntry& f : kFunctions) {
     if (rc != SQLITE_OK) break;
-    rc = sqlite3_create_function_v2(db, f.name, 0, f.flags, state, f.call, nullptr,
-                                    nullptr, nullptr);
+    rc = sqlite3_create_function_v2(db, f.name, 0, f.flags, state, f.call, nullptr, nullptr,
+                                    nullptr);
   }
   if (rc != SQLITE_OK) {
     *error = sqlite3_mprintf("lethe: registration failed: %s", sqlite3_errstr(rc));

@@ -19,8 +19,7 @@ bool LineSplitter::next(Line& line) noexcept {
   // memchr is vectorized by the C library: framing runs at memory speed.
   const void* newline = std::memchr(start, '\n', remaining);
   std::size_t length = newline != nullptr
-                           ? static_cast<std::size_t>(
-                                 static_cast<const char*>(newline) - start)
+                           ? static_cast<std::size_t>(static_cast<const char*>(newline) - start)
                            : remaining;
   line.byte_offset = position_;
   line.number = ++number_;

@@ -9,8 +9,8 @@
 namespace lethe {
 
 struct Line {
-  std::string_view text;      // without LF, without the one CR before it
-  std::uint64_t number = 0;   // 1-based physical line number
+  std::string_view text;          // without LF, without the one CR before it
+  std::uint64_t number = 0;       // 1-based physical line number
   std::uint64_t byte_offset = 0;  // 0-based offset of text in the batch
 };
 

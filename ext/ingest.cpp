@@ -1,8 +1,8 @@
 #include "ingest.hpp"
 
 #include <algorithm>
-#include <chrono>
 #include <charconv>
+#include <chrono>
 #include <deque>
 
 #include "framing.hpp"
@@ -41,9 +41,9 @@ class Call {
     s.accepted = s.lines - s.rejected;
     s.bytes = batch.size();
     s.dry_run = options_.dry_run;
-    s.elapsed_ms = std::chrono::duration<double, std::milli>(
-                       std::chrono::steady_clock::now() - started)
-                       .count();
+    s.elapsed_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+            .count();
     return std::move(result_);
   }
 
@@ -87,12 +87,12 @@ class Call {
     result_.rejects.push_back({line, byte_offset, std::move(error)});
     if (options_.max_errors && result_.rejects.size() > *options_.max_errors) {
       const RejectRow& first = result_.rejects.front();
-      throw BatchError(
-          SQLITE_ERROR,
-          "more than " + std::to_string(*options_.max_errors) +
-              " lines were rejected (max_errors), so nothing was written; "
-              "line " + std::to_string(first.line) + ": " +
-              std::string(code_name(first.error.code)) + ": " + first.error.message);
+      throw BatchError(SQLITE_ERROR,
+                       "more than " + std::to_string(*options_.max_errors) +
+                           " lines were rejected (max_errors), so nothing was written; "
+                           "line " +
+                           std::to_string(first.line) + ": " +
+                           std::string(code_name(first.error.code)) + ": " + first.error.message);
     }
   }
 
@@ -112,8 +112,7 @@ std::string summary_json(const IngestSummary& s) {
   const auto end = std::to_chars(elapsed, elapsed + sizeof elapsed - 1, s.elapsed_ms,
                                  std::chars_format::fixed, 3);
   *end.ptr = '\0';
-  return "{\"lines\":" + std::to_string(s.lines) +
-         ",\"accepted\":" + std::to_string(s.accepted) +
+  return "{\"lines\":" + std::to_string(s.lines) + ",\"accepted\":" + std::to_string(s.accepted) +
          ",\"rejected\":" + std::to_string(s.rejected) +
          ",\"dry_run\":" + (s.dry_run ? "true" : "false") +
          ",\"bytes\":" + std::to_string(s.bytes) + ",\"elapsed_ms\":" + elapsed + "}";

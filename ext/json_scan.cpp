@@ -19,8 +19,7 @@ int hex_value(char c) {
 // hostile 100 000-deep line costs 64 frames and a clean error.
 class Scanner {
  public:
-  Scanner(std::string_view text, ScanError& error)
-      : text_(text), error_(error) {}
+  Scanner(std::string_view text, ScanError& error) : text_(text), error_(error) {}
 
   bool scan_top_object(const MemberVisitor& visit) {
     skip_whitespace();
@@ -210,7 +209,13 @@ class Scanner {
     const char c = peek();
     ++pos_;
     switch (c) {
-      case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r':
+      case '"':
+      case '\\':
+      case '/':
+      case 'b':
+      case 'f':
+      case 'n':
+      case 'r':
       case 't':
         return true;
       case 'u':
@@ -241,9 +246,7 @@ class Scanner {
   // One UTF-8 encoded character starting at a byte >= 0x80 (RFC 3629: no
   // overlong forms, no surrogates, nothing above U+10FFFF).
   bool scan_utf8_sequence() {
-    const auto byte = [this](std::size_t i) {
-      return static_cast<unsigned char>(text_[pos_ + i]);
-    };
+    const auto byte = [this](std::size_t i) { return static_cast<unsigned char>(text_[pos_ + i]); };
     const unsigned char lead = byte(0);
     std::size_t length = 0;
     unsigned char min_second = 0x80;
@@ -334,19 +337,24 @@ std::uint32_t read_hex4(std::string_view text, std::size_t at) {
 
 char simple_escape(char c) {
   switch (c) {
-    case 'b': return '\b';
-    case 'f': return '\f';
-    case 'n': return '\n';
-    case 'r': return '\r';
-    case 't': return '\t';
-    default: return c;  // '"', '\\', '/'
+    case 'b':
+      return '\b';
+    case 'f':
+      return '\f';
+    case 'n':
+      return '\n';
+    case 'r':
+      return '\r';
+    case 't':
+      return '\t';
+    default:
+      return c;  // '"', '\\', '/'
   }
 }
 
 }  // namespace
 
-bool scan_object(std::string_view text, const MemberVisitor& visit,
-                 ScanError& error) {
+bool scan_object(std::string_view text, const MemberVisitor& visit, ScanError& error) {
   return Scanner(text, error).scan_top_object(visit);
 }
 

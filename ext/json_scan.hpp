@@ -21,7 +21,7 @@ enum class Type { Null, False, True, Number, String, Array, Object };
 // One JSON value as it stands in the text.
 struct Value {
   Type type = Type::Null;
-  std::string_view raw;  // exact bytes; a string keeps its quotes
+  std::string_view raw;     // exact bytes; a string keeps its quotes
   bool has_escape = false;  // strings only: raw contains a backslash
 };
 
@@ -42,8 +42,7 @@ using MemberVisitor = std::function<void(std::string_view key, const Value&)>;
 // text is not valid JSON, not valid UTF-8, not an object, or nested deeper
 // than kMaxDepth. Members are visited as they are scanned, so a caller must
 // not act on them until this returns true.
-bool scan_object(std::string_view text, const MemberVisitor& visit,
-                 ScanError& error);
+bool scan_object(std::string_view text, const MemberVisitor& visit, ScanError& error);
 
 // Decodes the raw text of a valid JSON string value (with its quotes) into
 // UTF-8. Only call it on a Value the scanner produced.

@@ -45,8 +45,7 @@ bool is_valid_utf8(std::string_view s) {
 }
 
 // A JSON integer (not 1.0) within [minimum, max of uint64].
-std::optional<std::uint64_t> whole_number(const json& value,
-                                          std::uint64_t minimum) {
+std::optional<std::uint64_t> whole_number(const json& value, std::uint64_t minimum) {
   if (value.is_number_unsigned()) {
     const auto n = value.get<std::uint64_t>();
     if (n >= minimum) return n;
@@ -59,8 +58,8 @@ std::optional<std::uint64_t> whole_number(const json& value,
   return std::nullopt;
 }
 
-bool apply_option(const std::string& key, const json& value,
-                  IngestOptions& options, std::string& problem) {
+bool apply_option(const std::string& key, const json& value, IngestOptions& options,
+                  std::string& problem) {
   if (key == "max_line_bytes") {
     const auto n = whole_number(value, 1);
     if (!n || *n > std::numeric_limits<std::size_t>::max()) {
@@ -86,8 +85,7 @@ bool apply_option(const std::string& key, const json& value,
     }
     options.dry_run = value.get<bool>();
   } else {
-    problem = "unknown option \"" + key +
-              "\" (known: max_line_bytes, max_errors, dry_run)";
+    problem = "unknown option \"" + key + "\" (known: max_line_bytes, max_errors, dry_run)";
     return false;
   }
   return true;
@@ -95,8 +93,7 @@ bool apply_option(const std::string& key, const json& value,
 
 }  // namespace
 
-std::optional<IngestOptions> parse_options(std::string_view json_text,
-                                           std::string& problem) {
+std::optional<IngestOptions> parse_options(std::string_view json_text, std::string& problem) {
   // Parse without exceptions: a malformed options string is a user error.
   const json parsed = json::parse(json_text.begin(), json_text.end(),
                                   /*cb=*/nullptr, /*allow_exceptions=*/false);
@@ -113,8 +110,7 @@ std::optional<IngestOptions> parse_options(std::string_view json_text,
 
 std::string check_owner_text(std::string_view owner) {
   if (owner.empty() || owner.size() > 256) {
-    return "owner must be 1 to 256 bytes of text, got " +
-           std::to_string(owner.size()) + " bytes";
+    return "owner must be 1 to 256 bytes of text, got " + std::to_string(owner.size()) + " bytes";
   }
   if (!is_valid_utf8(owner)) return "owner must be valid UTF-8";
   for (char c : owner) {

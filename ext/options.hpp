@@ -11,15 +11,14 @@
 namespace lethe {
 
 struct IngestOptions {
-  std::size_t max_line_bytes = 8u * 1024u * 1024u;
+  std::size_t max_line_bytes = std::size_t{8} * 1024 * 1024;
   std::optional<std::uint64_t> max_errors;  // nullopt: no limit
   bool dry_run = false;
 };
 
 // Parses the `options` argument (a JSON object, already known to be TEXT).
 // Returns nullopt and fills `problem` with a sentence for the batch error.
-std::optional<IngestOptions> parse_options(std::string_view json_text,
-                                           std::string& problem);
+std::optional<IngestOptions> parse_options(std::string_view json_text, std::string& problem);
 
 // The owner argument's text rule: 1..256 bytes of valid UTF-8 without
 // control characters. Returns an empty string when fine, else the problem.

@@ -16,8 +16,7 @@ namespace lethe {
 // after the "lethe_ingest: " prefix.
 class BatchError : public std::runtime_error {
  public:
-  BatchError(int code, const std::string& message)
-      : std::runtime_error(message), code_(code) {}
+  BatchError(int code, const std::string& message) : std::runtime_error(message), code_(code) {}
   int code() const noexcept { return code_; }
 
  private:

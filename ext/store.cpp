@@ -21,9 +21,26 @@ constexpr const char* kSinkSql =
 
 // Columns of lethe_sink_rows, in the order of the sink statement.
 enum FeedColumn {
-  kOwner, kTool, kHost, kSessionId, kTurnId, kSeq, kRole, kTimestamp,
-  kContent, kModel, kTokensIn, kTokensOut, kCostUsd, kToolCalls, kMetadata,
-  kStartedAt, kWorkingDir, kSourceFile, kSessionMetadata, kRowIndex,
+  kOwner,
+  kTool,
+  kHost,
+  kSessionId,
+  kTurnId,
+  kSeq,
+  kRole,
+  kTimestamp,
+  kContent,
+  kModel,
+  kTokensIn,
+  kTokensOut,
+  kCostUsd,
+  kToolCalls,
+  kMetadata,
+  kStartedAt,
+  kWorkingDir,
+  kSourceFile,
+  kSessionMetadata,
+  kRowIndex,
   kFeedArgument  // hidden: the pointer to the Feed
 };
 
@@ -35,36 +52,44 @@ constexpr const char* kFeedSchema =
 
 std::string code_label(int rc) {
   switch (rc & 0xff) {
-    case SQLITE_FULL: return "SQLITE_FULL";
-    case SQLITE_IOERR: return "SQLITE_IOERR";
-    case SQLITE_NOMEM: return "SQLITE_NOMEM";
-    case SQLITE_BUSY: return "SQLITE_BUSY";
-    case SQLITE_LOCKED: return "SQLITE_LOCKED";
-    case SQLITE_READONLY: return "SQLITE_READONLY";
-    case SQLITE_INTERRUPT: return "SQLITE_INTERRUPT";
-    case SQLITE_CORRUPT: return "SQLITE_CORRUPT";
-    case SQLITE_CONSTRAINT: return "SQLITE_CONSTRAINT";
-    case SQLITE_ABORT: return "SQLITE_ABORT";
-    default: return "SQLite error " + std::to_string(rc & 0xff);
+    case SQLITE_FULL:
+      return "SQLITE_FULL";
+    case SQLITE_IOERR:
+      return "SQLITE_IOERR";
+    case SQLITE_NOMEM:
+      return "SQLITE_NOMEM";
+    case SQLITE_BUSY:
+      return "SQLITE_BUSY";
+    case SQLITE_LOCKED:
+      return "SQLITE_LOCKED";
+    case SQLITE_READONLY:
+      return "SQLITE_READONLY";
+    case SQLITE_INTERRUPT:
+      return "SQLITE_INTERRUPT";
+    case SQLITE_CORRUPT:
+      return "SQLITE_CORRUPT";
+    case SQLITE_CONSTRAINT:
+      return "SQLITE_CONSTRAINT";
+    case SQLITE_ABORT:
+      return "SQLITE_ABORT";
+    default:
+      return "SQLite error " + std::to_string(rc & 0xff);
   }
 }
 
 bool is_line_specific_value_error(int primary) {
-  return primary == SQLITE_TOOBIG || primary == SQLITE_MISMATCH ||
-         primary == SQLITE_RANGE;
+  return primary == SQLITE_TOOBIG || primary == SQLITE_MISMATCH || primary == SQLITE_RANGE;
 }
 
 }  // namespace
 
 int batch_error_code(int cause, bool caller_in_transaction) noexcept {
   const int primary = cause & 0xff;
-  const bool would_roll_back_caller =
-      primary == SQLITE_FULL || primary == SQLITE_IOERR ||
-      primary == SQLITE_NOMEM || primary == SQLITE_INTERRUPT;
+  const bool would_roll_back_caller = primary == SQLITE_FULL || primary == SQLITE_IOERR ||
+                                      primary == SQLITE_NOMEM || primary == SQLITE_INTERRUPT;
   if (caller_in_transaction && would_roll_back_caller) return SQLITE_ERROR;
-  return primary == SQLITE_OK || primary == SQLITE_DONE || primary == SQLITE_ROW
-             ? SQLITE_ERROR
-             : primary;
+  return primary == SQLITE_OK || primary == SQLITE_DONE || primary == SQLITE_ROW ? SQLITE_ERROR
+                                                                                 : primary;
 }
 
 void Store::prepare() {
@@ -72,11 +97,10 @@ void Store::prepare() {
   try {
     sink_ = Statement(db_, kSinkSql);
   } catch (const BatchError& e) {
-    throw BatchError(SQLITE_ERROR,
-                     std::string("the tables sessions and turns (and lethe's "
-                                 "view lethe_sink) are missing or of another "
-                                 "shape: ") +
-                         e.what() + "; apply sql/schema.sql to this database");
+    throw BatchError(SQLITE_ERROR, std::string("the tables sessions and turns (and lethe's "
+                                               "view lethe_sink) are missing or of another "
+                                               "shape: ") +
+                                       e.what() + "; apply sql/schema.sql to this database");
   }
 }
 
@@ -122,8 +146,8 @@ void Store::rollback_call() noexcept {
 
 void Store::fail_with_database_error(int rc, const std::string& message) {
   throw BatchError(batch_error_code(rc, !caller_autocommit_),
-                   "the database cannot take the writes: " + message + " (" +
-                       code_label(rc) + "); nothing of this call was written");
+                   "the database cannot take the writes: " + message + " (" + code_label(rc) +
+                       "); nothing of this call was written");
 }
 
 // In savepoint mode every statement also runs in a savepoint of its own, so
@@ -138,9 +162,9 @@ int Store::step_in_chunk_savepoint() {
   int rc = sink_.step();
   if (rc == SQLITE_DONE) {
     sink_.reset();
-    if (own_savepoint) rc = exec(db_, "RELEASE lethe_ingest_chunk") == SQLITE_OK
-                                 ? SQLITE_DONE
-                                 : sqlite3_extended_errcode(db_);
+    if (own_savepoint)
+      rc = exec(db_, "RELEASE lethe_ingest_chunk") == SQLITE_OK ? SQLITE_DONE
+                                                                : sqlite3_extended_errcode(db_);
     return rc;
   }
   rc = sqlite3_extended_errcode(db_);
@@ -162,9 +186,10 @@ Store::Outcome Store::run_once(Feed& feed, DbRejection& rejection) {
     exec(db_, "ROLLBACK TO lethe_ingest_chunk");
     exec(db_, "RELEASE lethe_ingest_chunk");
   }
-  if (mode_ == CallMode::Savepoint && !caller_autocommit_ &&
-      sqlite3_get_autocommit(db_) != 0) {
-    // The database rolled back the caller's whole transaction.
+  if (mode_ == CallMode::Savepoint && sqlite3_get_autocommit(db_) != 0) {
+    // The database rolled back the whole transaction, our savepoint with it
+    // (an interrupted write, an I/O error, a RAISE(ROLLBACK) or an ON
+    // CONFLICT ROLLBACK constraint): never go on writing outside it.
     savepoint_open_ = false;
     fail_with_database_error(rc, message);
   }
@@ -268,8 +293,7 @@ struct FeedCursor {
   std::size_t count = 0;  // rows plus the sentinel; 0 without a feed
 };
 
-int feed_connect(sqlite3* db, void*, int, const char* const*, sqlite3_vtab** out,
-                 char**) noexcept {
+int feed_connect(sqlite3* db, void*, int, const char* const*, sqlite3_vtab** out, char**) noexcept {
   const int rc = sqlite3_declare_vtab(db, kFeedSchema);
   if (rc != SQLITE_OK) return rc;
   auto* table = new (std::nothrow) FeedTable;
@@ -336,8 +360,7 @@ int feed_eof(sqlite3_vtab_cursor* cur) noexcept {
 // Text is bound without a copy (SQLITE_STATIC): the rows outlive the
 // statement. A value longer than the connection's SQLITE_LIMIT_LENGTH fails
 // here, so the row is remembered as the culprit (DB_UPSERT).
-void result_text(sqlite3_context* ctx, FeedCursor* cursor, const char* data,
-                 std::size_t size) {
+void result_text(sqlite3_context* ctx, FeedCursor* cursor, const char* data, std::size_t size) {
   sqlite3* db = sqlite3_context_db_handle(ctx);
   const auto limit = static_cast<std::size_t>(sqlite3_limit(db, SQLITE_LIMIT_LENGTH, -1));
   if (size > limit) {
@@ -348,8 +371,7 @@ void result_text(sqlite3_context* ctx, FeedCursor* cursor, const char* data,
   sqlite3_result_text(ctx, data, static_cast<int>(size), SQLITE_STATIC);
 }
 
-void result_text(sqlite3_context* ctx, FeedCursor* cursor,
-                 const std::optional<std::string>& text) {
+void result_text(sqlite3_context* ctx, FeedCursor* cursor, const std::optional<std::string>& text) {
   if (text) {
     result_text(ctx, cursor, text->data(), text->size());
   } else {
@@ -365,39 +387,54 @@ void result_int(sqlite3_context* ctx, const std::optional<std::int64_t>& value) 
   }
 }
 
-void row_column(sqlite3_context* ctx, FeedCursor* cursor, const PendingRow& row,
-                int column) {
+void row_column(sqlite3_context* ctx, FeedCursor* cursor, const PendingRow& row, int column) {
   const TurnRecord& r = row.record;
   const std::string& owner = *cursor->feed->owner;
   switch (column) {
-    case kOwner: return result_text(ctx, cursor, owner.data(), owner.size());
-    case kTool: return result_text(ctx, cursor, r.tool.data(), r.tool.size());
-    case kHost: return result_text(ctx, cursor, r.host.data(), r.host.size());
+    case kOwner:
+      return result_text(ctx, cursor, owner.data(), owner.size());
+    case kTool:
+      return result_text(ctx, cursor, r.tool.data(), r.tool.size());
+    case kHost:
+      return result_text(ctx, cursor, r.host.data(), r.host.size());
     case kSessionId:
       return result_text(ctx, cursor, r.session_id.data(), r.session_id.size());
-    case kTurnId: return result_text(ctx, cursor, r.turn_id.data(), r.turn_id.size());
-    case kSeq: return sqlite3_result_int64(ctx, r.seq);
-    case kRole: return result_text(ctx, cursor, r.role.data(), r.role.size());
+    case kTurnId:
+      return result_text(ctx, cursor, r.turn_id.data(), r.turn_id.size());
+    case kSeq:
+      return sqlite3_result_int64(ctx, r.seq);
+    case kRole:
+      return result_text(ctx, cursor, r.role.data(), r.role.size());
     case kTimestamp:
       return result_text(ctx, cursor, r.timestamp.data(), r.timestamp.size());
-    case kContent: return result_text(ctx, cursor, r.content);
-    case kModel: return result_text(ctx, cursor, r.model);
-    case kTokensIn: return result_int(ctx, r.tokens_in);
-    case kTokensOut: return result_int(ctx, r.tokens_out);
+    case kContent:
+      return result_text(ctx, cursor, r.content);
+    case kModel:
+      return result_text(ctx, cursor, r.model);
+    case kTokensIn:
+      return result_int(ctx, r.tokens_in);
+    case kTokensOut:
+      return result_int(ctx, r.tokens_out);
     case kCostUsd:
       if (r.cost_usd) return sqlite3_result_double(ctx, *r.cost_usd);
       return sqlite3_result_null(ctx);
-    case kToolCalls: return result_text(ctx, cursor, r.tool_calls);
-    case kMetadata: return result_text(ctx, cursor, r.metadata);
+    case kToolCalls:
+      return result_text(ctx, cursor, r.tool_calls);
+    case kMetadata:
+      return result_text(ctx, cursor, r.metadata);
     case kStartedAt:
       if (r.started_at) {
         return result_text(ctx, cursor, r.started_at->data(), r.started_at->size());
       }
       return sqlite3_result_null(ctx);
-    case kWorkingDir: return result_text(ctx, cursor, r.working_dir);
-    case kSourceFile: return result_text(ctx, cursor, r.source_file);
-    case kSessionMetadata: return result_text(ctx, cursor, r.session_metadata);
-    default: return sqlite3_result_null(ctx);
+    case kWorkingDir:
+      return result_text(ctx, cursor, r.working_dir);
+    case kSourceFile:
+      return result_text(ctx, cursor, r.source_file);
+    case kSessionMetadata:
+      return result_text(ctx, cursor, r.session_metadata);
+    default:
+      return sqlite3_result_null(ctx);
   }
 }
 
@@ -418,7 +455,7 @@ int feed_rowid(sqlite3_vtab_cursor* cur, sqlite3_int64* rowid) noexcept {
   return SQLITE_OK;
 }
 
-sqlite3_module make_feed_module() {
+constexpr sqlite3_module make_feed_module() {
   sqlite3_module m{};
   m.iVersion = 0;
   m.xCreate = nullptr;  // eponymous only
@@ -435,7 +472,7 @@ sqlite3_module make_feed_module() {
   return m;
 }
 
-const sqlite3_module kFeedModule = make_feed_module();
+constexpr sqlite3_module kFeedModule = make_feed_module();
 
 // lethe_sink_row(i): the first step of the sink trigger for row i. It
 // records how far the statement got, which is how a failed statement names
@@ -456,8 +493,7 @@ int register_store_helpers(sqlite3* db, ConnectionState* state) {
   if (rc != SQLITE_OK) return rc;
   // Innocuous: outside a lethe write it does nothing, so a schema may call
   // it (the sink trigger does) even with PRAGMA trusted_schema=OFF.
-  return sqlite3_create_function_v2(db, "lethe_sink_row", 1,
-                                    SQLITE_UTF8 | SQLITE_INNOCUOUS, state,
+  return sqlite3_create_function_v2(db, "lethe_sink_row", 1, SQLITE_UTF8 | SQLITE_INNOCUOUS, state,
                                     sink_row_function, nullptr, nullptr, nullptr);
 }
 

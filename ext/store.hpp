@@ -57,7 +57,7 @@ struct Feed {
 
 // Per-connection state shared by the modules and functions of the extension.
 struct ConnectionState {
-  Feed* active_feed = nullptr;  // non-null only while Store::write runs
+  Feed* active_feed = nullptr;   // non-null only while Store::write runs
   std::string last_ingest_json;  // lethe_last_ingest(); empty before any
 };
 

@@ -97,9 +97,8 @@ constexpr std::int64_t days_from_civil(std::int64_t y, int m, int d) noexcept {
   const std::int64_t year_of_era = y - era * 400;                 // [0, 399]
   const int shifted_month = m > 2 ? m - 3 : m + 9;                // Mar = 0
   const int day_of_year = (153 * shifted_month + 2) / 5 + d - 1;  // [0, 365]
-  const std::int64_t day_of_era = year_of_era * 365 + year_of_era / 4 -
-                                  year_of_era / 100 +
-                                  day_of_year;  // [0,146096]
+  const std::int64_t day_of_era =
+      year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;  // [0,146096]
   return era * 146097 + day_of_era - 719468;
 }
 
@@ -108,14 +107,13 @@ constexpr CivilDate civil_from_days(std::int64_t days) noexcept {
   days += 719468;
   const std::int64_t era = (days >= 0 ? days : days - 146096) / 146097;
   const std::int64_t day_of_era = days - era * 146097;  // [0, 146096]
-  const std::int64_t year_of_era = (day_of_era - day_of_era / 1460 +
-                                    day_of_era / 36524 - day_of_era / 146096) /
-                                   365;  // [0, 399]
+  const std::int64_t year_of_era =
+      (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) /
+      365;  // [0, 399]
   const std::int64_t day_of_year =
       day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
   const int shifted_month = static_cast<int>((5 * day_of_year + 2) / 153);
-  const int day =
-      static_cast<int>(day_of_year - (153 * shifted_month + 2) / 5 + 1);
+  const int day = static_cast<int>(day_of_year - (153 * shifted_month + 2) / 5 + 1);
   const int month = shifted_month < 10 ? shifted_month + 3 : shifted_month - 9;
   const std::int64_t year = year_of_era + era * 400 + (month <= 2 ? 1 : 0);
   return CivilDate{year, month, day};
@@ -130,9 +128,8 @@ constexpr std::int64_t floor_div(std::int64_t a, std::int64_t b) noexcept {
 
 // "YYYY-MM-DDTHH:MM:SS": all fixed-width fields, range-checked as we go.
 bool parse_date_time(Cursor& cur, ParsedTime& out) noexcept {
-  if (!cur.read_fixed(4, out.year) || !cur.expect('-') ||
-      !cur.read_fixed(2, out.month) || !cur.expect('-') ||
-      !cur.read_fixed(2, out.day)) {
+  if (!cur.read_fixed(4, out.year) || !cur.expect('-') || !cur.read_fixed(2, out.month) ||
+      !cur.expect('-') || !cur.read_fixed(2, out.day)) {
     return false;
   }
   if (out.month < 1 || out.month > 12) return false;
@@ -143,9 +140,8 @@ bool parse_date_time(Cursor& cur, ParsedTime& out) noexcept {
   if (sep != 'T' && sep != 't') return false;
   cur.advance();
 
-  if (!cur.read_fixed(2, out.hour) || !cur.expect(':') ||
-      !cur.read_fixed(2, out.minute) || !cur.expect(':') ||
-      !cur.read_fixed(2, out.second)) {
+  if (!cur.read_fixed(2, out.hour) || !cur.expect(':') || !cur.read_fixed(2, out.minute) ||
+      !cur.expect(':') || !cur.read_fixed(2, out.second)) {
     return false;
   }
   // Leap second 60 is rejected by contract: it has no unique UTC mapping here.
@@ -182,8 +178,7 @@ bool parse_offset(Cursor& cur, ParsedTime& out) noexcept {
   cur.advance();
   int hours = 0;
   int minutes = 0;
-  if (!cur.read_fixed(2, hours) || !cur.expect(':') ||
-      !cur.read_fixed(2, minutes)) {
+  if (!cur.read_fixed(2, hours) || !cur.expect(':') || !cur.read_fixed(2, minutes)) {
     return false;
   }
   if (hours > 23 || minutes > 59) return false;
@@ -202,20 +197,18 @@ void write_fixed(char* dst, std::size_t width, std::int64_t value) noexcept {
 
 }  // namespace
 
-std::optional<NormalizedTime> normalize_rfc3339(
-    std::string_view text) noexcept {
+std::optional<NormalizedTime> normalize_rfc3339(std::string_view text) noexcept {
   Cursor cur(text);
   ParsedTime t;
-  if (!parse_date_time(cur, t) || !parse_fraction(cur, t) ||
-      !parse_offset(cur, t) || !cur.at_end()) {
+  if (!parse_date_time(cur, t) || !parse_fraction(cur, t) || !parse_offset(cur, t) ||
+      !cur.at_end()) {
     return std::nullopt;
   }
 
   // Seconds and milliseconds are unaffected by a whole-minute offset, so the
   // conversion only needs to move a minute count and rebuild the date.
-  const std::int64_t local_minutes =
-      days_from_civil(t.year, t.month, t.day) * kMinutesPerDay + t.hour * 60 +
-      t.minute;
+  const std::int64_t local_minutes = days_from_civil(t.year, t.month, t.day) * kMinutesPerDay +
+                                     std::int64_t{t.hour} * 60 + t.minute;
   const std::int64_t utc_minutes = local_minutes - t.offset_minutes;
   const std::int64_t utc_days = floor_div(utc_minutes, kMinutesPerDay);
   const std::int64_t minute_of_day = utc_minutes - utc_days * kMinutesPerDay;

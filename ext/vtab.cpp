@@ -103,8 +103,8 @@ int ingest_best_index(sqlite3_vtab* vtab, sqlite3_index_info* info) noexcept {
   }
   if (argument_at[0] < 0 || argument_at[1] < 0) {
     if (unusable) return SQLITE_CONSTRAINT;
-    set_error(vtab, argument_at[0] < 0 ? "owner argument is required"
-                                       : "ndjson argument is required");
+    set_error(vtab,
+              argument_at[0] < 0 ? "owner argument is required" : "ndjson argument is required");
     return SQLITE_ERROR;
   }
   int next_argument = 1;
@@ -150,8 +150,7 @@ std::string_view ndjson_argument(sqlite3_value* value) {
   switch (sqlite3_value_type(value)) {
     case SQLITE_BLOB: {
       const void* data = sqlite3_value_blob(value);
-      return {static_cast<const char*>(data),
-              static_cast<std::size_t>(sqlite3_value_bytes(value))};
+      return {static_cast<const char*>(data), static_cast<std::size_t>(sqlite3_value_bytes(value))};
     }
     case SQLITE_TEXT: {
       const auto* text = reinterpret_cast<const char*>(sqlite3_value_text(value));
@@ -173,8 +172,8 @@ IngestOptions options_argument(sqlite3_value* value) {
   }
   const auto* text = reinterpret_cast<const char*>(sqlite3_value_text(value));
   std::string problem;
-  auto options = parse_options(
-      {text, static_cast<std::size_t>(sqlite3_value_bytes(value))}, problem);
+  auto options =
+      parse_options({text, static_cast<std::size_t>(sqlite3_value_bytes(value))}, problem);
   if (!options) throw BatchError(SQLITE_ERROR, problem);
   return *options;
 }
@@ -230,13 +229,13 @@ int ingest_column(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int column) no
       if (row.error.field.empty()) {
         sqlite3_result_null(ctx);
       } else {
-        sqlite3_result_text(ctx, row.error.field.data(),
-                            static_cast<int>(row.error.field.size()), SQLITE_TRANSIENT);
+        sqlite3_result_text(ctx, row.error.field.data(), static_cast<int>(row.error.field.size()),
+                            SQLITE_TRANSIENT);
       }
       break;
     case kMessage:
-      sqlite3_result_text(ctx, row.error.message.data(),
-                          static_cast<int>(row.error.message.size()), SQLITE_TRANSIENT);
+      sqlite3_result_text(ctx, row.error.message.data(), static_cast<int>(row.error.message.size()),
+                          SQLITE_TRANSIENT);
       break;
     default:
       sqlite3_result_null(ctx);  // hidden argument columns read back as NULL
@@ -246,11 +245,11 @@ int ingest_column(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int column) no
 }
 
 int ingest_rowid(sqlite3_vtab_cursor* cur, sqlite3_int64* rowid) noexcept {
-  *rowid = static_cast<sqlite3_int64>(reinterpret_cast<IngestCursor*>(cur)->position + 1);
+  *rowid = static_cast<sqlite3_int64>(reinterpret_cast<IngestCursor*>(cur)->position) + 1;
   return SQLITE_OK;
 }
 
-sqlite3_module make_ingest_module() {
+constexpr sqlite3_module make_ingest_module() {
   sqlite3_module m{};
   m.iVersion = 0;
   m.xCreate = nullptr;  // eponymous only: no CREATE VIRTUAL TABLE
@@ -267,7 +266,7 @@ sqlite3_module make_ingest_module() {
   return m;
 }
 
-const sqlite3_module kIngestModule = make_ingest_module();
+constexpr sqlite3_module kIngestModule = make_ingest_module();
 
 void destroy_state(void* state) noexcept { delete static_cast<ConnectionState*>(state); }
 

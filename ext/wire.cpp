@@ -11,13 +11,20 @@ namespace lethe {
 
 std::string_view code_name(ErrorCode code) noexcept {
   switch (code) {
-    case ErrorCode::InvalidJson: return "INVALID_JSON";
-    case ErrorCode::LineTooLong: return "LINE_TOO_LONG";
-    case ErrorCode::MissingField: return "MISSING_FIELD";
-    case ErrorCode::InvalidField: return "INVALID_FIELD";
-    case ErrorCode::DbForeignKey: return "DB_FOREIGN_KEY";
-    case ErrorCode::DbConstraint: return "DB_CONSTRAINT";
-    case ErrorCode::DbUpsert: return "DB_UPSERT";
+    case ErrorCode::InvalidJson:
+      return "INVALID_JSON";
+    case ErrorCode::LineTooLong:
+      return "LINE_TOO_LONG";
+    case ErrorCode::MissingField:
+      return "MISSING_FIELD";
+    case ErrorCode::InvalidField:
+      return "INVALID_FIELD";
+    case ErrorCode::DbForeignKey:
+      return "DB_FOREIGN_KEY";
+    case ErrorCode::DbConstraint:
+      return "DB_CONSTRAINT";
+    case ErrorCode::DbUpsert:
+      return "DB_UPSERT";
   }
   return "INVALID_JSON";
 }
@@ -29,23 +36,39 @@ using json::Value;
 
 // The fields of contract section 3, in the order they are checked.
 enum Field : std::size_t {
-  kTool, kHost, kSessionId, kTurnId, kSeq, kRole, kTimestamp, kContent,
-  kModel, kTokensIn, kTokensOut, kCostUsd, kToolCalls, kMetadata,
-  kSessionMeta, kFieldCount
+  kTool,
+  kHost,
+  kSessionId,
+  kTurnId,
+  kSeq,
+  kRole,
+  kTimestamp,
+  kContent,
+  kModel,
+  kTokensIn,
+  kTokensOut,
+  kCostUsd,
+  kToolCalls,
+  kMetadata,
+  kSessionMeta,
+  kFieldCount
 };
 constexpr std::array<std::string_view, kFieldCount> kFieldNames = {
-    "tool", "host", "session_id", "turn_id", "seq", "role", "timestamp",
-    "content", "model", "tokens_in", "tokens_out", "cost_usd", "tool_calls",
-    "metadata", "session_meta"};
+    "tool",       "host",      "session_id", "turn_id",  "seq",
+    "role",       "timestamp", "content",    "model",    "tokens_in",
+    "tokens_out", "cost_usd",  "tool_calls", "metadata", "session_meta"};
 
 enum MetaField : std::size_t {
-  kStartedAt, kWorkingDir, kSourceFile, kMetaMetadata, kMetaFieldCount
+  kStartedAt,
+  kWorkingDir,
+  kSourceFile,
+  kMetaMetadata,
+  kMetaFieldCount
 };
 constexpr std::array<std::string_view, kMetaFieldCount> kMetaFieldNames = {
     "started_at", "working_dir", "source_file", "metadata"};
 
-constexpr std::array<std::string_view, 4> kRoles = {"user", "assistant",
-                                                    "system", "tool"};
+constexpr std::array<std::string_view, 4> kRoles = {"user", "assistant", "system", "tool"};
 
 // The last occurrence of each known key (duplicate keys: last wins).
 template <std::size_t N>
@@ -64,9 +87,7 @@ struct Members {
   }
 };
 
-bool present(const std::optional<Value>& v) {
-  return v.has_value() && v->type != Type::Null;
-}
+bool present(const std::optional<Value>& v) { return v.has_value() && v->type != Type::Null; }
 
 // At most kMaxQuotedBytes of the value as written in the line, cut on a
 // UTF-8 character boundary so the message stays valid text.
@@ -80,8 +101,7 @@ std::string quote(std::string_view raw) {
 // Checks a line's fields in contract order; the first failure wins.
 class Validator {
  public:
-  Validator(TurnRecord& record, LineError& error)
-      : record_(record), error_(error) {}
+  Validator(TurnRecord& record, LineError& error) : record_(record), error_(error) {}
 
   bool fail(ErrorCode code, std::string field, std::string message) {
     error_.code = code;
@@ -90,18 +110,17 @@ class Validator {
     return false;
   }
 
-  bool invalid(std::string_view field, std::string_view expected,
-               const Value& got) {
-    return fail(ErrorCode::InvalidField, std::string(field),
-                std::string(field) + " must be " + std::string(expected) +
-                    ", got " + quote(got.raw));
+  bool invalid(std::string_view field, std::string_view expected, const Value& got) {
+    return fail(
+        ErrorCode::InvalidField, std::string(field),
+        std::string(field) + " must be " + std::string(expected) + ", got " + quote(got.raw));
   }
 
   bool required(std::string_view field, const std::optional<Value>& v) {
     if (present(v)) return true;
-    return fail(ErrorCode::MissingField, std::string(field),
-                std::string(field) + " is required" +
-                    (v.has_value() ? " but is null" : " but is absent"));
+    return fail(
+        ErrorCode::MissingField, std::string(field),
+        std::string(field) + " is required" + (v.has_value() ? " but is null" : " but is absent"));
   }
 
   static std::string text_of(const Value& v) {
@@ -118,12 +137,11 @@ class Validator {
   }
 
   // A required identifier-like string: 1..max bytes, no control characters.
-  bool name(std::string_view field, const std::optional<Value>& v,
-            std::size_t max_bytes, std::string& out) {
+  bool name(std::string_view field, const std::optional<Value>& v, std::size_t max_bytes,
+            std::string& out) {
     if (!required(field, v)) return false;
-    const std::string expected = "a string of 1 to " +
-                                 std::to_string(max_bytes) +
-                                 " bytes without control characters";
+    const std::string expected =
+        "a string of 1 to " + std::to_string(max_bytes) + " bytes without control characters";
     if (v->type != Type::String) return invalid(field, expected, *v);
     out = text_of(*v);
     if (out.empty() || out.size() > max_bytes || has_control_character(out)) {
@@ -133,13 +151,12 @@ class Validator {
   }
 
   // An optional string of at most max bytes (any characters).
-  bool optional_text(std::string_view field, const std::optional<Value>& v,
-                     std::size_t max_bytes, std::optional<std::string>& out) {
+  bool optional_text(std::string_view field, const std::optional<Value>& v, std::size_t max_bytes,
+                     std::optional<std::string>& out) {
     if (!present(v)) return true;
     const std::string expected =
         max_bytes == 0 ? "a string or null"
-                       : "a string of at most " + std::to_string(max_bytes) +
-                             " bytes, or null";
+                       : "a string of at most " + std::to_string(max_bytes) + " bytes, or null";
     if (v->type != Type::String) return invalid(field, expected, *v);
     out = text_of(*v);
     if (max_bytes != 0 && out->size() > max_bytes) {
@@ -170,8 +187,7 @@ class Validator {
     return true;
   }
 
-  bool count(std::string_view field, const std::optional<Value>& v,
-             std::int64_t& out) {
+  bool count(std::string_view field, const std::optional<Value>& v, std::int64_t& out) {
     constexpr std::string_view kExpected =
         "an integer from 0 to 9223372036854775807 written without fraction "
         "or exponent";
@@ -194,7 +210,7 @@ class Validator {
   // literal too small for a double (1e-400) is a finite zero, one too large
   // (1e400) is not finite. Tell them apart by the decimal magnitude.
   static bool magnitude_is_large(std::string_view raw) {
-    long long point = 0;          // digits before the decimal point
+    long long point = 0;           // digits before the decimal point
     long long first_nonzero = -1;  // index of the first significant digit
     long long index = 0;
     bool in_fraction = false;
@@ -224,8 +240,7 @@ class Validator {
     return point - first_nonzero + exponent > 0;
   }
 
-  bool money(std::string_view field, const std::optional<Value>& v,
-             std::optional<double>& out) {
+  bool money(std::string_view field, const std::optional<Value>& v, std::optional<double>& out) {
     if (!present(v)) return true;
     constexpr std::string_view kExpected = "a finite number >= 0, or null";
     if (v->type != Type::Number) return invalid(field, kExpected, *v);
@@ -242,8 +257,7 @@ class Validator {
     return true;
   }
 
-  bool time(std::string_view field, const std::optional<Value>& v,
-            NormalizedTime& out) {
+  bool time(std::string_view field, const std::optional<Value>& v, NormalizedTime& out) {
     constexpr std::string_view kExpected =
         "an RFC 3339 date-time with a time zone, such as "
         "2025-01-31T09:15:00.250Z";
@@ -254,13 +268,11 @@ class Validator {
     return true;
   }
 
-  bool raw_json(std::string_view field, const std::optional<Value>& v,
-                Type type, std::optional<std::string>& out) {
+  bool raw_json(std::string_view field, const std::optional<Value>& v, Type type,
+                std::optional<std::string>& out) {
     if (!present(v)) return true;
     if (v->type != type) {
-      return invalid(field,
-                     type == Type::Array ? "an array or null" : "an object or null",
-                     *v);
+      return invalid(field, type == Type::Array ? "an array or null" : "an object or null", *v);
     }
     out = std::string(v->raw);
     return true;
@@ -268,8 +280,7 @@ class Validator {
 
   bool role(const std::optional<Value>& v) {
     if (!required("role", v)) return false;
-    constexpr std::string_view kExpected =
-        "one of \"user\", \"assistant\", \"system\", \"tool\"";
+    constexpr std::string_view kExpected = "one of \"user\", \"assistant\", \"system\", \"tool\"";
     if (v->type != Type::String) return invalid("role", kExpected, *v);
     const std::string text = text_of(*v);
     for (std::string_view known : kRoles) {
@@ -295,10 +306,8 @@ class Validator {
       if (!time("session_meta.started_at", s[kStartedAt], started)) return false;
       record_.started_at = started;
     }
-    return optional_text("session_meta.working_dir", s[kWorkingDir], 4096,
-                         record_.working_dir) &&
-           optional_text("session_meta.source_file", s[kSourceFile], 4096,
-                         record_.source_file) &&
+    return optional_text("session_meta.working_dir", s[kWorkingDir], 4096, record_.working_dir) &&
+           optional_text("session_meta.source_file", s[kSourceFile], 4096, record_.source_file) &&
            raw_json("session_meta.metadata", s[kMetaMetadata], Type::Object,
                     record_.session_metadata);
   }
@@ -306,13 +315,10 @@ class Validator {
   bool fields(const Members<kFieldCount>& m) {
     const auto& s = m.slots;
     TurnRecord& r = record_;
-    return name("tool", s[kTool], 128, r.tool) &&
-           name("host", s[kHost], 256, r.host) &&
+    return name("tool", s[kTool], 128, r.tool) && name("host", s[kHost], 256, r.host) &&
            name("session_id", s[kSessionId], 256, r.session_id) &&
-           name("turn_id", s[kTurnId], 256, r.turn_id) &&
-           required("seq", s[kSeq]) && count("seq", s[kSeq], r.seq) &&
-           role(s[kRole]) &&
-           required("timestamp", s[kTimestamp]) &&
+           name("turn_id", s[kTurnId], 256, r.turn_id) && required("seq", s[kSeq]) &&
+           count("seq", s[kSeq], r.seq) && role(s[kRole]) && required("timestamp", s[kTimestamp]) &&
            time("timestamp", s[kTimestamp], r.timestamp) &&
            optional_text("content", s[kContent], 0, r.content) &&
            optional_text("model", s[kModel], 256, r.model) &&
@@ -331,8 +337,8 @@ class Validator {
 
 }  // namespace
 
-bool parse_line(std::string_view line, std::size_t max_line_bytes,
-                TurnRecord& record, LineError& error) {
+bool parse_line(std::string_view line, std::size_t max_line_bytes, TurnRecord& record,
+                LineError& error) {
   record = TurnRecord{};
   Validator validator(record, error);
   if (line.size() > max_line_bytes) {
@@ -345,10 +351,8 @@ bool parse_line(std::string_view line, std::size_t max_line_bytes,
   json::ScanError scan_error;
   if (!json::scan_object(line, members.visitor(kFieldNames), scan_error)) {
     return validator.fail(ErrorCode::InvalidJson, "",
-                          "the line is not a valid JSON object: " +
-                              scan_error.message + " at byte " +
-                              std::to_string(scan_error.offset) +
-                              " of the line");
+                          "the line is not a valid JSON object: " + scan_error.message +
+                              " at byte " + std::to_string(scan_error.offset) + " of the line");
   }
   return validator.fields(members);
 }

@@ -63,7 +63,7 @@ constexpr std::size_t kMaxQuotedBytes = 120;
 // Validates one non-blank line (already framed: no line ending). On success
 // fills `record` and returns true; otherwise fills `error` with the first
 // problem, checking fields in the order of contract section 3.
-bool parse_line(std::string_view line, std::size_t max_line_bytes,
-                TurnRecord& record, LineError& error);
+bool parse_line(std::string_view line, std::size_t max_line_bytes, TurnRecord& record,
+                LineError& error);
 
 }  // namespace lethe
