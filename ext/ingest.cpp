@@ -22,14 +22,24 @@ class Call {
 
   IngestResult run(std::string_view batch) {
     const auto started = std::chrono::steady_clock::now();
-    if (!options_.dry_run) {
-      store_.prepare();
-      chunked_ = store_.begin_call() == CallMode::Savepoint;
-    }
     try {
+      if (!options_.dry_run) {
+        store_.prepare();
+        chunked_ = store_.begin_call() == CallMode::Savepoint;
+      }
       read_lines(batch);
       flush();
       if (!options_.dry_run) store_.commit_call();
+    } catch (const BatchError& e) {
+      if (options_.dry_run) throw;
+      store_.rollback_call();
+      if (!store_.left_own_transaction_open()) throw;
+      // Only SQLITE_IOERR (or FULL, NOMEM) makes SQLite roll back the open
+      // transaction when this statement ends; nothing else would close it.
+      throw BatchError(SQLITE_IOERR, std::string(e.what()) +
+                                         "; the cleanup was interrupted too, so the call "
+                                         "reports SQLITE_IOERR to make SQLite roll back "
+                                         "the transaction lethe opened");
     } catch (...) {
       if (!options_.dry_run) store_.rollback_call();
       throw;

@@ -3,12 +3,14 @@
 //
 // The mechanism (why it looks like this):
 // * All writes of a chunk of records go through ONE statement,
-//     INSERT INTO main.lethe_sink SELECT ... FROM lethe_sink_rows(?1)
-//   where `lethe_sink_rows` is a virtual table over the records in memory
-//   and the INSTEAD OF trigger of the view `lethe_sink` (sql/schema.sql) does
-//   the session and turn upserts of each row. SQLite makes every statement
-//   atomic, in every context, including a caller's INSERT ... SELECT where it
-//   refuses SAVEPOINT with SQLITE_BUSY.
+//     INSERT INTO main.lethe_sink (row_index) SELECT row_index
+//     FROM lethe_sink_rows(?1)
+//   where `lethe_sink_rows` yields the indexes of the records in memory and
+//   the INSTEAD OF trigger of the view `lethe_sink` (sql/schema.sql) does the
+//   session and turn upserts of each row, reading its values through
+//   lethe_sink_value(k). SQLite makes every statement atomic, in every
+//   context, including a caller's INSERT ... SELECT where it refuses
+//   SAVEPOINT with SQLITE_BUSY.
 // * Per-line atomicity: when the statement fails because of one row (a CHECK,
 //   a trigger's RAISE(ABORT), a value too big), the statement is undone as a
 //   whole, the row that failed is known (the trigger first calls
@@ -51,8 +53,6 @@ struct Feed {
   std::vector<std::size_t> ids;         // caller's index of each emitted row
   // Index into `rows` of the row whose trigger ran last; -1 before any.
   std::int64_t marked = -1;
-  // Row whose column could not be produced (value too big), or -1.
-  std::int64_t column_failure = -1;
 };
 
 // Per-connection state shared by the modules and functions of the extension.
@@ -79,6 +79,10 @@ class Store {
   void commit_call();
   // Undoes every write of the call. Never throws.
   void rollback_call() noexcept;
+  // True when rollback_call could not close the transaction that the call
+  // itself opened (a sticky sqlite3_interrupt or a progress handler that
+  // interrupts every statement, the cleanup included).
+  bool left_own_transaction_open() const noexcept;
 
   // Writes rows atomically as a group except for rows the database refuses,
   // which are returned as line errors (their writes undone). Throws
@@ -90,8 +94,13 @@ class Store {
 
  private:
   enum class Outcome { Done, RowRefused, NeedRowByRow };
+  struct StepResult {
+    int rc = SQLITE_DONE;
+    std::string message;
+  };
+  StepResult execute(Feed& feed);
   Outcome run_once(Feed& feed, DbRejection& rejection);
-  int step_in_chunk_savepoint();
+  bool has_deferred_foreign_key_violations() const noexcept;
   void write_row_by_row(const Feed& remaining, std::vector<DbRejection>& rejections);
   [[noreturn]] void fail_with_database_error(int rc, const std::string& message);
 
@@ -101,6 +110,7 @@ class Store {
   CallMode mode_ = CallMode::Savepoint;
   bool savepoint_open_ = false;
   bool caller_autocommit_ = true;
+  bool deferred_violations_at_start_ = false;
 };
 
 // Registers the feed table `lethe_sink_rows` and the trigger's helper

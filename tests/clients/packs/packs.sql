@@ -1,0 +1,183 @@
+-- Golden test of the SQL packs (sql/search.sql, sql/usage.sql) on the demo
+-- data: examples/demo.ndjson ingested as owner 'ana'. Run by run_packs.sh
+-- (TZ set to Sydney's rules, UTC+11 in March); output compared with
+-- packs.expected.
+.bail on
+.load LETHE_MODULE
+.mode list
+.headers on
+PRAGMA foreign_keys = ON;
+
+.print '## 1. Data first, packs after: search.sql indexes the rows that exist'
+.read LETHE_ROOT/sql/schema.sql
+SELECT count(*) AS rejected FROM lethe_ingest('ana', readfile('LETHE_ROOT/examples/demo.ndjson'));
+.read LETHE_ROOT/sql/search.sql
+.read LETHE_ROOT/sql/usage.sql
+SELECT (SELECT count(*) FROM turns) AS turns, (SELECT count(*) FROM turns_fts_docsize) AS indexed;
+SELECT round(rank, 4) AS rank, turn_id, snippet FROM turn_search
+WHERE query MATCH 'comma' AND owner = 'ana' ORDER BY rank;
+INSERT INTO turns_fts (turns_fts, rank) VALUES ('integrity-check', 1);
+
+.print ''
+.print '## 2. Usage views'
+SELECT * FROM session_summary ORDER BY started_at;
+SELECT * FROM usage_by_day ORDER BY day, tool, model;
+SELECT * FROM usage_by_month ORDER BY month, tool, model;
+.print '# local days: TZ rules (Sydney, UTC+11 in March) and a fixed offset'
+SELECT date(timestamp, 'localtime') AS local_day, tool, count(*) AS turns,
+       sum(tokens_in) AS tokens_in, round(total(cost_usd), 6) AS cost_usd
+FROM turn_usage GROUP BY 1, 2 ORDER BY 1, 2;
+SELECT date(timestamp, '-05:00') AS day_utc_minus_5, tool, count(*) AS turns
+FROM turn_usage GROUP BY 1, 2 ORDER BY 1, 2;
+
+.print ''
+.print '## 3. Search: ranked, with snippets, filtered by owner, tool, host, time'
+SELECT round(rank, 4) AS rank, tool, turn_id, snippet FROM turn_search
+WHERE query MATCH 'auth OR csv OR invoice*' AND owner = 'ana' ORDER BY rank;
+SELECT turn_id, snippet FROM turn_search
+WHERE query MATCH 'auth OR csv OR invoice*' AND owner = 'ana' AND tool = 'codex';
+SELECT turn_id, snippet FROM turn_search
+WHERE query MATCH 'auth OR csv OR invoice*' AND owner = 'ana' AND host = 'laptop' ORDER BY rank;
+SELECT turn_id, timestamp FROM turn_search
+WHERE query MATCH 'auth OR csv OR invoice*' AND owner = 'ana'
+  AND timestamp >= strftime('%Y-%m-%dT%H:%M:%fZ', '2026-03-03T00:00:00+01:00')
+  AND timestamp <  strftime('%Y-%m-%dT%H:%M:%fZ', '2026-03-04T00:00:00+01:00');
+.print '# sessions ranked by their best turn (rank computed before grouping)'
+WITH hits AS MATERIALIZED (
+  SELECT owner, tool, host, session_id, rank FROM turn_search
+  WHERE query MATCH 'invoice* OR auth OR csv' AND owner = 'ana')
+SELECT owner, tool, host, session_id, round(min(rank), 4) AS best, count(*) AS hits
+FROM hits GROUP BY owner, tool, host, session_id ORDER BY best LIMIT 10;
+.print '# the direct form on turns_fts, bound parameters (NULL skips a filter)'
+.parameter set :q '"csv writer" OR comma'
+.parameter set :owner 'ana'
+.parameter set :tool NULL
+.parameter set :host 'laptop'
+.parameter set :from '2026-03-02'
+.parameter set :to NULL
+SELECT round(bm25(turns_fts), 4) AS rank,
+       snippet(turns_fts, 0, '[', ']', '…', 12) AS snippet,
+       t.tool, t.turn_id, t.timestamp
+FROM turns_fts JOIN turns AS t ON t.rowid = turns_fts.rowid
+WHERE turns_fts MATCH :q
+  AND t.owner = :owner
+  AND (:tool IS NULL OR t.tool = :tool)
+  AND (:host IS NULL OR t.host = :host)
+  AND (:from IS NULL OR t.timestamp >= strftime('%Y-%m-%dT%H:%M:%fZ', :from))
+  AND (:to   IS NULL OR t.timestamp <  strftime('%Y-%m-%dT%H:%M:%fZ', :to))
+ORDER BY rank LIMIT 20;
+.parameter clear
+.print '# stemming: "exported" finds "export", "exporter", "export.py"'
+SELECT turn_id FROM turn_search WHERE query MATCH 'exported';
+
+.print ''
+.print '## 4. Re-ingesting the same batch, re-applying the packs: no total changes'
+CREATE TEMP TABLE totals_before AS
+SELECT (SELECT count(*) FROM sessions) AS sessions, (SELECT count(*) FROM turns) AS turns,
+       (SELECT sum(turns) FROM session_summary) AS summary_turns,
+       (SELECT sum(tokens_in) || '/' || sum(tokens_out) || '/' || round(sum(cost_usd), 6) FROM usage_by_day) AS by_day,
+       (SELECT sum(tokens_in) || '/' || sum(tokens_out) || '/' || round(sum(cost_usd), 6) FROM usage_by_month) AS by_month,
+       (SELECT count(*) FROM turns_fts_docsize) AS indexed,
+       (SELECT count(*) FROM turn_search WHERE query MATCH 'comma') AS comma_hits;
+SELECT * FROM totals_before;
+SELECT count(*) AS rejected FROM lethe_ingest('ana', readfile('LETHE_ROOT/examples/demo.ndjson'));
+.read LETHE_ROOT/sql/search.sql
+.read LETHE_ROOT/sql/usage.sql
+SELECT count(*) AS rejected FROM lethe_ingest('ana', readfile('LETHE_ROOT/examples/demo.ndjson'));
+SELECT (SELECT count(*) FROM sessions) AS sessions, (SELECT count(*) FROM turns) AS turns,
+       (SELECT sum(turns) FROM session_summary) AS summary_turns,
+       (SELECT sum(tokens_in) || '/' || sum(tokens_out) || '/' || round(sum(cost_usd), 6) FROM usage_by_day) AS by_day,
+       (SELECT sum(tokens_in) || '/' || sum(tokens_out) || '/' || round(sum(cost_usd), 6) FROM usage_by_month) AS by_month,
+       (SELECT count(*) FROM turns_fts_docsize) AS indexed,
+       (SELECT count(*) FROM turn_search WHERE query MATCH 'comma') AS comma_hits;
+SELECT CASE WHEN count(*) = 1 THEN 'unchanged' ELSE 'CHANGED' END AS totals FROM (
+  SELECT * FROM totals_before
+  UNION
+  SELECT (SELECT count(*) FROM sessions), (SELECT count(*) FROM turns),
+         (SELECT sum(turns) FROM session_summary),
+         (SELECT sum(tokens_in) || '/' || sum(tokens_out) || '/' || round(sum(cost_usd), 6) FROM usage_by_day),
+         (SELECT sum(tokens_in) || '/' || sum(tokens_out) || '/' || round(sum(cost_usd), 6) FROM usage_by_month),
+         (SELECT count(*) FROM turns_fts_docsize),
+         (SELECT count(*) FROM turn_search WHERE query MATCH 'comma'));
+INSERT INTO turns_fts (turns_fts, rank) VALUES ('integrity-check', 1);
+
+.print ''
+.print '## 5. An upserted turn is found by its new words, not by its old ones'
+SELECT turn_id, snippet FROM turn_search WHERE query MATCH 'minutes';
+SELECT count(*) AS rejected FROM lethe_ingest('ana',
+  '{"tool":"codex","host":"workstation","session_id":"rollout-2026-03-02-b7","turn_id":"2","seq":1,"role":"user","timestamp":"2026-03-02T14:01:12Z","content":"Why is the settlement export so slow?"}');
+SELECT turn_id, content FROM turns WHERE tool = 'codex' AND turn_id = '2';
+SELECT count(*) AS old_words FROM turn_search WHERE query MATCH 'minutes OR nightly OR reconcile';
+SELECT turn_id, snippet FROM turn_search WHERE query MATCH 'settlement';
+SELECT tool, turn_id FROM turn_search WHERE query MATCH 'export' ORDER BY tool;
+.print '# a content set to null leaves the index too'
+SELECT count(*) AS rejected FROM lethe_ingest('ana',
+  '{"tool":"codex","host":"workstation","session_id":"rollout-2026-03-02-b7","turn_id":"2","seq":1,"role":"user","timestamp":"2026-03-02T14:01:12Z","content":null}');
+SELECT count(*) AS settlement_hits FROM turn_search WHERE query MATCH 'settlement';
+INSERT INTO turns_fts (turns_fts, rank) VALUES ('integrity-check', 1);
+
+.print ''
+.print '## 6. Another owner: filters keep owners apart'
+SELECT count(*) AS rejected FROM lethe_ingest('bob', readfile('LETHE_ROOT/examples/demo.ndjson'));
+SELECT owner, count(*) AS comma_hits FROM turn_search WHERE query MATCH 'comma' GROUP BY owner;
+SELECT owner, count(*) AS sessions, sum(turns) AS turns, round(sum(cost_usd), 6) AS cost_usd
+FROM session_summary GROUP BY owner;
+SELECT month, owner, sum(turns) AS turns, round(sum(cost_usd), 6) AS cost_usd
+FROM usage_by_month GROUP BY month, owner;
+
+.print ''
+.print '## 7. Deleting: by hand and by ON DELETE CASCADE, the index follows'
+SELECT owner, count(*) AS hits FROM turn_search WHERE query MATCH 'invoice OR auth' GROUP BY owner;
+DELETE FROM turns WHERE owner = 'bob' AND tool = 'codex';
+DELETE FROM sessions WHERE owner = 'bob' AND tool = 'gemini-cli';
+SELECT owner, count(*) AS hits FROM turn_search WHERE query MATCH 'invoice OR auth' GROUP BY owner;
+SELECT (SELECT count(*) FROM turns) AS turns, (SELECT count(*) FROM turns_fts_docsize) AS indexed;
+INSERT INTO turns_fts (turns_fts, rank) VALUES ('integrity-check', 1);
+
+.print ''
+.print '## 8. Packs first, data after: the triggers index new rows'
+.open
+.load LETHE_MODULE
+PRAGMA foreign_keys = ON;
+.read LETHE_ROOT/sql/schema.sql
+.read LETHE_ROOT/sql/search.sql
+.read LETHE_ROOT/sql/usage.sql
+SELECT (SELECT count(*) FROM turns) AS turns, (SELECT count(*) FROM turns_fts_docsize) AS indexed;
+SELECT count(*) AS rejected FROM lethe_ingest('ana', readfile('LETHE_ROOT/examples/demo.ndjson'));
+SELECT (SELECT count(*) FROM turns) AS turns, (SELECT count(*) FROM turns_fts_docsize) AS indexed;
+SELECT round(rank, 4) AS rank, turn_id, snippet FROM turn_search
+WHERE query MATCH 'comma' AND owner = 'ana' ORDER BY rank;
+SELECT tool, turns, tokens_in, tokens_out, cost_usd FROM session_summary ORDER BY tool;
+INSERT INTO turns_fts (turns_fts, rank) VALUES ('integrity-check', 1);
+
+.print ''
+.print '## 9. Rows written while the triggers were missing are indexed on re-apply'
+DROP TRIGGER turns_fts_ai;
+SELECT count(*) AS rejected FROM lethe_ingest('cy', readfile('LETHE_ROOT/examples/demo.ndjson'));
+SELECT (SELECT count(*) FROM turns) AS turns, (SELECT count(*) FROM turns_fts_docsize) AS indexed;
+.read LETHE_ROOT/sql/search.sql
+SELECT (SELECT count(*) FROM turns) AS turns, (SELECT count(*) FROM turns_fts_docsize) AS indexed;
+SELECT owner, count(*) AS comma_hits FROM turn_search WHERE query MATCH 'comma' GROUP BY owner;
+INSERT INTO turns_fts (turns_fts, rank) VALUES ('integrity-check', 1);
+
+.print ''
+.print '## 10. A line the database refuses (DB_CONSTRAINT) leaves nothing in the index'
+CREATE TEMP TRIGGER no_secrets BEFORE INSERT ON turns WHEN NEW.content LIKE '%password%'
+BEGIN SELECT RAISE(ABORT, 'no secrets in transcripts'); END;
+.print '# as a plain SELECT (lethe uses savepoints)'
+SELECT line, code, message FROM lethe_ingest('dee',
+  '{"tool":"t","host":"h","session_id":"s","turn_id":"1","seq":0,"role":"user","timestamp":"2026-03-05T10:00:00Z","content":"alpha wolf"}' || char(10) ||
+  '{"tool":"t","host":"h","session_id":"s","turn_id":"2","seq":1,"role":"user","timestamp":"2026-03-05T10:00:01Z","content":"my password is wolf"}' || char(10) ||
+  '{"tool":"t","host":"h","session_id":"s","turn_id":"3","seq":2,"role":"user","timestamp":"2026-03-05T10:00:02Z","content":"gamma wolf"}');
+SELECT turn_id, snippet FROM turn_search WHERE query MATCH 'wolf' AND owner = 'dee' ORDER BY turn_id;
+.print '# inside a writing statement (no savepoints: lethe re-runs its one statement)'
+CREATE TEMP TABLE rejects AS SELECT line, code FROM lethe_ingest('eve',
+  '{"tool":"t","host":"h","session_id":"s","turn_id":"1","seq":0,"role":"user","timestamp":"2026-03-05T10:00:00Z","content":"alpha wolf"}' || char(10) ||
+  '{"tool":"t","host":"h","session_id":"s","turn_id":"2","seq":1,"role":"user","timestamp":"2026-03-05T10:00:01Z","content":"my password is wolf"}' || char(10) ||
+  '{"tool":"t","host":"h","session_id":"s","turn_id":"3","seq":2,"role":"user","timestamp":"2026-03-05T10:00:02Z","content":"gamma wolf"}');
+SELECT * FROM rejects;
+SELECT turn_id, snippet FROM turn_search WHERE query MATCH 'wolf' AND owner = 'eve' ORDER BY turn_id;
+SELECT count(*) AS password_hits FROM turn_search WHERE query MATCH 'password';
+SELECT (SELECT count(*) FROM turns) AS turns, (SELECT count(*) FROM turns_fts_docsize) AS indexed;
+INSERT INTO turns_fts (turns_fts, rank) VALUES ('integrity-check', 1);
+.print '# done'
