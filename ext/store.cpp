@@ -1,44 +1,36 @@
 #include "store.hpp"
 
 #include <algorithm>
-#include <cstring>
 
 namespace lethe {
 
 namespace {
 
-constexpr const char* kFeedPointerType = "lethe_feed";
+// The merge rules of contract section 7. The INSTEAD OF trigger of
+// lethe_sink in sql/schema.sql states the same two upserts for the
+// nested-context path; the end-to-end tests compare both paths' tables.
+constexpr const char* kUpsertSessionSql =
+    "INSERT INTO main.sessions (owner, tool, host, session_id, started_at, ended_at,"
+    " working_dir, source_file, metadata) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+    "ON CONFLICT (owner, tool, host, session_id) DO UPDATE SET"
+    " started_at = min(started_at, excluded.started_at),"
+    " ended_at = max(ended_at, excluded.ended_at),"
+    " working_dir = coalesce(working_dir, excluded.working_dir),"
+    " source_file = coalesce(source_file, excluded.source_file),"
+    " metadata = coalesce(metadata, excluded.metadata)";
+
+constexpr const char* kUpsertTurnSql =
+    "INSERT INTO main.turns (owner, tool, host, session_id, turn_id, seq, role, timestamp,"
+    " content, model, tokens_in, tokens_out, cost_usd, tool_calls, metadata)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) "
+    "ON CONFLICT (owner, tool, host, session_id, turn_id) DO UPDATE SET"
+    " seq = excluded.seq, role = excluded.role, timestamp = excluded.timestamp,"
+    " content = excluded.content, model = excluded.model, tokens_in = excluded.tokens_in,"
+    " tokens_out = excluded.tokens_out, cost_usd = excluded.cost_usd,"
+    " tool_calls = excluded.tool_calls, metadata = excluded.metadata";
 
 constexpr const char* kSinkSql =
     "INSERT INTO main.lethe_sink (row_index) SELECT row_index FROM lethe_sink_rows(?1)";
-
-// The values lethe_sink_value(k) returns, numbered as in sql/schema.sql.
-enum SinkValue {
-  kOwner,
-  kTool,
-  kHost,
-  kSessionId,
-  kTurnId,
-  kSeq,
-  kRole,
-  kTimestamp,
-  kContent,
-  kModel,
-  kTokensIn,
-  kTokensOut,
-  kCostUsd,
-  kToolCalls,
-  kMetadata,
-  kStartedAt,
-  kWorkingDir,
-  kSourceFile,
-  kSessionMetadata,
-};
-
-// Columns of lethe_sink_rows.
-enum FeedColumn { kRowIndex, kFeedArgument };
-
-constexpr const char* kFeedSchema = "CREATE TABLE x(row_index, feed HIDDEN)";
 
 std::string code_label(int rc) {
   switch (rc & 0xff) {
@@ -67,8 +59,52 @@ std::string code_label(int rc) {
   }
 }
 
-bool is_line_specific_value_error(int primary) {
-  return primary == SQLITE_TOOBIG || primary == SQLITE_MISMATCH || primary == SQLITE_RANGE;
+// Binders: text without a copy (SQLITE_STATIC), the rows outlive the
+// statement's step. A value longer than SQLITE_LIMIT_LENGTH fails the bind
+// with SQLITE_TOOBIG, a line error (DB_UPSERT).
+int bind_text(sqlite3_stmt* stmt, int index, const char* data, std::size_t size) {
+  return sqlite3_bind_text64(stmt, index, data, size, SQLITE_STATIC, SQLITE_UTF8);
+}
+int bind_text(sqlite3_stmt* stmt, int index, const std::string& text) {
+  return bind_text(stmt, index, text.data(), text.size());
+}
+int bind_text(sqlite3_stmt* stmt, int index, std::string_view text) {
+  return bind_text(stmt, index, text.data(), text.size());
+}
+int bind_text(sqlite3_stmt* stmt, int index, const NormalizedTime& time) {
+  return bind_text(stmt, index, time.data(), time.size());
+}
+int bind_text(sqlite3_stmt* stmt, int index, const std::optional<std::string>& text) {
+  return text ? bind_text(stmt, index, *text) : sqlite3_bind_null(stmt, index);
+}
+int bind_int(sqlite3_stmt* stmt, int index, const std::optional<std::int64_t>& value) {
+  return value ? sqlite3_bind_int64(stmt, index, *value) : sqlite3_bind_null(stmt, index);
+}
+
+// Binds every parameter; returns the first bind failure, or SQLITE_OK.
+template <typename... Binds>
+int first_failure(Binds... results) {
+  int rc = SQLITE_OK;
+  ((rc = rc != SQLITE_OK ? rc : results), ...);
+  return rc;
+}
+
+int bind_session(sqlite3_stmt* s, const std::string& owner, const TurnRecord& r) {
+  const NormalizedTime& started = r.started_at ? *r.started_at : r.timestamp;
+  return first_failure(bind_text(s, 1, owner), bind_text(s, 2, r.tool), bind_text(s, 3, r.host),
+                       bind_text(s, 4, r.session_id), bind_text(s, 5, started),
+                       bind_text(s, 6, r.timestamp), bind_text(s, 7, r.working_dir),
+                       bind_text(s, 8, r.source_file), bind_text(s, 9, r.session_metadata));
+}
+
+int bind_turn(sqlite3_stmt* s, const std::string& owner, const TurnRecord& r) {
+  return first_failure(
+      bind_text(s, 1, owner), bind_text(s, 2, r.tool), bind_text(s, 3, r.host),
+      bind_text(s, 4, r.session_id), bind_text(s, 5, r.turn_id), sqlite3_bind_int64(s, 6, r.seq),
+      bind_text(s, 7, r.role), bind_text(s, 8, r.timestamp), bind_text(s, 9, r.content),
+      bind_text(s, 10, r.model), bind_int(s, 11, r.tokens_in), bind_int(s, 12, r.tokens_out),
+      r.cost_usd ? sqlite3_bind_double(s, 13, *r.cost_usd) : sqlite3_bind_null(s, 13),
+      bind_text(s, 14, r.tool_calls), bind_text(s, 15, r.metadata));
 }
 
 }  // namespace
@@ -82,11 +118,28 @@ int batch_error_code(int cause, bool caller_in_transaction) noexcept {
                                                                                  : primary;
 }
 
+// ---------------------------------------------------------------------------
+// The call.
+
+// The schema is checked by preparing every statement lethe uses (the sink
+// statement compiles the trigger, which names every column of both tables).
+// SQLite bumps schema_version on any schema change; only then is the check
+// repeated, so a call normally pays one tiny query for it.
 void Store::prepare() {
-  if (sink_) return;
+  if (!schema_version_query_) schema_version_query_ = Statement(db_, "PRAGMA main.schema_version");
+  const bool read = schema_version_query_.step() == SQLITE_ROW;
+  const std::int64_t version = read ? sqlite3_column_int64(schema_version_query_.get(), 0) : -1;
+  schema_version_query_.reset();
+  if (sink_ && version == prepared_schema_version_) return;
+  upsert_session_ = Statement();
+  upsert_turn_ = Statement();
+  sink_ = Statement();
   try {
+    upsert_session_ = Statement(db_, kUpsertSessionSql);
+    upsert_turn_ = Statement(db_, kUpsertTurnSql);
     sink_ = Statement(db_, kSinkSql);
   } catch (const BatchError& e) {
+    sink_ = Statement();
     // Only "no such table/column" and the like mean the schema; an
     // interrupt or a lock while preparing is the database's condition.
     if ((e.code() & 0xff) != SQLITE_ERROR) fail_with_database_error(e.code(), e.what());
@@ -95,6 +148,7 @@ void Store::prepare() {
                                                "shape: ") +
                                        e.what() + "; apply sql/schema.sql to this database");
   }
+  prepared_schema_version_ = version;
 }
 
 CallMode Store::begin_call() {
@@ -103,9 +157,8 @@ CallMode Store::begin_call() {
   caller_autocommit_ = sqlite3_get_autocommit(db_) != 0;
   const int rc = exec(db_, "SAVEPOINT lethe_ingest_call");
   if (rc == SQLITE_OK) {
-    mode_ = CallMode::Savepoint;
     savepoint_open_ = true;
-    deferred_violations_at_start_ = has_deferred_foreign_key_violations();
+    deferred_violations_at_start_ = has_new_deferred_violations();
   } else if (rc == SQLITE_BUSY) {
     // SQLite refuses SAVEPOINT while a writing statement is active: we run
     // inside the caller's INSERT ... SELECT or CREATE TABLE ... AS SELECT.
@@ -148,6 +201,15 @@ bool Store::left_own_transaction_open() const noexcept {
   return mode_ == CallMode::Savepoint && caller_autocommit_ && sqlite3_get_autocommit(db_) == 0;
 }
 
+std::vector<DbRejection> Store::write(const std::string& owner,
+                                      const std::vector<const PendingRow*>& rows) {
+  return mode_ == CallMode::Savepoint ? write_directly(owner, rows)
+                                      : write_in_one_statement(owner, rows);
+}
+
+// ---------------------------------------------------------------------------
+// Errors.
+
 void Store::fail_with_database_error(int rc, const std::string& message) {
   std::string hint;
   if ((rc & 0xff) == SQLITE_ERROR) {
@@ -164,122 +226,139 @@ void Store::fail_with_database_error(int rc, const std::string& message) {
                                     "transaction, was kept");
   }
   throw BatchError(batch_error_code(rc, !caller_autocommit_),
-                   "the database cannot take the writes: " + message + " (" + code_label(rc) +
-                       ")" + hint + "; nothing of this call was written");
+                   "the database cannot take the writes: " + message + " (" + code_label(rc) + ")" +
+                       hint + "; nothing of this call was written");
 }
 
-bool Store::has_deferred_foreign_key_violations() const noexcept {
+// The database rolled back the whole transaction, our savepoint with it (an
+// interrupted write, an I/O error, a RAISE(ROLLBACK) or an ON CONFLICT
+// ROLLBACK constraint): never go on writing outside it.
+void Store::throw_if_transaction_lost(const Failure& failure) {
+  if (mode_ == CallMode::Savepoint && sqlite3_get_autocommit(db_) != 0) {
+    savepoint_open_ = false;
+    fail_with_database_error(failure.rc, failure.message);
+  }
+}
+
+LineError Store::line_error(const Failure& failure) {
+  throw_if_transaction_lost(failure);
+  LineError error;
+  const int primary = failure.rc & 0xff;
+  if (failure.rc == SQLITE_CONSTRAINT_FOREIGNKEY) {
+    error.code = ErrorCode::DbForeignKey;
+  } else if (primary == SQLITE_CONSTRAINT) {
+    error.code = ErrorCode::DbConstraint;
+  } else if (primary == SQLITE_TOOBIG || primary == SQLITE_MISMATCH || primary == SQLITE_RANGE) {
+    error.code = ErrorCode::DbUpsert;
+  } else {
+    fail_with_database_error(failure.rc, failure.message);
+  }
+  error.message = "the database refused the line: " + failure.message;
+  return error;
+}
+
+bool Store::has_new_deferred_violations() const noexcept {
   int current = 0;
   int highwater = 0;
   sqlite3_db_status(db_, SQLITE_DBSTATUS_DEFERRED_FKS, &current, &highwater, 0);
   return current != 0;
 }
 
-// Runs the sink statement once over `feed`. In savepoint mode the statement
-// also runs in a savepoint of its own, so that even a failure SQLite does not
-// undo by itself (a trigger's RAISE(FAIL), a constraint declared ON CONFLICT
-// FAIL) leaves nothing, and so that a deferred foreign key the chunk violated
-// (SQLite would only report it at COMMIT) can be undone and attributed.
-Store::StepResult Store::execute(Feed& feed) {
-  StepResult result;
-  feed.marked = -1;
-  const bool own_savepoint = mode_ == CallMode::Savepoint;
-  if (own_savepoint) {
-    result.rc = exec(db_, "SAVEPOINT lethe_ingest_chunk");
-    if (result.rc != SQLITE_OK) {
-      result.message = sqlite3_errmsg(db_);
-      return result;
-    }
+// ---------------------------------------------------------------------------
+// Savepoint mode: two prepared upserts per line.
+
+Store::Failure Store::run(Statement& statement) {
+  Failure failure;
+  if (statement.step() != SQLITE_DONE) {
+    failure.rc = sqlite3_extended_errcode(db_);
+    failure.message = sqlite3_errmsg(db_);
   }
+  statement.reset();
+  return failure;
+}
+
+Store::Failure Store::savepoint(const char* sql) {
+  Failure failure;
+  if (exec(db_, sql) != SQLITE_OK) {
+    failure.rc = sqlite3_extended_errcode(db_);
+    failure.message = sqlite3_errmsg(db_);
+  }
+  return failure;
+}
+
+Store::Failure Store::write_row(const std::string& owner, const PendingRow& row) {
+  for (auto [statement, bind] :
+       {std::pair{&upsert_session_, &bind_session}, std::pair{&upsert_turn_, &bind_turn}}) {
+    if (const int rc = bind(statement->get(), owner, row.record); rc != SQLITE_OK) {
+      statement->reset();
+      return {rc, sqlite3_errstr(rc)};
+    }
+    if (Failure failure = run(*statement)) return failure;
+  }
+  return {};
+}
+
+// Every line of the chunk, in one savepoint; on the first failure the chunk
+// is undone and the failure returned. A deferred foreign key the chunk
+// violated (SQLite would only report it at COMMIT) counts as a failure.
+Store::Failure Store::write_chunk(const std::string& owner,
+                                  const std::vector<const PendingRow*>& rows) {
+  if (Failure failure = savepoint("SAVEPOINT lethe_ingest_chunk")) return failure;
+  Failure failure;
+  for (const PendingRow* row : rows) {
+    if ((failure = write_row(owner, *row))) break;
+  }
+  if (!failure && !deferred_violations_at_start_ && has_new_deferred_violations()) {
+    failure = {SQLITE_CONSTRAINT_FOREIGNKEY, "deferred FOREIGN KEY constraint failed"};
+  }
+  if (failure) exec(db_, "ROLLBACK TO lethe_ingest_chunk");
+  if (Failure released = savepoint("RELEASE lethe_ingest_chunk"); released && !failure) {
+    return released;
+  }
+  return failure;
+}
+
+// Each line in a savepoint of its own, so a refused line leaves nothing and
+// is named exactly. Only used for a chunk in which the database refused a
+// line: it costs two more statements a line.
+void Store::write_line_by_line(const std::string& owner, const std::vector<const PendingRow*>& rows,
+                               std::vector<DbRejection>& rejections) {
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const Failure failure = write_chunk(owner, {rows[i]});
+    if (!failure) continue;
+    rejections.push_back({i, line_error(failure)});
+  }
+}
+
+std::vector<DbRejection> Store::write_directly(const std::string& owner,
+                                               const std::vector<const PendingRow*>& rows) {
+  std::vector<DbRejection> rejections;
+  const Failure failure = write_chunk(owner, rows);
+  if (!failure) return rejections;
+  line_error(failure);  // throws unless the failure is a line's
+  write_line_by_line(owner, rows, rejections);
+  return rejections;
+}
+
+// ---------------------------------------------------------------------------
+// Single-statement mode: the sink statement over every row.
+
+Store::Failure Store::execute_sink(Feed& feed) {
+  Failure failure;
+  feed.marked = -1;
   sqlite3_bind_pointer(sink_.get(), 1, &feed, kFeedPointerType, nullptr);
   state_.active_feed = &feed;
-  result.rc = sink_.step();
+  if (sink_.step() != SQLITE_DONE) {
+    failure.rc = sqlite3_extended_errcode(db_);
+    failure.message = sqlite3_errmsg(db_);
+  }
   state_.active_feed = nullptr;
-  if (result.rc != SQLITE_DONE) {
-    result.rc = sqlite3_extended_errcode(db_);
-    result.message = sqlite3_errmsg(db_);
-  } else if (own_savepoint && !deferred_violations_at_start_ &&
-             has_deferred_foreign_key_violations()) {
-    result.rc = SQLITE_CONSTRAINT_FOREIGNKEY;
-    result.message = "deferred FOREIGN KEY constraint failed";
-  }
   sink_.reset();
-  if (own_savepoint) {
-    if (result.rc != SQLITE_DONE) exec(db_, "ROLLBACK TO lethe_ingest_chunk");
-    const int released = exec(db_, "RELEASE lethe_ingest_chunk");
-    if (result.rc == SQLITE_DONE && released != SQLITE_OK) {
-      result.rc = sqlite3_extended_errcode(db_);
-      result.message = sqlite3_errmsg(db_);
-    }
-  }
-  return result;
+  return failure;
 }
 
-Store::Outcome Store::run_once(Feed& feed, DbRejection& rejection) {
-  const StepResult result = execute(feed);
-  const int rc = result.rc;
-  if (rc == SQLITE_DONE) return Outcome::Done;
-  if (mode_ == CallMode::Savepoint && sqlite3_get_autocommit(db_) != 0) {
-    // The database rolled back the whole transaction, our savepoint with it
-    // (an interrupted write, an I/O error, a RAISE(ROLLBACK) or an ON
-    // CONFLICT ROLLBACK constraint): never go on writing outside it.
-    savepoint_open_ = false;
-    fail_with_database_error(rc, result.message);
-  }
-
-  const int primary = rc & 0xff;
-  std::int64_t culprit = feed.marked;
-  ErrorCode code = ErrorCode::DbConstraint;
-  if (rc == SQLITE_CONSTRAINT_FOREIGNKEY) {
-    // SQLite checks immediate foreign keys when a statement ends, so the
-    // last marked row is not necessarily the one at fault. Only a statement
-    // of one row names its culprit.
-    if (feed.rows.size() != 1) return Outcome::NeedRowByRow;
-    culprit = 0;
-    code = ErrorCode::DbForeignKey;
-  } else if (primary == SQLITE_CONSTRAINT) {
-    code = ErrorCode::DbConstraint;
-  } else if (is_line_specific_value_error(primary)) {
-    code = ErrorCode::DbUpsert;
-  } else {
-    fail_with_database_error(rc, result.message);
-  }
-  if (culprit < 0 || static_cast<std::size_t>(culprit) >= feed.rows.size()) {
-    fail_with_database_error(rc, result.message);
-  }
-  rejection.row = feed.ids[static_cast<std::size_t>(culprit)];
-  rejection.error.code = code;
-  rejection.error.field.clear();
-  rejection.error.message = "the database refused the line: " + result.message;
-  return Outcome::RowRefused;
-}
-
-// Each row in a statement of its own: every statement's foreign keys are
-// checked at its end, so a failure names its row. Only possible with the
-// call's savepoint: without it, statements can't be undone as a group.
-void Store::write_row_by_row(const Feed& remaining, std::vector<DbRejection>& rejections) {
-  if (mode_ != CallMode::Savepoint) {
-    throw BatchError(SQLITE_CONSTRAINT,
-                     "a foreign key constraint failed, and inside a writing "
-                     "statement (INSERT ... SELECT, CREATE TABLE ... AS "
-                     "SELECT) lethe cannot tell which line caused it, so "
-                     "nothing was written; run lethe_ingest in a plain SELECT "
-                     "to get one error row per refused line");
-  }
-  Feed single;
-  single.owner = remaining.owner;
-  for (std::size_t i = 0; i < remaining.rows.size(); ++i) {
-    single.rows.assign(1, remaining.rows[i]);
-    single.ids.assign(1, remaining.ids[i]);
-    DbRejection rejection;
-    if (run_once(single, rejection) == Outcome::RowRefused) {
-      rejections.push_back(std::move(rejection));
-    }
-  }
-}
-
-std::vector<DbRejection> Store::write(const std::string& owner,
-                                      const std::vector<const PendingRow*>& rows) {
+std::vector<DbRejection> Store::write_in_one_statement(const std::string& owner,
+                                                       const std::vector<const PendingRow*>& rows) {
   std::vector<DbRejection> rejections;
   std::vector<bool> refused(rows.size(), false);
   Feed feed;
@@ -293,242 +372,27 @@ std::vector<DbRejection> Store::write(const std::string& owner,
       feed.ids.push_back(i);
     }
     if (feed.rows.empty()) break;
-    DbRejection rejection;
-    const Outcome outcome = run_once(feed, rejection);
-    if (outcome == Outcome::Done) break;
-    if (outcome == Outcome::NeedRowByRow) {
-      write_row_by_row(feed, rejections);
-      break;
+    const Failure failure = execute_sink(feed);
+    if (!failure) break;
+    LineError error = line_error(failure);  // throws unless the failure is a line's
+    if (failure.rc == SQLITE_CONSTRAINT_FOREIGNKEY) {
+      // SQLite checks immediate foreign keys when a statement ends, so the
+      // last marked row is not necessarily the one at fault, and without a
+      // savepoint single statements can't be undone as a group.
+      throw BatchError(SQLITE_CONSTRAINT,
+                       "a foreign key constraint failed, and inside a writing statement "
+                       "(INSERT ... SELECT, CREATE TABLE ... AS SELECT) lethe cannot tell "
+                       "which line caused it, so nothing was written; run lethe_ingest in a "
+                       "plain SELECT to get one error row per refused line");
     }
-    refused[rejection.row] = true;
-    rejections.push_back(std::move(rejection));
+    if (feed.marked < 0 || static_cast<std::size_t>(feed.marked) >= feed.rows.size()) {
+      fail_with_database_error(failure.rc, failure.message);
+    }
+    const std::size_t culprit = feed.ids[static_cast<std::size_t>(feed.marked)];
+    refused[culprit] = true;
+    rejections.push_back({culprit, std::move(error)});
   }
   return rejections;
-}
-
-// ---------------------------------------------------------------------------
-// lethe_sink_rows(feed): an eponymous virtual table with one column,
-// row_index, 0..n-1 over a Feed bound as a pointer (sqlite3_bind_pointer),
-// so SQL text can never forge one.
-
-namespace {
-
-struct FeedCursor {
-  sqlite3_vtab_cursor base{};
-  std::size_t position = 0;
-  std::size_t count = 0;  // 0 without a feed
-};
-
-int feed_connect(sqlite3* db, void*, int, const char* const*, sqlite3_vtab** out, char**) noexcept {
-  const int rc = sqlite3_declare_vtab(db, kFeedSchema);
-  if (rc != SQLITE_OK) return rc;
-  auto* table = new (std::nothrow) sqlite3_vtab{};
-  if (table == nullptr) return SQLITE_NOMEM;
-  sqlite3_vtab_config(db, SQLITE_VTAB_DIRECTONLY);
-  *out = table;
-  return SQLITE_OK;
-}
-
-int feed_disconnect(sqlite3_vtab* vtab) noexcept {
-  delete vtab;
-  return SQLITE_OK;
-}
-
-int feed_best_index(sqlite3_vtab*, sqlite3_index_info* info) noexcept {
-  for (int i = 0; i < info->nConstraint; ++i) {
-    const auto& c = info->aConstraint[i];
-    if (c.iColumn != kFeedArgument || c.op != SQLITE_INDEX_CONSTRAINT_EQ) continue;
-    if (!c.usable) return SQLITE_CONSTRAINT;
-    info->aConstraintUsage[i].argvIndex = 1;
-    info->aConstraintUsage[i].omit = 1;
-    info->idxNum = 1;
-    info->estimatedCost = 1;
-    return SQLITE_OK;
-  }
-  info->idxNum = 0;  // no feed: no rows
-  return SQLITE_OK;
-}
-
-int feed_open(sqlite3_vtab*, sqlite3_vtab_cursor** out) noexcept {
-  auto* cursor = new (std::nothrow) FeedCursor;
-  if (cursor == nullptr) return SQLITE_NOMEM;
-  *out = &cursor->base;
-  return SQLITE_OK;
-}
-
-int feed_close(sqlite3_vtab_cursor* cur) noexcept {
-  delete reinterpret_cast<FeedCursor*>(cur);
-  return SQLITE_OK;
-}
-
-int feed_filter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int argc,
-                sqlite3_value** argv) noexcept {
-  auto* cursor = reinterpret_cast<FeedCursor*>(cur);
-  const auto* feed =
-      idx_num == 1 && argc == 1
-          ? static_cast<const Feed*>(sqlite3_value_pointer(argv[0], kFeedPointerType))
-          : nullptr;
-  cursor->position = 0;
-  cursor->count = feed != nullptr ? feed->rows.size() : 0;
-  return SQLITE_OK;
-}
-
-int feed_next(sqlite3_vtab_cursor* cur) noexcept {
-  ++reinterpret_cast<FeedCursor*>(cur)->position;
-  return SQLITE_OK;
-}
-
-int feed_eof(sqlite3_vtab_cursor* cur) noexcept {
-  const auto* cursor = reinterpret_cast<FeedCursor*>(cur);
-  return cursor->position >= cursor->count ? 1 : 0;
-}
-
-int feed_column(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int) noexcept {
-  sqlite3_result_int64(ctx,
-                       static_cast<sqlite3_int64>(reinterpret_cast<FeedCursor*>(cur)->position));
-  return SQLITE_OK;
-}
-
-int feed_rowid(sqlite3_vtab_cursor* cur, sqlite3_int64* rowid) noexcept {
-  *rowid = static_cast<sqlite3_int64>(reinterpret_cast<FeedCursor*>(cur)->position);
-  return SQLITE_OK;
-}
-
-constexpr sqlite3_module make_feed_module() {
-  sqlite3_module m{};
-  m.iVersion = 0;
-  m.xCreate = nullptr;  // eponymous only
-  m.xConnect = feed_connect;
-  m.xBestIndex = feed_best_index;
-  m.xDisconnect = feed_disconnect;
-  m.xOpen = feed_open;
-  m.xClose = feed_close;
-  m.xFilter = feed_filter;
-  m.xNext = feed_next;
-  m.xEof = feed_eof;
-  m.xColumn = feed_column;
-  m.xRowid = feed_rowid;
-  return m;
-}
-
-constexpr sqlite3_module kFeedModule = make_feed_module();
-
-// The row the sink trigger is writing, or null outside a lethe write.
-const PendingRow* current_row(sqlite3_context* ctx) {
-  const auto* state = static_cast<const ConnectionState*>(sqlite3_user_data(ctx));
-  const Feed* feed = state->active_feed;
-  if (feed == nullptr || feed->marked < 0 ||
-      static_cast<std::size_t>(feed->marked) >= feed->rows.size()) {
-    return nullptr;
-  }
-  return feed->rows[static_cast<std::size_t>(feed->marked)];
-}
-
-// lethe_sink_row(i): the first step of the sink trigger for row i. It selects
-// the row lethe_sink_value reads and records how far the statement got,
-// which is how a failed statement names its culprit.
-void sink_row_function(sqlite3_context* ctx, int, sqlite3_value** argv) noexcept {
-  auto* state = static_cast<ConnectionState*>(sqlite3_user_data(ctx));
-  sqlite3_result_null(ctx);
-  if (state->active_feed == nullptr) return;  // outside a lethe write: no effect
-  state->active_feed->marked = sqlite3_value_int64(argv[0]);
-}
-
-// Text without a copy (SQLITE_STATIC): the rows outlive the statement. A
-// value longer than SQLITE_LIMIT_LENGTH makes SQLite fail the statement with
-// SQLITE_TOOBIG, which then names the marked row (DB_UPSERT).
-void result_text(sqlite3_context* ctx, const char* data, std::size_t size) {
-  sqlite3_result_text64(ctx, data, size, SQLITE_STATIC, SQLITE_UTF8);
-}
-
-void result_text(sqlite3_context* ctx, const std::optional<std::string>& text) {
-  if (text) {
-    result_text(ctx, text->data(), text->size());
-  } else {
-    sqlite3_result_null(ctx);
-  }
-}
-
-void result_int(sqlite3_context* ctx, const std::optional<std::int64_t>& value) {
-  if (value) {
-    sqlite3_result_int64(ctx, *value);
-  } else {
-    sqlite3_result_null(ctx);
-  }
-}
-
-void result_value(sqlite3_context* ctx, const std::string& owner, const TurnRecord& r,
-                  sqlite3_int64 which) {
-  switch (which) {
-    case kOwner:
-      return result_text(ctx, owner.data(), owner.size());
-    case kTool:
-      return result_text(ctx, r.tool.data(), r.tool.size());
-    case kHost:
-      return result_text(ctx, r.host.data(), r.host.size());
-    case kSessionId:
-      return result_text(ctx, r.session_id.data(), r.session_id.size());
-    case kTurnId:
-      return result_text(ctx, r.turn_id.data(), r.turn_id.size());
-    case kSeq:
-      return sqlite3_result_int64(ctx, r.seq);
-    case kRole:
-      return result_text(ctx, r.role.data(), r.role.size());
-    case kTimestamp:
-      return result_text(ctx, r.timestamp.data(), r.timestamp.size());
-    case kContent:
-      return result_text(ctx, r.content);
-    case kModel:
-      return result_text(ctx, r.model);
-    case kTokensIn:
-      return result_int(ctx, r.tokens_in);
-    case kTokensOut:
-      return result_int(ctx, r.tokens_out);
-    case kCostUsd:
-      if (r.cost_usd) return sqlite3_result_double(ctx, *r.cost_usd);
-      return sqlite3_result_null(ctx);
-    case kToolCalls:
-      return result_text(ctx, r.tool_calls);
-    case kMetadata:
-      return result_text(ctx, r.metadata);
-    case kStartedAt:
-      if (r.started_at) return result_text(ctx, r.started_at->data(), r.started_at->size());
-      return sqlite3_result_null(ctx);
-    case kWorkingDir:
-      return result_text(ctx, r.working_dir);
-    case kSourceFile:
-      return result_text(ctx, r.source_file);
-    case kSessionMetadata:
-      return result_text(ctx, r.session_metadata);
-    default:
-      return sqlite3_result_null(ctx);
-  }
-}
-
-// lethe_sink_value(k): value k (numbered in sql/schema.sql) of the row the
-// sink trigger is writing; NULL outside a lethe write.
-void sink_value_function(sqlite3_context* ctx, int, sqlite3_value** argv) noexcept {
-  const PendingRow* row = current_row(ctx);
-  if (row == nullptr) {
-    sqlite3_result_null(ctx);
-    return;
-  }
-  const auto* state = static_cast<const ConnectionState*>(sqlite3_user_data(ctx));
-  result_value(ctx, *state->active_feed->owner, row->record, sqlite3_value_int64(argv[0]));
-}
-
-}  // namespace
-
-int register_store_helpers(sqlite3* db, ConnectionState* state) {
-  int rc = sqlite3_create_module_v2(db, "lethe_sink_rows", &kFeedModule, nullptr, nullptr);
-  if (rc != SQLITE_OK) return rc;
-  // Innocuous: outside a lethe write they do nothing, so a schema may call
-  // them (the sink trigger does) even with PRAGMA trusted_schema=OFF.
-  rc = sqlite3_create_function_v2(db, "lethe_sink_row", 1, SQLITE_UTF8 | SQLITE_INNOCUOUS, state,
-                                  sink_row_function, nullptr, nullptr, nullptr);
-  if (rc != SQLITE_OK) return rc;
-  return sqlite3_create_function_v2(db, "lethe_sink_value", 1, SQLITE_UTF8 | SQLITE_INNOCUOUS,
-                                    state, sink_value_function, nullptr, nullptr, nullptr);
 }
 
 }  // namespace lethe

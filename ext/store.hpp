@@ -1,29 +1,28 @@
 // Store: the third step of a line's flow. Writes accepted records into
 // `sessions` and `turns` inside the caller's transaction.
 //
-// The mechanism (why it looks like this):
-// * All writes of a chunk of records go through ONE statement,
-//     INSERT INTO main.lethe_sink (row_index) SELECT row_index
-//     FROM lethe_sink_rows(?1)
-//   where `lethe_sink_rows` yields the indexes of the records in memory and
-//   the INSTEAD OF trigger of the view `lethe_sink` (sql/schema.sql) does the
-//   session and turn upserts of each row, reading its values through
-//   lethe_sink_value(k). SQLite makes every statement atomic, in every
-//   context, including a caller's INSERT ... SELECT where it refuses
-//   SAVEPOINT with SQLITE_BUSY.
-// * Per-line atomicity: when the statement fails because of one row (a CHECK,
-//   a trigger's RAISE(ABORT), a value too big), the statement is undone as a
-//   whole, the row that failed is known (the trigger first calls
-//   lethe_sink_row(i), which records i), that row becomes a rejected line,
-//   and the statement runs again without it.
-// * Call atomicity: when SAVEPOINT is allowed, the call runs in a savepoint
-//   and writes in chunks (bounded memory, bounded retry cost); otherwise the
-//   whole batch is one statement.
+// Two promises shape it: a line is atomic (when any of its writes fails, none
+// stays, and the other lines still apply), and a call is atomic (a batch
+// error leaves nothing of the call, and never the caller's earlier work).
+//
+// * Almost everywhere SQLite allows a savepoint, and the call runs in
+//   SAVEPOINT lethe_ingest_call. Lines are written in chunks, each chunk in a
+//   savepoint of its own, with the two upserts as statements prepared once
+//   and bound per line (the cheapest way SQLite has to write a row). When
+//   the database refuses a line, the chunk is rolled back and written again
+//   with a savepoint per line, which names exactly the lines refused
+//   (triggers, CHECKs, immediate and deferred foreign keys, RAISE(FAIL)).
+// * Inside a caller's writing statement (INSERT ... SELECT, CREATE TABLE ...
+//   AS SELECT) SQLite refuses SAVEPOINT. There the whole batch is written by
+//   ONE statement, INSERT INTO lethe_sink SELECT row_index FROM
+//   lethe_sink_rows(?), whose INSTEAD OF trigger (sql/schema.sql) does both
+//   upserts of each row: a statement is atomic in every context. The trigger
+//   first calls lethe_sink_row(i), so a failed statement names the row it
+//   stopped on; that row is rejected and the statement runs again without it.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
-#include <memory>
 #include <string>
 #include <vector>
 
@@ -45,8 +44,8 @@ struct DbRejection {
   LineError error;
 };
 
-// What the trigger and the feed table see while a statement runs: the rows
-// to emit, and where the statement got to. Lives on the connection.
+// What the sink trigger sees while the nested-context statement runs: the
+// rows, and which one the trigger is writing. Lives on the connection.
 struct Feed {
   const std::string* owner = nullptr;
   std::vector<const PendingRow*> rows;  // rows emitted, in order
@@ -55,9 +54,12 @@ struct Feed {
   std::int64_t marked = -1;
 };
 
+// The type tag of the Feed pointer bound to lethe_sink_rows.
+inline constexpr const char* kFeedPointerType = "lethe_feed";
+
 // Per-connection state shared by the modules and functions of the extension.
 struct ConnectionState {
-  Feed* active_feed = nullptr;   // non-null only while Store::write runs
+  Feed* active_feed = nullptr;   // non-null only while the sink statement runs
   std::string last_ingest_json;  // lethe_last_ingest(); empty before any
 };
 
@@ -68,7 +70,7 @@ class Store {
  public:
   Store(sqlite3* db, ConnectionState& state) : db_(db), state_(state) {}
 
-  // Checks that the schema is usable and prepares the write statement once.
+  // Checks that the schema is usable and prepares the statements once.
   // Throws BatchError naming sql/schema.sql when it is not.
   void prepare();
 
@@ -90,23 +92,43 @@ class Store {
   std::vector<DbRejection> write(const std::string& owner,
                                  const std::vector<const PendingRow*>& rows);
 
-  bool in_call() const noexcept { return mode_ == CallMode::Savepoint && savepoint_open_; }
-
  private:
-  enum class Outcome { Done, RowRefused, NeedRowByRow };
-  struct StepResult {
-    int rc = SQLITE_DONE;
+  // An SQLite failure: its extended code and message.
+  struct Failure {
+    int rc = SQLITE_OK;
     std::string message;
+    explicit operator bool() const { return rc != SQLITE_OK; }
   };
-  StepResult execute(Feed& feed);
-  Outcome run_once(Feed& feed, DbRejection& rejection);
-  bool has_deferred_foreign_key_violations() const noexcept;
-  void write_row_by_row(const Feed& remaining, std::vector<DbRejection>& rejections);
+
+  // Savepoint mode.
+  std::vector<DbRejection> write_directly(const std::string& owner,
+                                          const std::vector<const PendingRow*>& rows);
+  Failure write_chunk(const std::string& owner, const std::vector<const PendingRow*>& rows);
+  void write_line_by_line(const std::string& owner, const std::vector<const PendingRow*>& rows,
+                          std::vector<DbRejection>& rejections);
+  Failure write_row(const std::string& owner, const PendingRow& row);
+  Failure run(Statement& statement);
+  Failure savepoint(const char* sql);
+
+  // Single-statement mode.
+  std::vector<DbRejection> write_in_one_statement(const std::string& owner,
+                                                  const std::vector<const PendingRow*>& rows);
+  Failure execute_sink(Feed& feed);
+
+  // A refused line's error, or a BatchError when the failure is not the
+  // line's but the database's.
+  LineError line_error(const Failure& failure);
+  void throw_if_transaction_lost(const Failure& failure);
+  bool has_new_deferred_violations() const noexcept;
   [[noreturn]] void fail_with_database_error(int rc, const std::string& message);
 
   sqlite3* db_;
   ConnectionState& state_;
+  Statement upsert_session_;
+  Statement upsert_turn_;
   Statement sink_;
+  Statement schema_version_query_;
+  std::int64_t prepared_schema_version_ = -1;
   CallMode mode_ = CallMode::Savepoint;
   bool savepoint_open_ = false;
   bool caller_autocommit_ = true;
@@ -114,7 +136,7 @@ class Store {
 };
 
 // Registers the feed table `lethe_sink_rows` and the trigger's helper
-// function `lethe_sink_row` on a connection.
+// functions `lethe_sink_row` and `lethe_sink_value` on a connection.
 int register_store_helpers(sqlite3* db, ConnectionState* state);
 
 // Maps an SQLite result code that ended a batch to the code the call
