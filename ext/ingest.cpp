@@ -9,6 +9,7 @@
 #include <exception>
 #include <mutex>
 #include <thread>
+#include <utility>
 
 #include "framing.hpp"
 
@@ -111,12 +112,23 @@ class ChunkQueue {
     stopped_ = true;
     space_.notify_all();
   }
+  // A written chunk goes back so that the parsing thread, not the writing
+  // one, pays for freeing its thousands of strings.
+  void recycle(Chunk chunk) {
+    std::lock_guard lock(mutex_);
+    written_.push_back(std::move(chunk));
+  }
+  std::deque<Chunk> take_written() {
+    std::lock_guard lock(mutex_);
+    return std::exchange(written_, {});
+  }
 
  private:
   std::mutex mutex_;
   std::condition_variable ready_;
   std::condition_variable space_;
   std::deque<Chunk> chunks_;
+  std::deque<Chunk> written_;
   bool finished_ = false;
   bool stopped_ = false;
   std::exception_ptr failure_;
@@ -136,6 +148,7 @@ class ParserThread {
   ParserThread& operator=(const ParserThread&) = delete;
 
   bool pop(Chunk& chunk) { return queue_.pop(chunk); }
+  void recycle(Chunk chunk) { queue_.recycle(std::move(chunk)); }
 
  private:
   void produce(std::string_view batch, const IngestOptions& options) noexcept {
@@ -146,6 +159,7 @@ class ParserThread {
       while (parser.next(chunk)) {
         if (!queue_.push(std::move(chunk))) break;
         chunk = Chunk{};
+        queue_.take_written();  // freed here, on this thread
       }
     } catch (...) {
       failure = std::current_exception();  // std::bad_alloc: SQLITE_NOMEM
@@ -207,7 +221,10 @@ class Call {
     Chunk chunk;
     if (chunked && batch.size() >= kPipelineMinBytes && std::thread::hardware_concurrency() > 1) {
       ParserThread parser(batch, options_);
-      while (parser.pop(chunk)) consume(chunk);
+      while (parser.pop(chunk)) {
+        consume(chunk);
+        parser.recycle(std::move(chunk));
+      }
       return;
     }
     ChunkParser parser(batch, options_, chunked ? kChunkRows : SIZE_MAX);
