@@ -1,19 +1,17 @@
-// The nested-context write path's SQL helpers: the feed table
-// lethe_sink_rows and the functions lethe_sink_row / lethe_sink_value that
-// the trigger of the view lethe_sink (sql/schema.sql) calls.
+// The SQL side of the store: the table-valued function lethe_sink_rows that
+// serves parsed lines (or merged sessions) to lethe's set-based INSERT ...
+// SELECT statements, and the functions lethe_sink_row / lethe_sink_value that
+// the trigger of the view lethe_sink (sql/schema.sql) calls in the nested
+// context.
 #include "store.hpp"
 
 namespace lethe {
 
 namespace {
 
-constexpr const char* kFeedSchema = "CREATE TABLE x(row_index, feed HIDDEN)";
-
-// Columns of lethe_sink_rows.
-enum FeedColumn { kRowIndex, kFeedArgument };
-
-// The values lethe_sink_value(k) returns, numbered as in sql/schema.sql.
-enum SinkValue {
+// Columns of lethe_sink_rows. The first 19 are also the value numbers of
+// lethe_sink_value(k), as sql/schema.sql lists them.
+enum FeedColumn {
   kOwner,
   kTool,
   kHost,
@@ -29,23 +27,132 @@ enum SinkValue {
   kCostUsd,
   kToolCalls,
   kMetadata,
-  kStartedAt,
+  kStartedAt,  // a line: session_meta.started_at; a merged session: its start
   kWorkingDir,
   kSourceFile,
   kSessionMetadata,
+  kEndedAt,  // a line: its timestamp; a merged session: its end
+  kRowIndex,
+  kFeedArgument,  // hidden: the pointer to the Feed
 };
 
-}  // namespace
+constexpr const char* kFeedSchema =
+    "CREATE TABLE x(owner, tool, host, session_id, turn_id, seq, role, timestamp, content,"
+    " model, tokens_in, tokens_out, cost_usd, tool_calls, metadata, started_at, working_dir,"
+    " source_file, session_metadata, ended_at, row_index, feed HIDDEN)";
+
+// Text without a copy (SQLITE_STATIC): the rows outlive the statement. A
+// value longer than SQLITE_LIMIT_LENGTH makes SQLite fail the statement with
+// SQLITE_TOOBIG, a line error (DB_UPSERT).
+void result_text(sqlite3_context* ctx, const char* data, std::size_t size) {
+  sqlite3_result_text64(ctx, data, size, SQLITE_STATIC, SQLITE_UTF8);
+}
+void result_text(sqlite3_context* ctx, const std::string& text) {
+  result_text(ctx, text.data(), text.size());
+}
+void result_text(sqlite3_context* ctx, const NormalizedTime& time) {
+  result_text(ctx, time.data(), time.size());
+}
+void result_text(sqlite3_context* ctx, const std::optional<std::string>& text) {
+  if (text) {
+    result_text(ctx, *text);
+  } else {
+    sqlite3_result_null(ctx);
+  }
+}
+void result_int(sqlite3_context* ctx, const std::optional<std::int64_t>& value) {
+  if (value) {
+    sqlite3_result_int64(ctx, *value);
+  } else {
+    sqlite3_result_null(ctx);
+  }
+}
+
+// Column `column` of one line.
+void line_value(sqlite3_context* ctx, const std::string& owner, const TurnRecord& r,
+                sqlite3_int64 column) {
+  switch (column) {
+    case kOwner:
+      return result_text(ctx, owner);
+    case kTool:
+      return result_text(ctx, r.tool);
+    case kHost:
+      return result_text(ctx, r.host);
+    case kSessionId:
+      return result_text(ctx, r.session_id);
+    case kTurnId:
+      return result_text(ctx, r.turn_id);
+    case kSeq:
+      return sqlite3_result_int64(ctx, r.seq);
+    case kRole:
+      return result_text(ctx, r.role.data(), r.role.size());
+    case kTimestamp:
+      return result_text(ctx, r.timestamp);
+    case kContent:
+      return result_text(ctx, r.content);
+    case kModel:
+      return result_text(ctx, r.model);
+    case kTokensIn:
+      return result_int(ctx, r.tokens_in);
+    case kTokensOut:
+      return result_int(ctx, r.tokens_out);
+    case kCostUsd:
+      if (r.cost_usd) return sqlite3_result_double(ctx, *r.cost_usd);
+      return sqlite3_result_null(ctx);
+    case kToolCalls:
+      return result_text(ctx, r.tool_calls);
+    case kMetadata:
+      return result_text(ctx, r.metadata);
+    case kStartedAt:
+      if (r.started_at) return result_text(ctx, *r.started_at);
+      return sqlite3_result_null(ctx);
+    case kWorkingDir:
+      return result_text(ctx, r.working_dir);
+    case kSourceFile:
+      return result_text(ctx, r.source_file);
+    case kSessionMetadata:
+      return result_text(ctx, r.session_metadata);
+    case kEndedAt:
+      return result_text(ctx, r.timestamp);
+    default:
+      return sqlite3_result_null(ctx);
+  }
+}
+
+// Column `column` of one merged session; a turn's columns are NULL.
+void session_value(sqlite3_context* ctx, const std::string& owner, const SessionValues& s,
+                   int column) {
+  switch (column) {
+    case kOwner:
+      return result_text(ctx, owner);
+    case kTool:
+      return result_text(ctx, s.key->tool);
+    case kHost:
+      return result_text(ctx, s.key->host);
+    case kSessionId:
+      return result_text(ctx, s.key->session_id);
+    case kStartedAt:
+      return result_text(ctx, *s.started_at);
+    case kEndedAt:
+      return result_text(ctx, *s.ended_at);
+    case kWorkingDir:
+      return result_text(ctx, *s.working_dir);
+    case kSourceFile:
+      return result_text(ctx, *s.source_file);
+    case kSessionMetadata:
+      return result_text(ctx, *s.metadata);
+    default:
+      return sqlite3_result_null(ctx);
+  }
+}
 
 // ---------------------------------------------------------------------------
-// lethe_sink_rows(feed): an eponymous virtual table with one column,
-// row_index, 0..n-1 over a Feed bound as a pointer (sqlite3_bind_pointer),
-// so SQL text can never forge one.
-
-namespace {
+// lethe_sink_rows(feed): an eponymous virtual table over a Feed bound as a
+// pointer (sqlite3_bind_pointer), so SQL text can never forge one.
 
 struct FeedCursor {
   sqlite3_vtab_cursor base{};
+  const Feed* feed = nullptr;
   std::size_t position = 0;
   std::size_t count = 0;  // 0 without a feed
 };
@@ -95,12 +202,13 @@ int feed_close(sqlite3_vtab_cursor* cur) noexcept {
 int feed_filter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int argc,
                 sqlite3_value** argv) noexcept {
   auto* cursor = reinterpret_cast<FeedCursor*>(cur);
-  const auto* feed =
-      idx_num == 1 && argc == 1
-          ? static_cast<const Feed*>(sqlite3_value_pointer(argv[0], kFeedPointerType))
-          : nullptr;
+  cursor->feed = idx_num == 1 && argc == 1
+                     ? static_cast<const Feed*>(sqlite3_value_pointer(argv[0], kFeedPointerType))
+                     : nullptr;
   cursor->position = 0;
-  cursor->count = feed != nullptr ? feed->rows.size() : 0;
+  cursor->count = cursor->feed == nullptr                            ? 0
+                  : cursor->feed->kind == Feed::Kind::MergedSessions ? cursor->feed->sessions.size()
+                                                                     : cursor->feed->rows.size();
   return SQLITE_OK;
 }
 
@@ -114,9 +222,16 @@ int feed_eof(sqlite3_vtab_cursor* cur) noexcept {
   return cursor->position >= cursor->count ? 1 : 0;
 }
 
-int feed_column(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int) noexcept {
-  sqlite3_result_int64(ctx,
-                       static_cast<sqlite3_int64>(reinterpret_cast<FeedCursor*>(cur)->position));
+int feed_column(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int column) noexcept {
+  const auto* cursor = reinterpret_cast<FeedCursor*>(cur);
+  const Feed& feed = *cursor->feed;
+  if (column == kRowIndex) {
+    sqlite3_result_int64(ctx, static_cast<sqlite3_int64>(cursor->position));
+  } else if (feed.kind == Feed::Kind::MergedSessions) {
+    session_value(ctx, *feed.owner, feed.sessions[cursor->position], column);
+  } else {
+    line_value(ctx, *feed.owner, feed.rows[cursor->position]->record, column);
+  }
   return SQLITE_OK;
 }
 
@@ -144,16 +259,8 @@ constexpr sqlite3_module make_feed_module() {
 
 constexpr sqlite3_module kFeedModule = make_feed_module();
 
-// The row the sink trigger is writing, or null outside a lethe write.
-const PendingRow* current_row(sqlite3_context* ctx) {
-  const auto* state = static_cast<const ConnectionState*>(sqlite3_user_data(ctx));
-  const Feed* feed = state->active_feed;
-  if (feed == nullptr || feed->marked < 0 ||
-      static_cast<std::size_t>(feed->marked) >= feed->rows.size()) {
-    return nullptr;
-  }
-  return feed->rows[static_cast<std::size_t>(feed->marked)];
-}
+// ---------------------------------------------------------------------------
+// The nested-context trigger's helpers.
 
 // lethe_sink_row(i): the first step of the sink trigger for row i. It selects
 // the row lethe_sink_value reads and records how far the statement got,
@@ -165,87 +272,18 @@ void sink_row_function(sqlite3_context* ctx, int, sqlite3_value** argv) noexcept
   state->active_feed->marked = sqlite3_value_int64(argv[0]);
 }
 
-// Text without a copy (SQLITE_STATIC): the rows outlive the statement. A
-// value longer than SQLITE_LIMIT_LENGTH makes SQLite fail the statement with
-// SQLITE_TOOBIG, which then names the marked row (DB_UPSERT).
-void result_text(sqlite3_context* ctx, const char* data, std::size_t size) {
-  sqlite3_result_text64(ctx, data, size, SQLITE_STATIC, SQLITE_UTF8);
-}
-
-void result_text(sqlite3_context* ctx, const std::optional<std::string>& text) {
-  if (text) {
-    result_text(ctx, text->data(), text->size());
-  } else {
-    sqlite3_result_null(ctx);
-  }
-}
-
-void result_int(sqlite3_context* ctx, const std::optional<std::int64_t>& value) {
-  if (value) {
-    sqlite3_result_int64(ctx, *value);
-  } else {
-    sqlite3_result_null(ctx);
-  }
-}
-
-void result_value(sqlite3_context* ctx, const std::string& owner, const TurnRecord& r,
-                  sqlite3_int64 which) {
-  switch (which) {
-    case kOwner:
-      return result_text(ctx, owner.data(), owner.size());
-    case kTool:
-      return result_text(ctx, r.tool.data(), r.tool.size());
-    case kHost:
-      return result_text(ctx, r.host.data(), r.host.size());
-    case kSessionId:
-      return result_text(ctx, r.session_id.data(), r.session_id.size());
-    case kTurnId:
-      return result_text(ctx, r.turn_id.data(), r.turn_id.size());
-    case kSeq:
-      return sqlite3_result_int64(ctx, r.seq);
-    case kRole:
-      return result_text(ctx, r.role.data(), r.role.size());
-    case kTimestamp:
-      return result_text(ctx, r.timestamp.data(), r.timestamp.size());
-    case kContent:
-      return result_text(ctx, r.content);
-    case kModel:
-      return result_text(ctx, r.model);
-    case kTokensIn:
-      return result_int(ctx, r.tokens_in);
-    case kTokensOut:
-      return result_int(ctx, r.tokens_out);
-    case kCostUsd:
-      if (r.cost_usd) return sqlite3_result_double(ctx, *r.cost_usd);
-      return sqlite3_result_null(ctx);
-    case kToolCalls:
-      return result_text(ctx, r.tool_calls);
-    case kMetadata:
-      return result_text(ctx, r.metadata);
-    case kStartedAt:
-      if (r.started_at) return result_text(ctx, r.started_at->data(), r.started_at->size());
-      return sqlite3_result_null(ctx);
-    case kWorkingDir:
-      return result_text(ctx, r.working_dir);
-    case kSourceFile:
-      return result_text(ctx, r.source_file);
-    case kSessionMetadata:
-      return result_text(ctx, r.session_metadata);
-    default:
-      return sqlite3_result_null(ctx);
-  }
-}
-
 // lethe_sink_value(k): value k (numbered in sql/schema.sql) of the row the
 // sink trigger is writing; NULL outside a lethe write.
 void sink_value_function(sqlite3_context* ctx, int, sqlite3_value** argv) noexcept {
-  const PendingRow* row = current_row(ctx);
-  if (row == nullptr) {
+  const auto* state = static_cast<const ConnectionState*>(sqlite3_user_data(ctx));
+  const Feed* feed = state->active_feed;
+  if (feed == nullptr || feed->kind != Feed::Kind::Lines || feed->marked < 0 ||
+      static_cast<std::size_t>(feed->marked) >= feed->rows.size()) {
     sqlite3_result_null(ctx);
     return;
   }
-  const auto* state = static_cast<const ConnectionState*>(sqlite3_user_data(ctx));
-  result_value(ctx, *state->active_feed->owner, row->record, sqlite3_value_int64(argv[0]));
+  line_value(ctx, *feed->owner, feed->rows[static_cast<std::size_t>(feed->marked)]->record,
+             sqlite3_value_int64(argv[0]));
 }
 
 }  // namespace
@@ -261,4 +299,5 @@ int register_store_helpers(sqlite3* db, ConnectionState* state) {
   return sqlite3_create_function_v2(db, "lethe_sink_value", 1, SQLITE_UTF8 | SQLITE_INNOCUOUS,
                                     state, sink_value_function, nullptr, nullptr, nullptr);
 }
+
 }  // namespace lethe

@@ -1,6 +1,7 @@
 #include "store.hpp"
 
 #include <algorithm>
+#include <unordered_map>
 
 namespace lethe {
 
@@ -9,9 +10,11 @@ namespace {
 // The merge rules of contract section 7. The INSTEAD OF trigger of
 // lethe_sink in sql/schema.sql states the same two upserts for the
 // nested-context path; the end-to-end tests compare both paths' tables.
-constexpr const char* kUpsertSessionSql =
+constexpr const char* kUpsertSessionsSql =
     "INSERT INTO main.sessions (owner, tool, host, session_id, started_at, ended_at,"
-    " working_dir, source_file, metadata) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+    " working_dir, source_file, metadata) "
+    "SELECT owner, tool, host, session_id, started_at, ended_at, working_dir, source_file,"
+    " session_metadata FROM lethe_sink_rows(?1) WHERE true "
     "ON CONFLICT (owner, tool, host, session_id) DO UPDATE SET"
     " started_at = min(started_at, excluded.started_at),"
     " ended_at = max(ended_at, excluded.ended_at),"
@@ -19,10 +22,11 @@ constexpr const char* kUpsertSessionSql =
     " source_file = coalesce(source_file, excluded.source_file),"
     " metadata = coalesce(metadata, excluded.metadata)";
 
-constexpr const char* kUpsertTurnSql =
+constexpr const char* kUpsertTurnsSql =
     "INSERT INTO main.turns (owner, tool, host, session_id, turn_id, seq, role, timestamp,"
-    " content, model, tokens_in, tokens_out, cost_usd, tool_calls, metadata)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) "
+    " content, model, tokens_in, tokens_out, cost_usd, tool_calls, metadata) "
+    "SELECT owner, tool, host, session_id, turn_id, seq, role, timestamp, content, model,"
+    " tokens_in, tokens_out, cost_usd, tool_calls, metadata FROM lethe_sink_rows(?1) WHERE true "
     "ON CONFLICT (owner, tool, host, session_id, turn_id) DO UPDATE SET"
     " seq = excluded.seq, role = excluded.role, timestamp = excluded.timestamp,"
     " content = excluded.content, model = excluded.model, tokens_in = excluded.tokens_in,"
@@ -59,52 +63,40 @@ std::string code_label(int rc) {
   }
 }
 
-// Binders: text without a copy (SQLITE_STATIC), the rows outlive the
-// statement's step. A value longer than SQLITE_LIMIT_LENGTH fails the bind
-// with SQLITE_TOOBIG, a line error (DB_UPSERT).
-int bind_text(sqlite3_stmt* stmt, int index, const char* data, std::size_t size) {
-  return sqlite3_bind_text64(stmt, index, data, size, SQLITE_STATIC, SQLITE_UTF8);
-}
-int bind_text(sqlite3_stmt* stmt, int index, const std::string& text) {
-  return bind_text(stmt, index, text.data(), text.size());
-}
-int bind_text(sqlite3_stmt* stmt, int index, std::string_view text) {
-  return bind_text(stmt, index, text.data(), text.size());
-}
-int bind_text(sqlite3_stmt* stmt, int index, const NormalizedTime& time) {
-  return bind_text(stmt, index, time.data(), time.size());
-}
-int bind_text(sqlite3_stmt* stmt, int index, const std::optional<std::string>& text) {
-  return text ? bind_text(stmt, index, *text) : sqlite3_bind_null(stmt, index);
-}
-int bind_int(sqlite3_stmt* stmt, int index, const std::optional<std::int64_t>& value) {
-  return value ? sqlite3_bind_int64(stmt, index, *value) : sqlite3_bind_null(stmt, index);
+SessionValues session_of(const TurnRecord& r) {
+  return {&r,
+          r.started_at ? &*r.started_at : &r.timestamp,
+          &r.timestamp,
+          &r.working_dir,
+          &r.source_file,
+          &r.session_metadata};
 }
 
-// Binds every parameter; returns the first bind failure, or SQLITE_OK.
-template <typename... Binds>
-int first_failure(Binds... results) {
-  int rc = SQLITE_OK;
-  ((rc = rc != SQLITE_OK ? rc : results), ...);
-  return rc;
+void merge(SessionValues& into, const SessionValues& line) {
+  if (*line.started_at < *into.started_at) into.started_at = line.started_at;
+  if (*line.ended_at > *into.ended_at) into.ended_at = line.ended_at;
+  if (!*into.working_dir) into.working_dir = line.working_dir;
+  if (!*into.source_file) into.source_file = line.source_file;
+  if (!*into.metadata) into.metadata = line.metadata;
 }
 
-int bind_session(sqlite3_stmt* s, const std::string& owner, const TurnRecord& r) {
-  const NormalizedTime& started = r.started_at ? *r.started_at : r.timestamp;
-  return first_failure(bind_text(s, 1, owner), bind_text(s, 2, r.tool), bind_text(s, 3, r.host),
-                       bind_text(s, 4, r.session_id), bind_text(s, 5, started),
-                       bind_text(s, 6, r.timestamp), bind_text(s, 7, r.working_dir),
-                       bind_text(s, 8, r.source_file), bind_text(s, 9, r.session_metadata));
-}
-
-int bind_turn(sqlite3_stmt* s, const std::string& owner, const TurnRecord& r) {
-  return first_failure(
-      bind_text(s, 1, owner), bind_text(s, 2, r.tool), bind_text(s, 3, r.host),
-      bind_text(s, 4, r.session_id), bind_text(s, 5, r.turn_id), sqlite3_bind_int64(s, 6, r.seq),
-      bind_text(s, 7, r.role), bind_text(s, 8, r.timestamp), bind_text(s, 9, r.content),
-      bind_text(s, 10, r.model), bind_int(s, 11, r.tokens_in), bind_int(s, 12, r.tokens_out),
-      r.cost_usd ? sqlite3_bind_double(s, 13, *r.cost_usd) : sqlite3_bind_null(s, 13),
-      bind_text(s, 14, r.tool_calls), bind_text(s, 15, r.metadata));
+// The sessions of some lines, each merged over its lines, in first-seen order.
+std::vector<SessionValues> sessions_of(const std::vector<const PendingRow*>& rows) {
+  std::vector<SessionValues> sessions;
+  std::unordered_map<std::string, std::size_t> index;
+  std::string key;
+  for (const PendingRow* row : rows) {
+    const TurnRecord& r = row->record;
+    // Control characters can't occur in these fields: \x01 separates them.
+    key.assign(r.tool).append(1, '\x01').append(r.host).append(1, '\x01').append(r.session_id);
+    const auto [at, inserted] = index.try_emplace(key, sessions.size());
+    if (inserted) {
+      sessions.push_back(session_of(r));
+    } else {
+      merge(sessions[at->second], session_of(r));
+    }
+  }
+  return sessions;
 }
 
 }  // namespace
@@ -131,12 +123,12 @@ void Store::prepare() {
   const std::int64_t version = read ? sqlite3_column_int64(schema_version_query_.get(), 0) : -1;
   schema_version_query_.reset();
   if (sink_ && version == prepared_schema_version_) return;
-  upsert_session_ = Statement();
-  upsert_turn_ = Statement();
+  upsert_sessions_ = Statement();
+  upsert_turns_ = Statement();
   sink_ = Statement();
   try {
-    upsert_session_ = Statement(db_, kUpsertSessionSql);
-    upsert_turn_ = Statement(db_, kUpsertTurnSql);
+    upsert_sessions_ = Statement(db_, kUpsertSessionsSql);
+    upsert_turns_ = Statement(db_, kUpsertTurnsSql);
     sink_ = Statement(db_, kSinkSql);
   } catch (const BatchError& e) {
     sink_ = Statement();
@@ -265,10 +257,12 @@ bool Store::has_new_deferred_violations() const noexcept {
 }
 
 // ---------------------------------------------------------------------------
-// Savepoint mode: two prepared upserts per line.
+// Savepoint mode: per chunk, one INSERT ... SELECT for its sessions and one
+// for its turns.
 
-Store::Failure Store::run(Statement& statement) {
+Store::Failure Store::run_over(Statement& statement, Feed& feed) {
   Failure failure;
+  sqlite3_bind_pointer(statement.get(), 1, &feed, kFeedPointerType, nullptr);
   if (statement.step() != SQLITE_DONE) {
     failure.rc = sqlite3_extended_errcode(db_);
     failure.message = sqlite3_errmsg(db_);
@@ -286,36 +280,39 @@ Store::Failure Store::savepoint(const char* sql) {
   return failure;
 }
 
-Store::Failure Store::write_row(const std::string& owner, const PendingRow& row) {
-  for (auto [statement, bind] :
-       {std::pair{&upsert_session_, &bind_session}, std::pair{&upsert_turn_, &bind_turn}}) {
-    if (const int rc = bind(statement->get(), owner, row.record); rc != SQLITE_OK) {
-      statement->reset();
-      return {rc, sqlite3_errstr(rc)};
-    }
-    if (Failure failure = run(*statement)) return failure;
-  }
-  return {};
-}
-
-// Every line of the chunk, in one savepoint; on the first failure the chunk
-// is undone and the failure returned. A deferred foreign key the chunk
-// violated (SQLite would only report it at COMMIT) counts as a failure.
-Store::Failure Store::write_chunk(const std::string& owner,
-                                  const std::vector<const PendingRow*>& rows) {
-  if (Failure failure = savepoint("SAVEPOINT lethe_ingest_chunk")) return failure;
-  Failure failure;
-  for (const PendingRow* row : rows) {
-    if ((failure = write_row(owner, *row))) break;
+// The lines' sessions (merged), then their turns, inside savepoint `name`;
+// on a failure everything since the savepoint is undone and the failure
+// returned. A deferred foreign key the lines violated (SQLite would only
+// report it at COMMIT) counts as a failure.
+Store::Failure Store::write_in_savepoint(const char* name, const std::string& owner,
+                                         const std::vector<const PendingRow*>& rows) {
+  const std::string open = std::string("SAVEPOINT ") + name;
+  if (Failure failure = savepoint(open.c_str())) return failure;
+  Feed sessions;
+  sessions.kind = Feed::Kind::MergedSessions;
+  sessions.owner = &owner;
+  sessions.sessions = sessions_of(rows);
+  Failure failure = run_over(upsert_sessions_, sessions);
+  if (!failure) {
+    Feed lines;
+    lines.owner = &owner;
+    lines.rows = rows;
+    failure = run_over(upsert_turns_, lines);
   }
   if (!failure && !deferred_violations_at_start_ && has_new_deferred_violations()) {
     failure = {SQLITE_CONSTRAINT_FOREIGNKEY, "deferred FOREIGN KEY constraint failed"};
   }
-  if (failure) exec(db_, "ROLLBACK TO lethe_ingest_chunk");
-  if (Failure released = savepoint("RELEASE lethe_ingest_chunk"); released && !failure) {
+  if (failure) exec(db_, (std::string("ROLLBACK TO ") + name).c_str());
+  if (Failure released = savepoint((std::string("RELEASE ") + name).c_str());
+      released && !failure) {
     return released;
   }
   return failure;
+}
+
+Store::Failure Store::write_chunk(const std::string& owner,
+                                  const std::vector<const PendingRow*>& rows) {
+  return write_in_savepoint("lethe_ingest_chunk", owner, rows);
 }
 
 // Each line in a savepoint of its own, so a refused line leaves nothing and
@@ -324,9 +321,9 @@ Store::Failure Store::write_chunk(const std::string& owner,
 void Store::write_line_by_line(const std::string& owner, const std::vector<const PendingRow*>& rows,
                                std::vector<DbRejection>& rejections) {
   for (std::size_t i = 0; i < rows.size(); ++i) {
-    const Failure failure = write_chunk(owner, {rows[i]});
-    if (!failure) continue;
-    rejections.push_back({i, line_error(failure)});
+    if (Failure failure = write_in_savepoint("lethe_ingest_line", owner, {rows[i]})) {
+      rejections.push_back({i, line_error(failure)});
+    }
   }
 }
 

@@ -7,8 +7,12 @@
 //
 // * Almost everywhere SQLite allows a savepoint, and the call runs in
 //   SAVEPOINT lethe_ingest_call. Lines are written in chunks, each chunk in a
-//   savepoint of its own, with the two upserts as statements prepared once
-//   and bound per line (the cheapest way SQLite has to write a row). When
+//   savepoint of its own, by two set-based statements prepared once,
+//   INSERT INTO sessions / turns ... SELECT ... FROM lethe_sink_rows(?),
+//   where lethe_sink_rows serves the parsed lines from memory (a chunk's
+//   lines of one session merged into one row). An INSERT ... SELECT gets a
+//   statement journal, so SQLITE_FULL undoes only the statement, never the
+//   caller's transaction (a one-row INSERT ... VALUES has none). When
 //   the database refuses a line, the chunk is rolled back and written again
 //   with a savepoint per line, which names exactly the lines refused
 //   (triggers, CHECKs, immediate and deferred foreign keys, RAISE(FAIL)).
@@ -23,6 +27,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,14 +49,31 @@ struct DbRejection {
   LineError error;
 };
 
-// What the sink trigger sees while the nested-context statement runs: the
-// rows, and which one the trigger is writing. Lives on the connection.
+// What one line, or several lines of one session merged, write into the
+// session's row. The merge rules (MIN start, MAX end, first non-null
+// descriptive value) don't depend on order, so a chunk's lines of one session
+// fold into a single upsert with the same result.
+struct SessionValues {
+  const TurnRecord* key = nullptr;  // tool, host, session_id
+  const NormalizedTime* started_at = nullptr;
+  const NormalizedTime* ended_at = nullptr;
+  const std::optional<std::string>* working_dir = nullptr;
+  const std::optional<std::string>* source_file = nullptr;
+  const std::optional<std::string>* metadata = nullptr;
+};
+
+// What lethe_sink_rows serves while one of lethe's statements runs: lines,
+// or merged sessions. Lives on the connection (ConnectionState::active_feed).
 struct Feed {
+  enum class Kind { Lines, MergedSessions };
+  Kind kind = Kind::Lines;
   const std::string* owner = nullptr;
-  std::vector<const PendingRow*> rows;  // rows emitted, in order
-  std::vector<std::size_t> ids;         // caller's index of each emitted row
-  // Index into `rows` of the row whose trigger ran last; -1 before any.
+  std::vector<const PendingRow*> rows;  // Kind::Lines
+  std::vector<SessionValues> sessions;  // Kind::MergedSessions
+  // The nested-context path: index into `rows` of the row whose trigger ran
+  // last (-1 before any), and the caller's index of each row.
   std::int64_t marked = -1;
+  std::vector<std::size_t> ids;
 };
 
 // The type tag of the Feed pointer bound to lethe_sink_rows.
@@ -106,8 +128,9 @@ class Store {
   Failure write_chunk(const std::string& owner, const std::vector<const PendingRow*>& rows);
   void write_line_by_line(const std::string& owner, const std::vector<const PendingRow*>& rows,
                           std::vector<DbRejection>& rejections);
-  Failure write_row(const std::string& owner, const PendingRow& row);
-  Failure run(Statement& statement);
+  Failure write_in_savepoint(const char* name, const std::string& owner,
+                             const std::vector<const PendingRow*>& rows);
+  Failure run_over(Statement& statement, Feed& feed);
   Failure savepoint(const char* sql);
 
   // Single-statement mode.
@@ -124,8 +147,8 @@ class Store {
 
   sqlite3* db_;
   ConnectionState& state_;
-  Statement upsert_session_;
-  Statement upsert_turn_;
+  Statement upsert_sessions_;
+  Statement upsert_turns_;
   Statement sink_;
   Statement schema_version_query_;
   std::int64_t prepared_schema_version_ = -1;
