@@ -185,6 +185,9 @@ class Call {
         chunked = store_.begin_call() == CallMode::Savepoint;
       }
       read_and_write(batch, chunked);
+      // Everything that allocates happens before the commit: once the
+      // call's writes are committed, nothing may turn it into a failure.
+      summarize(batch, started);
       if (!options_.dry_run) store_.commit_call();
     } catch (const BatchError& e) {
       if (options_.dry_run) throw;
@@ -200,6 +203,11 @@ class Call {
       if (!options_.dry_run) store_.rollback_call();
       throw;
     }
+    return std::move(result_);
+  }
+
+ private:
+  void summarize(std::string_view batch, std::chrono::steady_clock::time_point started) {
     std::stable_sort(result_.rejects.begin(), result_.rejects.end(),
                      [](const RejectRow& a, const RejectRow& b) { return a.line < b.line; });
     IngestSummary& s = result_.summary;
@@ -210,10 +218,9 @@ class Call {
     s.elapsed_ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
             .count();
-    return std::move(result_);
+    result_.summary_json = summary_json(s);
   }
 
- private:
   // With the call's savepoint the batch goes in chunks, parsed ahead on a
   // worker thread when it is big; without it (inside a caller's writing
   // statement) it must be one statement, so one chunk.

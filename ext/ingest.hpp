@@ -35,6 +35,7 @@ std::string summary_json(const IngestSummary& summary);
 struct IngestResult {
   std::vector<RejectRow> rejects;  // in input order
   IngestSummary summary;
+  std::string summary_json;  // made before the commit: nothing allocates after it
 };
 
 // Runs a whole call. `store` is unused for a dry run. Throws BatchError when

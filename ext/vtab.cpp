@@ -39,22 +39,27 @@ struct IngestCursor {
   std::size_t position = 0;
 };
 
-void set_error(sqlite3_vtab* vtab, const std::string& message) {
+// Allocates only through sqlite3_mprintf, never with operator new: it runs
+// in noexcept callbacks, out of memory included.
+void set_error(sqlite3_vtab* vtab, const char* message) noexcept {
   sqlite3_free(vtab->zErrMsg);
-  vtab->zErrMsg = sqlite3_mprintf("lethe_ingest: %s", message.c_str());
+  vtab->zErrMsg = sqlite3_mprintf("lethe_ingest: %s", message);
 }
 
-// The one place exceptions become SQLite codes.
+// The one place exceptions become SQLite codes. std::bad_alloc is
+// SQLITE_NOMEM, except inside the caller's transaction: the call has rolled
+// back to its savepoint by then, and SQLITE_NOMEM would make SQLite roll back
+// the caller's whole transaction (the rule of batch_error_code).
 template <typename Body>
-int guarded(sqlite3_vtab* vtab, Body&& body) noexcept {
+int guarded(sqlite3* db, sqlite3_vtab* vtab, Body&& body) noexcept {
   try {
     return body();
   } catch (const BatchError& e) {
     set_error(vtab, e.what());
     return e.code();
   } catch (const std::bad_alloc&) {
-    set_error(vtab, "out of memory");
-    return SQLITE_NOMEM;
+    set_error(vtab, "out of memory; nothing of this call was written");
+    return batch_error_code(SQLITE_NOMEM, sqlite3_get_autocommit(db) == 0);
   } catch (const std::exception& e) {
     set_error(vtab, e.what());
     return SQLITE_ERROR;
@@ -121,9 +126,13 @@ int ingest_best_index(sqlite3_vtab* vtab, sqlite3_index_info* info) noexcept {
   return SQLITE_OK;
 }
 
-int ingest_open(sqlite3_vtab*, sqlite3_vtab_cursor** out) noexcept {
+int ingest_open(sqlite3_vtab* vtab, sqlite3_vtab_cursor** out) noexcept {
   auto* cursor = new (std::nothrow) IngestCursor;
-  if (cursor == nullptr) return SQLITE_NOMEM;
+  if (cursor == nullptr) {
+    set_error(vtab, "out of memory; nothing of this call was written");
+    sqlite3* db = reinterpret_cast<IngestTable*>(vtab)->db;
+    return batch_error_code(SQLITE_NOMEM, sqlite3_get_autocommit(db) == 0);
+  }
   *out = &cursor->base;
   return SQLITE_OK;
 }
@@ -182,7 +191,7 @@ int ingest_filter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int argc,
                   sqlite3_value** argv) noexcept {
   auto* cursor = reinterpret_cast<IngestCursor*>(cur);
   auto* table = reinterpret_cast<IngestTable*>(cur->pVtab);
-  return guarded(cur->pVtab, [&] {
+  return guarded(table->db, cur->pVtab, [&] {
     cursor->rows.clear();
     cursor->position = 0;
     if ((idx_num & (kHasOwner | kHasNdjson)) != (kHasOwner | kHasNdjson) || argc < 2) {
@@ -194,7 +203,8 @@ int ingest_filter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int argc,
         options_argument((idx_num & kHasOptions) != 0 && argc > 2 ? argv[2] : nullptr);
     if (!table->store) table->store.emplace(table->db, *table->state);
     IngestResult result = ingest(*table->store, owner, batch, options);
-    table->state->last_ingest_json = summary_json(result.summary);
+    // The call is committed: only non-throwing moves from here on.
+    table->state->last_ingest_json.swap(result.summary_json);
     cursor->rows = std::move(result.rejects);
     return SQLITE_OK;
   });

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <cstdint>
 #include <filesystem>

@@ -2,10 +2,13 @@
 # The whole test suite, as README's second command and CI run it: a normal
 # build and an AddressSanitizer + UndefinedBehaviorSanitizer build, each with
 # every test (unit, end-to-end through a real SQLite connection, the real
-# sqlite3 shell, other clients).
+# sqlite3 shell, other clients, fault injection, property and concurrency
+# tests), then a 60-second smoke of each libFuzzer target.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs="$(nproc 2>/dev/null || echo 2)"
+passed=0
+failed=0
 
 run_suite() {
   local dir="$1"; shift
@@ -13,10 +16,19 @@ run_suite() {
   cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
   cmake --build "$dir" -j"$jobs"
   echo "=== $dir: tests"
-  ctest --test-dir "$dir" --output-on-failure -j"$jobs"
+  local log="$dir/ctest.log" status=0
+  ctest --test-dir "$dir" --output-on-failure -j"$jobs" 2>&1 | tee "$log" || status=$?
+  local total fail
+  total=$(sed -n 's/.*tests failed out of \([0-9]*\).*/\1/p' "$log" | tail -n 1)
+  fail=$(sed -n 's/.* \([0-9]*\) tests failed out of.*/\1/p' "$log" | tail -n 1)
+  passed=$((passed + ${total:-0} - ${fail:-0}))
+  failed=$((failed + ${fail:-0}))
+  return "$status"
 }
 
 run_suite build
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   run_suite build-sanitize -DLETHE_SANITIZE=ON
+bash tests/fuzz/smoke.sh "${LETHE_FUZZ_SECONDS:-60}"
 echo "=== all suites passed"
+echo "tests: $passed passed, $failed failed"

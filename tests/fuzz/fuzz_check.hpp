@@ -79,11 +79,11 @@ inline bool valid_utf8(std::string_view s) {
 
 }  // namespace fuzz
 
-#define FUZZ_CHECK(condition, what)                   \
-  do {                                                \
-    if (!(condition)) {                               \
-      std::ostringstream fuzz_check_message_;         \
-      fuzz_check_message_ << what;                    \
+#define FUZZ_CHECK(condition, what)                                \
+  do {                                                             \
+    if (!(condition)) {                                            \
+      std::ostringstream fuzz_check_message_;                      \
+      fuzz_check_message_ << what;                                 \
       ::fuzz::fail(__FILE__, __LINE__, fuzz_check_message_.str()); \
-    }                                                 \
+    }                                                              \
   } while (0)

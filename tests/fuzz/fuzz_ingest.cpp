@@ -190,12 +190,13 @@ struct Model {
 };
 
 void check_tables(const Model& model, const std::string& owner) {
-  FUZZ_CHECK(count("SELECT count(*) FROM sessions") == static_cast<std::int64_t>(model.sessions.size()),
-             "sessions: " << count("SELECT count(*) FROM sessions") << " rows, model "
-                          << model.sessions.size());
-  FUZZ_CHECK(count("SELECT count(*) FROM turns") == static_cast<std::int64_t>(model.turns.size()),
-             "turns: " << count("SELECT count(*) FROM turns") << " rows, model "
-                       << model.turns.size());
+  FUZZ_CHECK(
+      count("SELECT count(*) FROM sessions") == static_cast<std::int64_t>(model.sessions.size()),
+      "sessions: " << count("SELECT count(*) FROM sessions") << " rows, model "
+                   << model.sessions.size());
+  FUZZ_CHECK(
+      count("SELECT count(*) FROM turns") == static_cast<std::int64_t>(model.turns.size()),
+      "turns: " << count("SELECT count(*) FROM turns") << " rows, model " << model.turns.size());
   sqlite3_stmt* stmt = nullptr;
   sqlite3_prepare_v2(g_db,
                      "SELECT owner, tool, host, session_id, started_at, ended_at, working_dir, "
@@ -207,11 +208,11 @@ void check_tables(const Model& model, const std::string& owner) {
     const auto it = model.sessions.find(key);
     FUZZ_CHECK(it != model.sessions.end(), "a session the model does not have");
     const ModelSession& m = it->second;
-    FUZZ_CHECK(column_text(stmt, 4) == m.started_at,
-               "started_at " << column_text(stmt, 4).value_or("NULL") << ", model "
-                             << m.started_at);
-    FUZZ_CHECK(column_text(stmt, 5) == m.ended_at, "ended_at " << column_text(stmt, 5).value_or(
-                                                        "NULL") << ", model " << m.ended_at);
+    FUZZ_CHECK(column_text(stmt, 4) == m.started_at, "started_at "
+                                                         << column_text(stmt, 4).value_or("NULL")
+                                                         << ", model " << m.started_at);
+    FUZZ_CHECK(column_text(stmt, 5) == m.ended_at,
+               "ended_at " << column_text(stmt, 5).value_or("NULL") << ", model " << m.ended_at);
     FUZZ_CHECK(column_text(stmt, 6) == m.working_dir, "working_dir");
     FUZZ_CHECK(column_text(stmt, 7) == m.source_file, "source_file");
     FUZZ_CHECK(column_text(stmt, 8) == m.metadata, "sessions.metadata");
@@ -254,8 +255,9 @@ void check_tables(const Model& model, const std::string& owner) {
 }
 
 void check_empty(const char* why) {
-  FUZZ_CHECK(count("SELECT count(*) FROM sessions") == 0 && count("SELECT count(*) FROM turns") == 0,
-             why << ": the tables are not empty");
+  FUZZ_CHECK(
+      count("SELECT count(*) FROM sessions") == 0 && count("SELECT count(*) FROM turns") == 0,
+      why << ": the tables are not empty");
 }
 
 // Text up to the first LF of `rest`, consumed with its LF.
@@ -285,8 +287,9 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
   std::stringstream schema;
   schema << in.rdbuf();
   must(schema.str());
-  must("CREATE TABLE rejects(line, byte_offset, code, field, message);"
-       "CREATE TABLE notes(x);");
+  must(
+      "CREATE TABLE rejects(line, byte_offset, code, field, message);"
+      "CREATE TABLE notes(x);");
   return 0;
 }
 
@@ -355,7 +358,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       }
     }
   }
-  const bool too_many = expected_options.max_errors && expected.size() > *expected_options.max_errors;
+  const bool too_many =
+      expected_options.max_errors && expected.size() > *expected_options.max_errors;
   const bool must_fail = !owner_ok || !options_ok || too_many;
 
   std::string call = "lethe_ingest(?1, ?2" + std::string(options ? ", ?3)" : ")");
@@ -391,22 +395,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   FUZZ_CHECK(sqlite3_get_autocommit(g_db) == 1, "a transaction was left open");
 
   if (must_fail) {
-    FUZZ_CHECK(out.rc != SQLITE_OK, "the call succeeded with owner_ok=" << owner_ok << " options_ok="
-                                                                         << options_ok
-                                                                         << " too_many=" << too_many);
+    FUZZ_CHECK(out.rc != SQLITE_OK,
+               "the call succeeded with owner_ok=" << owner_ok << " options_ok=" << options_ok
+                                                   << " too_many=" << too_many);
     FUZZ_CHECK(out.error.rfind("lethe_ingest: ", 0) == 0, "batch error message: " << out.error);
-    FUZZ_CHECK(!too_many || !owner_ok || !options_ok ||
-                   out.error.find("max_errors") != std::string::npos,
-               "max_errors not named: " << out.error);
+    FUZZ_CHECK(
+        !too_many || !owner_ok || !options_ok || out.error.find("max_errors") != std::string::npos,
+        "max_errors not named: " << out.error);
     FUZZ_CHECK(rows.empty(), "a failed call returned rows");
     check_empty("failed call");
   } else {
     FUZZ_CHECK(out.rc == SQLITE_OK, "the call failed: " << out.error);
-    FUZZ_CHECK(rows.size() == expected.size(),
-               rows.size() << " rejects, expected " << expected.size());
+    FUZZ_CHECK(rows.size() == expected.size(), rows.size()
+                                                   << " rejects, expected " << expected.size());
     for (std::size_t i = 0; i < rows.size(); ++i) {
-      FUZZ_CHECK(rows[i] == expected[i],
-                 "reject " << i << ": " << describe(rows[i]) << "\n  expected " << describe(expected[i]));
+      FUZZ_CHECK(rows[i] == expected[i], "reject " << i << ": " << describe(rows[i])
+                                                   << "\n  expected " << describe(expected[i]));
     }
     if (expected_options.dry_run || context == 3) {
       check_empty(expected_options.dry_run ? "dry run" : "rolled back savepoint");
@@ -419,10 +423,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                        "json_extract(j, '$.rejected') FROM (SELECT lethe_last_ingest() AS j)",
                        -1, &stmt, nullptr);
     FUZZ_CHECK(sqlite3_step(stmt) == SQLITE_ROW, "lethe_last_ingest");
-    FUZZ_CHECK(sqlite3_column_int64(stmt, 0) == lines &&
-                   sqlite3_column_int64(stmt, 2) == static_cast<std::int64_t>(expected.size()) &&
-                   sqlite3_column_int64(stmt, 1) == lines - static_cast<std::int64_t>(expected.size()),
-               "lethe_last_ingest counts");
+    FUZZ_CHECK(
+        sqlite3_column_int64(stmt, 0) == lines &&
+            sqlite3_column_int64(stmt, 2) == static_cast<std::int64_t>(expected.size()) &&
+            sqlite3_column_int64(stmt, 1) == lines - static_cast<std::int64_t>(expected.size()),
+        "lethe_last_ingest counts");
     sqlite3_finalize(stmt);
   }
   must("DELETE FROM turns; DELETE FROM sessions; DELETE FROM rejects; DELETE FROM notes;");

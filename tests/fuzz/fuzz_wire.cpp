@@ -22,8 +22,8 @@
 #include <string>
 #include <string_view>
 
-#include "fuzz_check.hpp"
 #include "framing.hpp"
+#include "fuzz_check.hpp"
 #include "wire.hpp"
 #include "wire_reference.hpp"
 
@@ -140,8 +140,8 @@ void compare(const lethe::TurnRecord& r, const lethe_ref::Record& e, std::string
   FUZZ_CHECK(r.role == e.role, "role");
   FUZZ_CHECK(time_text(r.timestamp) == e.timestamp,
              "timestamp " << time_text(r.timestamp) << " vs " << e.timestamp);
-  FUZZ_CHECK(r.content == e.content, "content " << fuzz::esc(r.content.value_or("<null>"))
-                                                << " vs " << fuzz::esc(e.content.value_or("<null>")));
+  FUZZ_CHECK(r.content == e.content, "content " << fuzz::esc(r.content.value_or("<null>")) << " vs "
+                                                << fuzz::esc(e.content.value_or("<null>")));
   FUZZ_CHECK(r.model == e.model, "model");
   FUZZ_CHECK(r.tokens_in == e.tokens_in, "tokens_in");
   FUZZ_CHECK(r.tokens_out == e.tokens_out, "tokens_out");
@@ -152,13 +152,12 @@ void compare(const lethe::TurnRecord& r, const lethe_ref::Record& e, std::string
   }
   FUZZ_CHECK(same_json_text(r.tool_calls, e.tool_calls, line), "tool_calls");
   FUZZ_CHECK(same_json_text(r.metadata, e.metadata, line), "metadata");
-  FUZZ_CHECK((r.started_at ? std::optional<std::string>(time_text(*r.started_at))
-                           : std::nullopt) == e.started_at,
+  FUZZ_CHECK((r.started_at ? std::optional<std::string>(time_text(*r.started_at)) : std::nullopt) ==
+                 e.started_at,
              "session_meta.started_at");
   FUZZ_CHECK(r.working_dir == e.working_dir, "session_meta.working_dir");
   FUZZ_CHECK(r.source_file == e.source_file, "session_meta.source_file");
-  FUZZ_CHECK(same_json_text(r.session_metadata, e.session_metadata, line),
-             "session_meta.metadata");
+  FUZZ_CHECK(same_json_text(r.session_metadata, e.session_metadata, line), "session_meta.metadata");
 }
 
 void check_line(std::string_view text) {
@@ -174,14 +173,14 @@ void check_line(std::string_view text) {
     compare(record, expected.record, text);
   } else {
     check_error(error, text);
-    FUZZ_CHECK(!expected.accepted, "lethe rejected a valid line: "
-                                       << lethe::code_name(error.code) << " " << error.field
-                                       << ": " << fuzz::esc(error.message));
-    FUZZ_CHECK(std::string(lethe::code_name(error.code)) == expected.code &&
-                   error.field == expected.field,
-               "lethe: " << lethe::code_name(error.code) << " \"" << error.field
-                         << "\" (" << fuzz::esc(error.message) << "), contract: " << expected.code
-                         << " \"" << expected.field << "\"");
+    FUZZ_CHECK(!expected.accepted, "lethe rejected a valid line: " << lethe::code_name(error.code)
+                                                                   << " " << error.field << ": "
+                                                                   << fuzz::esc(error.message));
+    FUZZ_CHECK(
+        std::string(lethe::code_name(error.code)) == expected.code && error.field == expected.field,
+        "lethe: " << lethe::code_name(error.code) << " \"" << error.field << "\" ("
+                  << fuzz::esc(error.message) << "), contract: " << expected.code << " \""
+                  << expected.field << "\"");
   }
 
   // max_line_bytes is the line's length without its ending.
@@ -218,16 +217,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                "line " << f.number << " offset " << line.byte_offset << " vs " << f.byte_offset);
     FUZZ_CHECK(line.byte_offset < size, "offset outside the input");
     FUZZ_CHECK(index == 1 || line.byte_offset > previous_offset, "offsets do not increase");
-    FUZZ_CHECK(line.text.data() == batch.data() + line.byte_offset &&
-                   line.text.size() == f.text.size(),
-               "line " << f.number << " text is not the input's bytes at its offset");
+    FUZZ_CHECK(
+        line.text.data() == batch.data() + line.byte_offset && line.text.size() == f.text.size(),
+        "line " << f.number << " text is not the input's bytes at its offset");
     FUZZ_CHECK(line.text.find('\n') == std::string_view::npos, "LF inside a line");
     FUZZ_CHECK(lethe::is_blank(line.text) == lethe_ref::blank(line.text), "is_blank");
     previous_offset = line.byte_offset;
     if (!lethe::is_blank(line.text)) check_line(line.text);
   }
-  FUZZ_CHECK(index == frames.size(), "LineSplitter stopped after " << index << " of "
-                                                                   << frames.size() << " lines");
+  FUZZ_CHECK(index == frames.size(),
+             "LineSplitter stopped after " << index << " of " << frames.size() << " lines");
   FUZZ_CHECK(!splitter.next(line), "LineSplitter resumed after the end");
   return 0;
 }

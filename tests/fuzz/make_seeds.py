@@ -34,6 +34,41 @@ def test_lines():
     return sorted(set(lines))
 
 
+def edge_cases():
+    """Lines at the contract's edges: numbers near the limits of a double and
+    of 2^63, times at the ends of the calendar range, escapes in names."""
+    base = '"tool":"t","host":"h","session_id":"s","turn_id":"u","seq":1,"role":"user"'
+    ts = "2025-03-01T10:00:00Z"
+    out = []
+    for c in ["4e-320", "-4e-320", "2.2250738585072011e-308", "4.9e-324", "-4.9e-324",
+              "1e-400", "-1e-400", "-0", "-0.0", "0e999999", "1e308", "1.8e308", "0.1",
+              "123456789012345678901234567890"]:
+        out.append('{%s,"timestamp":"%s","cost_usd":%s}' % (base, ts, c))
+    for t in ["0000-12-31T23:00:00-02:00", "0001-01-01T00:00:00+00:01", "0000-01-01T00:00:00Z",
+              "9999-12-31T23:59:59-00:01", "9999-12-31T23:59:59.999999999Z",
+              "2024-02-29T00:00:00+23:59", "2025-03-01T10:00:00+24:00",
+              "2025-03-01T10:00:00-00:00", "2025-03-01t10:00:00.1z", "1900-02-29T12:00:00Z",
+              "2000-02-29T12:00:00Z", "2025-03-01T10:00:00+01:60",
+              "2025-03-01T10:00:00.0000000000Z", "2025-03-01T10:00:00,5Z"]:
+        out.append('{%s,"timestamp":"%s"}' % (base, t))
+        out.append('{%s,"timestamp":"%s","session_meta":{"started_at":"%s"}}' % (base, ts, t))
+    for n in ["-0", "0", "9223372036854775807", "9223372036854775808", "-1", "1.0", "1e0",
+              "1E2"]:
+        out.append('{"tool":"t","host":"h","session_id":"s","turn_id":"u","seq":%s,"role":'
+                   '"user","timestamp":"%s","tokens_in":%s}' % (n, ts, n))
+    for name in [r'"\u0000"', r'"a\u007f"', r'"\u0080"', r'"\ud83d\ude00"', r'"\ud800"',
+                 r'"\udc00"', r'"x\/y"', '"\x7f"', '""']:
+        out.append('{"tool":%s,"host":"h","session_id":"s","turn_id":"u","seq":1,"role":"user",'
+                   '"timestamp":"%s"}' % (name, ts))
+    out.append('{"\\u0074ool":"x",%s,"timestamp":"%s"}' % (base, ts))
+    out.append('{%s,"timestamp":"%s","session_meta":{"started_at":null,"started_at":"x"}}'
+               % (base, ts))
+    out.append('{%s,"timestamp":"%s","model":"%s"}' % (base, ts, "\u00e9" * 128))
+    out.append('{%s,"timestamp":"%s","model":"%s"}' % (base, ts, "\u00e9" * 128 + "x"))
+    out.append('{%s,"timestamp":"%s","metadata":{"a":1e400, "b":[ -0.0 ,1E+2]}}' % (base, ts))
+    return [l.encode("utf-8") for l in out]
+
+
 def main():
     demo = open(os.path.join(ROOT, "examples", "demo.ndjson"), "rb").read()
     batches = [demo]
@@ -48,6 +83,9 @@ def main():
         batches.append(b"\n".join(lines[i:i + 3]) + b"\n")
         batches.append(b"\r\n".join(lines[i:i + 2]))
     batches.append(b"\xef\xbb\xbf" + lines[0] + b"\n\n \t\n" + lines[-1])
+    edges = edge_cases()
+    for i in range(0, len(edges), 8):
+        batches.append(b"\n".join(edges[i:i + 8]) + b"\n")
     for b in batches:
         write("wire", b)
     # Ingest seeds: the first byte chooses the context and options (see

@@ -5,11 +5,11 @@
 // lethe's framing and parse_line with it on arbitrary bytes.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <algorithm>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -134,10 +134,9 @@ inline std::optional<std::string> normalize_time(const std::string& s) {
   if (month < 1 || month > 12 || day < 1) return std::nullopt;
   const int month_days = kDays[month - 1] + (month == 2 && leap(year) ? 1 : 0);
   if (day > month_days || hour > 23 || minute > 59 || second > 59) return std::nullopt;
-  const std::int64_t local = days_from_civil(year, static_cast<unsigned>(month),
-                                             static_cast<unsigned>(day)) *
-                                 86400 +
-                             hour * 3600 + minute * 60 + second;
+  const std::int64_t local =
+      days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)) * 86400 +
+      hour * 3600 + minute * 60 + second;
   const std::int64_t utc = local - static_cast<std::int64_t>(offset) * 60;
   std::int64_t days = utc / 86400;
   std::int64_t rest = utc % 86400;
@@ -149,7 +148,7 @@ inline std::optional<std::string> normalize_time(const std::string& s) {
   unsigned m, d;
   civil_from_days(days, y, m, d);
   if (y < 1 || y > 9999) return std::nullopt;
-  char out[32];
+  char out[64];
   std::snprintf(out, sizeof out, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", static_cast<int>(y), m, d,
                 static_cast<int>(rest / 3600), static_cast<int>(rest / 60 % 60),
                 static_cast<int>(rest % 60), millis);
@@ -213,8 +212,8 @@ inline std::string replace_overflowing_numbers(std::string_view text) {
       ++i;
     } else if (c == '-' || (c >= '0' && c <= '9')) {
       std::size_t end = i;
-      while (end < text.size() && std::string_view("+-.eE0123456789").find(text[end]) !=
-                                      std::string_view::npos) {
+      while (end < text.size() &&
+             std::string_view("+-.eE0123456789").find(text[end]) != std::string_view::npos) {
         ++end;
       }
       const std::string token(text.substr(i, end - i));

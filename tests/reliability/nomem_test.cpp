@@ -1,1 +1,398 @@
-int main() { return 0; }
+// Out of memory at every point of a call (issue 4). A binary of its own:
+// SQLITE_CONFIG_MALLOC must be set before sqlite3_initialize, which the
+// e2e_tests binary has long done by then.
+//
+// Two allocators fail, one at a time, on their Nth call while lethe_ingest
+// runs (counted only inside sqlite3_step of the call's statement):
+// * SQLite's (SQLITE_CONFIG_MALLOC wrapping the default methods): every
+//   allocation SQLite makes for lethe's statements, savepoints, pages;
+// * C++'s (a replacement operator new, which the lethe module also uses):
+//   every string and vector lethe makes while parsing and writing.
+// N sweeps every allocation of a call of a few dozen lines and a sample of
+// longer ones. After each failure: the statement fails naming out of memory
+// (SQLITE_NOMEM in autocommit mode), nothing of the call is left (rows
+// compared), PRAGMA integrity_check passes, no transaction is left open, a
+// caller's transaction and earlier work survive (contract section 1), and
+// once memory is back the same call succeeds on the same connection.
+//
+// Also a sticky variant: every allocation from the Nth on fails (memory is
+// gone, lethe's own cleanup included), sampled.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <new>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "fault_support.hpp"
+
+namespace {
+
+enum class Source { Sqlite, Cxx };
+
+// Atomic: lethe parses big batches on a worker thread, whose allocations
+// count too.
+struct Faults {
+  std::atomic<Source> source{Source::Sqlite};
+  std::atomic<bool> armed{false};
+  std::atomic<bool> sticky{false};
+  std::atomic<long> calls{0};    // allocations by `source` while armed
+  std::atomic<long> fail_at{0};  // 0: never
+  std::atomic<long> failures{0};
+
+  bool fail(Source s) {
+    if (!armed || s != source) return false;
+    const long call = ++calls;
+    const bool f = fail_at > 0 && (sticky ? call >= fail_at : call == fail_at);
+    failures += f ? 1 : 0;
+    return f;
+  }
+  void arm(Source s, long n, bool persistent) {
+    source = s;
+    fail_at = n;
+    sticky = persistent;
+    calls = 0;
+    failures = 0;
+  }
+};
+
+Faults g_faults;
+sqlite3_mem_methods g_default_mem;
+
+void* mem_malloc(int n) {
+  return g_faults.fail(Source::Sqlite) ? nullptr : g_default_mem.xMalloc(n);
+}
+void mem_free(void* p) { g_default_mem.xFree(p); }
+void* mem_realloc(void* p, int n) {
+  return g_faults.fail(Source::Sqlite) ? nullptr : g_default_mem.xRealloc(p, n);
+}
+int mem_size(void* p) { return g_default_mem.xSize(p); }
+int mem_roundup(int n) { return g_default_mem.xRoundup(n); }
+int mem_init(void* p) { return g_default_mem.xInit(p); }
+void mem_shutdown(void* p) { g_default_mem.xShutdown(p); }
+
+}  // namespace
+
+// The C++ allocator, for this program and the lethe module it loads: malloc
+// and free underneath, so that gcc's -Wmismatched-new-delete, which sees
+// operator delete call free(), has nothing real to warn about.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+void* operator new(std::size_t n) {
+  if (g_faults.fail(Source::Cxx)) throw std::bad_alloc();
+  if (void* p = std::malloc(n != 0 ? n : 1)) return p;
+  throw std::bad_alloc();
+}
+void* operator new[](std::size_t n) { return ::operator new(n); }
+void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
+  if (g_faults.fail(Source::Cxx)) return nullptr;
+  return std::malloc(n != 0 ? n : 1);
+}
+void* operator new[](std::size_t n, const std::nothrow_t& tag) noexcept {
+  return ::operator new(n, tag);
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
+void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
+
+namespace {
+
+using namespace lethe_fault;
+using lethe_test::Result;
+using lethe_test::Value;
+
+enum class Context { Autocommit, Transaction, InsertSelect };
+
+const char* label(Context c) {
+  return c == Context::Autocommit    ? "autocommit"
+         : c == Context::Transaction ? "transaction"
+                                     : "insertselect";
+}
+
+// The call's statement, stepped with the faults armed only inside
+// sqlite3_step (the test's own allocations never fail).
+Result armed_call(Db& db, Context context, const std::string& batch) {
+  const std::string sql = context == Context::InsertSelect
+                              ? "INSERT INTO rejects SELECT * FROM lethe_ingest(?1, ?2)"
+                              : "SELECT * FROM lethe_ingest(?1, ?2)";
+  Result result;
+  sqlite3_stmt* stmt = nullptr;
+  result.rc = sqlite3_prepare_v2(db.handle(), sql.c_str(), -1, &stmt, nullptr);
+  if (result.rc != SQLITE_OK) throw std::runtime_error(sqlite3_errmsg(db.handle()));
+  sqlite3_bind_text(stmt, 1, "alice", -1, SQLITE_STATIC);
+  sqlite3_bind_text(stmt, 2, batch.data(), static_cast<int>(batch.size()), SQLITE_STATIC);
+  while (true) {
+    g_faults.armed = true;
+    result.rc = sqlite3_step(stmt);
+    g_faults.armed = false;
+    if (result.rc != SQLITE_ROW) break;
+    result.rows.emplace_back();
+  }
+  if (result.rc == SQLITE_DONE) {
+    result.rc = SQLITE_OK;
+  } else {
+    result.error = sqlite3_errmsg(db.handle());
+  }
+  sqlite3_finalize(stmt);
+  return result;
+}
+
+struct Case {
+  Source source;
+  Context context;
+  int lines;
+  long max_points;
+  bool sticky;
+};
+
+std::string name(const Case& c) {
+  return std::string(c.source == Source::Sqlite ? "sqlite_" : "cxx_") + label(c.context) + "_" +
+         std::to_string(c.lines) + (c.sticky ? "_sticky" : "");
+}
+
+void PrintTo(const Case& c, std::ostream* os) { *os << name(c); }
+
+class NoMem : public ::testing::TestWithParam<Case> {};
+
+TEST_P(NoMem, EveryAllocationOfTheCall) {
+  const Case c = GetParam();
+  const fs::path dir = lethe_test::temp_dir();
+  const fs::path tmpl = make_template(dir, "DELETE");
+  const fs::path work = dir / "work.db";
+  const std::string b = batch(c.lines, c.lines > 4000 ? 1000 : 40, "x");
+  const std::int64_t turns_after = distinct_turns(20) + distinct_turns(c.lines);
+  auto open = [&] {
+    restore(tmpl, work);
+    auto db = std::make_unique<Db>(work.string());
+    db->must("PRAGMA cache_size = 8");
+    db->must("CREATE TABLE IF NOT EXISTS rejects(line, byte_offset, code, field, message)");
+    // No warm-up call: the first call prepares lethe's statements, and that
+    // must survive out of memory too.
+    return db;
+  };
+
+  long total = 0;
+  {
+    auto db = open();
+    if (c.context == Context::Transaction) db->must("BEGIN; INSERT INTO notes VALUES ('mine');");
+    g_faults.arm(c.source, 0, false);
+    Result r = armed_call(*db, c.context, b);
+    total = g_faults.calls;
+    ASSERT_TRUE(r.ok()) << r.error;
+    if (c.context == Context::Transaction) db->must("COMMIT");
+    ASSERT_EQ(db->count("SELECT count(*) FROM turns"), turns_after);
+  }
+  ASSERT_GT(total, 10);
+
+  int failed = 0, succeeded = 0, lost_caller = 0, outside = 0;
+  std::vector<std::string> problems;
+  const std::vector<long> points = sample(total, c.max_points);
+  for (long n : points) {
+    SCOPED_TRACE("allocation " + std::to_string(n) + " of " + std::to_string(total));
+    auto db = open();
+    const Snapshot before = snapshot(*db);
+    if (c.context == Context::Transaction) db->must("BEGIN; INSERT INTO notes VALUES ('mine');");
+    g_faults.arm(c.source, n, c.sticky);
+    const Result r = armed_call(*db, c.context, b);
+    ASSERT_GE(g_faults.failures, 1) << "test setup: no allocation failed";
+    const bool in_transaction = sqlite3_get_autocommit(db->handle()) == 0;
+    if (std::getenv("LETHE_NOMEM_TRACE") != nullptr) {  // one line per point, for diagnosis
+      std::printf("    %s @%ld: rc %d, %s, %s\n", name(c).c_str(), n, r.rc,
+                  in_transaction ? "in transaction" : "autocommit", r.error.c_str());
+    }
+    if (r.ok()) {
+      // SQLite copes with some allocation failures (lookaside, caches).
+      ++succeeded;
+      if (in_transaction) db->must("COMMIT");
+      EXPECT_EQ(db->count("SELECT count(*) FROM turns"), turns_after) << "success lost rows";
+    } else {
+      ++failed;
+      // A failure of the call's own statement before or after lethe's part
+      // (SQLite preparing its cursor, say) carries SQLite's message.
+      const bool from_lethe = r.error.rfind("lethe_ingest:", 0) == 0;
+      outside += from_lethe ? 0 : 1;
+      EXPECT_TRUE(mentions(r.error, {"out of memory", "NOMEM"}))
+          << "the message does not name the cause: " << r.error << " (rc " << r.rc << ")";
+      if (c.context == Context::Transaction) {
+        if (in_transaction) {
+          EXPECT_EQ(r.rc, SQLITE_ERROR) << r.error;
+          EXPECT_EQ(db->count("SELECT count(*) FROM notes WHERE x = 'mine'"), 1)
+              << "the caller's work is gone but its transaction is open";
+          db->must("ROLLBACK");
+        } else {
+          ++lost_caller;
+          // Contract section 1: the caller's earlier work is never touched;
+          // README: NOMEM inside a transaction is reported as SQLITE_ERROR
+          // because "your earlier work must survive". Where SQLite itself
+          // rolled back, lethe must at least say so.
+          if (from_lethe) {
+            EXPECT_TRUE(mentions(r.error, {"rolled back the whole transaction"}))
+                << "the caller's transaction and earlier work are gone and the message does "
+                   "not say so: "
+                << r.error << " (rc " << r.rc << ")";
+          }
+        }
+      } else {
+        EXPECT_FALSE(in_transaction) << "a transaction was left open: " << r.error;
+        if (!mentions(r.error, {"cleanup was interrupted"})) {
+          EXPECT_EQ(r.rc, SQLITE_NOMEM) << r.error;
+        }
+        if (in_transaction) db->query("ROLLBACK");
+      }
+      {
+        const Snapshot after = snapshot(*db);
+        EXPECT_TRUE(after == before)
+            << "the call failed but left rows behind: " << difference(after, before) << "; "
+            << r.error;
+      }
+      EXPECT_EQ(db->count("SELECT count(*) FROM rejects"), 0);
+      EXPECT_EQ(db->scalar("PRAGMA integrity_check"), Value("ok"));
+      // Memory is back: the same call on the same connection succeeds.
+      Result retry = db->query("SELECT * FROM lethe_ingest(?1, ?2)", "alice", b);
+      EXPECT_TRUE(retry.ok() && retry.rows.empty()) << "retry: " << retry.error;
+      EXPECT_EQ(db->count("SELECT count(*) FROM turns"), turns_after);
+    }
+    if (HasFailure() && stop_at_first_failure()) {
+      std::printf("  %s: first failure at allocation %ld of %ld\n", name(c).c_str(), n, total);
+      return;
+    }
+  }
+  EXPECT_GT(failed, 0);
+  std::printf(
+      "  %s: %ld allocations, %zu points: %d failed (%d with SQLite's generic message; "
+      "caller's transaction lost in %d), %d succeeded\n",
+      name(c).c_str(), total, points.size(), failed, outside, lost_caller, succeeded);
+}
+
+std::vector<Case> cases() {
+  std::vector<Case> out;
+  for (Source source : {Source::Sqlite, Source::Cxx}) {
+    // Every allocation (or an even sample of 300) of a short batch, in each
+    // context; a sample of a longer batch and of one over a chunk boundary.
+    for (Context context : {Context::Autocommit, Context::Transaction, Context::InsertSelect}) {
+      out.push_back({source, context, 8, 300, false});
+    }
+    out.push_back({source, Context::Autocommit, 300, 150, false});
+    out.push_back({source, Context::Autocommit, 1100, 40, false});
+    // Over 4 MiB: lethe parses on a worker thread while it writes.
+    out.push_back({source, Context::Autocommit, 4500, 12, false});
+    out.push_back({source, Context::Autocommit, 8, 40, true});
+    out.push_back({source, Context::Transaction, 8, 40, true});
+  }
+  return out;
+}
+
+INSTANTIATE_TEST_SUITE_P(Sweep, NoMem, ::testing::ValuesIn(cases()),
+                         [](const ::testing::TestParamInfo<Case>& info) {
+                           return name(info.param);
+                         });
+
+// --- regressions found by the sweep ------------------------------------------
+
+// How many C++ allocations a successful call of `b` makes in a fresh copy.
+long count_cxx_allocations(const fs::path& tmpl, const fs::path& work, const std::string& b,
+                           bool transaction) {
+  restore(tmpl, work);
+  Db db(work.string());
+  if (transaction) db.must("BEGIN; INSERT INTO notes VALUES ('mine');");
+  g_faults.arm(Source::Cxx, 0, false);
+  const Result r = armed_call(db, Context::Autocommit, b);
+  if (!r.ok()) throw std::runtime_error(r.error);
+  return g_faults.calls;
+}
+
+// The last allocations of a call come after lethe committed its savepoint
+// (the lethe_last_ingest() summary and the result rows, in ingest_filter and
+// Call::run). When one fails, the statement reports "lethe_ingest: out of
+// memory", a batch error, yet every row of the call stays committed:
+// contract section 1 ("it applies every accepted line, or, when it fails
+// with a batch error, nothing at all").
+TEST(NoMemRegression, FailureAfterTheCommitMustNotReportAFailedCall) {
+  const fs::path dir = lethe_test::temp_dir();
+  const fs::path tmpl = make_template(dir, "DELETE");
+  const fs::path work = dir / "work.db";
+  const std::string b = batch(8, 40, "x");
+  const long total = count_cxx_allocations(tmpl, work, b, false);
+  restore(tmpl, work);
+  Db db(work.string());
+  const Snapshot before = snapshot(db);
+  g_faults.arm(Source::Cxx, total, false);  // the very last allocation
+  const Result r = armed_call(db, Context::Autocommit, b);
+  ASSERT_EQ(g_faults.failures, 1);
+  const Snapshot after = snapshot(db);
+  if (r.ok()) {
+    EXPECT_EQ(db.count("SELECT count(*) FROM turns"), distinct_turns(20) + distinct_turns(8));
+  } else {
+    EXPECT_TRUE(after == before) << "the call failed (" << r.error
+                                 << ") but its rows are committed: " << difference(after, before);
+  }
+}
+
+// A C++ allocation failure anywhere in the call (here one halfway through
+// it) makes lethe return SQLITE_NOMEM, and SQLite then
+// rolls back the caller's whole transaction: README promises that inside a
+// transaction NOMEM is reported as SQLITE_ERROR "because lethe has already
+// undone its own writes and your earlier work must survive" (contract
+// section 1: the caller's earlier work is never touched), and the message
+// does not even say the transaction is gone.
+TEST(NoMemRegression, CxxOutOfMemoryInsideTransactionKeepsCallersWork) {
+  const fs::path dir = lethe_test::temp_dir();
+  const fs::path tmpl = make_template(dir, "DELETE");
+  const fs::path work = dir / "work.db";
+  const std::string b = batch(8, 40, "x");
+  const long total = count_cxx_allocations(tmpl, work, b, true);
+  restore(tmpl, work);
+  Db db(work.string());
+  db.must("BEGIN; INSERT INTO notes VALUES ('mine');");
+  g_faults.arm(Source::Cxx, total / 2, false);
+  const Result r = armed_call(db, Context::Autocommit, b);
+  ASSERT_EQ(g_faults.failures, 1);
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(mentions(r.error, {"out of memory"})) << r.error;
+  ASSERT_EQ(sqlite3_get_autocommit(db.handle()), 0)
+      << "the caller's transaction is gone (rc " << r.rc << "): " << r.error;
+  EXPECT_EQ(r.rc, SQLITE_ERROR);
+  EXPECT_EQ(db.count("SELECT count(*) FROM notes"), 1);
+  db.must("COMMIT");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Before anything initializes SQLite.
+  if (sqlite3_config(SQLITE_CONFIG_GETMALLOC, &g_default_mem) != SQLITE_OK) return 2;
+  static sqlite3_mem_methods methods = g_default_mem;
+  methods.xMalloc = mem_malloc;
+  methods.xFree = mem_free;
+  methods.xRealloc = mem_realloc;
+  methods.xSize = mem_size;
+  methods.xRoundup = mem_roundup;
+  methods.xInit = mem_init;
+  methods.xShutdown = mem_shutdown;
+  if (sqlite3_config(SQLITE_CONFIG_MALLOC, &methods) != SQLITE_OK) {
+    std::fprintf(stderr, "SQLITE_CONFIG_MALLOC failed: SQLite was initialized already\n");
+    return 2;
+  }
+  if (std::getenv("LETHE_NOMEM_TRACE") != nullptr) {  // SQLite's own account of each error
+    sqlite3_config(
+        SQLITE_CONFIG_LOG,
+        +[](void*, int rc, const char* message) {
+          std::printf("      sqlite3_log %d: %s\n", rc, message);
+        },
+        nullptr);
+  }
+  // Lookaside would hide many small allocations from the sweep.
+  sqlite3_config(SQLITE_CONFIG_LOOKASIDE, 0, 0);
+  if (sqlite3_initialize() != SQLITE_OK) return 2;
+  ::testing::InitGoogleTest(&argc, argv);
+  return RUN_ALL_TESTS();
+}
