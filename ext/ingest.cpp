@@ -8,6 +8,8 @@
 #include <deque>
 #include <exception>
 #include <mutex>
+#include <optional>
+#include <system_error>
 #include <thread>
 #include <utility>
 
@@ -226,11 +228,18 @@ class Call {
   // statement) it must be one statement, so one chunk.
   void read_and_write(std::string_view batch, bool chunked) {
     Chunk chunk;
+    std::optional<ParserThread> parser_thread;
     if (chunked && batch.size() >= kPipelineMinBytes && std::thread::hardware_concurrency() > 1) {
-      ParserThread parser(batch, options_);
-      while (parser.pop(chunk)) {
+      try {
+        parser_thread.emplace(batch, options_);
+      } catch (const std::system_error&) {
+        // No thread to be had (a process limit, a sandbox): parse here.
+      }
+    }
+    if (parser_thread) {
+      while (parser_thread->pop(chunk)) {
         consume(chunk);
-        parser.recycle(std::move(chunk));
+        parser_thread->recycle(std::move(chunk));
       }
       return;
     }
