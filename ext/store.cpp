@@ -260,12 +260,15 @@ bool Store::has_new_deferred_violations() const noexcept {
 // Savepoint mode: per chunk, one INSERT ... SELECT for its sessions and one
 // for its turns.
 
+Store::Failure Store::last_failure() const {
+  return {sqlite3_extended_errcode(db_), sqlite3_errmsg(db_)};
+}
+
 Store::Failure Store::run_over(Statement& statement, Feed& feed) {
   Failure failure;
   sqlite3_bind_pointer(statement.get(), 1, &feed, kFeedPointerType, nullptr);
   if (statement.step() != SQLITE_DONE) {
-    failure.rc = sqlite3_extended_errcode(db_);
-    failure.message = sqlite3_errmsg(db_);
+    failure = last_failure();
   }
   statement.reset();
   return failure;
@@ -274,8 +277,7 @@ Store::Failure Store::run_over(Statement& statement, Feed& feed) {
 Store::Failure Store::savepoint(const char* sql) {
   Failure failure;
   if (exec(db_, sql) != SQLITE_OK) {
-    failure.rc = sqlite3_extended_errcode(db_);
-    failure.message = sqlite3_errmsg(db_);
+    failure = last_failure();
   }
   return failure;
 }
@@ -310,11 +312,6 @@ Store::Failure Store::write_in_savepoint(const char* name, const std::string& ow
   return failure;
 }
 
-Store::Failure Store::write_chunk(const std::string& owner,
-                                  const std::vector<const PendingRow*>& rows) {
-  return write_in_savepoint("lethe_ingest_chunk", owner, rows);
-}
-
 // Each line in a savepoint of its own, so a refused line leaves nothing and
 // is named exactly. Only used for a chunk in which the database refused a
 // line: it costs two more statements a line.
@@ -330,7 +327,7 @@ void Store::write_line_by_line(const std::string& owner, const std::vector<const
 std::vector<DbRejection> Store::write_directly(const std::string& owner,
                                                const std::vector<const PendingRow*>& rows) {
   std::vector<DbRejection> rejections;
-  const Failure failure = write_chunk(owner, rows);
+  const Failure failure = write_in_savepoint("lethe_ingest_chunk", owner, rows);
   if (!failure) return rejections;
   line_error(failure);  // throws unless the failure is a line's
   write_line_by_line(owner, rows, rejections);
@@ -346,8 +343,7 @@ Store::Failure Store::execute_sink(Feed& feed) {
   sqlite3_bind_pointer(sink_.get(), 1, &feed, kFeedPointerType, nullptr);
   state_.active_feed = &feed;
   if (sink_.step() != SQLITE_DONE) {
-    failure.rc = sqlite3_extended_errcode(db_);
-    failure.message = sqlite3_errmsg(db_);
+    failure = last_failure();
   }
   state_.active_feed = nullptr;
   sink_.reset();

@@ -125,12 +125,12 @@ class Store {
   // Savepoint mode.
   std::vector<DbRejection> write_directly(const std::string& owner,
                                           const std::vector<const PendingRow*>& rows);
-  Failure write_chunk(const std::string& owner, const std::vector<const PendingRow*>& rows);
   void write_line_by_line(const std::string& owner, const std::vector<const PendingRow*>& rows,
                           std::vector<DbRejection>& rejections);
   Failure write_in_savepoint(const char* name, const std::string& owner,
                              const std::vector<const PendingRow*>& rows);
   Failure run_over(Statement& statement, Feed& feed);
+  Failure last_failure() const;  // the connection's last error
   Failure savepoint(const char* sql);
 
   // Single-statement mode.
