@@ -1,12 +1,14 @@
 #include "ingest.hpp"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <exception>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <system_error>
@@ -78,15 +80,41 @@ class ChunkParser {
   std::size_t max_rows_;
 };
 
-// A bounded hand-off from the parsing thread to the writing thread.
+// A fixed-capacity FIFO of owned chunks. Handing a chunk over moves a
+// pointer and allocates nothing, so the allocations a call makes don't
+// depend on how its two threads interleave (the out-of-memory sweep fails
+// the Nth allocation and must find the same N every run).
+class ChunkRing {
+ public:
+  bool empty() const { return size_ == 0; }
+  bool full() const { return size_ == slots_.size(); }
+  void push(std::unique_ptr<Chunk> chunk) {
+    slots_[(head_ + size_) % slots_.size()] = std::move(chunk);
+    ++size_;
+  }
+  std::unique_ptr<Chunk> pop() {
+    std::unique_ptr<Chunk> chunk = std::move(slots_[head_]);
+    head_ = (head_ + 1) % slots_.size();
+    --size_;
+    return chunk;
+  }
+
+ private:
+  std::array<std::unique_ptr<Chunk>, kChunksInFlight> slots_;
+  std::size_t head_ = 0;
+  std::size_t size_ = 0;
+};
+
+// A bounded hand-off from the parsing thread to the writing thread, and
+// back for the written chunks.
 class ChunkQueue {
  public:
   // Producer side. Returns false when the consumer has stopped.
-  bool push(Chunk chunk) {
+  bool push(std::unique_ptr<Chunk> chunk) {
     std::unique_lock lock(mutex_);
-    space_.wait(lock, [&] { return stopped_ || chunks_.size() < kChunksInFlight; });
+    space_.wait(lock, [&] { return stopped_ || !parsed_.full(); });
     if (stopped_) return false;
-    chunks_.push_back(std::move(chunk));
+    parsed_.push(std::move(chunk));
     ready_.notify_one();
     return true;
   }
@@ -97,12 +125,11 @@ class ChunkQueue {
     ready_.notify_one();
   }
   // Consumer side. Returns false at the end; rethrows the producer's failure.
-  bool pop(Chunk& chunk) {
+  bool pop(std::unique_ptr<Chunk>& chunk) {
     std::unique_lock lock(mutex_);
-    ready_.wait(lock, [&] { return !chunks_.empty() || finished_; });
-    if (!chunks_.empty()) {
-      chunk = std::move(chunks_.front());
-      chunks_.pop_front();
+    ready_.wait(lock, [&] { return !parsed_.empty() || finished_; });
+    if (!parsed_.empty()) {
+      chunk = parsed_.pop();
       space_.notify_one();
       return true;
     }
@@ -115,22 +142,32 @@ class ChunkQueue {
     space_.notify_all();
   }
   // A written chunk goes back so that the parsing thread, not the writing
-  // one, pays for freeing its thousands of strings.
-  void recycle(Chunk chunk) {
-    std::lock_guard lock(mutex_);
-    written_.push_back(std::move(chunk));
+  // one, pays for freeing its thousands of strings. When the parser is
+  // behind on taking them, the writer frees this one itself.
+  void recycle(std::unique_ptr<Chunk> chunk) {
+    std::unique_lock lock(mutex_);
+    if (written_.full()) {
+      lock.unlock();
+      chunk.reset();
+      return;
+    }
+    written_.push(std::move(chunk));
   }
-  std::deque<Chunk> take_written() {
-    std::lock_guard lock(mutex_);
-    return std::exchange(written_, {});
+  // Producer side: frees the written chunks outside the lock.
+  void free_written() {
+    ChunkRing taken;
+    {
+      std::lock_guard lock(mutex_);
+      std::swap(taken, written_);
+    }
   }
 
  private:
   std::mutex mutex_;
   std::condition_variable ready_;
   std::condition_variable space_;
-  std::deque<Chunk> chunks_;
-  std::deque<Chunk> written_;
+  ChunkRing parsed_;
+  ChunkRing written_;
   bool finished_ = false;
   bool stopped_ = false;
   std::exception_ptr failure_;
@@ -149,19 +186,19 @@ class ParserThread {
   ParserThread(const ParserThread&) = delete;
   ParserThread& operator=(const ParserThread&) = delete;
 
-  bool pop(Chunk& chunk) { return queue_.pop(chunk); }
-  void recycle(Chunk chunk) { queue_.recycle(std::move(chunk)); }
+  bool pop(std::unique_ptr<Chunk>& chunk) { return queue_.pop(chunk); }
+  void recycle(std::unique_ptr<Chunk> chunk) { queue_.recycle(std::move(chunk)); }
 
  private:
   void produce(std::string_view batch, const IngestOptions& options) noexcept {
     std::exception_ptr failure;
     try {
       ChunkParser parser(batch, options, kChunkRows);
-      Chunk chunk;
-      while (parser.next(chunk)) {
+      auto chunk = std::make_unique<Chunk>();
+      while (parser.next(*chunk)) {
         if (!queue_.push(std::move(chunk))) break;
-        chunk = Chunk{};
-        queue_.take_written();  // freed here, on this thread
+        queue_.free_written();  // here, on this thread
+        chunk = std::make_unique<Chunk>();
       }
     } catch (...) {
       failure = std::current_exception();  // std::bad_alloc: SQLITE_NOMEM
@@ -227,7 +264,6 @@ class Call {
   // worker thread when it is big; without it (inside a caller's writing
   // statement) it must be one statement, so one chunk.
   void read_and_write(std::string_view batch, bool chunked) {
-    Chunk chunk;
     std::optional<ParserThread> parser_thread;
     if (chunked && batch.size() >= kPipelineMinBytes && std::thread::hardware_concurrency() > 1) {
       try {
@@ -237,12 +273,14 @@ class Call {
       }
     }
     if (parser_thread) {
-      while (parser_thread->pop(chunk)) {
-        consume(chunk);
-        parser_thread->recycle(std::move(chunk));
+      std::unique_ptr<Chunk> parsed;
+      while (parser_thread->pop(parsed)) {
+        consume(*parsed);
+        parser_thread->recycle(std::move(parsed));
       }
       return;
     }
+    Chunk chunk;
     ChunkParser parser(batch, options_, chunked ? kChunkRows : SIZE_MAX);
     while (parser.next(chunk)) {
       consume(chunk);
