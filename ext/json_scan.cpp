@@ -1,10 +1,34 @@
 #include "json_scan.hpp"
 
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
 
 namespace lethe::json {
 
 namespace {
+
+// A byte a string scan can step over without a look: printable ASCII other
+// than '"' and '\\'.
+bool is_plain_string_byte(unsigned char c) {
+  return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+}
+
+// Whether any of the 8 bytes of `word` may not be plain (SWAR: a zero byte
+// of word ^ c marks a c; a byte below 0x20 or at/above 0x80 sets its high
+// bit in the final mask). It may answer true for a word whose bytes are all
+// plain (a borrow can spill into the next byte), never false for one that
+// holds a special byte: the caller then looks byte by byte.
+bool word_may_need_attention(std::uint64_t word) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr std::uint64_t kHighBits = 0x8080808080808080ULL;
+  const std::uint64_t quotes = word ^ (kOnes * '"');
+  const std::uint64_t backslashes = word ^ (kOnes * '\\');
+  const std::uint64_t zero_if_quote = (quotes - kOnes) & ~quotes;
+  const std::uint64_t zero_if_backslash = (backslashes - kOnes) & ~backslashes;
+  const std::uint64_t below_space = (word - kOnes * 0x20) & ~word;
+  return ((zero_if_quote | zero_if_backslash | below_space | word) & kHighBits) != 0;
+}
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
@@ -273,18 +297,30 @@ class Scanner {
     return true;
   }
 
+  // Steps over plain bytes eight at a time, then one at a time through a
+  // word that may hold a special byte; stops at the first special byte or
+  // at the end. Most of a line's bytes are in its content string.
+  void skip_plain_string_bytes() {
+    while (true) {
+      std::uint64_t word = 0;
+      while (text_.size() - pos_ >= sizeof word) {
+        std::memcpy(&word, text_.data() + pos_, sizeof word);
+        if (word_may_need_attention(word)) break;
+        pos_ += sizeof word;
+      }
+      const std::size_t stop = std::min(pos_ + sizeof word, text_.size());
+      while (pos_ < stop && is_plain_string_byte(static_cast<unsigned char>(peek()))) ++pos_;
+      if (pos_ < stop || at_end()) return;
+    }
+  }
+
   bool scan_string(Value& value) {
     const std::size_t start = pos_;
     value.type = Type::String;
     value.has_escape = false;
     ++pos_;  // opening quote
     while (true) {
-      // Fast path: plain ASCII bytes that need no attention.
-      while (!at_end()) {
-        const auto c = static_cast<unsigned char>(peek());
-        if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80) break;
-        ++pos_;
-      }
+      skip_plain_string_bytes();
       if (at_end()) return fail("unterminated string");
       const auto c = static_cast<unsigned char>(peek());
       if (c == '"') {
@@ -362,26 +398,28 @@ std::string decode_string(std::string_view raw) {
   const std::string_view body = raw.substr(1, raw.size() - 2);
   std::string out;
   out.reserve(body.size());
-  for (std::size_t i = 0; i < body.size(); ++i) {
-    if (body[i] != '\\') {
-      out.push_back(body[i]);
-      continue;
-    }
-    const char kind = body[++i];
+  std::size_t i = 0;
+  while (true) {
+    // Copy the run up to the next escape in one go: agent transcripts are
+    // long texts with an escaped newline or quote every line or so.
+    const std::size_t escape = body.find('\\', i);
+    out.append(body.substr(i, escape == std::string_view::npos ? escape : escape - i));
+    if (escape == std::string_view::npos) return out;
+    i = escape + 1;
+    const char kind = body[i++];
     if (kind != 'u') {
       out.push_back(simple_escape(kind));
       continue;
     }
-    std::uint32_t code = read_hex4(body, i + 1);
+    std::uint32_t code = read_hex4(body, i);
     i += 4;
-    if (code >= 0xD800 && code <= 0xDBFF) {  // validated: a low half follows
-      const std::uint32_t low = read_hex4(body, i + 3);
+    if (code >= 0xD800 && code <= 0xDBFF) {  // validated: "\\u" and a low half follow
+      const std::uint32_t low = read_hex4(body, i + 2);
       code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00);
       i += 6;
     }
     append_utf8(out, code);
   }
-  return out;
 }
 
 }  // namespace lethe::json

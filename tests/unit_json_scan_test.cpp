@@ -705,5 +705,49 @@ TEST(JsonDecodeString, Table) {
   }
 }
 
+// The string scan steps over plain bytes eight at a time. Every kind of byte
+// that needs attention, at every offset of a run that spans several words
+// (and at the string's end), must be seen exactly as a byte-by-byte scan
+// sees it: the oracle decides acceptance, decode_string the value.
+TEST(JsonScan, EveryByteThatNeedsAttentionIsSeenAtEveryOffset) {
+  const std::vector<std::string> specials = {"\\n",
+                                             "\\\"",
+                                             "\\u00e9",
+                                             "\\ud83d\\ude00",
+                                             "\xC3\xA9",
+                                             "\xF0\x9F\x98\x80",
+                                             "\x1F",
+                                             "\x01",
+                                             "\x7F",
+                                             "\x80",
+                                             "\xC3",
+                                             "\xED\xA0\x80",
+                                             "\"",
+                                             "\\x",
+                                             std::string(1, '\0'),
+                                             "\xFF"};
+  std::size_t checked = 0;
+  for (const std::string& special : specials) {
+    for (std::size_t offset = 0; offset <= 24; ++offset) {
+      for (std::size_t tail : {0, 1, 7, 8, 9, 31}) {
+        const std::string body = std::string(offset, 'a') + special + std::string(tail, 'b');
+        const std::string text = "{\"k\":\"" + body + "\"}";
+        const ScanResult r = scan(text);
+        ASSERT_EQ(r.ok, oracle_accepts(text))
+            << "offset " << offset << ", tail " << tail << ": \"" << escaped(text) << "\"";
+        if (r.ok) {
+          ASSERT_EQ(r.members.size(), 1u);
+          ASSERT_EQ(r.members[0].value.type, Type::String);
+          EXPECT_EQ(json::parse(text)["k"].get<std::string>(),
+                    decode_string(r.members[0].value.raw))
+              << escaped(text);
+        }
+        ++checked;
+      }
+    }
+  }
+  EXPECT_EQ(checked, 16u * 25u * 6u);
+}
+
 }  // namespace
 }  // namespace lethe::json
