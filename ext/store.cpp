@@ -151,6 +151,7 @@ CallMode Store::begin_call() {
   if (rc == SQLITE_OK) {
     savepoint_open_ = true;
     deferred_violations_at_start_ = has_new_deferred_violations();
+    rows_per_group_ = kMaxRowsPerGroup;
   } else if (rc == SQLITE_BUSY) {
     // SQLite refuses SAVEPOINT while a writing statement is active: we run
     // inside the caller's INSERT ... SELECT or CREATE TABLE ... AS SELECT.
@@ -313,24 +314,45 @@ Store::Failure Store::write_in_savepoint(const char* name, const std::string& ow
 }
 
 // Each line in a savepoint of its own, so a refused line leaves nothing and
-// is named exactly. Only used for a chunk in which the database refused a
-// line: it costs two more statements a line.
+// is named exactly. Only used for a group in which the database refused a
+// line: it costs two more statements a line. `first` is the index in the
+// chunk of rows[0].
 void Store::write_line_by_line(const std::string& owner, const std::vector<const PendingRow*>& rows,
-                               std::vector<DbRejection>& rejections) {
+                               std::size_t first, std::vector<DbRejection>& rejections) {
   for (std::size_t i = 0; i < rows.size(); ++i) {
     if (Failure failure = write_in_savepoint("lethe_ingest_line", owner, {rows[i]})) {
-      rejections.push_back({i, line_error(failure)});
+      rejections.push_back({first + i, line_error(failure)});
     }
   }
 }
 
+// A chunk goes in groups of rows_per_group_ rows, each in a savepoint of its
+// own: the whole chunk while the database accepts every line. A group in
+// which it refuses a line is written again line by line, which costs several
+// times its rows written together (a savepoint journals every page it
+// touches), so after a refusal the groups shrink sixteenfold (to no fewer
+// than 4 rows) and then grow back by an eighth per accepted group. Where
+// lines are refused now and then, few rows go line by line; a batch without
+// refusals never leaves the fast path. The tables don't depend on the
+// grouping: lines apply in input order either way.
 std::vector<DbRejection> Store::write_directly(const std::string& owner,
                                                const std::vector<const PendingRow*>& rows) {
   std::vector<DbRejection> rejections;
-  const Failure failure = write_in_savepoint("lethe_ingest_chunk", owner, rows);
-  if (!failure) return rejections;
-  line_error(failure);  // throws unless the failure is a line's
-  write_line_by_line(owner, rows, rejections);
+  std::vector<const PendingRow*> group;
+  for (std::size_t first = 0; first < rows.size();) {
+    const std::size_t size = std::min(rows_per_group_, rows.size() - first);
+    const auto begin = rows.begin() + static_cast<std::ptrdiff_t>(first);
+    group.assign(begin, begin + static_cast<std::ptrdiff_t>(size));
+    if (const Failure failure = write_in_savepoint("lethe_ingest_chunk", owner, group)) {
+      line_error(failure);  // throws unless the failure is a line's
+      write_line_by_line(owner, group, first, rejections);
+      rows_per_group_ = std::max(kMinRowsPerGroup, size / 16);
+    } else {
+      rows_per_group_ = std::min(kMaxRowsPerGroup,
+                                 rows_per_group_ + std::max<std::size_t>(1, rows_per_group_ / 8));
+    }
+    first += size;
+  }
   return rejections;
 }
 

@@ -13,9 +13,10 @@
 //   lines of one session merged into one row). An INSERT ... SELECT gets a
 //   statement journal, so SQLITE_FULL undoes only the statement, never the
 //   caller's transaction (a one-row INSERT ... VALUES has none). When
-//   the database refuses a line, the chunk is rolled back and written again
-//   with a savepoint per line, which names exactly the lines refused
-//   (triggers, CHECKs, immediate and deferred foreign keys, RAISE(FAIL)).
+//   the database refuses a line, the chunk (after a refusal, a smaller group
+//   of its rows: see write_directly) is rolled back and written again with a
+//   savepoint per line, which names exactly the lines refused (triggers,
+//   CHECKs, immediate and deferred foreign keys, RAISE(FAIL)).
 // * Inside a caller's writing statement (INSERT ... SELECT, CREATE TABLE ...
 //   AS SELECT) SQLite refuses SAVEPOINT. There the whole batch is written by
 //   ONE statement, INSERT INTO lethe_sink SELECT row_index FROM
@@ -126,7 +127,7 @@ class Store {
   std::vector<DbRejection> write_directly(const std::string& owner,
                                           const std::vector<const PendingRow*>& rows);
   void write_line_by_line(const std::string& owner, const std::vector<const PendingRow*>& rows,
-                          std::vector<DbRejection>& rejections);
+                          std::size_t first, std::vector<DbRejection>& rejections);
   Failure write_in_savepoint(const char* name, const std::string& owner,
                              const std::vector<const PendingRow*>& rows);
   Failure run_over(Statement& statement, Feed& feed);
@@ -156,6 +157,11 @@ class Store {
   bool savepoint_open_ = false;
   bool caller_autocommit_ = true;
   bool deferred_violations_at_start_ = false;
+  // How many rows of a chunk savepoint mode writes together; see
+  // write_directly.
+  static constexpr std::size_t kMaxRowsPerGroup = std::size_t{1} << 20;
+  static constexpr std::size_t kMinRowsPerGroup = 4;
+  std::size_t rows_per_group_ = kMaxRowsPerGroup;
 };
 
 // Registers the feed table `lethe_sink_rows` and the trigger's helper

@@ -497,6 +497,63 @@ TEST(AtomicRefusal, SeveralRefusedLinesAcrossChunks) {
   EXPECT_EQ(db.count("SELECT count(*) FROM sessions"), 7);
 }
 
+// After a refusal lethe writes a chunk in smaller groups of rows (so that
+// fewer rows go line by line) and grows them back while lines are accepted.
+// Whatever the density of refusals, the outcome must be that of one call
+// per line (contract section 7: lines apply in input order). Refused lines
+// carry a later timestamp, so a refused line that leaked into its session
+// would move ended_at; some refusals and acceptances hit a turn written
+// before (the upsert path, through an UPDATE trigger).
+TEST(AtomicRefusal, RefusalsOfEveryDensityGiveTheOutcomeOfOneCallPerLine) {
+  const std::string triggers =
+      "CREATE TRIGGER refuse_insert BEFORE INSERT ON turns WHEN NEW.content = 'refuse' "
+      "BEGIN SELECT RAISE(ABORT, 'refused'); END;"
+      "CREATE TRIGGER refuse_update BEFORE UPDATE ON turns WHEN NEW.content = 'refuse' "
+      "BEGIN SELECT RAISE(ABORT, 'refused'); END;";
+  auto refused = [](int i) {
+    return (i >= 1200 && i < 1300) ||                // a dense run
+           (i >= 2000 && i < 3500 && i % 37 == 0) ||  // sparse
+           i == 4800 || i == 4801 ||                  // a pair after a long clean stretch
+           (i >= 5000 && i % 3 == 0);                 // the tail: a third of the lines
+  };
+  std::vector<std::string> lines;
+  const int n = 6200;
+  for (int i = 1; i <= n; ++i) {
+    // Every 10th line rewrites the turn of the line 5 before it.
+    const int turn = i % 10 == 0 ? i - 5 : i;
+    const std::string content = refused(i) ? "refuse" : "line " + std::to_string(i);
+    lines.push_back(line(at(refused(i) ? "23:00" : "10:" + std::to_string(10 + i % 40)) +
+                             ",\"content\":\"" + content + "\"",
+                         "s" + std::to_string(i % 11), "t" + std::to_string(turn)));
+  }
+
+  Db grouped(":memory:");
+  grouped.apply_schema();
+  grouped.must(triggers);
+  Ingest r = ingest(grouped, kOwner, join_lines(lines));
+  ASSERT_TRUE(r.ok()) << r.error;
+  std::vector<std::int64_t> got;
+  for (const Reject& x : r.rejects) {
+    got.push_back(x.line);
+    EXPECT_EQ(x.code, "DB_CONSTRAINT");
+  }
+
+  Db per_line(":memory:");
+  per_line.apply_schema();
+  per_line.must(triggers);
+  std::vector<std::int64_t> expected;
+  for (int i = 1; i <= n; ++i) {
+    Ingest one = ingest(per_line, kOwner, lines[static_cast<std::size_t>(i - 1)]);
+    ASSERT_TRUE(one.ok()) << one.error;
+    if (!one.rejects.empty()) expected.push_back(i);
+    EXPECT_EQ(one.rejects.empty(), !refused(i)) << "line " << i;
+  }
+  EXPECT_EQ(got, expected);
+  EXPECT_EQ(dump(grouped, "sessions"), dump(per_line, "sessions"));
+  EXPECT_EQ(dump(grouped, "turns"), dump(per_line, "turns"));
+  EXPECT_EQ(grouped.count("SELECT count(*) FROM turns WHERE content = 'refuse'"), 0);
+}
+
 // A trigger's RAISE(ROLLBACK) undoes the whole transaction SQLite has open,
 // which is the call's own in autocommit mode. The call must still be atomic:
 // either the line is refused and the others are stored, or the call fails
