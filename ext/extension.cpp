@@ -5,7 +5,10 @@
 SQLITE_EXTENSION_INIT1
 
 #include <new>
+#include <string>
+#include <thread>
 
+#include "ingest.hpp"
 #include "store.hpp"
 #include "version.hpp"
 #include "vtab.hpp"
@@ -28,6 +31,40 @@ void last_ingest_function(sqlite3_context* ctx, int, sqlite3_value**) noexcept {
   sqlite3_result_subtype(ctx, 'J');  // JSON, for the json1 functions
 }
 
+// What a bug report needs: lethe's version, the SQLite it was built against
+// and the one it runs on (they differ when a client ships its own), the
+// compiler, the checks built in, and when lethe parses on a second thread.
+std::string debug_text() {
+  std::string checks;
+#if defined(__SANITIZE_ADDRESS__)
+  checks += " AddressSanitizer";
+#endif
+#if !defined(NDEBUG)
+  checks += " assertions";
+#endif
+#if defined(__clang__)
+  const std::string compiler = __VERSION__;  // "Debian Clang 14.0.6"
+#else
+  const std::string compiler = std::string("GCC ") + __VERSION__;
+#endif
+  return std::string("lethe ") + kVersion + "\nSQLite: built against " + SQLITE_VERSION +
+         ", running " + sqlite3_libversion() + "\nCompiler: " + compiler +
+         "\nChecks:" + (checks.empty() ? std::string(" none") : checks) +
+         "\nParsing thread: for batches of " + std::to_string(kPipelineMinBytes >> 20) +
+         " MiB or more when there are 2+ hardware threads (here " +
+         std::to_string(std::thread::hardware_concurrency()) +
+         ")\nChunk: " + std::to_string(kChunkRows) + " lines";
+}
+
+void debug_function(sqlite3_context* ctx, int, sqlite3_value**) noexcept {
+  try {
+    const std::string text = debug_text();
+    sqlite3_result_text(ctx, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+  } catch (const std::bad_alloc&) {
+    sqlite3_result_error_nomem(ctx);
+  }
+}
+
 struct FunctionEntry {
   const char* name;
   int flags;
@@ -38,6 +75,7 @@ struct FunctionEntry {
 constexpr FunctionEntry kFunctions[] = {
     {"lethe_version", SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, version_function},
     {"lethe_last_ingest", SQLITE_UTF8 | SQLITE_INNOCUOUS, last_ingest_function},
+    {"lethe_debug", SQLITE_UTF8 | SQLITE_INNOCUOUS, debug_function},
 };
 
 int register_all(sqlite3* db, char** error) {

@@ -21,17 +21,6 @@ namespace lethe {
 
 namespace {
 
-// Rows written per chunk when the call has its own savepoint: bounds the
-// memory a call holds and what a refused line costs (its chunk is written
-// again, a savepoint per line).
-constexpr std::size_t kChunkRows = 1024;
-
-// Batches at least this big are parsed on a worker thread while the caller's
-// thread writes the previous chunk: parsing is a fifth to a third of the
-// work and the machines have two cores. Smaller batches don't repay a
-// thread's start.
-constexpr std::size_t kPipelineMinBytes = std::size_t{4} << 20;
-
 // Chunks parsed ahead of the writer: enough to keep both threads busy, few
 // enough to bound memory.
 constexpr std::size_t kChunksInFlight = 3;

@@ -2,6 +2,7 @@
 // and store; the rejected lines come back as result rows.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -12,6 +13,17 @@
 #include "wire.hpp"
 
 namespace lethe {
+
+// Rows written per chunk when the call has its own savepoint: bounds the
+// memory a call holds and what a refused line costs (its chunk is written
+// again, a savepoint per line).
+inline constexpr std::size_t kChunkRows = 1024;
+
+// Batches at least this big are parsed on a worker thread while the caller's
+// thread writes the previous chunk: parsing is a fifth to a third of the
+// work and the machines have two cores. Smaller batches don't repay a
+// thread's start.
+inline constexpr std::size_t kPipelineMinBytes = std::size_t{4} << 20;
 
 // One result row of lethe_ingest (contract section 1, "Result columns").
 struct RejectRow {

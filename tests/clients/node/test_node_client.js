@@ -64,6 +64,10 @@ test('versions', () => {
     const bs3 = require('better-sqlite3/package.json').version;
     console.log(`node ${process.version}, better-sqlite3 ${bs3}, SQLite ${sqlite}, lethe ${version}`);
     assert.equal(bs3.split('.')[0], '12', 'better-sqlite3 must be version 12');
+    // better-sqlite3 bundles its own SQLite: lethe_debug() says which one
+    // lethe runs on, whatever it was built against.
+    const debug = t.db.prepare('SELECT lethe_debug() AS d').get().d;
+    assert.ok(debug.includes(`running ${sqlite}\n`), debug);
   } finally { t.close(); }
 });
 
