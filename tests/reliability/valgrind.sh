@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs the unit and end-to-end suites, the out-of-memory sweep and the fuzz
-# corpus replays under valgrind memcheck, on a normal (not sanitized) build.
+# Runs the unit and end-to-end suites, the out-of-memory sweep, the
+# no-worker-thread test and the fuzz corpus replays under valgrind memcheck, on a normal (not sanitized) build.
 # Exit status: 1 when memcheck found an error or a definite leak (in any
 # process, forked children included), else 2 when only tests failed (a test
 # failure is the suites' business, shown but told apart), else 0.
@@ -55,6 +55,7 @@ run unit_tests "$build/tests/unit_tests" "${extra[@]}"
 run e2e_tests "$build/tests/e2e_tests" "${extra[@]}"
 if [[ -x "$build/tests/reliability/reliability_nomem" ]]; then
   run reliability_nomem "$build/tests/reliability/reliability_nomem" "${extra[@]}"
+  run reliability_nothread "$build/tests/reliability/reliability_nothread" "${extra[@]}"
   run fuzz_replay_wire "$build/tests/reliability/fuzz_replay_wire" tests/fuzz/corpus/wire tests/fuzz/regressions/wire
   run fuzz_replay_ingest "$build/tests/reliability/fuzz_replay_ingest" tests/fuzz/corpus/ingest tests/fuzz/regressions/ingest
 fi
