@@ -464,6 +464,16 @@ INSTANTIATE_TEST_SUITE_P(
              refusal_name(std::get<1>(info.param));
     });
 
+// The line numbers of a call's rejects, each of which must be DB_CONSTRAINT.
+std::vector<std::int64_t> constraint_refused_lines(const Ingest& r) {
+  std::vector<std::int64_t> lines;
+  for (const Reject& x : r.rejects) {
+    lines.push_back(x.line);
+    EXPECT_EQ(x.code, "DB_CONSTRAINT") << "line " << x.line;
+  }
+  return lines;
+}
+
 // Several refused lines in one chunk, one in each of two chunks, and the
 // refused line first and last: each is retried out without losing others.
 TEST(AtomicRefusal, SeveralRefusedLinesAcrossChunks) {
@@ -486,11 +496,7 @@ TEST(AtomicRefusal, SeveralRefusedLinesAcrossChunks) {
   }
   Ingest r = ingest(db, kOwner, join_lines(lines));
   ASSERT_TRUE(r.ok()) << r.error;
-  std::vector<std::int64_t> got;
-  for (const Reject& x : r.rejects) {
-    got.push_back(x.line);
-    EXPECT_EQ(x.code, "DB_CONSTRAINT");
-  }
+  const std::vector<std::int64_t> got = constraint_refused_lines(r);
   EXPECT_EQ(got, refused);
   EXPECT_EQ(db.count("SELECT count(*) FROM turns"), n - static_cast<int>(refused.size()));
   EXPECT_EQ(db.count("SELECT count(*) FROM sessions WHERE session_id LIKE 'bad-%'"), 0);
@@ -532,11 +538,7 @@ TEST(AtomicRefusal, RefusalsOfEveryDensityGiveTheOutcomeOfOneCallPerLine) {
   grouped.must(triggers);
   Ingest r = ingest(grouped, kOwner, join_lines(lines));
   ASSERT_TRUE(r.ok()) << r.error;
-  std::vector<std::int64_t> got;
-  for (const Reject& x : r.rejects) {
-    got.push_back(x.line);
-    EXPECT_EQ(x.code, "DB_CONSTRAINT");
-  }
+  const std::vector<std::int64_t> got = constraint_refused_lines(r);
 
   Db per_line(":memory:");
   per_line.apply_schema();
