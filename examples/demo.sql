@@ -4,9 +4,10 @@
 .bail on
 .read sql/schema.sql
 .load ./build/lethe
-.mode box --wrap 72 --wordwrap on
+.mode list
+SELECT 'lethe ' || lethe_version() || ', demo';
 
-SELECT 'lethe ' || lethe_version() AS "";
+.mode box --wrap 72 --wordwrap on
 
 .print ''
 .print 'Rejected lines:'
