@@ -10,28 +10,14 @@
 #include <vector>
 
 #include "framing.hpp"
+#include "test_text.hpp"
 
 namespace lethe {
 namespace {
 
-using namespace std::string_literals;
+using lethe_test::escaped;
 
-// Makes CR, LF, NUL, BOM bytes and other non-printables visible in failure
-// messages.
-std::string escaped(std::string_view text) {
-  std::string out;
-  for (const char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u >= 0x7f || c == '\\') {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", u);
-      out += buf;
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
+using namespace std::string_literals;
 
 struct Expected {
   std::string text;

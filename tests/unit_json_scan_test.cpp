@@ -31,31 +31,16 @@
 #include <vector>
 
 #include "json_scan.hpp"
+#include "test_text.hpp"
 
 namespace lethe::json {
 namespace {
 
+using lethe_test::escaped;
+using lethe_test::json_depth;
+
 using namespace std::string_literals;
 using nlohmann::json;
-
-std::string escaped(std::string_view text, std::size_t limit = 300) {
-  std::string out;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (i == limit) {
-      out += "...(" + std::to_string(text.size()) + " bytes)";
-      break;
-    }
-    const auto u = static_cast<unsigned char>(text[i]);
-    if (u < 0x20 || u >= 0x7f) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", u);
-      out += buf;
-    } else {
-      out += text[i];
-    }
-  }
-  return out;
-}
 
 struct Member {
   std::string key;
@@ -77,29 +62,6 @@ ScanResult scan(std::string_view text) {
       },
       r.error);
   return r;
-}
-
-// Maximum nesting depth of a text that is known to be valid JSON.
-int max_depth(std::string_view text) {
-  int depth = 0, max = 0;
-  bool in_string = false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (in_string) {
-      if (c == '\\') {
-        ++i;
-      } else if (c == '"') {
-        in_string = false;
-      }
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
-      max = std::max(max, ++depth);
-    } else if (c == '}' || c == ']') {
-      --depth;
-    }
-  }
-  return max;
 }
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
@@ -167,7 +129,7 @@ bool oracle_accepts(const std::string& text) {
   if (!json::accept(neutralize_overflow(text))) return false;
   const std::size_t first = text.find_first_not_of(" \t\r\n");
   if (first == std::string::npos || text[first] != '{') return false;
-  return max_depth(text) <= kMaxDepth;
+  return json_depth(text) <= kMaxDepth;
 }
 
 TEST(OracleQuirks, NlohmannBehavesAsTheOracleAssumes) {
@@ -201,8 +163,8 @@ TEST(OracleQuirks, NlohmannBehavesAsTheOracleAssumes) {
   EXPECT_FALSE(oracle_accepts(R"({"a":1e400.5})"));
   EXPECT_TRUE(oracle_accepts(R"({"a":"\u1e400"})"));  // an escape, not a number
   EXPECT_EQ(neutralize_overflow(R"({"a":1e400,"b":"1e400"})"), R"({"a":0    ,"b":"1e400"})");
-  EXPECT_EQ(max_depth(R"({"a":"[[[{{","b":[{}]})"), 3);
-  EXPECT_EQ(max_depth(R"({"a\"[":1})"), 1);
+  EXPECT_EQ(json_depth(R"({"a":"[[[{{","b":[{}]})"), 3);
+  EXPECT_EQ(json_depth(R"({"a\"[":1})"), 1);
 }
 
 // ---------------------------------------------------------------------------
@@ -548,11 +510,11 @@ TEST(JsonScanDifferential, AgreesWithNlohmannOnRandomAndMutatedTexts) {
     }
     if (r.ok) {
       ++accepted;
-      if (max_depth(text) == kMaxDepth) ++deep_accepted;
+      if (json_depth(text) == kMaxDepth) ++deep_accepted;
       check_members(text, r);
     } else {
       ++rejected;
-      if (json::accept(text) && max_depth(text) > kMaxDepth) ++deep_rejected;
+      if (json::accept(text) && json_depth(text) > kMaxDepth) ++deep_rejected;
       EXPECT_FALSE(r.error.message.empty()) << escaped(text);
       EXPECT_LE(r.error.offset, text.size()) << escaped(text);
     }

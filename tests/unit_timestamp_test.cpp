@@ -8,32 +8,17 @@
 #include <string>
 #include <string_view>
 
+#include "test_text.hpp"
 #include "timestamp.hpp"
 
 namespace lethe {
 namespace {
 
+using lethe_test::escaped;
+
 using namespace std::string_view_literals;
 
-std::string to_string(const NormalizedTime& t) {
-  return std::string(t.data(), t.size());
-}
-
-// Makes embedded NULs and control characters visible in failure messages.
-std::string escaped(std::string_view text) {
-  std::string out;
-  for (const char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u >= 0x7f) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", u);
-      out += buf;
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
+std::string to_string(const NormalizedTime& t) { return std::string(t.data(), t.size()); }
 
 // ---------------------------------------------------------------------------
 // Accepted inputs: each row pairs an input with its exact normalized output.
@@ -82,8 +67,7 @@ constexpr AcceptCase kBasicForms[] = {
     {"2024-01-01T00:00:00-00:00", "2024-01-01T00:00:00.000Z"},
     {"2024-01-01t00:00:00.25+00:00", "2024-01-01T00:00:00.250Z"},
 };
-INSTANTIATE_TEST_SUITE_P(BasicForms, AcceptTest,
-                         ::testing::ValuesIn(kBasicForms));
+INSTANTIATE_TEST_SUITE_P(BasicForms, AcceptTest, ::testing::ValuesIn(kBasicForms));
 
 constexpr AcceptCase kFractions[] = {
     // Every allowed length 1..9: padded below three digits, truncated above.
@@ -108,8 +92,7 @@ constexpr AcceptCase kFractions[] = {
     // The fraction survives an offset conversion unchanged.
     {"2024-01-01T00:00:00.9999+01:00", "2023-12-31T23:00:00.999Z"},
 };
-INSTANTIATE_TEST_SUITE_P(Fractions, AcceptTest,
-                         ::testing::ValuesIn(kFractions));
+INSTANTIATE_TEST_SUITE_P(Fractions, AcceptTest, ::testing::ValuesIn(kFractions));
 
 constexpr AcceptCase kOffsets[] = {
     // Within the same day.
@@ -178,8 +161,7 @@ constexpr AcceptCase kYearRange[] = {
     {"9999-12-31T23:30:59-00:29", "9999-12-31T23:59:59.000Z"},
     {"9999-12-31T23:30:00+01:00", "9999-12-31T22:30:00.000Z"},
 };
-INSTANTIATE_TEST_SUITE_P(YearRange, AcceptTest,
-                         ::testing::ValuesIn(kYearRange));
+INSTANTIATE_TEST_SUITE_P(YearRange, AcceptTest, ::testing::ValuesIn(kYearRange));
 
 // ---------------------------------------------------------------------------
 // Rejected inputs.
@@ -248,14 +230,12 @@ constexpr RejectCase kRejectedSyntax[] = {
     {"2024-0a-01T00:00:00Z", "letter in month"},
     {"2024-01-01T00:00:00-0", "truncated offset"},
     {"2024-01-01T00:00:00+", "sign only"},
-    {"\xef\xbc\x92\xef\xbc\x90\xef\xbc\x92\xef\xbc\x94-01-01T00:00:00Z",
-     "full-width digits"},
+    {"\xef\xbc\x92\xef\xbc\x90\xef\xbc\x92\xef\xbc\x94-01-01T00:00:00Z", "full-width digits"},
     {"2024-01-01T00:00:00\xe2\x88\x92"
      "01:00",
      "unicode minus sign"},
 };
-INSTANTIATE_TEST_SUITE_P(Syntax, RejectTest,
-                         ::testing::ValuesIn(kRejectedSyntax));
+INSTANTIATE_TEST_SUITE_P(Syntax, RejectTest, ::testing::ValuesIn(kRejectedSyntax));
 
 constexpr RejectCase kRejectedRanges[] = {
     {"2024-00-10T00:00:00Z", "month 00"},
@@ -276,8 +256,7 @@ constexpr RejectCase kRejectedRanges[] = {
     {"2016-12-31T23:59:60Z", "real leap second"},
     {"2024-01-01T99:00:00Z", "hour 99"},
 };
-INSTANTIATE_TEST_SUITE_P(Ranges, RejectTest,
-                         ::testing::ValuesIn(kRejectedRanges));
+INSTANTIATE_TEST_SUITE_P(Ranges, RejectTest, ::testing::ValuesIn(kRejectedRanges));
 
 constexpr RejectCase kRejectedOffsets[] = {
     {"2024-01-01T00:00:00+24:00", "offset hour 24"},
@@ -292,8 +271,7 @@ constexpr RejectCase kRejectedOffsets[] = {
     {"2024-01-01T00:00:00+05:30:00", "offset with seconds"},
     {"2024-01-01T00:00:00 +05:30", "space before offset"},
 };
-INSTANTIATE_TEST_SUITE_P(Offsets, RejectTest,
-                         ::testing::ValuesIn(kRejectedOffsets));
+INSTANTIATE_TEST_SUITE_P(Offsets, RejectTest, ::testing::ValuesIn(kRejectedOffsets));
 
 constexpr RejectCase kRejectedYearRange[] = {
     {"0001-01-01T00:30:00+01:00", "UTC year 0"},
@@ -303,8 +281,7 @@ constexpr RejectCase kRejectedYearRange[] = {
     {"9999-12-31T23:30:00-01:00", "UTC year 10000"},
     {"9999-12-31T23:59:00-00:01", "UTC year 10000 by one minute"},
 };
-INSTANTIATE_TEST_SUITE_P(YearRange, RejectTest,
-                         ::testing::ValuesIn(kRejectedYearRange));
+INSTANTIATE_TEST_SUITE_P(YearRange, RejectTest, ::testing::ValuesIn(kRejectedYearRange));
 
 // Embedded NULs must not end the text early (as they would for a C string).
 constexpr RejectCase kRejectedNul[] = {
@@ -321,8 +298,7 @@ constexpr RejectCase kRejectedNul[] = {
      "00:00:00Z"sv,
      "NUL in place of T"},
 };
-INSTANTIATE_TEST_SUITE_P(EmbeddedNul, RejectTest,
-                         ::testing::ValuesIn(kRejectedNul));
+INSTANTIATE_TEST_SUITE_P(EmbeddedNul, RejectTest, ::testing::ValuesIn(kRejectedNul));
 
 // The output never depends on bytes past the string_view's end.
 TEST(NormalizeRfc3339, RespectsViewLength) {
@@ -345,21 +321,16 @@ TEST(NormalizeRfc3339, IsNoexcept) {
 // string formatting, independently of the calendar arithmetic under test.
 // ---------------------------------------------------------------------------
 
-bool is_leap(int year) {
-  return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-}
+bool is_leap(int year) { return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0); }
 
 int month_length(int year, int month) {
-  static constexpr int kDays[12] = {31, 28, 31, 30, 31, 30,
-                                    31, 31, 30, 31, 30, 31};
+  static constexpr int kDays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   return (month == 2 && is_leap(year)) ? 29 : kDays[month - 1];
 }
 
 TEST(NormalizeRfc3339Property, ZeroOffsetKeepsDateAndTruncatesFraction) {
   std::mt19937 rng(20240229u);  // Fixed seed: failures must be reproducible.
-  auto uniform = [&rng](int lo, int hi) {
-    return std::uniform_int_distribution<int>(lo, hi)(rng);
-  };
+  auto uniform = [&rng](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
   constexpr std::string_view kZones[] = {"Z", "z", "+00:00", "-00:00"};
   constexpr int kIterations = 5000;
 
@@ -379,23 +350,21 @@ TEST(NormalizeRfc3339Property, ZeroOffsetKeepsDateAndTruncatesFraction) {
     const char separator = uniform(0, 1) ? 'T' : 't';
 
     char head[32];
-    std::snprintf(head, sizeof head, "%04d-%02d-%02d%c%02d:%02d:%02d", year,
-                  month, day, separator, hour, minute, second);
+    std::snprintf(head, sizeof head, "%04d-%02d-%02d%c%02d:%02d:%02d", year, month, day, separator,
+                  hour, minute, second);
     std::string input = head;
     if (fraction_digits > 0) input += "." + fraction;
     input += zone;
 
     char expected_head[32];
-    std::snprintf(expected_head, sizeof expected_head,
-                  "%04d-%02d-%02dT%02d:%02d:%02d.", year, month, day, hour,
-                  minute, second);
+    std::snprintf(expected_head, sizeof expected_head, "%04d-%02d-%02dT%02d:%02d:%02d.", year,
+                  month, day, hour, minute, second);
     std::string millis = (fraction + "000").substr(0, 3);
     const std::string expected = std::string(expected_head) + millis + "Z";
 
     const auto result = normalize_rfc3339(input);
     ASSERT_TRUE(result.has_value()) << "iteration " << i << ": " << input;
-    ASSERT_EQ(to_string(*result), expected)
-        << "iteration " << i << ": " << input;
+    ASSERT_EQ(to_string(*result), expected) << "iteration " << i << ": " << input;
   }
 }
 

@@ -14,10 +14,13 @@
 #include <utility>
 #include <vector>
 
+#include "test_text.hpp"
 #include "wire.hpp"
 
 namespace lethe {
 namespace {
+
+using lethe_test::escaped;
 
 using namespace std::string_literals;
 
@@ -26,27 +29,6 @@ constexpr std::size_t kDefaultMaxLineBytes = 8388608;
 // ---------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------
-
-// Makes control characters and non-ASCII bytes visible in failure messages,
-// and keeps huge values short.
-std::string escaped(std::string_view text, std::size_t limit = 200) {
-  std::string out;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (i == limit) {
-      out += "...(" + std::to_string(text.size()) + " bytes)";
-      break;
-    }
-    const auto u = static_cast<unsigned char>(text[i]);
-    if (u < 0x20 || u >= 0x7f) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", u);
-      out += buf;
-    } else {
-      out += text[i];
-    }
-  }
-  return out;
-}
 
 // A JSON string literal for `s`: quotes, backslashes and C0 controls escaped,
 // every other byte (DEL and multibyte UTF-8 included) written raw.

@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "../test_text.hpp"
+
 namespace fuzz {
 
 inline std::string_view input;    // the whole fuzz input
@@ -16,19 +18,7 @@ inline std::string_view context;  // the line being checked, if any
 
 // Bytes as a C-like literal, control and non-ASCII bytes as \xNN.
 inline std::string esc(std::string_view s, std::size_t limit = 400) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size() && i < limit; ++i) {
-    const auto u = static_cast<unsigned char>(s[i]);
-    if (u < 0x20 || u >= 0x7f || u == '\\') {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", u);
-      out += buf;
-    } else {
-      out += s[i];
-    }
-  }
-  if (s.size() > limit) out += "...(" + std::to_string(s.size()) + " bytes)";
-  return out;
+  return lethe_test::escaped(s, limit);
 }
 
 inline std::string dbl(double d) {

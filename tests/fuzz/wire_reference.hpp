@@ -17,6 +17,8 @@
 #include <string_view>
 #include <vector>
 
+#include "../test_text.hpp"
+
 namespace lethe_ref {
 
 // --- framing (section 2) ---------------------------------------------------
@@ -252,29 +254,6 @@ struct Outcome {
   Record record;      // when accepted
 };
 
-// Deepest nesting of a valid JSON text, the outermost value counting as 1.
-inline int depth_of(std::string_view text) {
-  int depth = 0, deepest = 0;
-  bool in_string = false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (in_string) {
-      if (c == '\\') {
-        ++i;
-      } else if (c == '"') {
-        in_string = false;
-      }
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
-      deepest = std::max(deepest, ++depth);
-    } else if (c == '}' || c == ']') {
-      --depth;
-    }
-  }
-  return deepest;
-}
-
 inline bool has_control(const std::string& s) {
   for (char c : s) {
     const auto u = static_cast<unsigned char>(c);
@@ -421,7 +400,7 @@ inline Outcome parse_line(std::string_view line, std::size_t max_line_bytes) {
   }
   const nlohmann::json parsed =
       nlohmann::json::parse(replace_overflowing_numbers(line), nullptr, false);
-  if (parsed.is_discarded() || !parsed.is_object() || depth_of(line) > 64) {
+  if (parsed.is_discarded() || !parsed.is_object() || lethe_test::json_depth(line) > 64) {
     checker.fail("INVALID_JSON", "");
     return out;
   }
