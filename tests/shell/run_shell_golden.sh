@@ -15,14 +15,5 @@ trap 'rm -rf "$work"' EXIT
 cd "$root"
 sed -e "s|LETHE_MODULE|${module%.so}|" -e "s|\./build/lethe|${module%.so}|" "$script" |
   sqlite3 "$work/demo.db" >"$work/actual" 2>&1 || true
-if [[ "${4:-}" == "--update" ]]; then
-  cp "$work/actual" "$expected"
-  echo "updated $expected"
-  exit 0
-fi
-if diff -u "$expected" "$work/actual"; then
-  echo "$(basename "$script"): output matches $expected"
-else
-  echo "$(basename "$script"): output differs from $expected" >&2
-  exit 1
-fi
+source "$root/tests/golden.sh"
+golden_compare "$(basename "$script")" "$expected" "$work/actual" "${4:-}"

@@ -20,14 +20,5 @@ sed -e "s|LETHE_MODULE|${module%.so}|" -e "s|LETHE_ROOT|$root|g" "$here/packs.sq
   | (cd "$work" && "$shell" :memory: >"$work/stdout" 2>"$work/stderr") || true
 { cat "$work/stdout"; echo "--- stderr"; cat "$work/stderr"; } >"$work/actual"
 
-if [[ "${3:-}" == "--update" ]]; then
-  cp "$work/actual" "$expected"
-  echo "updated $expected"
-  exit 0
-fi
-if diff -u "$expected" "$work/actual"; then
-  echo "SQL packs: output matches $expected"
-else
-  echo "SQL packs: output differs from $expected" >&2
-  exit 1
-fi
+source "$root/tests/golden.sh"
+golden_compare "SQL packs" "$expected" "$work/actual" "${3:-}"

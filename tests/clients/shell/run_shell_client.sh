@@ -46,14 +46,5 @@ sed -e "s|LETHE_MODULE|${module%.so}|" -e "s|LETHE_ROOT|$root|g" "$here/shell_cl
   | (cd "$work" && "$shell" :memory: >"$work/stdout" 2>"$work/stderr") || true
 { cat "$work/stdout"; echo "--- stderr"; cat "$work/stderr"; } >"$actual"
 
-if [[ "${3:-}" == "--update" ]]; then
-  cp "$actual" "$expected"
-  echo "updated $expected"
-  exit 0
-fi
-if diff -u "$expected" "$actual"; then
-  echo "sqlite3 shell client: output matches $expected"
-else
-  echo "sqlite3 shell client: output differs from $expected" >&2
-  exit 1
-fi
+source "$root/tests/golden.sh"
+golden_compare "sqlite3 shell client" "$expected" "$actual" "${3:-}"
