@@ -14,9 +14,9 @@
 
 namespace lethe {
 
-// Rows written per chunk when the call has its own savepoint: bounds the
-// memory a call holds and what a refused line costs (its chunk is written
-// again, a savepoint per line).
+// Rows parsed and written per chunk when the call has its own savepoint:
+// bounds the memory a call holds and what a refused line costs (at most its
+// chunk is written again, a savepoint per line; see Store::write_directly).
 inline constexpr std::size_t kChunkRows = 1024;
 
 // Batches at least this big are parsed on a worker thread while the caller's
