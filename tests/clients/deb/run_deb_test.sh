@@ -84,6 +84,12 @@ for f in ".$module" ".$sqldir/schema.sql" ".$sqldir/search.sql" ".$sqldir/usage.
   grep -q " $f\$" <<<"$contents" || fail "the package has no $f:"$'\n'"$contents"
 done
 
+# Before the install nothing answers to the bare name, or the checks below
+# would prove nothing.
+if out="$(cd / && env -u LD_LIBRARY_PATH -u LD_PRELOAD "$shell" :memory: '.load lethe' 2>&1)"; then
+  fail "'.load lethe' already works before the package is installed: another lethe.so is where the loader looks"
+fi
+
 we_touched_dpkg=1
 dpkg_retry dpkg -i "$deb" || fail "dpkg -i $(basename "$deb") failed"
 we_installed=1
