@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "json_scan.hpp"
+#include "options.hpp"
 
 namespace lethe {
 
@@ -353,6 +354,7 @@ bool looks_like_file_path(std::string_view text) {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
   while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
   if (text.empty() || text.size() > kMaxPathBytes || text.front() == '[') return false;
+  if (!is_valid_utf8(text)) return false;  // the message quotes it: it must stay text
   for (const char c : text) {
     const auto byte = static_cast<unsigned char>(c);
     if (byte < 0x20 || byte == 0x7F || c == '"' || c == '{' || c == '}') return false;

@@ -1604,6 +1604,7 @@ TEST(WireMessages, TextThatIsNotAPathKeepsTheJsonMessage) {
   const std::string cases[] = {
       "hello world",       "true",          "42",         "[\"/a.json\"]", "{/a.json",
       "see notes.txt now", "\"/a.ndjson\"", "x.ndjson{}", "data.csv",      "readme",
+      "/tmp/\xFF.jsonl",  // not UTF-8: the message may not quote it
   };
   for (const std::string& line : cases) {
     const Parsed p = parse(line);
