@@ -328,10 +328,18 @@ std::optional<Format> detect_format(std::string_view data) {
   Json first;
   std::string problem;
   if (!parse_object(line.text, first, problem)) {
-    // The legacy Gemini document opens with "{" alone on its line.
+    // The legacy Gemini document opens with "{" alone on its line. One read
+    // while Gemini rewrites it may be cut short: its first keys still say
+    // what it is, and the reader reports it as one INVALID_JSON row.
     Json whole;
-    if (parse_object(data, whole, problem) && has(whole, "sessionId") &&
-        has(whole, "projectHash")) {
+    if (parse_object(data, whole, problem)) {
+      if (has(whole, "sessionId") && has(whole, "projectHash")) return Format::GeminiCli;
+      return std::nullopt;
+    }
+    const std::string_view head = data.substr(0, 4096);
+    if (line.text.find_first_not_of(" \t") != std::string_view::npos &&
+        line.text.substr(line.text.find_first_not_of(" \t")) == "{" &&
+        head.find("\"sessionId\"") != std::string_view::npos) {
       return Format::GeminiCli;
     }
     return std::nullopt;
