@@ -34,21 +34,22 @@ struct Fixture {
 const std::vector<Fixture>& fixtures() {
   static const std::vector<Fixture> all = {
       // A split message whose usage grows 8 -> 8 -> 167: 1103 + 167, then 1205 + 20.
-      {"claude/projects/-home-ana-shop/5e551011-0000-4000-8000-00000000c1a1.jsonl",
+      {"home/.claude/projects/-home-ana-shop/5e551011-0000-4000-8000-00000000c1a1.jsonl",
        "claude-code",
        {{"5e551011-0000-4000-8000-00000000c1a1", 2495}}},
-      {"claude/projects/-home-ana-shop/5e551011-0000-4000-8000-00000000c1a1/subagents/"
+      {"home/.claude/projects/-home-ana-shop/5e551011-0000-4000-8000-00000000c1a1/subagents/"
        "agent-a7f3.jsonl",
        "claude-code",
        {{"5e551011-0000-4000-8000-00000000c1a1:agent-a7f3", 22}}},
       // Interrupted: every record says 13, the final usage never came.
       {"claude/interrupted.jsonl", "claude-code", {{"5e551011-0000-4000-8000-00000000c1a2", 566}}},
       {"claude/kinds.jsonl", "claude-code", {{"5e551011-0000-4000-8000-00000000c1a3", 0}}},
-      {"claude/cut_last_line.jsonl", "claude-code", {{"5e551011-0000-4000-8000-00000000c1a4", 5}}},
+      {"home/.claude/projects/-home-ana-live/5e551011-0000-4000-8000-00000000c1a4.jsonl",
+       "claude-code", {{"5e551011-0000-4000-8000-00000000c1a4", 5}}},
       {"claude/problems.jsonl", "claude-code", {{"5e551011-0000-4000-8000-00000000c1a5", 0}}},
       // token_count before its items, re-emitted, info null: 250+30 and 150+5,
       // the file's final total_tokens (435).
-      {"codex/sessions/2026/03/02/"
+      {"home/.codex/sessions/2026/03/02/"
        "rollout-2026-03-02T11-00-00-019c0000-0000-7000-8000-0000000c0d01.jsonl",
        "codex",
        {{"019c0000-0000-7000-8000-0000000c0d01", 435}}},
@@ -58,14 +59,14 @@ const std::vector<Fixture>& fixtures() {
       {"codex/forked.jsonl", "codex", {{"019c0000-0000-7000-8000-0000000c0d04", 330}}},
       {"codex/legacy.jsonl", "codex", {{"0d5e0000-0000-4000-8000-0000000c0d05", 0}}},
       // One message rewritten three times: its last version (100 + 12 + 5).
-      {"gemini/tmp/9da8b3df/chats/session-2026-03-02T14-00-0a000001.jsonl",
+      {"home/.gemini/tmp/9da8b3df/chats/session-2026-03-02T14-00-0a000001.jsonl",
        "gemini-cli",
        {{"0a000001-0000-4000-8000-00000000e001", 117}}},
       // A $set.messages checkpoint drops two messages; their tokens were spent.
       {"gemini/checkpoint.jsonl", "gemini-cli", {{"0a000002-0000-4000-8000-00000000e002", 231}}},
       // A $rewindTo: the rewound reply still counts.
       {"gemini/rewind.jsonl", "gemini-cli", {{"0a000003-0000-4000-8000-00000000e003", 66}}},
-      {"gemini/tmp/ab14fe39/chats/session-2026-03-01T17-00-0a000004.json",
+      {"home/.gemini/tmp/ab14fe39/chats/session-2026-03-01T17-00-0a000004.json",
        "gemini-cli",
        {{"0a000004-0000-4000-8000-00000000e004", 228}}},
   };
