@@ -106,7 +106,7 @@ class GeminiReader {
         merge(*set, at);
         out_.skip();
       } else if (member(record, "id") != nullptr) {
-        if (const std::string* id = appear(record, at, "")) {
+        if (const std::string* id = appear(std::move(record), at, "")) {
           if (std::find(state_.begin(), state_.end(), *id) == state_.end()) state_.push_back(*id);
         }
       } else {
@@ -135,7 +135,8 @@ class GeminiReader {
   }
 
   // Records a version of a message; returns its id, or null when it has none.
-  const std::string* appear(const Json& message, Position at, const std::string& path) {
+  // Takes the message by value: a whole line moves in, no copy of its DOM.
+  const std::string* appear(Json message, Position at, const std::string& path) {
     const std::string* id = string_member(message, "id");
     if (id == nullptr || id->empty()) {
       out_.problem(at, member(message, "id") ? ErrorCode::InvalidField : ErrorCode::MissingField,
@@ -144,12 +145,12 @@ class GeminiReader {
     }
     const auto [found, fresh] = index_.try_emplace(*id, seen_.size());
     if (fresh) {
-      seen_.push_back({at, at, path, message});
+      seen_.push_back({at, at, path, std::move(message)});
     } else {
       Appearance& earlier = seen_[found->second];
       earlier.last = at;
       earlier.path = path;
-      earlier.message = message;
+      earlier.message = std::move(message);
       out_.skip();  // the version it replaces makes no line of its own
     }
     return &found->first;
