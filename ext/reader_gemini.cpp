@@ -181,8 +181,9 @@ class GeminiReader {
   void produce() {
     if (!session_) return;
     for (Appearance& seen : seen_) {
-      const std::string& id = *string_member(seen.message, "id");
+      const std::string id = *string_member(seen.message, "id");
       produce_message(seen, id, !state_.contains(id));
+      seen.message = Json();  // its turns hold what they need: free the DOM now
     }
   }
 
