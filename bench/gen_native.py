@@ -6,8 +6,8 @@ Usage:
                                 [--mb M] [--seed K] --out FILE
 
 Writes about M megabytes (default 100) of one agent's own file format in the
-shape of the real files (docs/native-formats.md): sessions of a few hundred
-exchanges, one after the other in one file.
+shape of the real files (docs/native-formats.md): one long session, as each
+agent writes one file per session.
   - claude-code: a typed prompt, an API response split over 1 to 4 records
     that repeat a growing usage (text, thinking, tool_use), a tool_result,
     a progress record now and then;
@@ -182,7 +182,7 @@ def main():
     with open(a.out, "w", encoding="utf-8") as f:
         while size < target:
             records = []
-            if exchanges % 300 == 0:
+            if exchanges == 0:  # one session per file, as the agents write them
                 session = "%08x-0000-4000-8000-%012x" % (g.r.getrandbits(32), exchanges)
                 state = {}
                 if a.format == "codex":

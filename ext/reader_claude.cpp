@@ -196,6 +196,7 @@ class ClaudeReader {
   void finish(AssistantGroup& group) {
     Turn& turn = out_.turn_at(group.turn);
     if (auto text = join_texts(group.texts)) out_.set_content(turn, std::move(*text));
+    std::vector<std::string>().swap(group.texts);  // the content holds them now
     turn.model = group.model;
     if (!group.tool_uses.empty()) turn.tool_calls = std::move(group.tool_uses);
     Json& meta = turn.metadata;

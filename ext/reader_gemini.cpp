@@ -5,7 +5,7 @@
 // messages). Adapters contract section 5.
 #include <algorithm>
 #include <map>
-#include <set>
+#include <unordered_set>
 
 #include "native_common.hpp"
 
@@ -20,6 +20,31 @@ struct Appearance {
   Position last;
   std::string path;  // where the last version stood, for problems ("messages.3.")
   Json message;
+};
+
+// The ids the replayed state holds, in order. Membership is a set: a long
+// session has thousands of messages, each rewritten a few times.
+class MessageList {
+ public:
+  void add(const std::string& id) {
+    if (members_.insert(id).second) order_.push_back(id);
+  }
+  // Drops `id` and every later message; an id it doesn't hold drops nothing.
+  void rewind_to(const std::string& id) {
+    if (members_.count(id) == 0) return;
+    const auto from = std::find(order_.begin(), order_.end(), id);
+    for (auto it = from; it != order_.end(); ++it) members_.erase(*it);
+    order_.erase(from, order_.end());
+  }
+  void clear() {
+    order_.clear();
+    members_.clear();
+  }
+  bool contains(const std::string& id) const { return members_.count(id) != 0; }
+
+ private:
+  std::vector<std::string> order_;
+  std::unordered_set<std::string> members_;
 };
 
 class GeminiReader {
@@ -80,7 +105,7 @@ class GeminiReader {
     std::size_t index = 0;
     for (const Json& message : *messages) {
       const std::string path = "messages." + std::to_string(index++) + ".";
-      if (const std::string* id = appear(message, at, path)) state_.push_back(*id);
+      if (const std::string* id = appear(message, at, path)) state_.add(*id);
     }
   }
 
@@ -106,9 +131,7 @@ class GeminiReader {
         merge(*set, at);
         out_.skip();
       } else if (member(record, "id") != nullptr) {
-        if (const std::string* id = appear(record, at, "")) {
-          if (std::find(state_.begin(), state_.end(), *id) == state_.end()) state_.push_back(*id);
-        }
+        if (const std::string* id = appear(std::move(record), at, "")) state_.add(*id);
       } else {
         out_.skip();
       }
@@ -119,8 +142,7 @@ class GeminiReader {
   // hold drops nothing.
   void rewind(const Json& target) {
     if (!target.is_string()) return;
-    const auto found = std::find(state_.begin(), state_.end(), target.get<std::string>());
-    state_.erase(found, state_.end());
+    state_.rewind_to(target.get<std::string>());
   }
 
   void merge(const Json& set, Position at) {
@@ -130,12 +152,13 @@ class GeminiReader {
     std::size_t index = 0;
     for (const Json& message : *messages) {
       const std::string path = "$set.messages." + std::to_string(index++) + ".";
-      if (const std::string* id = appear(message, at, path)) state_.push_back(*id);
+      if (const std::string* id = appear(message, at, path)) state_.add(*id);
     }
   }
 
   // Records a version of a message; returns its id, or null when it has none.
-  const std::string* appear(const Json& message, Position at, const std::string& path) {
+  // Takes the message by value: a whole line moves in, no copy of its DOM.
+  const std::string* appear(Json message, Position at, const std::string& path) {
     const std::string* id = string_member(message, "id");
     if (id == nullptr || id->empty()) {
       out_.problem(at, member(message, "id") ? ErrorCode::InvalidField : ErrorCode::MissingField,
@@ -144,12 +167,12 @@ class GeminiReader {
     }
     const auto [found, fresh] = index_.try_emplace(*id, seen_.size());
     if (fresh) {
-      seen_.push_back({at, at, path, message});
+      seen_.push_back({at, at, path, std::move(message)});
     } else {
       Appearance& earlier = seen_[found->second];
       earlier.last = at;
       earlier.path = path;
-      earlier.message = message;
+      earlier.message = std::move(message);
       out_.skip();  // the version it replaces makes no line of its own
     }
     return &found->first;
@@ -157,10 +180,10 @@ class GeminiReader {
 
   void produce() {
     if (!session_) return;
-    const std::set<std::string> kept(state_.begin(), state_.end());
     for (Appearance& seen : seen_) {
-      const std::string& id = *string_member(seen.message, "id");
-      produce_message(seen, id, kept.count(id) == 0);
+      const std::string id = *string_member(seen.message, "id");
+      produce_message(seen, id, !state_.contains(id));
+      seen.message = Json();  // its turns hold what they need: free the DOM now
     }
   }
 
@@ -289,7 +312,7 @@ class GeminiReader {
   std::optional<std::size_t> session_;
   std::vector<Appearance> seen_;              // in order of first appearance
   std::map<std::string, std::size_t> index_;  // id -> seen_
-  std::vector<std::string> state_;            // ids the final state holds, in order
+  MessageList state_;                         // what the final state holds
 };
 
 }  // namespace
