@@ -122,19 +122,22 @@ class GeminiReader {
         out_.skip();
         continue;
       }
-      if (!have_header) {
-        out_.skip();  // no session to put it in (reported at the header)
-      } else if (const Json* target = member(record, "$rewindTo")) {
-        rewind(*target);
-        out_.skip();
-      } else if (const Json* set = member(record, "$set")) {
-        merge(*set, at);
-        out_.skip();
-      } else if (member(record, "id") != nullptr) {
+      // A message (a line with an id) is produced; every other record is
+      // bookkeeping, and without a header there is no session to put
+      // anything in (reported at the header).
+      if (have_header && member(record, "$rewindTo") == nullptr &&
+          member(record, "$set") == nullptr && member(record, "id") != nullptr) {
         if (const std::string* id = appear(std::move(record), at, "")) state_.add(*id);
-      } else {
-        out_.skip();
+        continue;
       }
+      if (have_header) {
+        if (const Json* target = member(record, "$rewindTo")) {
+          rewind(*target);
+        } else if (const Json* set = member(record, "$set")) {
+          merge(*set, at);
+        }
+      }
+      out_.skip();
     }
   }
 
