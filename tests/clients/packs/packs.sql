@@ -249,4 +249,55 @@ WHERE model IN ('claude-opus-4-5', 'claude-unknown-9', 'claude-haiku-4-5', 'gemi
 SELECT turn_id, printf('%.8f', cost_usd) AS cost_usd, cost_source, unpriced FROM turn_usage
 WHERE turn_id IN ('msg_B', 'msg_F') AND counted ORDER BY turn_id;
 SELECT block_start, turns, cost_usd, unpriced_turns FROM usage_blocks ORDER BY block_start;
+.print ''
+.print '## 13. Search across everything: tool calls, tool output, machine and project'
+.open
+.load LETHE_MODULE
+PRAGMA foreign_keys = ON;
+.read LETHE_ROOT/sql/schema.sql
+SELECT count(*) AS rejected FROM lethe_ingest('ana', readfile('LETHE_ROOT/examples/demo.ndjson'));
+SELECT count(*) AS rejected FROM lethe_ingest('ana',
+  '{"tool":"claude-code","host":"desk","session_id":"s9","turn_id":"a1","seq":1,"role":"assistant","timestamp":"2026-03-04T10:00:00Z","content":"Running the checkout tests.","tool_calls":[{"id":"toolu_9","name":"Bash","input":{"command":"pytest -k flaky_checkout tests/","description":"R\u00e9sum\u00e9 run"}}],"metadata":{"thinking":"maybe zanzibar is the culprit"},"session_meta":{"working_dir":"/home/ana/src/till"}}' || char(10) ||
+  '{"tool":"claude-code","host":"desk","session_id":"s9","turn_id":"t2","seq":2,"role":"tool","timestamp":"2026-03-04T10:00:05Z","content":"E   AssertionError: 10.005 != 10.01","metadata":{"tool_use_ids":["toolu_9"],"is_error":true}}');
+.read LETHE_ROOT/sql/search.sql
+SELECT (SELECT count(*) FROM turns WHERE tool_calls IS NOT NULL) AS with_tool_calls,
+       (SELECT count(*) FROM tool_call_text) AS texts,
+       (SELECT count(*) FROM tool_calls_fts_docsize) AS indexed;
+SELECT turn_rowid, content FROM tool_call_text ORDER BY turn_rowid;
+.print '# what the agent ran: a command, a tool name, a path, unicode folded'
+SELECT host, project, turn_id, snippet FROM tool_call_search WHERE query MATCH 'flaky' AND owner = 'ana';
+SELECT host, project, tool, turn_id, snippet FROM tool_call_search WHERE query MATCH 'grep OR rg' ORDER BY tool;
+SELECT turn_id FROM tool_call_search WHERE query MATCH 'resume' AND tool = 'claude-code' ORDER BY rank;
+.print '# tool output is content: found by turn_search, with machine and project'
+SELECT host, project, role, turn_id, snippet FROM turn_search WHERE query MATCH 'assertionerror';
+.print '# thinking is not searched'
+SELECT (SELECT count(*) FROM turn_search WHERE query MATCH 'zanzibar')
+     + (SELECT count(*) FROM tool_call_search WHERE query MATCH 'zanzibar') AS thinking_hits;
+.print '# both at once'
+WITH hits AS MATERIALIZED (
+  SELECT 'said' AS matched, rank, host, project, tool, session_id, turn_id, snippet
+  FROM turn_search WHERE query MATCH 'checkout OR csv' AND owner = 'ana'
+  UNION ALL
+  SELECT 'ran', rank, host, project, tool, session_id, turn_id, snippet
+  FROM tool_call_search WHERE query MATCH 'checkout OR csv' AND owner = 'ana')
+SELECT matched, host, project, tool, turn_id, snippet FROM hits ORDER BY rank, turn_id;
+.print '# a re-sent turn with other tool calls: old words leave, new ones come'
+SELECT count(*) AS rejected FROM lethe_ingest('ana',
+  '{"tool":"claude-code","host":"desk","session_id":"s9","turn_id":"a1","seq":1,"role":"assistant","timestamp":"2026-03-04T10:00:00Z","content":"Running the checkout tests.","tool_calls":[{"id":"toolu_9","name":"Bash","input":{"command":"make lint"}}]}');
+SELECT (SELECT count(*) FROM tool_call_search WHERE query MATCH 'flaky') AS flaky,
+       (SELECT count(*) FROM tool_call_search WHERE query MATCH 'lint') AS lint;
+INSERT INTO tool_calls_fts (tool_calls_fts, rank) VALUES ('integrity-check', 1);
+.print '# re-applying the pack changes nothing; tool_calls that are not JSON are skipped'
+.read LETHE_ROOT/sql/search.sql
+SELECT (SELECT count(*) FROM tool_call_text) AS texts, (SELECT count(*) FROM tool_calls_fts_docsize) AS indexed;
+UPDATE turns SET tool_calls = 'not json' WHERE turn_id = 'a1';
+SELECT (SELECT count(*) FROM tool_call_text) AS texts, (SELECT count(*) FROM tool_calls_fts_docsize) AS indexed,
+       (SELECT count(*) FROM tool_call_search WHERE query MATCH 'lint') AS lint;
+INSERT INTO tool_calls_fts (tool_calls_fts, rank) VALUES ('integrity-check', 1);
+.print '# deleting a session (ON DELETE CASCADE) empties its part of both indexes'
+DELETE FROM sessions WHERE owner = 'ana' AND tool = 'codex';
+SELECT (SELECT count(*) FROM tool_call_text) AS texts, (SELECT count(*) FROM tool_calls_fts_docsize) AS indexed,
+       (SELECT count(*) FROM tool_call_search WHERE query MATCH 'rg') AS rg;
+INSERT INTO tool_calls_fts (tool_calls_fts, rank) VALUES ('integrity-check', 1);
+INSERT INTO turns_fts (turns_fts, rank) VALUES ('integrity-check', 1);
 .print '# done'
