@@ -50,6 +50,8 @@
 -- next run does its work.
 
 .bail on
+-- Another run (cron and a manual one) may hold the database for a while.
+.timeout 60000
 
 CREATE TABLE IF NOT EXISTS lethe_sync_runs (
   run        INTEGER PRIMARY KEY,

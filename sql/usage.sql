@@ -37,12 +37,15 @@
 -- Counted once per API response. Claude Code writes the same response into
 -- more than one session (a sub-agent's file and its parent's, a continued
 -- session that replays the one before): the turns share
--- metadata.message_id. turn_usage counts each (owner, tool, message_id)
--- once: the copy in a session that is not a sub-agent's (no
--- session metadata.parent_session_id) first, then the one with the most
--- output tokens, then the earliest. Its other copies keep their row with
--- counted = 0 and NULL tokens, cache tokens and cost, so no sum counts them.
--- Turns without a message_id always count.
+-- metadata.message_id. And the same session can reach the archive from two
+-- machines (a home folder copied to a new laptop, or shared): the turns
+-- share their session_id and turn_id under two hosts. turn_usage counts
+-- each (owner, tool, message_id), and each (owner, tool, session_id,
+-- turn_id) of a turn without a message_id, once: the copy in a session that
+-- is not a sub-agent's (no session metadata.parent_session_id) first, then
+-- the one with the most output tokens, then the earliest. Its other copies
+-- keep their row with counted = 0 and NULL tokens, cache tokens and cost,
+-- so no sum counts them.
 --
 -- Cost. A turn's cost_usd is its own (the line's cost_usd: cost_source
 -- 'turn'); else, when it has tokens, the price of its model in model_prices
@@ -270,11 +273,12 @@ WITH
   ),
   ranked AS (
     SELECT *,
-      CASE WHEN message_id IS NULL THEN 1
-           ELSE row_number() OVER (
-             PARTITION BY owner, tool, message_id
-             ORDER BY sub_agent, tokens_out DESC NULLS LAST, timestamp,
-                      host, session_id, turn_id) END = 1 AS counted
+      row_number() OVER (
+        PARTITION BY owner, tool,
+          CASE WHEN message_id IS NOT NULL THEN 'm' || message_id
+               ELSE 't' || session_id || char(31) || turn_id END
+        ORDER BY sub_agent, tokens_out DESC NULLS LAST, timestamp,
+                 host, session_id, turn_id) = 1 AS counted
     FROM turn
   ),
   priced AS (

@@ -95,6 +95,38 @@ echo "#  gemini-2.5-pro: (11083 x 1.25 + 9870 x 0.125 + 173 x 10) / 1e6 = 0.0168
 echo; echo "## 7. A home folder without agents: nothing to do, no error"
 mkdir "$work/empty"
 LETHE_HOME="$work/empty" "$shell" "$work/agents.db" -cmd ".load ${module%.so}" -cmd '.headers on' < "$root/sql/sync.sql"
+
+echo; echo "## 8. Two machines into one archive (sql/merge.sql, the README statement)"
+new_db "$work/desk.db"
+LETHE_HOME="$full" "$shell" "$work/desk.db" -cmd ".load ${module%.so}" \
+  -cmd '.parameter set @host desk' -cmd '.parameter set @owner ana' < "$root/sql/sync.sql" > /dev/null
+merge_all() {
+  "$shell" "$work/central.db" -cmd ".load ${module%.so}" \
+    "ATTACH '$work/agents.db' AS laptop" \
+    "SELECT * FROM lethe_ingest('ana', (SELECT group_concat(line, char(10)) FROM laptop.lethe_wire_lines WHERE owner = 'ana'))" \
+    "DETACH laptop" \
+    "ATTACH '$work/desk.db' AS desk" \
+    "SELECT * FROM lethe_ingest('ana', (SELECT group_concat(line, char(10)) FROM desk.lethe_wire_lines WHERE owner = 'ana'))"
+}
+"$shell" "$work/agents.db" < "$root/sql/merge.sql"
+"$shell" "$work/desk.db" < "$root/sql/merge.sql"
+new_db "$work/central.db"
+merge_all
+"$shell" "$work/central.db" -cmd '.headers on' \
+  "SELECT host, tool, count(*) AS turns FROM turns GROUP BY 1, 2 ORDER BY 1, 2"
+if cmp -s <("$shell" "$work/central.db" "SELECT * FROM sessions WHERE host = 'laptop' ORDER BY 1, 2, 3, 4" "SELECT * FROM turns WHERE host = 'laptop' ORDER BY 1, 2, 3, 4, 5") \
+          <(dump "$work/agents.db"); then
+  echo "laptop's rows in the archive: identical to laptop.db"
+else
+  echo "laptop's rows in the archive: DIFFERENT"
+fi
+dump "$work/central.db" > "$work/central.before"
+merge_all
+if cmp -s "$work/central.before" <(dump "$work/central.db"); then echo "merging again: nothing changed"; else echo "merging again: CHANGED"; fi
+echo "# the same home synced on two machines: each response counted once (Claude Code by message id, the others by session and turn)"
+"$shell" "$work/central.db" -cmd '.headers on' \
+  "SELECT tool, count(*) AS turns, sum(counted) AS counted, sum(tokens_out) AS tokens_out
+   FROM turn_usage WHERE role = 'assistant' GROUP BY tool ORDER BY tool"
 } >"$work/actual" 2>&1 || { cat "$work/actual"; echo "FAIL: a step failed" >&2; exit 1; }
 
 source "$root/tests/golden.sh"
