@@ -96,6 +96,50 @@ bool bound_strings(Json& value, std::size_t limit) {
   return cut;
 }
 
+// Appends `text` as a JSON string. Runs without a quote, backslash or
+// control character are copied whole. The text is valid UTF-8 already (the
+// DOM parser checked it; cuts fall on character boundaries).
+void append_json_string(std::string& out, std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  std::size_t run = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(text.data() + run, i - run);
+    run = i + 1;
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      default:
+        out += "\\u00";
+        out += kHex[c >> 4];
+        out += kHex[c & 15];
+    }
+  }
+  out.append(text.data() + run, text.size() - run);
+  out += '"';
+}
+
 std::string dump(const Json& value) {
   return value.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
@@ -278,32 +322,55 @@ void Output::finish() {
                    [](const Problem& a, const Problem& b) { return a.line < b.line; });
 }
 
-std::string Output::wire_line(const Turn& turn, std::int64_t seq) const {
+std::string Output::wire_line(Turn& turn, std::int64_t seq) {
+  // Written by hand around the DOM parts: the long strings (content) are
+  // escaped a run at a time, and a session's session_meta once.
   const Session& session = sessions_[turn.session];
-  Json line = Json::object();
-  line["tool"] = format_name(format_);
-  line["host"] = host_;
-  line["session_id"] = session.id;
-  line["turn_id"] = turn.turn_id;
-  line["seq"] = seq;
-  line["role"] = turn.role;
-  line["timestamp"] = std::string(turn.timestamp.data(), turn.timestamp.size());
-  if (turn.content) line["content"] = *turn.content;
-  if (turn.model) line["model"] = *turn.model;
-  if (turn.tokens_in) line["tokens_in"] = *turn.tokens_in;
-  if (turn.tokens_out) line["tokens_out"] = *turn.tokens_out;
-  if (turn.cost_usd) line["cost_usd"] = *turn.cost_usd;
-  Json metadata = turn.metadata;
+  std::string line;
+  line.reserve(256 + (turn.content ? turn.content->size() : 0));
+  line += "{\"tool\":";
+  append_json_string(line, format_name(format_));
+  line += ",\"host\":";
+  append_json_string(line, host_);
+  line += ",\"session_id\":";
+  append_json_string(line, session.id);
+  line += ",\"turn_id\":";
+  append_json_string(line, turn.turn_id);
+  line += ",\"seq\":" + std::to_string(seq) + ",\"role\":";
+  append_json_string(line, turn.role);
+  line += ",\"timestamp\":";
+  append_json_string(line, {turn.timestamp.data(), turn.timestamp.size()});
+  if (turn.content) {
+    line += ",\"content\":";
+    append_json_string(line, *turn.content);
+  }
+  if (turn.model) {
+    line += ",\"model\":";
+    append_json_string(line, *turn.model);
+  }
+  if (turn.tokens_in) line += ",\"tokens_in\":" + std::to_string(*turn.tokens_in);
+  if (turn.tokens_out) line += ",\"tokens_out\":" + std::to_string(*turn.tokens_out);
+  if (turn.cost_usd) line += ",\"cost_usd\":" + dump(Json(*turn.cost_usd));
   Json truncated_fields = Json::array();
   if (!turn.tool_calls.is_null()) {
-    Json tool_calls = turn.tool_calls;
-    if (bound_strings(tool_calls, options_.max_field_bytes))
+    if (bound_strings(turn.tool_calls, options_.max_field_bytes)) {
       truncated_fields.push_back("tool_calls");
-    line["tool_calls"] = std::move(tool_calls);
+    }
+    line += ",\"tool_calls\":" + dump(turn.tool_calls);
   }
-  if (bound_strings(metadata, options_.max_field_bytes)) truncated_fields.push_back("metadata");
-  if (!truncated_fields.empty()) metadata["truncated_fields"] = std::move(truncated_fields);
-  line["metadata"] = std::move(metadata);
+  if (bound_strings(turn.metadata, options_.max_field_bytes))
+    truncated_fields.push_back("metadata");
+  if (!truncated_fields.empty()) turn.metadata["truncated_fields"] = std::move(truncated_fields);
+  line += ",\"metadata\":" + dump(turn.metadata);
+  line += ",\"session_meta\":" + session_meta_text(turn.session) + "}";
+  return line;
+}
+
+const std::string& Output::session_meta_text(std::size_t index) {
+  if (session_meta_texts_.size() < sessions_.size()) session_meta_texts_.resize(sessions_.size());
+  std::optional<std::string>& text = session_meta_texts_[index];
+  if (text) return *text;
+  const Session& session = sessions_[index];
   Json meta = Json::object();
   if (session.started_at) {
     meta["started_at"] = std::string(session.started_at->data(), session.started_at->size());
@@ -311,8 +378,8 @@ std::string Output::wire_line(const Turn& turn, std::int64_t seq) const {
   if (session.working_dir) meta["working_dir"] = *session.working_dir;
   if (options_.source_file) meta["source_file"] = *options_.source_file;
   if (!session.metadata.empty()) meta["metadata"] = session.metadata;
-  line["session_meta"] = std::move(meta);
-  return dump(line);
+  text = dump(meta);
+  return *text;
 }
 
 // ---------------------------------------------------------------------------
@@ -328,10 +395,18 @@ std::optional<Format> detect_format(std::string_view data) {
   Json first;
   std::string problem;
   if (!parse_object(line.text, first, problem)) {
-    // The legacy Gemini document opens with "{" alone on its line.
+    // The legacy Gemini document opens with "{" alone on its line. One read
+    // while Gemini rewrites it may be cut short: its first keys still say
+    // what it is, and the reader reports it as one INVALID_JSON row.
     Json whole;
-    if (parse_object(data, whole, problem) && has(whole, "sessionId") &&
-        has(whole, "projectHash")) {
+    if (parse_object(data, whole, problem)) {
+      if (has(whole, "sessionId") && has(whole, "projectHash")) return Format::GeminiCli;
+      return std::nullopt;
+    }
+    const std::string_view head = data.substr(0, 4096);
+    if (line.text.find_first_not_of(" \t") != std::string_view::npos &&
+        line.text.substr(line.text.find_first_not_of(" \t")) == "{" &&
+        head.find("\"sessionId\"") != std::string_view::npos) {
       return Format::GeminiCli;
     }
     return std::nullopt;

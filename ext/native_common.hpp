@@ -76,7 +76,8 @@ class Output {
   void finish();
 
  private:
-  std::string wire_line(const Turn& turn, std::int64_t seq) const;
+  std::string wire_line(Turn& turn, std::int64_t seq);
+  const std::string& session_meta_text(std::size_t session);
 
   const IngestOptions& options_;
   Format format_;
@@ -85,6 +86,7 @@ class Output {
   std::vector<Session> sessions_;
   std::map<std::string, std::size_t, std::less<>> session_index_;
   std::vector<Turn> turns_;
+  std::vector<std::optional<std::string>> session_meta_texts_;  // made once per session
 };
 
 // The records of an NDJSON file, one JSON object per non-blank line. A line
