@@ -22,7 +22,8 @@
 --   @owner          the owner (default: the home folder's name, 'ana' for
 --                   /home/ana)
 --
--- What it reads (lethe_ingest with format claude-code, codex or gemini-cli):
+-- What it reads (lethe_ingest with format claude-code, codex or gemini-cli;
+-- docs/native-formats.md):
 --   Claude Code  $LETHE_HOME/.claude/projects/**/*.jsonl (sub-agents too)
 --   Codex        $LETHE_HOME/.codex/sessions/**/*.jsonl
 --   Gemini CLI   $LETHE_HOME/.gemini/tmp/**/chats/**/*.json and *.jsonl
@@ -41,7 +42,7 @@
 -- has whole seconds: an append in that same second would not change it).
 -- fsdir() gives no size without reading the file, so the size is recorded
 -- when a file is read, not used to decide. A changed file is read whole:
--- lethe's native readers converge, so reading a file again after an
+-- lethe's native readers converge (docs/native-formats.md), so reading a file again after an
 -- agent appended to it leaves exactly what one full first run leaves. A file
 -- that disappeared (Claude Code deletes transcripts after 30 days) keeps its
 -- turns and its row; last_seen_run says which run last saw it.

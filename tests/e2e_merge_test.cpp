@@ -295,7 +295,7 @@ void run_merge_property(std::uint64_t seed, Coverage& coverage) {
 
 TEST(Merge, TwoMachinesInEitherOrderEqualOneDatabase) {
   Coverage coverage;
-  for (std::uint64_t seed = 1; seed <= 40; ++seed) {
+  for (std::uint64_t seed = 1; seed <= 25; ++seed) {
     run_merge_property(seed, coverage);
     if (HasFailure()) return;
   }
