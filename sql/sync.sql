@@ -42,8 +42,9 @@
 -- has whole seconds: an append in that same second would not change it).
 -- fsdir() gives no size without reading the file, so the size is recorded
 -- when a file is read, not used to decide. A changed file is read whole:
--- lethe's native readers converge (docs/native-formats.md), so reading a file again after an
--- agent appended to it leaves exactly what one full first run leaves. A file
+-- lethe's native readers converge (docs/native-formats.md), so reading a
+-- file again after an agent appended to it leaves exactly what one full
+-- first run leaves. A file
 -- that disappeared (Claude Code deletes transcripts after 30 days) keeps its
 -- turns and its row; last_seen_run says which run last saw it.
 --
