@@ -27,6 +27,8 @@ run_suite() {
 }
 
 run_suite build
+# lethe on a three-node dqlite cluster (deploy/dqlite/README.md), when its packages are installed.
+bash deploy/dqlite/test.sh --skip-if-missing build/lethe.so
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   run_suite build-sanitize -DLETHE_SANITIZE=ON
 bash tests/fuzz/smoke.sh "${LETHE_FUZZ_SECONDS:-60}"
