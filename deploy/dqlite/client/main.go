@@ -152,7 +152,7 @@ var modes = map[string]func(ctx context.Context, conn *sql.Conn, owner string, n
 		}
 		if err != nil {
 			conn.ExecContext(ctx, "ROLLBACK")
-			return err
+			return explainGarbled(err)
 		}
 		_, err = conn.ExecContext(ctx, "COMMIT")
 		return err
@@ -170,11 +170,25 @@ var modes = map[string]func(ctx context.Context, conn *sql.Conn, owner string, n
 	// The nodes' guard refuses it.
 	"query": func(ctx context.Context, conn *sql.Conn, owner string, ndjson []byte) error {
 		rows, err := conn.QueryContext(ctx, "SELECT * FROM lethe_ingest(?, ?)", owner, ndjson)
-		if err != nil {
-			return err
+		if err == nil {
+			err = printRows(rows)
 		}
-		return printRows(rows)
+		return explainGarbled(err)
 	},
+}
+
+// explainGarbled says so when an error of lethe_ingest run as a query came
+// back garbled: dqlite 1.11 answers a query that failed after it started
+// with the first column's name as the message and the number of columns as
+// the code.
+func explainGarbled(err error) error {
+	var nodeError driver.Error
+	if errors.As(err, &nodeError) && nodeError.Message == "line" {
+		return fmt.Errorf("%w [dqlite 1.11 lost the node's message: it sends the first column's name "+
+			"and the column count instead; the exec form, INSERT INTO rejects SELECT * FROM "+
+			"lethe_ingest(...), keeps it]", err)
+	}
+	return err
 }
 
 // dqlite's leader serves each client on a connection of its own and does not
