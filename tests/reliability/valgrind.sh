@@ -18,7 +18,7 @@ shift || true
 extra=("$@")
 
 command -v valgrind >/dev/null || { echo "valgrind is not installed (apt-get install valgrind)"; exit 2; }
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLETHE_SANITIZE=OFF >/dev/null
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLETHE_SANITIZE=OFF -DLETHE_TESTS=ON >/dev/null
 cmake --build "$build" -j"$(nproc 2>/dev/null || echo 2)"
 
 logs="$build/valgrind"

@@ -137,6 +137,38 @@ class PythonClientTest(unittest.TestCase):
         finally:
             db.close()
 
+    def test_readme_pattern_with_own_writes_before_the_ingest(self):
+        # README's pattern: isolation_level=None, `with db:` and an explicit
+        # BEGIN, then your own INSERT and the ingest in one transaction.
+        self.db.execute("CREATE TABLE imports(file TEXT)")
+        self.db.commit()
+        # Python's default mode opens a transaction itself before an INSERT,
+        # so a BEGIN after one fails: why README does not use that mode.
+        with self.assertRaisesRegex(sqlite3.OperationalError, "within a transaction"):
+            with self.db:
+                self.db.execute("INSERT INTO imports VALUES ('batch.ndjson')")
+                self.db.execute("BEGIN")
+        db = self.connect(isolation_level=None)
+        try:
+            with self.assertRaises(RuntimeError):
+                with db:
+                    db.execute("BEGIN")
+                    db.execute("INSERT INTO imports VALUES ('batch.ndjson')")
+                    self.assertEqual(len(self.ingest("ana", self.batch, db)), 1)
+                    raise RuntimeError("abandon the transaction")
+            self.assertFalse(db.in_transaction)
+            self.assertEqual(self.other_connection_count("imports"), 0)
+            self.assertEqual(self.other_connection_count("turns"), 0)
+            with db:
+                db.execute("BEGIN")
+                db.execute("INSERT INTO imports VALUES ('batch.ndjson')")
+                self.assertEqual(len(self.ingest("ana", self.batch, db)), 1)
+            self.assertFalse(db.in_transaction)
+            self.assertEqual(self.other_connection_count("imports"), 1)
+            self.assertEqual(self.other_connection_count("turns"), 2)
+        finally:
+            db.close()
+
     def test_batch_error_is_an_exception(self):
         with self.assertRaises(sqlite3.OperationalError) as caught:
             self.ingest("ana", None)
