@@ -78,7 +78,9 @@ constexpr FunctionEntry kFunctions[] = {
     {"lethe_debug", SQLITE_UTF8 | SQLITE_INNOCUOUS, debug_function},
 };
 
-int register_all(sqlite3* db, char** error) {
+// Each connection gets its own state; `refuse_own_transaction` is the
+// replicated-database guard (docs/contract.md section 1).
+int register_all(sqlite3* db, char** error, bool refuse_own_transaction) {
   if (sqlite3_libversion_number() < kMinimumSqliteVersion) {
     *error = sqlite3_mprintf("lethe needs SQLite %s or newer (STRICT tables); this is SQLite %s",
                              kMinimumSqliteVersionText, sqlite3_libversion());
@@ -86,6 +88,7 @@ int register_all(sqlite3* db, char** error) {
   }
   auto* state = new (std::nothrow) ConnectionState;
   if (state == nullptr) return SQLITE_NOMEM;
+  state->refuse_own_transaction = refuse_own_transaction;
   // From here the module owns `state`, even when registration fails.
   int rc = register_ingest_module(db, state);
   if (rc == SQLITE_OK) rc = register_store_helpers(db, state);
@@ -107,7 +110,23 @@ extern "C" __attribute__((visibility("default"))) int sqlite3_lethe_init(
     sqlite3* db, char** error, const sqlite3_api_routines* api) {
   SQLITE_EXTENSION_INIT2(api);
   try {
-    return lethe::register_all(db, error);
+    return lethe::register_all(db, error, false);
+  } catch (...) {
+    return SQLITE_NOMEM;
+  }
+}
+
+// For a replicated SQLite (dqlite) whose server registers lethe on its own
+// connections: the same functions, but a call never opens a transaction of
+// its own. There an autocommit SELECT is not replicated, and writes made in a
+// transaction it opened would be silently lost; lethe_ingest then fails and
+// says to call it inside BEGIN ... COMMIT or as INSERT ... SELECT.
+// `.load lethe sqlite3_lethe_replicated_init` tries it in the shell.
+extern "C" __attribute__((visibility("default"))) int sqlite3_lethe_replicated_init(
+    sqlite3* db, char** error, const sqlite3_api_routines* api) {
+  SQLITE_EXTENSION_INIT2(api);
+  try {
+    return lethe::register_all(db, error, true);
   } catch (...) {
     return SQLITE_NOMEM;
   }

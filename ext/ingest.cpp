@@ -10,6 +10,7 @@
 #include <exception>
 #include <memory>
 #include <mutex>
+#include <new>
 #include <optional>
 #include <system_error>
 #include <thread>
@@ -40,13 +41,16 @@ class ChunkParser {
   ChunkParser(std::string_view batch, const IngestOptions& options, std::size_t max_rows)
       : splitter_(batch), options_(options), max_rows_(max_rows) {}
 
-  // Fills `chunk`; returns false once the batch is exhausted and nothing was
-  // added.
+  // Fills `chunk` with at most `max_rows` lines; returns false once the
+  // batch is exhausted and nothing was added. Stops early once more lines
+  // were rejected than max_errors allows: the call fails then, and reading
+  // on would only cost time and memory.
   bool next(Chunk& chunk) {
     Line line;
     LineError error;
     bool any = false;
-    while (chunk.rows.size() < max_rows_ && splitter_.next(line)) {
+    while (chunk.rows.size() + chunk.rejects.size() < max_rows_ && !too_many_rejects() &&
+           splitter_.next(line)) {
       if (is_blank(line.text)) continue;
       any = true;
       ++chunk.lines;
@@ -54,6 +58,7 @@ class ChunkParser {
       if (!parse_line(line.text, options_.max_line_bytes, row.record, error)) {
         chunk.rows.pop_back();
         chunk.rejects.push_back({line.number, line.byte_offset, std::move(error)});
+        ++rejected_;
         continue;
       }
       row.line = line.number;
@@ -64,9 +69,12 @@ class ChunkParser {
   }
 
  private:
+  bool too_many_rejects() const { return options_.max_errors && rejected_ > *options_.max_errors; }
+
   LineSplitter splitter_;
   const IngestOptions& options_;
   std::size_t max_rows_;
+  std::uint64_t rejected_ = 0;
 };
 
 // A fixed-capacity FIFO of owned chunks. Handing a chunk over moves a
@@ -204,32 +212,26 @@ class Call {
   Call(Store& store, const std::string& owner, const IngestOptions& options)
       : store_(store), owner_(owner), options_(options) {}
 
+  // Every failure leaves through CallScope::fail, which undoes the call
+  // and decides its code and message: it throws CallError.
   IngestResult run(std::string_view batch) {
     const auto started = std::chrono::steady_clock::now();
+    CallScope scope(store_);
     try {
+      scope.refuse_if_nested();
+      // Reserved now, so that nothing allocates once the writes are in.
+      result_.summary_json.reserve(kSummaryJsonCapacity);
       bool chunked = false;
-      if (!options_.dry_run) {
-        store_.prepare();
-        chunked = store_.begin_call() == CallMode::Savepoint;
-      }
-      read_and_write(batch, chunked);
-      // Everything that allocates happens before the commit: once the
-      // call's writes are committed, nothing may turn it into a failure.
+      if (!options_.dry_run) chunked = scope.begin() == CallMode::Savepoint;
+      read_and_write(batch, chunked, scope);
       summarize(batch, started);
-      if (!options_.dry_run) store_.commit_call();
+      if (!options_.dry_run) scope.commit();
     } catch (const BatchError& e) {
-      if (options_.dry_run) throw;
-      store_.rollback_call();
-      if (!store_.left_own_transaction_open()) throw;
-      // Only SQLITE_IOERR (or FULL, NOMEM) makes SQLite roll back the open
-      // transaction when this statement ends; nothing else would close it.
-      throw BatchError(SQLITE_IOERR, std::string(e.what()) +
-                                         "; the cleanup was interrupted too, so the call "
-                                         "reports SQLITE_IOERR to make SQLite roll back "
-                                         "the transaction lethe opened");
-    } catch (...) {
-      if (!options_.dry_run) store_.rollback_call();
-      throw;
+      scope.fail(e.code(), e.what());
+    } catch (const std::bad_alloc&) {
+      scope.fail(SQLITE_NOMEM, "out of memory");
+    } catch (const std::exception& e) {
+      scope.fail(SQLITE_ERROR, e.what());
     }
     return std::move(result_);
   }
@@ -246,13 +248,13 @@ class Call {
     s.elapsed_ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
             .count();
-    result_.summary_json = summary_json(s);
+    write_summary_json(s, result_.summary_json);
   }
 
   // With the call's savepoint the batch goes in chunks, parsed ahead on a
   // worker thread when it is big; without it (inside a caller's writing
-  // statement) it must be one statement, so one chunk.
-  void read_and_write(std::string_view batch, bool chunked) {
+  // statement) it must be written by one statement, so one chunk.
+  void read_and_write(std::string_view batch, bool chunked, CallScope& scope) {
     std::optional<ParserThread> parser_thread;
     if (chunked && batch.size() >= kPipelineMinBytes && std::thread::hardware_concurrency() > 1) {
       try {
@@ -264,7 +266,7 @@ class Call {
     if (parser_thread) {
       std::unique_ptr<Chunk> parsed;
       while (parser_thread->pop(parsed)) {
-        consume(*parsed);
+        consume(*parsed, scope, chunked);
         parser_thread->recycle(std::move(parsed));
       }
       return;
@@ -272,21 +274,26 @@ class Call {
     Chunk chunk;
     ChunkParser parser(batch, options_, chunked ? kChunkRows : SIZE_MAX);
     while (parser.next(chunk)) {
-      consume(chunk);
+      consume(chunk, scope, chunked);
       chunk = Chunk{};
     }
   }
 
-  void consume(Chunk& chunk) {
+  void consume(Chunk& chunk, CallScope& scope, bool chunked) {
     result_.summary.lines += chunk.lines;
     for (RejectRow& rejected : chunk.rejects) {
       reject(rejected.line, rejected.byte_offset, std::move(rejected.error));
     }
-    if (chunk.rows.empty()) return;
+    if (chunk.rows.empty() || options_.dry_run) return;
     std::vector<const PendingRow*> rows;
     rows.reserve(chunk.rows.size());
     for (const PendingRow& row : chunk.rows) rows.push_back(&row);
-    for (DbRejection& refused : store_.write(owner_, rows)) {
+    // Without a savepoint the write below is the call's commit: room for its
+    // rejections now, so that nothing after it can fail.
+    if (!chunked) result_.rejects.reserve(result_.rejects.size() + rows.size());
+    std::optional<std::uint64_t> allowed;
+    if (options_.max_errors) allowed = *options_.max_errors - result_.rejects.size();
+    for (DbRejection& refused : scope.write(owner_, rows, allowed)) {
       const PendingRow& row = *rows[refused.row];
       reject(row.line, row.byte_offset, std::move(refused.error));
     }
@@ -296,12 +303,11 @@ class Call {
     result_.rejects.push_back({line, byte_offset, std::move(error)});
     if (options_.max_errors && result_.rejects.size() > *options_.max_errors) {
       const RejectRow& first = result_.rejects.front();
-      throw BatchError(SQLITE_ERROR,
-                       "more than " + std::to_string(*options_.max_errors) +
-                           " lines were rejected (max_errors), so nothing was written; "
-                           "line " +
-                           std::to_string(first.line) + ": " +
-                           std::string(code_name(first.error.code)) + ": " + first.error.message);
+      throw BatchError(SQLITE_ERROR, "more than " + std::to_string(*options_.max_errors) +
+                                         " lines were rejected (max_errors); line " +
+                                         std::to_string(first.line) + ": " +
+                                         std::string(code_name(first.error.code)) + ": " +
+                                         first.error.message);
     }
   }
 
@@ -313,16 +319,43 @@ class Call {
 
 }  // namespace
 
+void write_summary_json(const IngestSummary& s, std::string& out) {
+  // to_chars, not printf: the host's locale must not turn '.' into ','. A
+  // fixed buffer, and `out` reserved by the caller: nothing allocates here.
+  char text[kSummaryJsonCapacity];
+  char* at = text;
+  char* const end = text + sizeof text;
+  auto put = [&](std::string_view part) {
+    for (char c : part) {
+      if (at < end) *at++ = c;
+    }
+  };
+  auto number = [&](auto value, auto... format) {
+    char digits[64];
+    const auto r = std::to_chars(digits, digits + sizeof digits, value, format...);
+    put(std::string_view(digits, static_cast<std::size_t>(r.ptr - digits)));
+  };
+  put("{\"lines\":");
+  number(s.lines);
+  put(",\"accepted\":");
+  number(s.accepted);
+  put(",\"rejected\":");
+  number(s.rejected);
+  put(",\"dry_run\":");
+  put(s.dry_run ? "true" : "false");
+  put(",\"bytes\":");
+  number(s.bytes);
+  put(",\"elapsed_ms\":");
+  number(s.elapsed_ms, std::chars_format::fixed, 3);
+  put("}");
+  out.assign(text, static_cast<std::size_t>(at - text));
+}
+
 std::string summary_json(const IngestSummary& s) {
-  // to_chars, not printf: the host's locale must not turn '.' into ','.
-  char elapsed[64];
-  const auto end = std::to_chars(elapsed, elapsed + sizeof elapsed - 1, s.elapsed_ms,
-                                 std::chars_format::fixed, 3);
-  *end.ptr = '\0';
-  return "{\"lines\":" + std::to_string(s.lines) + ",\"accepted\":" + std::to_string(s.accepted) +
-         ",\"rejected\":" + std::to_string(s.rejected) +
-         ",\"dry_run\":" + (s.dry_run ? "true" : "false") +
-         ",\"bytes\":" + std::to_string(s.bytes) + ",\"elapsed_ms\":" + elapsed + "}";
+  std::string out;
+  out.reserve(kSummaryJsonCapacity);
+  write_summary_json(s, out);
+  return out;
 }
 
 IngestResult ingest(Store& store, const std::string& owner, std::string_view batch,

@@ -41,8 +41,12 @@ struct IngestSummary {
   double elapsed_ms = 0;
 };
 
-// The JSON object lethe_last_ingest() returns.
+// The JSON object lethe_last_ingest() returns, at most this long.
+inline constexpr std::size_t kSummaryJsonCapacity = 512;
 std::string summary_json(const IngestSummary& summary);
+// The same into `out`, whose capacity is already kSummaryJsonCapacity: no
+// allocation.
+void write_summary_json(const IngestSummary& summary, std::string& out);
 
 struct IngestResult {
   std::vector<RejectRow> rejects;  // in input order
@@ -50,8 +54,8 @@ struct IngestResult {
   std::string summary_json;  // made before the commit: nothing allocates after it
 };
 
-// Runs a whole call. `store` is unused for a dry run. Throws BatchError when
-// the call fails; it has then written nothing.
+// Runs a whole call. Throws CallError when the call fails, with the code and
+// message that say what became of its writes (CallScope::fail).
 IngestResult ingest(Store& store, const std::string& owner, std::string_view batch,
                     const IngestOptions& options);
 

@@ -3,43 +3,15 @@
 // SELECT statements, and the functions lethe_sink_row / lethe_sink_value that
 // the trigger of the view lethe_sink (sql/schema.sql) calls in the nested
 // context.
+#include <new>
+#include <string>
+
 #include "store.hpp"
+#include "write_path.hpp"
 
 namespace lethe {
 
 namespace {
-
-// Columns of lethe_sink_rows. The first 19 are also the value numbers of
-// lethe_sink_value(k), as sql/schema.sql lists them.
-enum FeedColumn {
-  kOwner,
-  kTool,
-  kHost,
-  kSessionId,
-  kTurnId,
-  kSeq,
-  kRole,
-  kTimestamp,
-  kContent,
-  kModel,
-  kTokensIn,
-  kTokensOut,
-  kCostUsd,
-  kToolCalls,
-  kMetadata,
-  kStartedAt,  // a line: session_meta.started_at; a merged session: its start
-  kWorkingDir,
-  kSourceFile,
-  kSessionMetadata,
-  kEndedAt,  // a line: its timestamp; a merged session: its end
-  kRowIndex,
-  kFeedArgument,  // hidden: the pointer to the Feed
-};
-
-constexpr const char* kFeedSchema =
-    "CREATE TABLE x(owner, tool, host, session_id, turn_id, seq, role, timestamp, content,"
-    " model, tokens_in, tokens_out, cost_usd, tool_calls, metadata, started_at, working_dir,"
-    " source_file, session_metadata, ended_at, row_index, feed HIDDEN)";
 
 // Text without a copy (SQLITE_STATIC): the rows outlive the statement. A
 // value longer than SQLITE_LIMIT_LENGTH makes SQLite fail the statement with
@@ -103,9 +75,8 @@ void line_value(sqlite3_context* ctx, const std::string& owner, const TurnRecord
       return result_text(ctx, r.tool_calls);
     case kMetadata:
       return result_text(ctx, r.metadata);
-    case kStartedAt:
-      if (r.started_at) return result_text(ctx, *r.started_at);
-      return sqlite3_result_null(ctx);
+    case kStartedAt:  // the session's start this line gives
+      return result_text(ctx, r.started_at ? *r.started_at : r.timestamp);
     case kWorkingDir:
       return result_text(ctx, r.working_dir);
     case kSourceFile:
@@ -158,7 +129,12 @@ struct FeedCursor {
 };
 
 int feed_connect(sqlite3* db, void*, int, const char* const*, sqlite3_vtab** out, char**) noexcept {
-  const int rc = sqlite3_declare_vtab(db, kFeedSchema);
+  int rc = SQLITE_NOMEM;
+  try {
+    rc = sqlite3_declare_vtab(db, feed_table_declaration().c_str());
+  } catch (const std::bad_alloc&) {
+    return SQLITE_NOMEM;
+  }
   if (rc != SQLITE_OK) return rc;
   auto* table = new (std::nothrow) sqlite3_vtab{};
   if (table == nullptr) return SQLITE_NOMEM;

@@ -3,6 +3,8 @@
 // error code and message (contract section 6).
 #pragma once
 
+#include <cstddef>
+#include <exception>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -21,6 +23,31 @@ class BatchError : public std::runtime_error {
 
  private:
   int code_;
+};
+
+// How a failed call ends: the code the statement returns and the whole
+// message. Built without the heap (a fixed buffer; a longer message is cut),
+// so the outcome a call decided after undoing itself reaches SQLite even
+// when memory has run out. Only CallScope::fail throws it.
+class CallError : public std::exception {
+ public:
+  explicit CallError(int code) noexcept : code_(code) {}
+  int code() const noexcept { return code_; }
+  const char* what() const noexcept override { return message_; }
+  // Appends text, cutting what does not fit.
+  CallError& operator<<(std::string_view text) noexcept {
+    const std::size_t room = sizeof message_ - 1 - length_;
+    const std::size_t n = text.size() < room ? text.size() : room;
+    for (std::size_t i = 0; i < n; ++i) message_[length_ + i] = text[i];
+    length_ += n;
+    message_[length_] = '\0';
+    return *this;
+  }
+
+ private:
+  int code_;
+  std::size_t length_ = 0;
+  char message_[1024] = {};
 };
 
 // Owns one prepared statement. Prepared once and reused for the life of a

@@ -3,40 +3,14 @@
 #include <algorithm>
 #include <unordered_map>
 
+#include "version.hpp"
+#include "write_path.hpp"
+
 namespace lethe {
 
 namespace {
 
-// The merge rules of contract section 7. The INSTEAD OF trigger of
-// lethe_sink in sql/schema.sql states the same two upserts for the
-// nested-context path; the end-to-end tests compare both paths' tables.
-constexpr const char* kUpsertSessionsSql =
-    "INSERT INTO main.sessions (owner, tool, host, session_id, started_at, ended_at,"
-    " working_dir, source_file, metadata) "
-    "SELECT owner, tool, host, session_id, started_at, ended_at, working_dir, source_file,"
-    " session_metadata FROM lethe_sink_rows(?1) WHERE true "
-    "ON CONFLICT (owner, tool, host, session_id) DO UPDATE SET"
-    " started_at = min(started_at, excluded.started_at),"
-    " ended_at = max(ended_at, excluded.ended_at),"
-    " working_dir = coalesce(working_dir, excluded.working_dir),"
-    " source_file = coalesce(source_file, excluded.source_file),"
-    " metadata = coalesce(metadata, excluded.metadata)";
-
-constexpr const char* kUpsertTurnsSql =
-    "INSERT INTO main.turns (owner, tool, host, session_id, turn_id, seq, role, timestamp,"
-    " content, model, tokens_in, tokens_out, cost_usd, tool_calls, metadata) "
-    "SELECT owner, tool, host, session_id, turn_id, seq, role, timestamp, content, model,"
-    " tokens_in, tokens_out, cost_usd, tool_calls, metadata FROM lethe_sink_rows(?1) WHERE true "
-    "ON CONFLICT (owner, tool, host, session_id, turn_id) DO UPDATE SET"
-    " seq = excluded.seq, role = excluded.role, timestamp = excluded.timestamp,"
-    " content = excluded.content, model = excluded.model, tokens_in = excluded.tokens_in,"
-    " tokens_out = excluded.tokens_out, cost_usd = excluded.cost_usd,"
-    " tool_calls = excluded.tool_calls, metadata = excluded.metadata";
-
-constexpr const char* kSinkSql =
-    "INSERT INTO main.lethe_sink (row_index) SELECT row_index FROM lethe_sink_rows(?1)";
-
-std::string code_label(int rc) {
+const char* code_label(int rc) noexcept {
   switch (rc & 0xff) {
     case SQLITE_FULL:
       return "SQLITE_FULL";
@@ -59,8 +33,12 @@ std::string code_label(int rc) {
     case SQLITE_ABORT:
       return "SQLITE_ABORT";
     default:
-      return "SQLite error " + std::to_string(rc & 0xff);
+      return "SQLITE_ERROR";
   }
+}
+
+bool contains(const std::string& text, const char* part) {
+  return text.find(part) != std::string::npos;
 }
 
 SessionValues session_of(const TurnRecord& r) {
@@ -99,142 +77,339 @@ std::vector<SessionValues> sessions_of(const std::vector<const PendingRow*>& row
   return sessions;
 }
 
-}  // namespace
-
-int batch_error_code(int cause, bool caller_in_transaction) noexcept {
-  const int primary = cause & 0xff;
-  const bool would_roll_back_caller = primary == SQLITE_FULL || primary == SQLITE_IOERR ||
-                                      primary == SQLITE_NOMEM || primary == SQLITE_INTERRUPT;
-  if (caller_in_transaction && would_roll_back_caller) return SQLITE_ERROR;
-  return primary == SQLITE_OK || primary == SQLITE_DONE || primary == SQLITE_ROW ? SQLITE_ERROR
-                                                                                 : primary;
+// Runs a query and returns the first column of every row as text.
+std::vector<std::string> column_of(sqlite3* db, const std::string& sql,
+                                   const std::vector<std::string>& texts = {}) {
+  Statement query(db, sql);
+  int index = 0;
+  for (const std::string& text : texts) {
+    sqlite3_bind_text(query.get(), ++index, text.data(), static_cast<int>(text.size()),
+                      SQLITE_STATIC);
+  }
+  std::vector<std::string> out;
+  int rc = SQLITE_OK;
+  while ((rc = query.step()) == SQLITE_ROW) {
+    const auto* text = sqlite3_column_text(query.get(), 0);
+    out.emplace_back(text ? reinterpret_cast<const char*>(text) : "");
+  }
+  if (rc != SQLITE_DONE) throw BatchError(sqlite3_extended_errcode(db), sqlite3_errmsg(db));
+  return out;
 }
 
-// ---------------------------------------------------------------------------
-// The call.
+const std::string kApplySchema = "apply sql/schema.sql to this database";
 
-// The schema is checked by preparing every statement lethe uses (the sink
-// statement compiles the trigger, which names every column of both tables).
-// SQLite bumps schema_version on any schema change; only then is the check
-// repeated, so a call normally pays one tiny query for it.
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// Store: the schema check, repeated only when SQLite's schema_version moved.
+
 void Store::prepare() {
   if (!schema_version_query_) schema_version_query_ = Statement(db_, "PRAGMA main.schema_version");
-  const bool read = schema_version_query_.step() == SQLITE_ROW;
-  const std::int64_t version = read ? sqlite3_column_int64(schema_version_query_.get(), 0) : -1;
+  const int rc = schema_version_query_.step();
+  const std::int64_t version =
+      rc == SQLITE_ROW ? sqlite3_column_int64(schema_version_query_.get(), 0) : -1;
+  if (rc != SQLITE_ROW) {
+    const int code = sqlite3_extended_errcode(db_);
+    const std::string message = sqlite3_errmsg(db_);
+    schema_version_query_.reset();
+    throw BatchError(code, "the database cannot take the writes: " + message);
+  }
   schema_version_query_.reset();
   if (sink_ && version == prepared_schema_version_) return;
   upsert_sessions_ = Statement();
   upsert_turns_ = Statement();
   sink_ = Statement();
   try {
-    upsert_sessions_ = Statement(db_, kUpsertSessionsSql);
-    upsert_turns_ = Statement(db_, kUpsertTurnsSql);
-    sink_ = Statement(db_, kSinkSql);
-  } catch (const BatchError& e) {
+    try {
+      upsert_sessions_ = Statement(db_, set_based_upsert(Table::Sessions));
+      upsert_turns_ = Statement(db_, set_based_upsert(Table::Turns));
+    } catch (const BatchError& e) {
+      fail_to_prepare(e);
+    }
+    check_write_path();
+    try {
+      sink_ = Statement(db_, sink_insert());
+    } catch (const BatchError& e) {
+      fail_to_prepare(e);
+    }
+    grouping_unobservable_ = !schema_hides_grouping();
+  } catch (...) {
+    upsert_sessions_ = Statement();
+    upsert_turns_ = Statement();
     sink_ = Statement();
-    // Only "no such table/column" and the like mean the schema; an
-    // interrupt or a lock while preparing is the database's condition.
-    if ((e.code() & 0xff) != SQLITE_ERROR) fail_with_database_error(e.code(), e.what());
-    throw BatchError(SQLITE_ERROR, std::string("the tables sessions and turns (and lethe's "
-                                               "view lethe_sink) are missing or of another "
-                                               "shape: ") +
-                                       e.what() + "; apply sql/schema.sql to this database");
+    throw;
   }
   prepared_schema_version_ = version;
 }
 
-CallMode Store::begin_call() {
-  mode_ = CallMode::Savepoint;
-  savepoint_open_ = false;
-  caller_autocommit_ = sqlite3_get_autocommit(db_) != 0;
+// Why preparing lethe's statements failed, in words that say what to do.
+void Store::fail_to_prepare(const BatchError& e) {
+  const std::string cause = e.what();
+  // An interrupt or a lock while preparing is the database's condition.
+  if ((e.code() & 0xff) != SQLITE_ERROR) throw e;
+  check_feed_not_shadowed();
+  if (contains(cause, "unsafe use of")) {
+    throw BatchError(SQLITE_ERROR,
+                     "SQLite refused to run a trigger or view of this database because "
+                     "PRAGMA trusted_schema is OFF (" +
+                         cause +
+                         "): lethe's writes fire the triggers on sessions and turns, and with "
+                         "trusted_schema OFF SQLite lets them call only functions and virtual "
+                         "tables marked safe; turn trusted_schema ON for this connection or "
+                         "drop that trigger");
+  }
+  throw BatchError(SQLITE_ERROR,
+                   "the tables sessions and turns (and lethe's view lethe_sink) are missing or "
+                   "of another shape: " +
+                       cause + "; " + kApplySchema);
+}
+
+// A table or view named like lethe's feed hides it: SQLite finds a schema
+// object before an eponymous virtual table.
+void Store::check_feed_not_shadowed() {
+  for (const std::string& schema : column_of(db_, "SELECT name FROM pragma_database_list")) {
+    std::string quoted = schema;
+    for (std::size_t at = 0; (at = quoted.find('"', at)) != std::string::npos; at += 2) {
+      quoted.insert(at, 1, '"');
+    }
+    const auto types = column_of(
+        db_, "SELECT type FROM \"" + quoted + "\".sqlite_schema WHERE name = ?1 COLLATE NOCASE",
+        {kFeedTableName});
+    if (!types.empty()) {
+      throw BatchError(SQLITE_ERROR, "this connection has a " + types.front() + " named " +
+                                         kFeedTableName + " in schema '" + schema +
+                                         "', which hides the feed lethe writes through; rename "
+                                         "or drop " +
+                                         schema + "." + kFeedTableName);
+    }
+  }
+}
+
+// The view lethe_sink and its trigger must be exactly this version's: a
+// trigger that an older release wrote, that ALTER TABLE rewrote, or that was
+// replaced by hand would write elsewhere, or nothing, while the lines are
+// reported accepted.
+void Store::check_write_path() {
+  const auto found = column_of(
+      db_,
+      "SELECT type || ' ' || name || char(10) || coalesce(sql, '') FROM main.sqlite_schema "
+      "WHERE name = ?1 COLLATE NOCASE OR name = ?2 COLLATE NOCASE "
+      "OR (type = 'trigger' AND tbl_name = ?1 COLLATE NOCASE) "
+      "UNION ALL SELECT 'temp trigger ' || name || char(10) || sql FROM temp.sqlite_schema "
+      "WHERE type = 'trigger' AND tbl_name = ?1 COLLATE NOCASE",
+      {kSinkViewName, kSinkTriggerName});
+  const std::string view = std::string("view ") + kSinkViewName + "\n" + stored_sink_view_sql();
+  const std::string trigger =
+      std::string("trigger ") + kSinkTriggerName + "\n" + stored_sink_trigger_sql();
+  std::string problem;
+  if (std::find(found.begin(), found.end(), view) == found.end()) {
+    problem = "the view lethe_sink is missing or not lethe's";
+  } else if (std::find(found.begin(), found.end(), trigger) == found.end()) {
+    problem =
+        "its trigger lethe_sink_write is missing or not this version's (an older release's, "
+        "one that ALTER TABLE rewrote, or one written by hand)";
+  } else if (found.size() != 2) {
+    problem = "another trigger is on the view lethe_sink";
+  }
+  if (!problem.empty()) {
+    throw BatchError(SQLITE_ERROR, "lethe's write path in this database is not the one of lethe " +
+                                       std::string(kVersion) + " (write path " +
+                                       std::to_string(kWritePathVersion) + "): " + problem + "; " +
+                                       kApplySchema +
+                                       " again (it keeps your data and replaces only the view "
+                                       "and its trigger)");
+  }
+}
+
+// Whether anything in the schema could see how a chunk's lines are grouped:
+// a user trigger on either table, a sessions table that is not exactly
+// lethe's (a CHECK, a NOT NULL, a generated column), a user index on
+// sessions (a UNIQUE one could refuse an intermediate state).
+bool Store::schema_hides_grouping() {
+  const auto count =
+      column_of(db_,
+                "SELECT (SELECT count(*) FROM main.sqlite_schema WHERE type = 'trigger' AND "
+                "(tbl_name = 'sessions' COLLATE NOCASE OR tbl_name = 'turns' COLLATE NOCASE))"
+                " + (SELECT count(*) FROM temp.sqlite_schema WHERE type = 'trigger' AND "
+                "(tbl_name = 'sessions' COLLATE NOCASE OR tbl_name = 'turns' COLLATE NOCASE))"
+                " + (SELECT count(*) FROM main.sqlite_schema WHERE type = 'index' AND "
+                "tbl_name = 'sessions' COLLATE NOCASE AND sql IS NOT NULL)"
+                " + (SELECT count(*) FROM main.sqlite_schema WHERE type = 'table' AND "
+                "name = 'sessions' COLLATE NOCASE AND sql IS NOT ?1)",
+                {stored_table_sql(Table::Sessions)});
+  return count.empty() || count.front() != "0";
+}
+
+// ---------------------------------------------------------------------------
+// CallScope: one call.
+
+CallScope::CallScope(Store& store) noexcept
+    : store_(store),
+      db_(store.db()),
+      state_(store.state()),
+      caller_autocommit_(sqlite3_get_autocommit(store.db()) != 0) {
+  nested_ = state_.call_running;
+  state_.call_running = true;
+}
+
+CallScope::~CallScope() {
+  if (!committed_) undo();
+  if (nested_) return;
+  state_.call_running = false;
+  if (state_.nested_call_refused) {
+    state_.nested_call_refused = false;
+    store_.forget_statements();
+  }
+}
+
+void Store::forget_statements() noexcept {
+  upsert_sessions_ = Statement();
+  upsert_turns_ = Statement();
+  sink_ = Statement();
+  prepared_schema_version_ = -1;
+}
+
+void CallScope::refuse_if_nested() const {
+  if (nested_) {
+    state_.nested_call_refused = true;
+    throw BatchError(SQLITE_ERROR,
+                     "calls don't nest: this lethe_ingest was reached while another one runs on "
+                     "the same connection (a trigger on sessions or turns that calls it?)");
+  }
+}
+
+CallMode CallScope::begin() {
+  refuse_if_nested();
+  store_.prepare();
   const int rc = exec(db_, "SAVEPOINT lethe_ingest_call");
-  if (rc == SQLITE_OK) {
-    savepoint_open_ = true;
-    deferred_violations_at_start_ = has_new_deferred_violations();
-    rows_per_group_ = kMaxRowsPerGroup;
-  } else if (rc == SQLITE_BUSY) {
+  if (rc == SQLITE_BUSY) {
     // SQLite refuses SAVEPOINT while a writing statement is active: we run
-    // inside the caller's INSERT ... SELECT or CREATE TABLE ... AS SELECT.
+    // inside the caller's INSERT ... SELECT, CREATE TABLE ... AS SELECT...
     mode_ = CallMode::SingleStatement;
-  } else {
-    const std::string message = sqlite3_errmsg(db_);
-    // An interrupt can strike after the savepoint opened: close it.
+  } else if (rc != SQLITE_OK) {
+    // An interrupt can strike after the savepoint opened, while the
+    // statement ends. In autocommit that leaves a transaction open, which
+    // undo() must close; inside the caller's transaction an empty savepoint
+    // may stay until the caller's COMMIT or ROLLBACK: nothing was written.
     savepoint_open_ = caller_autocommit_ && sqlite3_get_autocommit(db_) == 0;
-    rollback_call();
-    fail_with_database_error(rc, message);
+    throw_database_error(last_failure());
+  } else {
+    savepoint_open_ = true;
+    if (caller_autocommit_ && state_.refuse_own_transaction) {
+      throw BatchError(SQLITE_ERROR,
+                       "this connection is set for a replicated database "
+                       "(sqlite3_lethe_replicated_init), where a transaction lethe opens from "
+                       "an autocommit SELECT would not be replicated: call lethe_ingest inside "
+                       "BEGIN ... COMMIT, or as INSERT INTO rejects SELECT * FROM "
+                       "lethe_ingest(...) sent as a statement that writes");
+    }
+  }
+  if (has_deferred_violations()) {
+    throw BatchError(SQLITE_ERROR,
+                     "this transaction already has unresolved deferred foreign key violations; "
+                     "SQLite only says whether any remain, not how many, so lethe could not "
+                     "tell which of its lines add more: resolve them first, or call lethe_ingest "
+                     "in a transaction of its own");
   }
   return mode_;
 }
 
-void Store::commit_call() {
-  if (!savepoint_open_) return;
-  const int rc = exec(db_, "RELEASE lethe_ingest_call");
-  if (rc != SQLITE_OK) {
-    const std::string message = sqlite3_errmsg(db_);
-    rollback_call();
-    fail_with_database_error(rc, message);
+std::vector<DbRejection> CallScope::write(const std::string& owner,
+                                          const std::vector<const PendingRow*>& rows,
+                                          std::optional<std::uint64_t> rejections_allowed) {
+  return mode_ == CallMode::Savepoint ? write_in_groups(owner, rows, rejections_allowed)
+                                      : write_in_statements(owner, rows, rejections_allowed);
+}
+
+void CallScope::commit() {
+  if (savepoint_open_) {
+    if (exec(db_, "RELEASE lethe_ingest_call") != SQLITE_OK) throw_database_error(last_failure());
+    savepoint_open_ = false;
   }
-  savepoint_open_ = false;
+  committed_ = true;
 }
 
-void Store::rollback_call() noexcept {
-  if (!savepoint_open_) return;
+bool CallScope::undo() noexcept {
+  if (!savepoint_open_) return !wrote_outside_savepoint_;
   savepoint_open_ = false;
-  // If the database already rolled the whole transaction back (an I/O
-  // error, a trigger's RAISE(ROLLBACK)), the savepoint is gone and these
-  // fail harmlessly.
-  exec(db_, "ROLLBACK TO lethe_ingest_call");
-  if (exec(db_, "RELEASE lethe_ingest_call") != SQLITE_OK && caller_autocommit_ &&
-      sqlite3_get_autocommit(db_) == 0) {
-    exec(db_, "ROLLBACK");
+  // SQLite already rolled back the whole transaction (an I/O error, a
+  // RAISE(ROLLBACK)): our savepoint went with it.
+  if (sqlite3_get_autocommit(db_) != 0) return true;
+  // SQLite refuses to run anything while an interrupt is pending, ROLLBACK
+  // TO included: then the call cannot undo itself.
+  if (exec(db_, "ROLLBACK TO lethe_ingest_call") != SQLITE_OK) return false;
+  if (exec(db_, "RELEASE lethe_ingest_call") != SQLITE_OK && caller_autocommit_) {
+    // The transaction the call opened must not stay open.
+    return exec(db_, "ROLLBACK") == SQLITE_OK;
   }
+  return true;
 }
 
-bool Store::left_own_transaction_open() const noexcept {
-  return mode_ == CallMode::Savepoint && caller_autocommit_ && sqlite3_get_autocommit(db_) == 0;
-}
-
-std::vector<DbRejection> Store::write(const std::string& owner,
-                                      const std::vector<const PendingRow*>& rows) {
-  return mode_ == CallMode::Savepoint ? write_directly(owner, rows)
-                                      : write_in_one_statement(owner, rows);
+// The one place where a failed call's outcome becomes its code and message.
+// * SQLite already rolled back the caller's whole transaction: the real code,
+//   and the message says so.
+// * The call could not undo itself (an interrupt blocks ROLLBACK TO; rows of
+//   a writing statement already joined the caller's statement): SQLITE_IOERR,
+//   the one code that makes SQLite roll back the whole transaction whatever
+//   the statement, and the message says so.
+// * Otherwise nothing of the call remains. Inside the caller's transaction
+//   the codes that would make SQLite roll that transaction back (FULL, IOERR,
+//   NOMEM, INTERRUPT) become SQLITE_ERROR: the caller's earlier work must
+//   survive; the message still names the cause.
+void CallScope::fail(int cause, const char* message) {
+  const bool undone = nested_ || undo();
+  const bool caller_had_transaction = !caller_autocommit_;
+  const bool transaction_gone = caller_had_transaction && sqlite3_get_autocommit(db_) != 0;
+  const int primary = (cause & 0xff) == SQLITE_OK ? SQLITE_ERROR : cause & 0xff;
+  const bool special = primary == SQLITE_FULL || primary == SQLITE_IOERR ||
+                       primary == SQLITE_NOMEM || primary == SQLITE_INTERRUPT;
+  if (transaction_gone) {
+    CallError error(primary);
+    error << message
+          << "; SQLite rolled back the whole transaction, so nothing of this call, "
+             "nor the earlier work of the transaction, was kept";
+    throw error;
+  }
+  if (!undone) {
+    CallError error(SQLITE_IOERR);
+    error << message
+          << "; lethe could not undo the lines it had written (the cleanup was "
+             "interrupted too, or they were already part of the caller's statement), "
+             "so the call reports SQLITE_IOERR, which makes SQLite roll back the whole "
+             "transaction: nothing of this call"
+          << (caller_had_transaction ? ", nor the earlier work of the transaction," : "")
+          << " was kept";
+    throw error;
+  }
+  CallError error(caller_had_transaction && special ? SQLITE_ERROR : primary);
+  error << message << "; nothing of this call was written";
+  throw error;
 }
 
 // ---------------------------------------------------------------------------
 // Errors.
 
-void Store::fail_with_database_error(int rc, const std::string& message) {
-  std::string hint;
-  if ((rc & 0xff) == SQLITE_ERROR) {
-    hint = " (if sessions, turns or lethe_sink changed shape, apply sql/schema.sql)";
-  }
-  if (!caller_autocommit_ && sqlite3_get_autocommit(db_) != 0) {
-    // SQLite rolled back the caller's whole transaction (it does so when a
-    // write is interrupted or hits an I/O error): nothing left to protect,
-    // so report the real code and say what happened.
-    throw BatchError(rc & 0xff, "the database cannot take the writes: " + message + " (" +
-                                    code_label(rc) +
-                                    "); SQLite rolled back the whole transaction, so "
-                                    "nothing of this call, nor the earlier work of the "
-                                    "transaction, was kept");
-  }
-  throw BatchError(batch_error_code(rc, !caller_autocommit_),
-                   "the database cannot take the writes: " + message + " (" + code_label(rc) + ")" +
-                       hint + "; nothing of this call was written");
+CallScope::Failure CallScope::last_failure() const {
+  return {sqlite3_extended_errcode(db_), sqlite3_errmsg(db_)};
 }
 
-// The database rolled back the whole transaction, our savepoint with it (an
-// interrupted write, an I/O error, a RAISE(ROLLBACK) or an ON CONFLICT
-// ROLLBACK constraint): never go on writing outside it.
-void Store::throw_if_transaction_lost(const Failure& failure) {
+void CallScope::throw_database_error(const Failure& failure) {
+  std::string hint;
+  if ((failure.rc & 0xff) == SQLITE_ERROR) {
+    hint = " (if sessions, turns or lethe_sink changed shape, " + kApplySchema + ")";
+  }
+  throw BatchError(failure.rc, "the database cannot take the writes: " + failure.message + " (" +
+                                   code_label(failure.rc) + ")" + hint);
+}
+
+LineError CallScope::line_error(const Failure& failure) {
+  // The database rolled back the whole transaction, our savepoint with it
+  // (a RAISE(ROLLBACK), an ON CONFLICT ROLLBACK constraint): never go on
+  // writing outside it.
   if (mode_ == CallMode::Savepoint && sqlite3_get_autocommit(db_) != 0) {
     savepoint_open_ = false;
-    fail_with_database_error(failure.rc, failure.message);
+    throw_database_error(failure);
   }
-}
-
-LineError Store::line_error(const Failure& failure) {
-  throw_if_transaction_lost(failure);
   LineError error;
   const int primary = failure.rc & 0xff;
   if (failure.rc == SQLITE_CONSTRAINT_FOREIGNKEY) {
@@ -244,69 +419,82 @@ LineError Store::line_error(const Failure& failure) {
   } else if (primary == SQLITE_TOOBIG || primary == SQLITE_MISMATCH || primary == SQLITE_RANGE) {
     error.code = ErrorCode::DbUpsert;
   } else {
-    fail_with_database_error(failure.rc, failure.message);
+    throw_database_error(failure);
   }
   error.message = "the database refused the line: " + failure.message;
   return error;
 }
 
-bool Store::has_new_deferred_violations() const noexcept {
+bool CallScope::has_deferred_violations() const noexcept {
   int current = 0;
   int highwater = 0;
   sqlite3_db_status(db_, SQLITE_DBSTATUS_DEFERRED_FKS, &current, &highwater, 0);
   return current != 0;
 }
 
-// ---------------------------------------------------------------------------
-// Savepoint mode: per chunk, one INSERT ... SELECT for its sessions and one
-// for its turns.
-
-Store::Failure Store::last_failure() const {
-  return {sqlite3_extended_errcode(db_), sqlite3_errmsg(db_)};
+bool CallScope::foreign_keys_enforced() const noexcept {
+  int enabled = 0;
+  sqlite3_db_config(db_, SQLITE_DBCONFIG_ENABLE_FKEY, -1, &enabled);
+  return enabled != 0;
 }
 
-Store::Failure Store::run_over(Statement& statement, Feed& feed) {
+CallScope::Failure CallScope::exec_failure(const char* sql) {
+  Failure failure;
+  if (exec(db_, sql) != SQLITE_OK) failure = last_failure();
+  return failure;
+}
+
+CallScope::Failure CallScope::run_over(Statement& statement, Feed& feed) {
   Failure failure;
   sqlite3_bind_pointer(statement.get(), 1, &feed, kFeedPointerType, nullptr);
-  if (statement.step() != SQLITE_DONE) {
-    failure = last_failure();
-  }
+  Feed* const outer = state_.active_feed;
+  state_.active_feed = &feed;
+  if (statement.step() != SQLITE_DONE) failure = last_failure();
+  state_.active_feed = outer;
   statement.reset();
   return failure;
 }
 
-Store::Failure Store::savepoint(const char* sql) {
-  Failure failure;
-  if (exec(db_, sql) != SQLITE_OK) {
-    failure = last_failure();
-  }
-  return failure;
-}
+// ---------------------------------------------------------------------------
+// Savepoint mode.
 
-// The lines' sessions (merged), then their turns, inside savepoint `name`;
-// on a failure everything since the savepoint is undone and the failure
-// returned. A deferred foreign key the lines violated (SQLite would only
-// report it at COMMIT) counts as a failure.
-Store::Failure Store::write_in_savepoint(const char* name, const std::string& owner,
-                                         const std::vector<const PendingRow*>& rows) {
-  const std::string open = std::string("SAVEPOINT ") + name;
-  if (Failure failure = savepoint(open.c_str())) return failure;
+// A chunk's sessions (merged), then its turns: two set-based statements.
+CallScope::Failure CallScope::write_merged(const std::string& owner,
+                                           const std::vector<const PendingRow*>& rows) {
   Feed sessions;
   sessions.kind = Feed::Kind::MergedSessions;
   sessions.owner = &owner;
   sessions.sessions = sessions_of(rows);
-  Failure failure = run_over(upsert_sessions_, sessions);
-  if (!failure) {
+  Failure failure = run_over(store_.upsert_sessions(), sessions);
+  if (failure) return failure;
+  Feed lines;
+  lines.owner = &owner;
+  lines.rows = rows;
+  return run_over(store_.upsert_turns(), lines);
+}
+
+// The lines inside savepoint `name`: merged where nothing can observe it,
+// else one by one through the sink statement. On a failure everything since
+// the savepoint is undone and the failure returned. A deferred foreign key
+// the lines violated (SQLite would report it only at COMMIT) counts as one.
+CallScope::Failure CallScope::write_in_savepoint(const char* name, const std::string& owner,
+                                                 const std::vector<const PendingRow*>& rows) {
+  const std::string open = std::string("SAVEPOINT ") + name;
+  if (Failure failure = exec_failure(open.c_str())) return failure;
+  Failure failure;
+  if (store_.grouping_is_unobservable()) {
+    failure = write_merged(owner, rows);
+  } else {
     Feed lines;
     lines.owner = &owner;
     lines.rows = rows;
-    failure = run_over(upsert_turns_, lines);
+    failure = run_over(store_.sink(), lines);
   }
-  if (!failure && !deferred_violations_at_start_ && has_new_deferred_violations()) {
+  if (!failure && has_deferred_violations()) {
     failure = {SQLITE_CONSTRAINT_FOREIGNKEY, "deferred FOREIGN KEY constraint failed"};
   }
   if (failure) exec(db_, (std::string("ROLLBACK TO ") + name).c_str());
-  if (Failure released = savepoint((std::string("RELEASE ") + name).c_str());
+  if (Failure released = exec_failure((std::string("RELEASE ") + name).c_str());
       released && !failure) {
     return released;
   }
@@ -314,14 +502,17 @@ Store::Failure Store::write_in_savepoint(const char* name, const std::string& ow
 }
 
 // Each line in a savepoint of its own, so a refused line leaves nothing and
-// is named exactly. Only used for a group in which the database refused a
-// line: it costs two more statements a line. `first` is the index in the
-// chunk of rows[0].
-void Store::write_line_by_line(const std::string& owner, const std::vector<const PendingRow*>& rows,
-                               std::size_t first, std::vector<DbRejection>& rejections) {
+// is named exactly. Only for a group in which the database refused a line.
+// `first` is the index in the chunk of rows[0].
+void CallScope::write_line_by_line(const std::string& owner,
+                                   const std::vector<const PendingRow*>& rows, std::size_t first,
+                                   std::vector<DbRejection>& rejections,
+                                   std::optional<std::uint64_t> rejections_allowed) {
   for (std::size_t i = 0; i < rows.size(); ++i) {
     if (Failure failure = write_in_savepoint("lethe_ingest_line", owner, {rows[i]})) {
       rejections.push_back({first + i, line_error(failure)});
+      // max_errors: stop as soon as the limit is passed.
+      if (rejections_allowed && rejections.size() > *rejections_allowed) return;
     }
   }
 }
@@ -331,12 +522,11 @@ void Store::write_line_by_line(const std::string& owner, const std::vector<const
 // which it refuses a line is written again line by line, which costs several
 // times its rows written together (a savepoint journals every page it
 // touches), so after a refusal the groups shrink sixteenfold (to no fewer
-// than 4 rows) and then grow back by an eighth per accepted group. Where
-// lines are refused now and then, few rows go line by line; a batch without
-// refusals never leaves the fast path. The tables don't depend on the
-// grouping: lines apply in input order either way.
-std::vector<DbRejection> Store::write_directly(const std::string& owner,
-                                               const std::vector<const PendingRow*>& rows) {
+// than 4 rows) and then grow back by an eighth per accepted group. The
+// tables don't depend on the grouping: lines apply in input order either way.
+std::vector<DbRejection> CallScope::write_in_groups(
+    const std::string& owner, const std::vector<const PendingRow*>& rows,
+    std::optional<std::uint64_t> rejections_allowed) {
   std::vector<DbRejection> rejections;
   std::vector<const PendingRow*> group;
   for (std::size_t first = 0; first < rows.size();) {
@@ -345,7 +535,8 @@ std::vector<DbRejection> Store::write_directly(const std::string& owner,
     group.assign(begin, begin + static_cast<std::ptrdiff_t>(size));
     if (const Failure failure = write_in_savepoint("lethe_ingest_chunk", owner, group)) {
       line_error(failure);  // throws unless the failure is a line's
-      write_line_by_line(owner, group, first, rejections);
+      write_line_by_line(owner, group, first, rejections, rejections_allowed);
+      if (rejections_allowed && rejections.size() > *rejections_allowed) return rejections;
       rows_per_group_ = std::max(kMinRowsPerGroup, size / 16);
     } else {
       rows_per_group_ = std::min(kMaxRowsPerGroup,
@@ -357,55 +548,91 @@ std::vector<DbRejection> Store::write_directly(const std::string& owner,
 }
 
 // ---------------------------------------------------------------------------
-// Single-statement mode: the sink statement over every row.
+// Single-statement mode: the sink statement, no savepoint to be had.
 
-Store::Failure Store::execute_sink(Feed& feed) {
-  Failure failure;
-  feed.marked = -1;
-  sqlite3_bind_pointer(sink_.get(), 1, &feed, kFeedPointerType, nullptr);
-  state_.active_feed = &feed;
-  if (sink_.step() != SQLITE_DONE) {
-    failure = last_failure();
-  }
-  state_.active_feed = nullptr;
-  sink_.reset();
+// Runs the sink statement over rows[begin, end). On a failure, `culprit` is
+// the index in `rows` of the row the statement stopped on.
+CallScope::Failure CallScope::run_sink(const std::string& owner,
+                                       const std::vector<const PendingRow*>& rows,
+                                       std::size_t begin, std::size_t end, std::size_t& culprit) {
+  Feed feed;
+  feed.owner = &owner;
+  feed.rows.assign(rows.begin() + static_cast<std::ptrdiff_t>(begin),
+                   rows.begin() + static_cast<std::ptrdiff_t>(end));
+  const Failure failure = run_over(store_.sink(), feed);
+  culprit = feed.marked < 0 ? end : begin + static_cast<std::size_t>(feed.marked);
   return failure;
 }
 
-std::vector<DbRejection> Store::write_in_one_statement(const std::string& owner,
-                                                       const std::vector<const PendingRow*>& rows) {
+// Without a limit on refused lines (and without foreign keys, which SQLite
+// checks when a statement ends, so a failed run can't name its culprit), a
+// range is written in linear time: run it; when it stops on a refused row,
+// run again the rows before it, which went through once already, so they
+// become part of the caller's statement, and go on after it. Each row runs
+// at most twice. What is written can then only be undone by SQLite, so a
+// later failure of the call is reported with a code that makes SQLite roll
+// back (CallScope::fail); only the database's own failures can come later.
+void CallScope::write_range_keeping_prefixes(const std::string& owner,
+                                             const std::vector<const PendingRow*>& rows,
+                                             std::size_t begin, std::size_t end,
+                                             std::vector<DbRejection>& rejections) {
+  while (begin < end) {
+    std::size_t culprit = end;
+    const Failure failure = run_sink(owner, rows, begin, end, culprit);
+    if (!failure) {
+      wrote_outside_savepoint_ = true;
+      return;
+    }
+    LineError error = line_error(failure);  // throws unless the failure is a line's
+    if (culprit >= end) throw_database_error(failure);
+    rejections.push_back({culprit, std::move(error)});
+    write_range_keeping_prefixes(owner, rows, begin, culprit, rejections);
+    begin = culprit + 1;
+  }
+}
+
+std::vector<DbRejection> CallScope::write_in_statements(
+    const std::string& owner, const std::vector<const PendingRow*>& rows,
+    std::optional<std::uint64_t> rejections_allowed) {
   std::vector<DbRejection> rejections;
+  if (!rejections_allowed && !foreign_keys_enforced()) {
+    write_range_keeping_prefixes(owner, rows, 0, rows.size(), rejections);
+    return rejections;
+  }
+  // With max_errors (or foreign keys), the call must be able to fail after
+  // finding a refused line, so its one write is the one run that succeeds:
+  // each run is the whole batch without the rows refused so far, and none
+  // runs once the limit is passed.
   std::vector<bool> refused(rows.size(), false);
-  Feed feed;
-  feed.owner = &owner;
+  std::vector<const PendingRow*> remaining;
+  std::vector<std::size_t> index;
   while (true) {
-    feed.rows.clear();
-    feed.ids.clear();
+    remaining.clear();
+    index.clear();
     for (std::size_t i = 0; i < rows.size(); ++i) {
       if (refused[i]) continue;
-      feed.rows.push_back(rows[i]);
-      feed.ids.push_back(i);
+      remaining.push_back(rows[i]);
+      index.push_back(i);
     }
-    if (feed.rows.empty()) break;
-    const Failure failure = execute_sink(feed);
-    if (!failure) break;
+    if (remaining.empty()) break;
+    std::size_t culprit = remaining.size();
+    const Failure failure = run_sink(owner, remaining, 0, remaining.size(), culprit);
+    if (!failure) {
+      wrote_outside_savepoint_ = true;
+      break;
+    }
     LineError error = line_error(failure);  // throws unless the failure is a line's
     if (failure.rc == SQLITE_CONSTRAINT_FOREIGNKEY) {
-      // SQLite checks immediate foreign keys when a statement ends, so the
-      // last marked row is not necessarily the one at fault, and without a
-      // savepoint single statements can't be undone as a group.
       throw BatchError(SQLITE_CONSTRAINT,
                        "a foreign key constraint failed, and inside a writing statement "
                        "(INSERT ... SELECT, CREATE TABLE ... AS SELECT) lethe cannot tell "
-                       "which line caused it, so nothing was written; run lethe_ingest in a "
-                       "plain SELECT to get one error row per refused line");
+                       "which line caused it; run lethe_ingest in a plain SELECT to get one "
+                       "error row per refused line");
     }
-    if (feed.marked < 0 || static_cast<std::size_t>(feed.marked) >= feed.rows.size()) {
-      fail_with_database_error(failure.rc, failure.message);
-    }
-    const std::size_t culprit = feed.ids[static_cast<std::size_t>(feed.marked)];
-    refused[culprit] = true;
-    rejections.push_back({culprit, std::move(error)});
+    if (culprit >= remaining.size()) throw_database_error(failure);
+    refused[index[culprit]] = true;
+    rejections.push_back({index[culprit], std::move(error)});
+    if (rejections_allowed && rejections.size() > *rejections_allowed) break;
   }
   return rejections;
 }

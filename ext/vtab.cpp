@@ -46,20 +46,24 @@ void set_error(sqlite3_vtab* vtab, const char* message) noexcept {
   vtab->zErrMsg = sqlite3_mprintf("lethe_ingest: %s", message);
 }
 
-// The one place exceptions become SQLite codes. std::bad_alloc is
-// SQLITE_NOMEM, except inside the caller's transaction: the call has rolled
-// back to its savepoint by then, and SQLITE_NOMEM would make SQLite roll back
-// the caller's whole transaction (the rule of batch_error_code).
+// Where exceptions become SQLite codes. A call that started writing always
+// ends in CallError, whose code CallScope::fail chose; everything else
+// failed before any write (an argument, the options). std::bad_alloc there
+// is SQLITE_NOMEM, except inside the caller's transaction, where SQLITE_NOMEM
+// would make SQLite roll back the caller's whole transaction for nothing.
 template <typename Body>
 int guarded(sqlite3* db, sqlite3_vtab* vtab, Body&& body) noexcept {
   try {
     return body();
+  } catch (const CallError& e) {  // a call's outcome, decided by CallScope::fail
+    set_error(vtab, e.what());
+    return e.code();
   } catch (const BatchError& e) {
     set_error(vtab, e.what());
     return e.code();
   } catch (const std::bad_alloc&) {
     set_error(vtab, "out of memory; nothing of this call was written");
-    return batch_error_code(SQLITE_NOMEM, sqlite3_get_autocommit(db) == 0);
+    return sqlite3_get_autocommit(db) == 0 ? SQLITE_ERROR : SQLITE_NOMEM;
   } catch (const std::exception& e) {
     set_error(vtab, e.what());
     return SQLITE_ERROR;
@@ -131,7 +135,7 @@ int ingest_open(sqlite3_vtab* vtab, sqlite3_vtab_cursor** out) noexcept {
   if (cursor == nullptr) {
     set_error(vtab, "out of memory; nothing of this call was written");
     sqlite3* db = reinterpret_cast<IngestTable*>(vtab)->db;
-    return batch_error_code(SQLITE_NOMEM, sqlite3_get_autocommit(db) == 0);
+    return sqlite3_get_autocommit(db) == 0 ? SQLITE_ERROR : SQLITE_NOMEM;
   }
   *out = &cursor->base;
   return SQLITE_OK;

@@ -1,9 +1,15 @@
--- lethe schema, wire contract v1 section 8. Idempotent: safe to apply to a
--- database that already has it.
+-- lethe schema: docs/contract.md section 8. Safe to apply again to a
+-- database that has it: the tables are created only when missing, and
+-- lethe's write path (the view and trigger at the end) is replaced by this
+-- version's, which is how a database reaches a new release's write path.
 --
 -- Times are TEXT in the one form lethe writes, 'YYYY-MM-DDTHH:MM:SS.sssZ'
 -- (UTC, always 24 characters), so they sort as text in time order and work
 -- with SQLite's date functions.
+--
+-- The text of each CREATE below is generated from ext/write_path.cpp (one
+-- table of columns and merge rules) and checked by tests/unit_write_path_test:
+-- lethe compares the stored text with its own before it writes.
 
 CREATE TABLE IF NOT EXISTS sessions (
   owner       TEXT NOT NULL,
@@ -43,57 +49,48 @@ CREATE TABLE IF NOT EXISTS turns (
 CREATE INDEX IF NOT EXISTS turns_by_session_seq
   ON turns (owner, tool, host, session_id, seq);
 
--- lethe's write path (not meant to be written by hand). lethe_ingest writes
--- each chunk of a batch with ONE statement,
+-- lethe's write path (not meant to be written by hand). Inside a caller's
+-- writing statement (INSERT ... SELECT), where SQLite refuses SAVEPOINT, and
+-- wherever user triggers or constraints could see how lines are grouped,
+-- lethe writes with ONE statement,
 --   INSERT INTO lethe_sink (row_index) SELECT row_index FROM lethe_sink_rows(?)
--- and this trigger does both upserts of each row. A statement is atomic in
--- every context SQLite has (even nested inside a caller's INSERT ... SELECT,
--- where SAVEPOINT is refused), which is what makes a line, and a call,
--- all-or-nothing.
+-- and this trigger does both upserts of each row, in input order. A
+-- statement is atomic in every context SQLite has.
 --
--- Only the row's index passes through the view: SQLite copies the rows of an
--- INSERT into a view into a temporary table before the trigger runs, so the
--- values stay in lethe's memory and the trigger fetches them with
--- lethe_sink_value(k). lethe_sink_row(i) selects row i and records how far
--- the statement got, so a failed statement names the line at fault.
--- Value indexes: 0 owner, 1 tool, 2 host, 3 session_id, 4 turn_id, 5 seq,
--- 6 role, 7 timestamp, 8 content, 9 model, 10 tokens_in, 11 tokens_out,
--- 12 cost_usd, 13 tool_calls, 14 metadata, 15 session_meta.started_at,
--- 16 working_dir, 17 source_file, 18 session_meta.metadata.
-CREATE VIEW IF NOT EXISTS lethe_sink AS SELECT NULL AS row_index WHERE 0;
+-- Only the row's index passes through the view: the values stay in lethe's
+-- memory and the trigger fetches them with lethe_sink_value(k), k numbered
+-- as enum FeedColumn in ext/write_path.hpp. lethe_sink_row(i) selects row i
+-- and records how far the statement got, so a failed statement names the
+-- line at fault. A call refuses to write when the stored view or trigger is
+-- not exactly this text (an older release's, one that ALTER TABLE rewrote,
+-- or one written by hand): apply this file again.
+DROP VIEW IF EXISTS lethe_sink;
+CREATE VIEW lethe_sink AS SELECT NULL AS row_index WHERE 0;
 
-CREATE TRIGGER IF NOT EXISTS lethe_sink_write
+CREATE TRIGGER lethe_sink_write
 INSTEAD OF INSERT ON lethe_sink
 BEGIN
+  -- lethe write path 2, generated from ext/write_path.cpp: apply sql/schema.sql to update it.
   SELECT lethe_sink_row(NEW.row_index);
-
-  -- Session: start = MIN, end = MAX, descriptive columns first non-null wins.
-  INSERT INTO sessions (owner, tool, host, session_id, started_at, ended_at,
-                        working_dir, source_file, metadata)
-  VALUES (lethe_sink_value(0), lethe_sink_value(1), lethe_sink_value(2),
-          lethe_sink_value(3), coalesce(lethe_sink_value(15), lethe_sink_value(7)),
-          lethe_sink_value(7), lethe_sink_value(16), lethe_sink_value(17),
-          lethe_sink_value(18))
+  INSERT INTO sessions (owner, tool, host, session_id, started_at, ended_at, working_dir, source_file, metadata)
+  VALUES (lethe_sink_value(0), lethe_sink_value(1), lethe_sink_value(2), lethe_sink_value(3), lethe_sink_value(15), lethe_sink_value(19), lethe_sink_value(16), lethe_sink_value(17), lethe_sink_value(18))
   ON CONFLICT (owner, tool, host, session_id) DO UPDATE SET
-    started_at  = min(started_at, excluded.started_at),
-    ended_at    = max(ended_at, excluded.ended_at),
+    started_at = min(started_at, excluded.started_at),
+    ended_at = max(ended_at, excluded.ended_at),
     working_dir = coalesce(working_dir, excluded.working_dir),
     source_file = coalesce(source_file, excluded.source_file),
-    metadata    = coalesce(metadata, excluded.metadata);
-
-  -- Turn: last write wins, every non-key column, NULLs included.
-  INSERT INTO turns (owner, tool, host, session_id, turn_id, seq, role,
-                     timestamp, content, model, tokens_in, tokens_out,
-                     cost_usd, tool_calls, metadata)
-  VALUES (lethe_sink_value(0), lethe_sink_value(1), lethe_sink_value(2),
-          lethe_sink_value(3), lethe_sink_value(4), lethe_sink_value(5),
-          lethe_sink_value(6), lethe_sink_value(7), lethe_sink_value(8),
-          lethe_sink_value(9), lethe_sink_value(10), lethe_sink_value(11),
-          lethe_sink_value(12), lethe_sink_value(13), lethe_sink_value(14))
+    metadata = coalesce(metadata, excluded.metadata);
+  INSERT INTO turns (owner, tool, host, session_id, turn_id, seq, role, timestamp, content, model, tokens_in, tokens_out, cost_usd, tool_calls, metadata)
+  VALUES (lethe_sink_value(0), lethe_sink_value(1), lethe_sink_value(2), lethe_sink_value(3), lethe_sink_value(4), lethe_sink_value(5), lethe_sink_value(6), lethe_sink_value(7), lethe_sink_value(8), lethe_sink_value(9), lethe_sink_value(10), lethe_sink_value(11), lethe_sink_value(12), lethe_sink_value(13), lethe_sink_value(14))
   ON CONFLICT (owner, tool, host, session_id, turn_id) DO UPDATE SET
-    seq = excluded.seq, role = excluded.role, timestamp = excluded.timestamp,
-    content = excluded.content, model = excluded.model,
-    tokens_in = excluded.tokens_in, tokens_out = excluded.tokens_out,
-    cost_usd = excluded.cost_usd, tool_calls = excluded.tool_calls,
+    seq = excluded.seq,
+    role = excluded.role,
+    timestamp = excluded.timestamp,
+    content = excluded.content,
+    model = excluded.model,
+    tokens_in = excluded.tokens_in,
+    tokens_out = excluded.tokens_out,
+    cost_usd = excluded.cost_usd,
+    tool_calls = excluded.tool_calls,
     metadata = excluded.metadata;
 END;
