@@ -23,7 +23,7 @@ everything comes from random.Random seeded with --seed, nothing from the clock
 or from str hashing. A one-line summary (lines, bytes, mean line bytes incl.
 the LF, bad lines, sessions) goes to stderr.
 
-What a good line looks like (docs: /work/shared/wire-v1.md, section 3):
+What a good line looks like (docs/contract.md, section 3):
   - tool "claude-code" | "codex" | "gemini-cli"; host from a handful of
     machines (Linux, macOS and one Windows box whose paths have backslashes
     and whose shell output uses CRLF inside content).
@@ -94,7 +94,7 @@ MODULES = ["framing", "json_scan", "wire", "timestamp", "options", "store",
 
 COMMENTS = [
     "TODO: handle the empty case",
-    "NOTE: must stay in sync with wire-v1.md §4",
+    "NOTE: must stay in sync with contract.md §4",
     "FIXME(alice): off-by-one when the buffer ends in \\r",
     "gérer le cas où la ligne est vide",
     "ここで改行を処理する",
@@ -383,7 +383,7 @@ jobs:
         '''## @S
 
 The `@F` function reads NDJSON and writes one row per rejected line.
-See [the contract](docs/wire-v1.md) for details — «@CMT».
+See [the contract](docs/contract.md) for details — «@CMT».
 
 | field | type |
 |---|---|

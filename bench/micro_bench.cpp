@@ -220,7 +220,8 @@ void BM_ScanObject(benchmark::State& state) {
   benchmark::DoNotOptimize(members);
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * corpus().line_bytes));
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * corpus().lines.size()));
-  state.counters["invalid_lines"] = static_cast<double>(failed) / static_cast<double>(state.iterations());
+  state.counters["invalid_lines"] =
+      static_cast<double>(failed) / static_cast<double>(state.iterations());
 }
 BENCHMARK(BM_ScanObject)->Unit(benchmark::kMillisecond);
 
@@ -237,7 +238,8 @@ void BM_ParseLine(benchmark::State& state) {
   }
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * corpus().line_bytes));
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * corpus().lines.size()));
-  state.counters["rejected_lines"] = static_cast<double>(rejected) / static_cast<double>(state.iterations());
+  state.counters["rejected_lines"] =
+      static_cast<double>(rejected) / static_cast<double>(state.iterations());
 }
 BENCHMARK(BM_ParseLine)->Unit(benchmark::kMillisecond);
 

@@ -70,12 +70,20 @@ void check(int rc, sqlite3* db, const char* what) {
 void bind_text(sqlite3_stmt* s, int i, const char* data, std::size_t n) {
   sqlite3_bind_text(s, i, data, static_cast<int>(n), SQLITE_STATIC);
 }
-void bind_text(sqlite3_stmt* s, int i, const std::string& v) { bind_text(s, i, v.data(), v.size()); }
+void bind_text(sqlite3_stmt* s, int i, const std::string& v) {
+  bind_text(s, i, v.data(), v.size());
+}
 void bind_text(sqlite3_stmt* s, int i, const std::optional<std::string>& v) {
-  if (v) bind_text(s, i, *v); else sqlite3_bind_null(s, i);
+  if (v)
+    bind_text(s, i, *v);
+  else
+    sqlite3_bind_null(s, i);
 }
 void bind_int(sqlite3_stmt* s, int i, const std::optional<std::int64_t>& v) {
-  if (v) sqlite3_bind_int64(s, i, *v); else sqlite3_bind_null(s, i);
+  if (v)
+    sqlite3_bind_int64(s, i, *v);
+  else
+    sqlite3_bind_null(s, i);
 }
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
@@ -138,8 +146,10 @@ int main(int argc, char** argv) {
     bind_text(session, 2, r.tool);
     bind_text(session, 3, r.host);
     bind_text(session, 4, r.session_id);
-    if (r.started_at) bind_text(session, 5, r.started_at->data(), r.started_at->size());
-    else sqlite3_bind_null(session, 5);
+    if (r.started_at)
+      bind_text(session, 5, r.started_at->data(), r.started_at->size());
+    else
+      sqlite3_bind_null(session, 5);
     bind_text(session, 6, r.timestamp.data(), r.timestamp.size());
     bind_text(session, 7, r.working_dir);
     bind_text(session, 8, r.source_file);
@@ -159,8 +169,10 @@ int main(int argc, char** argv) {
     bind_text(turn, 10, r.model);
     bind_int(turn, 11, r.tokens_in);
     bind_int(turn, 12, r.tokens_out);
-    if (r.cost_usd) sqlite3_bind_double(turn, 13, *r.cost_usd);
-    else sqlite3_bind_null(turn, 13);
+    if (r.cost_usd)
+      sqlite3_bind_double(turn, 13, *r.cost_usd);
+    else
+      sqlite3_bind_null(turn, 13);
     bind_text(turn, 14, r.tool_calls);
     bind_text(turn, 15, r.metadata);
     check(sqlite3_step(turn), db, "turn upsert");
@@ -178,8 +190,7 @@ int main(int argc, char** argv) {
   std::printf(
       "{\"lines\":%llu,\"rows\":%zu,\"skipped\":%llu,\"bytes\":%zu,\"parse_s\":%.6f,"
       "\"write_s\":%.6f,\"commit_s\":%.6f,\"total_s\":%.6f}\n",
-      static_cast<unsigned long long>(lines), rows.size(),
-      static_cast<unsigned long long>(skipped), batch.size(), parse_s, write_s, commit_s,
-      total_s);
+      static_cast<unsigned long long>(lines), rows.size(), static_cast<unsigned long long>(skipped),
+      batch.size(), parse_s, write_s, commit_s, total_s);
   return 0;
 }

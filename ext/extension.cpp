@@ -39,6 +39,9 @@ std::string debug_text() {
 #if defined(__SANITIZE_ADDRESS__)
   checks += " AddressSanitizer";
 #endif
+#if defined(__SANITIZE_THREAD__)  // GCC's -fsanitize=thread (-DLETHE_TSAN=ON)
+  checks += " ThreadSanitizer";
+#endif
 #if !defined(NDEBUG)
   checks += " assertions";
 #endif

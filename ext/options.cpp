@@ -5,10 +5,6 @@
 
 namespace lethe {
 
-namespace {
-
-using nlohmann::json;
-
 bool is_valid_utf8(std::string_view s) {
   // Reuse nlohmann's UTF-8 check by round-tripping through a JSON string
   // would cost an allocation; a direct check is short.
@@ -43,6 +39,10 @@ bool is_valid_utf8(std::string_view s) {
   }
   return true;
 }
+
+namespace {
+
+using nlohmann::json;
 
 // A JSON integer (not 1.0) within [minimum, max of uint64].
 std::optional<std::uint64_t> whole_number(const json& value, std::uint64_t minimum) {

@@ -20,6 +20,9 @@ struct IngestOptions {
 // Returns nullopt and fills `problem` with a sentence for the batch error.
 std::optional<IngestOptions> parse_options(std::string_view json_text, std::string& problem);
 
+// RFC 3629 UTF-8 (no overlong forms, no surrogates, nothing past U+10FFFF).
+bool is_valid_utf8(std::string_view s);
+
 // The owner argument's text rule: 1..256 bytes of valid UTF-8 without
 // control characters. Returns an empty string when fine, else the problem.
 std::string check_owner_text(std::string_view owner);

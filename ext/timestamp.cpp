@@ -5,8 +5,10 @@
 // cursor with exact-width digit reads is enough and rejects anything extra.
 #include "timestamp.hpp"
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 namespace lethe {
 namespace {
@@ -126,26 +128,32 @@ constexpr std::int64_t floor_div(std::int64_t a, std::int64_t b) noexcept {
   return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
 }
 
-// "YYYY-MM-DDTHH:MM:SS": all fixed-width fields, range-checked as we go.
-bool parse_date_time(Cursor& cur, ParsedTime& out) noexcept {
+// "YYYY-MM-DDTHH:MM:SS": all fixed-width fields. A field of the right shape
+// but out of range gets its own problem, so the message can say that the
+// date or time does not exist rather than that the text is malformed.
+TimeProblem parse_date_time(Cursor& cur, ParsedTime& out) noexcept {
   if (!cur.read_fixed(4, out.year) || !cur.expect('-') || !cur.read_fixed(2, out.month) ||
       !cur.expect('-') || !cur.read_fixed(2, out.day)) {
-    return false;
+    return TimeProblem::Malformed;
   }
-  if (out.month < 1 || out.month > 12) return false;
-  if (out.day < 1 || out.day > days_in_month(out.year, out.month)) return false;
-
   // RFC 3339 allows 't' in place of 'T'; a space (ISO 8601 style) is refused.
   const char sep = cur.peek();
-  if (sep != 'T' && sep != 't') return false;
+  if (sep != 'T' && sep != 't') {
+    return sep == ' ' ? TimeProblem::SpaceSeparator : TimeProblem::Malformed;
+  }
   cur.advance();
-
   if (!cur.read_fixed(2, out.hour) || !cur.expect(':') || !cur.read_fixed(2, out.minute) ||
       !cur.expect(':') || !cur.read_fixed(2, out.second)) {
-    return false;
+    return TimeProblem::Malformed;
   }
+  if (out.month < 1 || out.month > 12) return TimeProblem::NoSuchMonth;
+  if (out.day < 1 || out.day > days_in_month(out.year, out.month)) return TimeProblem::NoSuchDay;
+  if (out.hour > 23) return TimeProblem::NoSuchHour;
+  if (out.minute > 59) return TimeProblem::NoSuchMinute;
   // Leap second 60 is rejected by contract: it has no unique UTC mapping here.
-  return out.hour <= 23 && out.minute <= 59 && out.second <= 59;
+  if (out.second == 60) return TimeProblem::LeapSecond;
+  if (out.second > 59) return TimeProblem::NoSuchSecond;
+  return TimeProblem::None;
 }
 
 // Optional ".d{1,9}", truncated (never rounded) to milliseconds so that the
@@ -167,24 +175,25 @@ bool parse_fraction(Cursor& cur, ParsedTime& out) noexcept {
 }
 
 // "Z" / "z" or "+HH:MM" / "-HH:MM"; the zone is mandatory.
-bool parse_offset(Cursor& cur, ParsedTime& out) noexcept {
+TimeProblem parse_offset(Cursor& cur, ParsedTime& out) noexcept {
   const char c = cur.peek();
+  if (cur.at_end()) return TimeProblem::NoTimeZone;
   if (c == 'Z' || c == 'z') {
     cur.advance();
     out.offset_minutes = 0;
-    return true;
+    return TimeProblem::None;
   }
-  if (c != '+' && c != '-') return false;
+  if (c != '+' && c != '-') return TimeProblem::Malformed;
   cur.advance();
   int hours = 0;
   int minutes = 0;
   if (!cur.read_fixed(2, hours) || !cur.expect(':') || !cur.read_fixed(2, minutes)) {
-    return false;
+    return TimeProblem::Malformed;
   }
-  if (hours > 23 || minutes > 59) return false;
+  if (hours > 23 || minutes > 59) return TimeProblem::NoSuchOffset;
   const int magnitude = hours * 60 + minutes;
   out.offset_minutes = (c == '-') ? -magnitude : magnitude;
-  return true;
+  return TimeProblem::None;
 }
 
 // Writes `value` as exactly `width` zero-padded decimal digits.
@@ -195,15 +204,27 @@ void write_fixed(char* dst, std::size_t width, std::int64_t value) noexcept {
   }
 }
 
+// Every check of contract section 4 except the final year range, in the order
+// of the text, so that the first problem is the one reported.
+TimeProblem parse_rfc3339(std::string_view text, ParsedTime& t) noexcept {
+  Cursor cur(text);
+  if (const TimeProblem problem = parse_date_time(cur, t); problem != TimeProblem::None) {
+    return problem;
+  }
+  if (!parse_fraction(cur, t)) return TimeProblem::Malformed;
+  if (const TimeProblem problem = parse_offset(cur, t); problem != TimeProblem::None) {
+    return problem;
+  }
+  return cur.at_end() ? TimeProblem::None : TimeProblem::Malformed;
+}
+
 }  // namespace
 
-std::optional<NormalizedTime> normalize_rfc3339(std::string_view text) noexcept {
-  Cursor cur(text);
+TimeResult check_rfc3339(std::string_view text) noexcept {
   ParsedTime t;
-  if (!parse_date_time(cur, t) || !parse_fraction(cur, t) || !parse_offset(cur, t) ||
-      !cur.at_end()) {
-    return std::nullopt;
-  }
+  TimeResult result;
+  result.problem = parse_rfc3339(text, t);
+  if (result.problem != TimeProblem::None) return result;
 
   // Seconds and milliseconds are unaffected by a whole-minute offset, so the
   // conversion only needs to move a minute count and rebuild the date.
@@ -215,9 +236,12 @@ std::optional<NormalizedTime> normalize_rfc3339(std::string_view text) noexcept 
   const CivilDate date = civil_from_days(utc_days);
 
   // Four output digits only: years 0 and 10000 cannot be represented.
-  if (date.year < 1 || date.year > 9999) return std::nullopt;
+  if (date.year < 1 || date.year > 9999) {
+    result.problem = TimeProblem::OutOfRange;
+    return result;
+  }
 
-  NormalizedTime out{};
+  NormalizedTime& out = result.time.emplace();
   char* p = out.data();
   write_fixed(p + 0, 4, date.year);
   p[4] = '-';
@@ -233,7 +257,66 @@ std::optional<NormalizedTime> normalize_rfc3339(std::string_view text) noexcept 
   p[19] = '.';
   write_fixed(p + 20, 3, t.millis);
   p[23] = 'Z';
-  return out;
+  return result;
+}
+
+std::optional<NormalizedTime> normalize_rfc3339(std::string_view text) noexcept {
+  return check_rfc3339(text).time;
+}
+
+namespace {
+
+constexpr std::array<std::string_view, 12> kMonthNames = {
+    "January", "February", "March",     "April",   "May",      "June",
+    "July",    "August",   "September", "October", "November", "December"};
+
+std::string two_digits(int value) {
+  return std::string{static_cast<char>('0' + value / 10 % 10), static_cast<char>('0' + value % 10)};
+}
+
+}  // namespace
+
+std::string describe_time_problem(std::string_view text) {
+  constexpr std::string_view kForm =
+      "an RFC 3339 date-time with a time zone, such as 2025-01-31T09:15:00.250Z";
+  ParsedTime t;
+  TimeProblem problem = parse_rfc3339(text, t);
+  if (problem == TimeProblem::None) problem = check_rfc3339(text).problem;  // the UTC year
+  switch (problem) {
+    case TimeProblem::None:
+      return {};
+    case TimeProblem::SpaceSeparator:
+      return "must have a 'T' between the date and the time, not a space (" + std::string(kForm) +
+             ")";
+    case TimeProblem::NoTimeZone:
+      return "has no time zone: end it with Z for UTC or an offset such as +02:00 (" +
+             std::string(kForm) + ")";
+    case TimeProblem::NoSuchMonth:
+      return "names a date that does not exist: there is no month " + two_digits(t.month);
+    case TimeProblem::NoSuchDay:
+      if (t.day < 1) return "names a date that does not exist: there is no day 00";
+      return "names a date that does not exist: " +
+             std::string(kMonthNames[static_cast<std::size_t>(t.month - 1)]) + " " +
+             std::to_string(t.year) + " has " + std::to_string(days_in_month(t.year, t.month)) +
+             " days";
+    case TimeProblem::NoSuchHour:
+      return "names a time that does not exist: hours go from 00 to 23 (24:00 is 00:00 of the "
+             "next day)";
+    case TimeProblem::NoSuchMinute:
+      return "names a time that does not exist: minutes go from 00 to 59";
+    case TimeProblem::LeapSecond:
+      return "is a leap second (second 60), which is not accepted: seconds go from 00 to 59";
+    case TimeProblem::NoSuchSecond:
+      return "names a time that does not exist: seconds go from 00 to 59";
+    case TimeProblem::NoSuchOffset:
+      return "has a time zone offset that does not exist: its hours go from 00 to 23 and its "
+             "minutes from 00 to 59";
+    case TimeProblem::OutOfRange:
+      return "falls outside the years 0001 to 9999 once converted to UTC";
+    case TimeProblem::Malformed:
+      break;
+  }
+  return "must be " + std::string(kForm);
 }
 
 }  // namespace lethe

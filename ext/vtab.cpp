@@ -147,10 +147,20 @@ int ingest_close(sqlite3_vtab_cursor* cur) noexcept {
 }
 
 std::string owner_argument(sqlite3_value* value) {
-  if (sqlite3_value_type(value) != SQLITE_TEXT) {
-    throw BatchError(SQLITE_ERROR, sqlite3_value_type(value) == SQLITE_NULL
-                                       ? "owner must be text, got NULL"
-                                       : "owner must be text of 1 to 256 bytes");
+  // Name the type a new user passed by mistake (a numeric user id, a BLOB
+  // from a client's bytes), as SQLite's typeof() spells it.
+  switch (sqlite3_value_type(value)) {
+    case SQLITE_TEXT:
+      break;
+    case SQLITE_INTEGER:
+      throw BatchError(SQLITE_ERROR, "owner must be text, got INTEGER (pass it as a string)");
+    case SQLITE_FLOAT:
+      throw BatchError(SQLITE_ERROR, "owner must be text, got REAL");
+    case SQLITE_BLOB:
+      throw BatchError(SQLITE_ERROR,
+                       "owner must be text, got BLOB (pass a string, or CAST(... AS TEXT))");
+    default:
+      throw BatchError(SQLITE_ERROR, "owner must be text, got NULL");
   }
   const auto* text = reinterpret_cast<const char*>(sqlite3_value_text(value));
   std::string owner(text, static_cast<std::size_t>(sqlite3_value_bytes(value)));

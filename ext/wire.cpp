@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "json_scan.hpp"
+#include "options.hpp"
 
 namespace lethe {
 
@@ -262,9 +263,16 @@ class Validator {
         "an RFC 3339 date-time with a time zone, such as "
         "2025-01-31T09:15:00.250Z";
     if (v->type != Type::String) return invalid(field, kExpected, *v);
-    const auto normalized = normalize_rfc3339(text_of(*v));
-    if (!normalized) return invalid(field, kExpected, *v);
-    out = *normalized;
+    const std::string text = text_of(*v);
+    const TimeResult checked = check_rfc3339(text);
+    if (!checked.time) {
+      // Say what is wrong (a date that does not exist, no time zone, ...),
+      // not only which form is expected.
+      return fail(
+          ErrorCode::InvalidField, std::string(field),
+          std::string(field) + " " + describe_time_problem(text) + ", got " + quote(v->raw));
+    }
+    out = *checked.time;
     return true;
   }
 
@@ -335,6 +343,52 @@ class Validator {
   LineError& error_;
 };
 
+// Whether a line that is not JSON looks like a file name or path: a user
+// passed 'transcripts.ndjson' where its contents belong. The rule (contract
+// section 5) is narrow on purpose, so that real garbage keeps the scanner's
+// message: no control characters, none of `"{}`, not starting with `[`, and
+// either a path prefix (/, ./, ../, ~/, C:\ or C:/) or, without spaces, a
+// data-file extension.
+bool looks_like_file_path(std::string_view text) {
+  constexpr std::size_t kMaxPathBytes = 4096;
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  if (text.empty() || text.size() > kMaxPathBytes || text.front() == '[') return false;
+  if (!is_valid_utf8(text)) return false;  // the message quotes it: it must stay text
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7F || c == '"' || c == '{' || c == '}') return false;
+  }
+  const auto starts = [&](std::string_view prefix) {
+    return text.substr(0, prefix.size()) == prefix;
+  };
+  const bool drive = text.size() >= 3 &&
+                     ((text[0] >= 'A' && text[0] <= 'Z') || (text[0] >= 'a' && text[0] <= 'z')) &&
+                     text[1] == ':' && (text[2] == '\\' || text[2] == '/');
+  if (starts("/") || starts("./") || starts("../") || starts("~/") || drive) return true;
+  if (text.find(' ') != std::string_view::npos) return false;
+  std::string lower(text.substr(text.size() > 8 ? text.size() - 8 : 0));
+  for (char& c : lower) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  const auto ends = [&](std::string_view suffix) {
+    return lower.size() >= suffix.size() &&
+           std::string_view(lower).substr(lower.size() - suffix.size()) == suffix;
+  };
+  return ends(".ndjson") || ends(".jsonl") || ends(".json") || ends(".txt") || ends(".log");
+}
+
+// The message for a file path passed instead of the file's contents: the path
+// quoted once, inside the readfile() call that would pass its contents.
+std::string file_path_message(std::string_view line) {
+  std::string path;
+  for (const char c : quote(line)) {
+    path += c;
+    if (c == '\'') path += '\'';  // an SQL string literal
+  }
+  return "the line is not JSON but looks like a file path: lethe_ingest takes the file's "
+         "contents, not its name; in the sqlite3 shell pass readfile('" +
+         path + "')";
+}
+
 }  // namespace
 
 bool parse_line(std::string_view line, std::size_t max_line_bytes, TurnRecord& record,
@@ -350,6 +404,9 @@ bool parse_line(std::string_view line, std::size_t max_line_bytes, TurnRecord& r
   Members<kFieldCount> members;
   json::ScanError scan_error;
   if (!json::scan_object(line, members.visitor(kFieldNames), scan_error)) {
+    if (looks_like_file_path(line)) {
+      return validator.fail(ErrorCode::InvalidJson, "", file_path_message(line));
+    }
     return validator.fail(ErrorCode::InvalidJson, "",
                           "the line is not a valid JSON object: " + scan_error.message +
                               " at byte " + std::to_string(scan_error.offset) + " of the line");

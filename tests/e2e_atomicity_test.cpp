@@ -409,9 +409,8 @@ TEST_P(AtomicityContext, RefusedLineLeavesNothingAndOthersAreStored) {
   // stored exactly as elsewhere.
   const bool nested = context == Context::InsertSelect || context == Context::InsertSelectInBegin ||
                       context == Context::CreateTableAs || context == Context::CreateTableAsInBegin;
-  const bool fail_keeps_session_write =
-      nested && (refusal == Refusal::TurnRaiseFailNewSession ||
-                 refusal == Refusal::TurnRaiseFailLaterTurn);
+  const bool fail_keeps_session_write = nested && (refusal == Refusal::TurnRaiseFailNewSession ||
+                                                   refusal == Refusal::TurnRaiseFailLaterTurn);
   if (fail_keeps_session_write) {
     EXPECT_EQ(db.count("SELECT count(*) FROM turns WHERE session_id = '" + bad_session(refusal) +
                        "' AND turn_id = '" + bad_turn(refusal) + "'"),
@@ -517,7 +516,7 @@ TEST(AtomicRefusal, RefusalsOfEveryDensityGiveTheOutcomeOfOneCallPerLine) {
       "CREATE TRIGGER refuse_update BEFORE UPDATE ON turns WHEN NEW.content = 'refuse' "
       "BEGIN SELECT RAISE(ABORT, 'refused'); END;";
   auto refused = [](int i) {
-    return (i >= 1200 && i < 1300) ||                // a dense run
+    return (i >= 1200 && i < 1300) ||                 // a dense run
            (i >= 2000 && i < 3500 && i % 37 == 0) ||  // sparse
            i == 4800 || i == 4801 ||                  // a pair after a long clean stretch
            (i >= 5000 && i % 3 == 0);                 // the tail: a third of the lines

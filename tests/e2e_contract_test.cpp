@@ -1,4 +1,4 @@
-// Acceptance tests for wire contract v1 (/work/shared/wire-v1.md), end to
+// Acceptance tests for wire contract v1 (docs/contract.md), end to
 // end through a real SQLite connection with the built lethe module loaded.
 // Each test names the clause it pins down; each can fail when that clause
 // breaks.
@@ -1226,7 +1226,8 @@ TEST(ContractRegistry, EveryRegisteredFunctionAndModuleIsKnown) {
   ASSERT_TRUE(functions.ok()) << functions.error;
   std::set<std::string> got;
   for (const Row& row : functions.rows) got.insert(row[0].value());
-  EXPECT_EQ(got, (std::set<std::string>{"lethe_debug", "lethe_last_ingest", "lethe_sink_row", "lethe_sink_value", "lethe_version"}));
+  EXPECT_EQ(got, (std::set<std::string>{"lethe_debug", "lethe_last_ingest", "lethe_sink_row",
+                                        "lethe_sink_value", "lethe_version"}));
 
   Result modules = db.query(
       "SELECT DISTINCT name FROM pragma_module_list WHERE name LIKE 'lethe%' ORDER BY name");
@@ -1253,7 +1254,8 @@ TEST(ContractRegistry, EveryRegisteredFunctionAndModuleIsKnown) {
   std::set_difference(with_m.begin(), with_m.end(), without_m.begin(), without_m.end(),
                       std::inserter(added_modules, added_modules.end()));
   EXPECT_EQ(added_functions,
-            (std::set<std::string>{"lethe_debug", "lethe_last_ingest", "lethe_sink_row", "lethe_sink_value", "lethe_version"}));
+            (std::set<std::string>{"lethe_debug", "lethe_last_ingest", "lethe_sink_row",
+                                   "lethe_sink_value", "lethe_version"}));
   EXPECT_EQ(added_modules, (std::set<std::string>{"lethe_ingest", "lethe_sink_rows"}));
 }
 

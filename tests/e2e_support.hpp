@@ -161,8 +161,12 @@ class Db {
       sqlite3_bind_text(stmt, index, text, -1, SQLITE_TRANSIENT);
     }
   }
-  static void bind(sqlite3_stmt* stmt, int index, std::nullptr_t) { sqlite3_bind_null(stmt, index); }
-  static void bind(sqlite3_stmt* stmt, int index, std::int64_t v) { sqlite3_bind_int64(stmt, index, v); }
+  static void bind(sqlite3_stmt* stmt, int index, std::nullptr_t) {
+    sqlite3_bind_null(stmt, index);
+  }
+  static void bind(sqlite3_stmt* stmt, int index, std::int64_t v) {
+    sqlite3_bind_int64(stmt, index, v);
+  }
   static void bind(sqlite3_stmt* stmt, int index, int v) { sqlite3_bind_int(stmt, index, v); }
   static void bind(sqlite3_stmt* stmt, int index, double v) { sqlite3_bind_double(stmt, index, v); }
   struct Blob {
@@ -213,9 +217,9 @@ inline Ingest ingest(Db& db, const std::string& owner, const std::string& ndjson
 
 inline Ingest ingest(Db& db, const std::string& owner, const std::string& ndjson,
                      const std::string& options) {
-  return to_ingest(db.query(
-      "SELECT line, byte_offset, code, field, message FROM lethe_ingest(?1, ?2, ?3)", owner,
-      ndjson, options));
+  return to_ingest(
+      db.query("SELECT line, byte_offset, code, field, message FROM lethe_ingest(?1, ?2, ?3)",
+               owner, ndjson, options));
 }
 
 // A valid wire-v1 line; override fields by passing a JSON fragment that is

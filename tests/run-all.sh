@@ -3,7 +3,9 @@
 # build and an AddressSanitizer + UndefinedBehaviorSanitizer build, each with
 # every test (unit, end-to-end through a real SQLite connection, the real
 # sqlite3 shell, other clients, fault injection, property and concurrency
-# tests), then a 60-second smoke of each libFuzzer target.
+# tests), then a 60-second smoke of each libFuzzer target. Before that, the
+# formatting and clang-tidy gates (tests/lint.sh); after it, a ThreadSanitizer
+# build of the tests that parse on a second thread.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs="$(nproc 2>/dev/null || echo 2)"
@@ -27,11 +29,23 @@ run_suite() {
   return "$status"
 }
 
+bash tests/lint.sh build
 run_suite build
 # lethe on a three-node dqlite cluster (deploy/dqlite/README.md), when its packages are installed.
 bash deploy/dqlite/test.sh --skip-if-missing build/lethe.so
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   run_suite build-sanitize -DLETHE_SANITIZE=ON
+# Batches of 4 MiB or more hand chunks from a parsing thread to the writer:
+# these tests reach that path; any ThreadSanitizer report fails them.
+tsan_tests='Pipeline.*:Concurrency.*:HostileInput.TenMegabyteLine'
+echo "=== build-tsan: configure and build (-DLETHE_TSAN=ON), then $tsan_tests"
+cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLETHE_TESTS=ON -DLETHE_TSAN=ON >/dev/null
+cmake --build build-tsan -j"$jobs" --target lethe e2e_threaded_tests
+TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/e2e_threaded_tests --gtest_filter="$tsan_tests" \
+  --gtest_brief=1 | tee build-tsan/tests.log
+tsan_passed=$(sed -n 's/.*PASSED.* \([0-9]*\) tests\?\./\1/p' build-tsan/tests.log)
+((${tsan_passed:-0} >= 9)) || { echo "build-tsan: expected at least 9 tests to run"; exit 1; }
+passed=$((passed + tsan_passed))
 bash tests/fuzz/smoke.sh "${LETHE_FUZZ_SECONDS:-60}"
 echo "=== all suites passed"
 echo "tests: $passed passed, $failed failed"

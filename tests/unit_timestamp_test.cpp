@@ -368,5 +368,71 @@ TEST(NormalizeRfc3339Property, ZeroOffsetKeepsDateAndTruncatesFraction) {
   }
 }
 
+// ---------------------------------------------------------------------------
+// Why a time is refused (issue 8 item 11): a date or time that does not exist
+// is said to not exist, never reported as a missing time zone or a bad form.
+// ---------------------------------------------------------------------------
+
+struct ProblemCase {
+  std::string_view input;
+  TimeProblem problem;
+  std::string_view says;  // a part of describe_time_problem's text
+};
+
+void PrintTo(const ProblemCase& c, std::ostream* os) { *os << '"' << escaped(c.input) << '"'; }
+
+class ProblemTest : public ::testing::TestWithParam<ProblemCase> {};
+
+TEST_P(ProblemTest, NamesTheRealProblem) {
+  const ProblemCase& c = GetParam();
+  const TimeResult result = check_rfc3339(c.input);
+  EXPECT_FALSE(result.time.has_value());
+  EXPECT_EQ(static_cast<int>(result.problem), static_cast<int>(c.problem));
+  const std::string text = describe_time_problem(c.input);
+  EXPECT_NE(text.find(c.says), std::string::npos) << text;
+  // Only a missing zone is reported as one, and only a text of the wrong form
+  // is told which form is expected.
+  if (c.problem != TimeProblem::NoTimeZone) {
+    EXPECT_EQ(text.find("no time zone"), std::string::npos) << text;
+  }
+  if (c.problem != TimeProblem::Malformed) {
+    EXPECT_NE(text.rfind("must be", 0), 0u) << text;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Timestamp, ProblemTest,
+    ::testing::Values(
+        ProblemCase{"2026-02-30T10:00:00Z", TimeProblem::NoSuchDay,
+                    "date that does not exist: February 2026 has 28 days"},
+        ProblemCase{"2026-02-29T10:00:00Z", TimeProblem::NoSuchDay, "February 2026 has 28 days"},
+        ProblemCase{"1900-02-29T10:00:00+01:00", TimeProblem::NoSuchDay,
+                    "February 1900 has 28 days"},
+        ProblemCase{"2024-04-31T10:00:00Z", TimeProblem::NoSuchDay, "April 2024 has 30 days"},
+        ProblemCase{"2026-01-00T10:00:00Z", TimeProblem::NoSuchDay, "there is no day 00"},
+        ProblemCase{"2026-13-01T10:00:00Z", TimeProblem::NoSuchMonth, "there is no month 13"},
+        ProblemCase{"2026-00-10T10:00:00Z", TimeProblem::NoSuchMonth, "there is no month 00"},
+        ProblemCase{"2026-03-01T24:00:00Z", TimeProblem::NoSuchHour, "hours go from 00 to 23"},
+        ProblemCase{"2026-03-01T10:60:00Z", TimeProblem::NoSuchMinute, "minutes go from 00 to 59"},
+        ProblemCase{"2026-03-01T10:00:60Z", TimeProblem::LeapSecond, "leap second"},
+        ProblemCase{"2026-03-01T10:00:61Z", TimeProblem::NoSuchSecond, "seconds go from 00 to 59"},
+        ProblemCase{"2026-03-01T10:00:00+24:00", TimeProblem::NoSuchOffset,
+                    "offset that does not exist"},
+        ProblemCase{"2026-03-01T10:00:00", TimeProblem::NoTimeZone, "has no time zone"},
+        ProblemCase{"2026-03-01T10:00:00.123", TimeProblem::NoTimeZone, "has no time zone"},
+        ProblemCase{"2026-03-01 10:00:00Z", TimeProblem::SpaceSeparator, "not a space"},
+        ProblemCase{"0001-01-01T00:00:00+00:01", TimeProblem::OutOfRange, "0001 to 9999"},
+        ProblemCase{"2026-03-01", TimeProblem::Malformed, "RFC 3339 date-time with a time zone"},
+        ProblemCase{"yesterday", TimeProblem::Malformed, "RFC 3339"},
+        ProblemCase{"2026-03-01T10:00:00Zulu", TimeProblem::Malformed, "RFC 3339"}));
+
+TEST(TimestampProblem, AcceptedTextHasNoProblem) {
+  EXPECT_EQ(describe_time_problem("2024-02-29T23:59:59.999-00:30"), "");
+  const TimeResult result = check_rfc3339("2024-02-29T23:59:59.999-00:30");
+  ASSERT_TRUE(result.time.has_value());
+  EXPECT_EQ(result.problem, TimeProblem::None);
+  EXPECT_EQ(to_string(*result.time), "2024-03-01T00:29:59.999Z");
+}
+
 }  // namespace
 }  // namespace lethe

@@ -1564,5 +1564,75 @@ TEST(WireCodes, StableNames) {
   EXPECT_EQ(code_name(ErrorCode::DbUpsert), "DB_UPSERT");
 }
 
+// ---------------------------------------------------------------------------
+// Messages as a new user sees them (issue 8 item 11).
+// ---------------------------------------------------------------------------
+
+// A file's name passed where its contents belong gets a message that quotes
+// the value and suggests readfile(), instead of "not a JSON object at byte 0".
+TEST(WireMessages, FilePathInsteadOfContentsSuggestsReadfile) {
+  const std::pair<std::string, std::string> cases[] = {
+      {"transcripts.ndjson", "readfile('transcripts.ndjson')"},
+      {"/home/ana/x.jsonl", "readfile('/home/ana/x.jsonl')"},
+      {"./batch.json", "readfile('./batch.json')"},
+      {"../in/Batch.NDJSON", "readfile('../in/Batch.NDJSON')"},
+      {"~/logs/today.log", "readfile('~/logs/today.log')"},
+      {"C:\\Users\\ana\\x.jsonl", "readfile('C:\\Users\\ana\\x.jsonl')"},
+      {"/home/ana/My Files/x", "readfile('/home/ana/My Files/x')"},
+      {"notes.txt  ", "readfile('notes.txt  ')"},
+      {"/tmp/ana's.ndjson", "readfile('/tmp/ana''s.ndjson')"},
+  };
+  for (const auto& [line, suggestion] : cases) {
+    const Parsed p = parse(line);
+    ASSERT_FALSE(p.ok) << line;
+    EXPECT_EQ(code_name(p.error.code), "INVALID_JSON") << describe(p);
+    EXPECT_EQ(p.error.field, "");
+    EXPECT_NE(p.error.message.find("looks like a file path"), std::string::npos) << describe(p);
+    EXPECT_NE(p.error.message.find(suggestion), std::string::npos) << describe(p);
+    EXPECT_EQ(p.error.message.find("at byte"), std::string::npos) << describe(p);
+  }
+  // A long path is quoted at most 120 bytes.
+  const std::string long_path = "/" + std::string(300, 'd') + "/x.jsonl";
+  const Parsed p = parse(long_path);
+  EXPECT_NE(p.error.message.find("looks like a file path"), std::string::npos) << describe(p);
+  EXPECT_LE(p.error.message.size(), kMaxQuote + kMaxProse) << describe(p);
+  EXPECT_FALSE(quotes_too_much(p.error.message, long_path)) << describe(p);
+}
+
+// The rule is narrow: other text that is not JSON keeps the scanner's message.
+TEST(WireMessages, TextThatIsNotAPathKeepsTheJsonMessage) {
+  const std::string cases[] = {
+      "hello world",       "true",          "42",         "[\"/a.json\"]", "{/a.json",
+      "see notes.txt now", "\"/a.ndjson\"", "x.ndjson{}", "data.csv",      "readme",
+      "/tmp/\xFF.jsonl",  // not UTF-8: the message may not quote it
+  };
+  for (const std::string& line : cases) {
+    const Parsed p = parse(line);
+    ASSERT_FALSE(p.ok) << line;
+    EXPECT_EQ(code_name(p.error.code), "INVALID_JSON") << describe(p);
+    EXPECT_EQ(p.error.message.find("file path"), std::string::npos) << line << ": " << describe(p);
+    EXPECT_NE(p.error.message.find("at byte"), std::string::npos) << line << ": " << describe(p);
+  }
+}
+
+// A time that does not exist is reported as such, with the value quoted.
+TEST(WireMessages, ImpossibleDateIsNotReportedAsAMissingTimeZone) {
+  const Parsed p = parse(LineBuilder().set("timestamp", R"("2026-02-30T10:00:00Z")").str());
+  ASSERT_FALSE(p.ok);
+  EXPECT_EQ(code_name(p.error.code), "INVALID_FIELD");
+  EXPECT_EQ(p.error.field, "timestamp");
+  EXPECT_EQ(p.error.message,
+            "timestamp names a date that does not exist: February 2026 has 28 days, got "
+            "\"2026-02-30T10:00:00Z\"");
+  const Parsed started =
+      parse(LineBuilder().set("session_meta", R"({"started_at":"2026-03-01T24:00:00Z"})").str());
+  ASSERT_FALSE(started.ok);
+  EXPECT_EQ(started.error.field, "session_meta.started_at");
+  EXPECT_NE(started.error.message.find("time that does not exist"), std::string::npos)
+      << describe(started);
+  const Parsed no_zone = parse(LineBuilder().set("timestamp", R"("2026-03-01T10:00:00")").str());
+  EXPECT_NE(no_zone.error.message.find("has no time zone"), std::string::npos) << describe(no_zone);
+}
+
 }  // namespace
 }  // namespace lethe

@@ -22,8 +22,8 @@ std::atomic<int> g_thread_requests{0};  // every pthread_create, refused or not
 
 }  // namespace
 
-extern "C" int pthread_create(pthread_t* thread, const pthread_attr_t* attr,
-                              void* (*start)(void*), void* arg) {
+extern "C" int pthread_create(pthread_t* thread, const pthread_attr_t* attr, void* (*start)(void*),
+                              void* arg) {
   ++g_thread_requests;
   if (g_refuse_threads) return EAGAIN;  // what the OS says at a thread limit
   using Create = int (*)(pthread_t*, const pthread_attr_t*, void* (*)(void*), void*);
@@ -94,11 +94,13 @@ TEST_P(NoThread, RefusedWorkerThreadGivesTheSameResults) {
 
   const Outcome pipelined = ingest_with_threads(false, in_transaction);
   ASSERT_TRUE(pipelined.ingest.ok()) << pipelined.ingest.error;
-  ASSERT_GE(pipelined.thread_requests, 1) << "the big batch was not pipelined: the test proves nothing";
+  ASSERT_GE(pipelined.thread_requests, 1)
+      << "the big batch was not pipelined: the test proves nothing";
 
   const Outcome fallback = ingest_with_threads(true, in_transaction);
   ASSERT_GE(fallback.thread_requests, 1) << "lethe did not ask for a thread";
-  ASSERT_TRUE(fallback.ingest.ok()) << "a refused thread failed the call: " << fallback.ingest.error;
+  ASSERT_TRUE(fallback.ingest.ok())
+      << "a refused thread failed the call: " << fallback.ingest.error;
   EXPECT_EQ(describe(fallback.ingest.rejects), describe(pipelined.ingest.rejects));
   ASSERT_EQ(fallback.ingest.rejects.size(), 3u);
   EXPECT_EQ(fallback.ingest.rejects[1].code, "DB_CONSTRAINT");
