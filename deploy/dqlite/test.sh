@@ -40,7 +40,7 @@ rm -rf "$run"
 mkdir -p "$run/batches" "$run/out" "$run/ref" "$run/dumps"
 NODE_LIFETIME=170                         # seconds; each node is killed after it whatever happens
 checks=0
-declare -a addr node_pid
+declare -a addr node_pid readies
 
 finish() {
   local status=$?
@@ -71,9 +71,22 @@ for i in 0 1 2; do addr[i]="127.0.0.1:${ports[i]}"; done
 # The pid of the node itself, child of its `timeout`.
 node_process() { pgrep -P "${node_pid[$1]}" 2>/dev/null || true; }
 
+# Waits (at most 60 s) until node $1 logged "ready" once more than before
+# its last start: it knows the leader again (a restarted node can take a
+# while, and the next kill must not leave the cluster without a quorum).
+wait_until_ready() {
+  for _ in $(seq 120); do
+    (($(grep -c " ready, id " "$run/node$1.log" || true) > readies[$1])) && return 0
+    sleep 0.5
+  done
+  fail "node ${addr[$1]} not ready 60 s after its start (see $run/node$1.log)"
+}
+
 start_node() {
   local i="$1" join=()
   [ ! -e "$run/node$i" ] && ((i > 0)) && join=(-join "${addr[0]}")
+  touch "$run/node$i.log"
+  readies[i]=$(grep -c " ready, id " "$run/node$i.log" || true)
   timeout -s KILL "$NODE_LIFETIME" "$work/lethe-dqlite-node" -lethe "$lethe_so" -dir "$run/node$i" \
     -address "${addr[i]}" "${join[@]}" >>"$run/node$i.log" 2>&1 &
   node_pid[i]=$!
@@ -105,6 +118,7 @@ sleep 0.5
 start_node 1
 start_node 2
 wait_for_three_voters
+for i in 0 1 2; do wait_until_ready "$i"; done
 grep -h "on every connection" "$run/node0.log"
 pass "three nodes on ${addr[*]}"
 if dpkg --compare-versions "$(dpkg-query -W -f='${Version}' libdqlite-dev)" lt 1.13; then
@@ -243,8 +257,10 @@ kill_leader_mid_batch() {  # MODE OWNER BATCH DELAY
   if wait "$writer"; then outcome="committed"; else outcome="error: $(head -c 200 "$run/kill.err")"; fi
   stop_node "$victim"
   # All or nothing, whatever the client was told.
-  stored="$(client query "SELECT count(*) FROM turns WHERE owner = '$owner'")" ||
-    fail "no leader after the kill"
+  for try in 1 2 3; do  # a new leader within 3 x 30 s
+    stored="$(client query "SELECT count(*) FROM turns WHERE owner = '$owner'")" && break
+    ((try < 3)) || fail "no leader after the kill"
+  done
   [ "$stored" = 0 ] || [ "$stored" = "$expected" ] ||
     fail "leader killed mid-batch: $stored of $expected turns stored"
   echo "    leader ${addr[victim]} killed ${delay}s into a $mode batch; client: $outcome;" \
@@ -261,6 +277,7 @@ kill_leader_mid_batch() {  # MODE OWNER BATCH DELAY
   [ "$(client query "SELECT count(*) FROM turns WHERE owner = '$owner'")" = "$expected" ] ||
     fail "after the retry, not the $expected turns of the batch"
   start_node "$victim"
+  wait_until_ready "$victim"
   wait_for_three_voters
 }
 # Three kills at different points of a ~0.5 s batch (client start included).

@@ -117,7 +117,7 @@ func runCommand(ctx context.Context, servers []string, command string, args []st
 }
 
 func open(store client.NodeStore) (*sql.DB, error) {
-	dqlite, err := driver.New(store, driver.WithConnectionTimeout(10*time.Second),
+	dqlite, err := driver.New(store, driver.WithConnectionTimeout(30*time.Second),
 		driver.WithContextTimeout(commandTimeout))
 	if err != nil {
 		return nil, err
