@@ -285,7 +285,7 @@ kill_leader_mid_batch tx hal kill1 0.15
 pass "leader killed during a BEGIN ... COMMIT batch: all or nothing, then the retry"
 kill_leader_mid_batch exec ida kill2 0.3
 pass "leader killed during an exec batch: all or nothing, then the retry"
-kill_leader_mid_batch tx jo kill3 0.45
+kill_leader_mid_batch tx jo kill3 0.35
 pass "leader killed later in a BEGIN ... COMMIT batch: all or nothing, then the retry"
 
 ingest tx ana tx1     # re-sent: upserts, same result
