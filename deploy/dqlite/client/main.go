@@ -2,7 +2,7 @@
 // the test's tool. It shows the calling convention: on dqlite, lethe_ingest
 // must run where dqlite replicates its writes, that is
 //
-//   - inside BEGIN ... COMMIT (mode "tx": a transaction of database/sql), or
+//   - inside BEGIN IMMEDIATE ... COMMIT (mode "tx"), or
 //   - as `INSERT INTO rejects SELECT * FROM lethe_ingest(...)` sent as an
 //     exec (mode "exec").
 //

@@ -108,9 +108,8 @@ import (
 // The entry point of lethe.so that also switches on, per connection, the
 // guard against dqlite's query path: lethe_ingest refuses to open its own
 // transaction from an autocommit statement, whose writes dqlite would not
-// replicate. A variable only so that a build can name another symbol with
-// -ldflags '-X main.replicatedEntryPoint=...'.
-var replicatedEntryPoint = "sqlite3_lethe_replicated_init"
+// replicate.
+const replicatedEntryPoint = "sqlite3_lethe_replicated_init"
 
 // The first dqlite release whose checkpoint no longer breaks the next
 // transaction that spills pages (1.13.0, as dqlite_version_number encodes it).
@@ -176,7 +175,8 @@ func registerOnEveryConnection(lethePath string) error {
 	if spillOff != (spill == "0") {
 		return fmt.Errorf("cache_spill is %s on new connections, expected %v", spill, !spillOff)
 	}
-	log.Printf("lethe %s on every connection (guard on), dqlite %d.%d.%d, SQLite %s, cache_spill %s",
+	// Debian's dqlite 1.11.1 reports 1.10.0: its header's version was not bumped.
+	log.Printf("lethe %s on every connection (guard on), dqlite_version_number %d.%d.%d, SQLite %s, cache_spill %s",
 		version, dqliteVersion/10000, dqliteVersion/100%100, dqliteVersion%100,
 		C.GoString(C.sqlite3_libversion()), map[bool]string{true: "OFF (dqlite < 1.13)", false: "default"}[spillOff])
 	return nil
