@@ -31,6 +31,8 @@ run_suite() {
 
 bash tests/lint.sh build
 run_suite build
+# lethe on a three-node dqlite cluster (deploy/dqlite/README.md), when its packages are installed.
+bash deploy/dqlite/test.sh --skip-if-missing build/lethe.so
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   run_suite build-sanitize -DLETHE_SANITIZE=ON
 # Batches of 4 MiB or more hand chunks from a parsing thread to the writer:
