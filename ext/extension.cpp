@@ -8,6 +8,7 @@ SQLITE_EXTENSION_INIT1
 #include <string>
 #include <thread>
 
+#include "convert_vtab.hpp"
 #include "ingest.hpp"
 #include "store.hpp"
 #include "version.hpp"
@@ -95,6 +96,7 @@ int register_all(sqlite3* db, char** error, bool refuse_own_transaction) {
   // From here the module owns `state`, even when registration fails.
   int rc = register_ingest_module(db, state);
   if (rc == SQLITE_OK) rc = register_store_helpers(db, state);
+  if (rc == SQLITE_OK) rc = register_convert_module(db);
   for (const FunctionEntry& f : kFunctions) {
     if (rc != SQLITE_OK) break;
     rc = sqlite3_create_function_v2(db, f.name, 0, f.flags, state, f.call, nullptr, nullptr,

@@ -17,6 +17,7 @@
 #include <utility>
 
 #include "framing.hpp"
+#include "native.hpp"
 
 namespace lethe {
 
@@ -32,14 +33,64 @@ struct Chunk {
   std::deque<PendingRow> rows;
   std::vector<RejectRow> rejects;
   std::uint64_t lines = 0;  // non-blank lines
+  // The first chunk of a call says how its input was read.
+  std::optional<SourceCounts> source;
 };
 
-// Framing + wire: turns the batch into chunks of at most `max_rows` accepted
-// rows. Touches no SQLite state, so it may run on any thread.
+// Where the wire lines come from: the batch itself, or, for a native format
+// (docs/native-formats.md), the lines converted from it, each at the native
+// line and byte offset of the record it was built from. So the rest of the
+// flow (validation, writing, max_errors, dry_run) is the same for both, and
+// lethe_ingest on a native file writes what it would write from the wire
+// lines lethe_convert shows.
+class LineSource {
+ public:
+  LineSource(std::string_view batch, const IngestOptions& options) : splitter_(batch) {
+    if (options.format == Format::Wire) return;
+    std::string problem;
+    auto converted = native::convert(batch, options, problem);
+    if (!converted) throw BatchError(SQLITE_ERROR, problem);
+    if (converted->format == Format::Wire) return;  // detected: read the batch as it is
+    counts_ = {format_name(converted->format), converted->lines.size(), converted->skipped};
+    conversion_ = std::move(*converted);
+  }
+
+  // The next non-blank wire line; false at the end.
+  bool next(Line& line) {
+    if (!conversion_) {
+      while (splitter_.next(line)) {
+        if (!is_blank(line.text)) return true;
+      }
+      return false;
+    }
+    auto& produced = conversion_->lines;
+    if (next_ > 0) std::string().swap(produced[next_ - 1].wire);  // parsed: not needed again
+    if (next_ >= produced.size()) return false;
+    const native::ProducedLine& p = produced[next_++];
+    line = Line{p.wire, p.line, p.byte_offset};
+    return true;
+  }
+
+  // The problems of the conversion, once; they count as lines.
+  std::vector<native::Problem> take_problems() {
+    return conversion_ ? std::move(conversion_->problems) : std::vector<native::Problem>{};
+  }
+  const SourceCounts& counts() const { return counts_; }
+
+ private:
+  LineSplitter splitter_;
+  std::optional<native::Conversion> conversion_;
+  std::size_t next_ = 0;
+  SourceCounts counts_;
+};
+
+// Framing (or conversion) + wire: turns the batch into chunks of at most
+// `max_rows` accepted rows. Touches no SQLite state, so it may run on any
+// thread.
 class ChunkParser {
  public:
   ChunkParser(std::string_view batch, const IngestOptions& options, std::size_t max_rows)
-      : splitter_(batch), options_(options), max_rows_(max_rows) {}
+      : source_(batch, options), options_(options), max_rows_(max_rows) {}
 
   // Fills `chunk` with at most `max_rows` lines; returns false once the
   // batch is exhausted and nothing was added. Stops early once more lines
@@ -49,9 +100,18 @@ class ChunkParser {
     Line line;
     LineError error;
     bool any = false;
+    if (!counted_) {
+      counted_ = true;
+      any = true;
+      chunk.source = source_.counts();
+      for (native::Problem& p : source_.take_problems()) {
+        ++chunk.lines;
+        ++rejected_;
+        chunk.rejects.push_back({p.line, p.byte_offset, std::move(p.error)});
+      }
+    }
     while (chunk.rows.size() + chunk.rejects.size() < max_rows_ && !too_many_rejects() &&
-           splitter_.next(line)) {
-      if (is_blank(line.text)) continue;
+           source_.next(line)) {
       any = true;
       ++chunk.lines;
       PendingRow& row = chunk.rows.emplace_back();
@@ -71,9 +131,10 @@ class ChunkParser {
  private:
   bool too_many_rejects() const { return options_.max_errors && rejected_ > *options_.max_errors; }
 
-  LineSplitter splitter_;
+  LineSource source_;
   const IngestOptions& options_;
   std::size_t max_rows_;
+  bool counted_ = false;
   std::uint64_t rejected_ = 0;
 };
 
@@ -281,6 +342,7 @@ class Call {
 
   void consume(Chunk& chunk, CallScope& scope, bool chunked) {
     result_.summary.lines += chunk.lines;
+    if (chunk.source) result_.summary.source = *chunk.source;
     for (RejectRow& rejected : chunk.rejects) {
       reject(rejected.line, rejected.byte_offset, std::move(rejected.error));
     }
@@ -347,6 +409,12 @@ void write_summary_json(const IngestSummary& s, std::string& out) {
   number(s.bytes);
   put(",\"elapsed_ms\":");
   number(s.elapsed_ms, std::chars_format::fixed, 3);
+  put(",\"format\":\"");
+  put(s.source.format);
+  put("\",\"turns\":");
+  number(s.source.format == format_name(Format::Wire) ? s.lines : s.source.turns);
+  put(",\"skipped\":");
+  number(s.source.skipped);
   put("}");
   out.assign(text, static_cast<std::size_t>(at - text));
 }

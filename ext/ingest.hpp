@@ -32,6 +32,15 @@ struct RejectRow {
   LineError error;
 };
 
+// How a call's input was read: its format, the wire lines produced from it
+// and the native records deliberately not turned into lines. For wire
+// input, turns = lines and skipped = 0.
+struct SourceCounts {
+  std::string_view format = "wire";  // a static name
+  std::uint64_t turns = 0;
+  std::uint64_t skipped = 0;
+};
+
 struct IngestSummary {
   std::uint64_t lines = 0;  // non-blank lines
   std::uint64_t accepted = 0;
@@ -39,6 +48,7 @@ struct IngestSummary {
   std::uint64_t bytes = 0;
   bool dry_run = false;
   double elapsed_ms = 0;
+  SourceCounts source;
 };
 
 // The JSON object lethe_last_ingest() returns, at most this long.

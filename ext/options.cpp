@@ -58,8 +58,76 @@ std::optional<std::uint64_t> whole_number(const json& value, std::uint64_t minim
   return std::nullopt;
 }
 
+std::optional<Format> format_named(std::string_view name) {
+  for (Format f :
+       {Format::Wire, Format::Auto, Format::ClaudeCode, Format::Codex, Format::GeminiCli}) {
+    if (format_name(f) == name) return f;
+  }
+  return std::nullopt;
+}
+
+// host: the rule of a wire line's host (1..256 bytes, no control
+// characters); the options text is JSON, so it is valid UTF-8 already.
+bool host_text_ok(const std::string& host) {
+  if (host.empty() || host.size() > 256) return false;
+  for (char c : host) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7F) return false;
+  }
+  return true;
+}
+
+// The keys only a native format reads; seen[] records which were given.
+enum NativeKey { kHost, kSourceFile, kMaxFieldBytes, kNativeKeys };
+constexpr const char* kNativeKeyNames[kNativeKeys] = {"host", "source_file", "max_field_bytes"};
+
+bool apply_native_option(const std::string& key, const json& value, IngestOptions& options,
+                         std::string& problem) {
+  if (key == "format") {
+    const auto format = value.is_string() ? format_named(value.get<std::string>()) : std::nullopt;
+    if (!format) {
+      problem =
+          "options.format must be one of \"wire\", \"auto\", \"claude-code\", \"codex\", "
+          "\"gemini-cli\", got " +
+          value.dump(-1, ' ', false, json::error_handler_t::replace);
+      return false;
+    }
+    options.format = *format;
+  } else if (key == "host") {
+    if (!value.is_string() || !host_text_ok(value.get<std::string>())) {
+      problem = "options.host must be text of 1 to 256 bytes without control characters";
+      return false;
+    }
+    options.host = value.get<std::string>();
+  } else if (key == "source_file") {
+    if (value.is_null()) {
+      options.source_file.reset();
+      return true;
+    }
+    if (!value.is_string() || value.get<std::string>().size() > 4096) {
+      problem = "options.source_file must be text of at most 4096 bytes or null";
+      return false;
+    }
+    options.source_file = value.get<std::string>();
+  } else {  // max_field_bytes
+    const auto n = whole_number(value, kMinMaxFieldBytes);
+    if (!n || *n > std::numeric_limits<std::size_t>::max()) {
+      problem = "options.max_field_bytes must be an integer >= 1024, got " +
+                value.dump(-1, ' ', false, json::error_handler_t::replace);
+      return false;
+    }
+    options.max_field_bytes = static_cast<std::size_t>(*n);
+  }
+  return true;
+}
+
+bool is_native_key(const std::string& key) {
+  return key == "format" || key == "host" || key == "source_file" || key == "max_field_bytes";
+}
+
 bool apply_option(const std::string& key, const json& value, IngestOptions& options,
                   std::string& problem) {
+  if (is_native_key(key)) return apply_native_option(key, value, options, problem);
   if (key == "max_line_bytes") {
     const auto n = whole_number(value, 1);
     if (!n || *n > std::numeric_limits<std::size_t>::max()) {
@@ -85,7 +153,9 @@ bool apply_option(const std::string& key, const json& value, IngestOptions& opti
     }
     options.dry_run = value.get<bool>();
   } else {
-    problem = "unknown option \"" + key + "\" (known: max_line_bytes, max_errors, dry_run)";
+    problem = "unknown option \"" + key +
+              "\" (known: max_line_bytes, max_errors, dry_run, format, host, source_file, "
+              "max_field_bytes)";
     return false;
   }
   return true;
@@ -93,7 +163,30 @@ bool apply_option(const std::string& key, const json& value, IngestOptions& opti
 
 }  // namespace
 
-std::optional<IngestOptions> parse_options(std::string_view json_text, std::string& problem) {
+std::string_view format_name(Format format) noexcept {
+  switch (format) {
+    case Format::Wire:
+      return "wire";
+    case Format::Auto:
+      return "auto";
+    case Format::ClaudeCode:
+      return "claude-code";
+    case Format::Codex:
+      return "codex";
+    case Format::GeminiCli:
+      return "gemini-cli";
+  }
+  return "wire";
+}
+
+IngestOptions default_options(OptionsFor call) {
+  IngestOptions options;
+  options.format = call == OptionsFor::Convert ? Format::Auto : Format::Wire;
+  return options;
+}
+
+std::optional<IngestOptions> parse_options(std::string_view json_text, std::string& problem,
+                                           OptionsFor call) {
   // Parse without exceptions: a malformed options string is a user error.
   const json parsed = json::parse(json_text.begin(), json_text.end(),
                                   /*cb=*/nullptr, /*allow_exceptions=*/false);
@@ -101,9 +194,20 @@ std::optional<IngestOptions> parse_options(std::string_view json_text, std::stri
     problem = "options must be a JSON object such as {\"dry_run\": true}";
     return std::nullopt;
   }
-  IngestOptions options;
+  IngestOptions options = default_options(call);
+  bool native_key_given[kNativeKeys] = {};
   for (const auto& [key, value] : parsed.items()) {
     if (!apply_option(key, value, options, problem)) return std::nullopt;
+    for (int k = 0; k < kNativeKeys; ++k) native_key_given[k] |= key == kNativeKeyNames[k];
+  }
+  if (options.format == Format::Wire) {
+    for (int k = 0; k < kNativeKeys; ++k) {
+      if (!native_key_given[k]) continue;
+      problem = std::string("options.") + kNativeKeyNames[k] +
+                " applies only to a native format: a wire line carries its own host and "
+                "source file (set options.format)";
+      return std::nullopt;
+    }
   }
   return options;
 }

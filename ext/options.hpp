@@ -10,15 +10,37 @@
 
 namespace lethe {
 
+// How `data` is read (adapters contract section 1): wire lines, or the
+// files an agent writes, named or detected from the first non-blank line.
+enum class Format { Wire, Auto, ClaudeCode, Codex, GeminiCli };
+
+// The option value and the produced lines' `tool`: "wire", "claude-code", ...
+std::string_view format_name(Format format) noexcept;
+
+// Which function the options are for: they differ only in the default format.
+enum class OptionsFor { Ingest, Convert };
+
+inline constexpr std::size_t kDefaultMaxFieldBytes = std::size_t{1} << 20;
+inline constexpr std::size_t kMinMaxFieldBytes = 1024;
+
 struct IngestOptions {
   std::size_t max_line_bytes = std::size_t{8} * 1024 * 1024;
   std::optional<std::uint64_t> max_errors;  // nullopt: no limit
   bool dry_run = false;
+  // Native formats only (a wire line carries its own host).
+  Format format = Format::Wire;
+  std::optional<std::string> host;  // nullopt: the machine's host name
+  std::optional<std::string> source_file;
+  std::size_t max_field_bytes = kDefaultMaxFieldBytes;
 };
+
+// The options of a call that passes none.
+IngestOptions default_options(OptionsFor call);
 
 // Parses the `options` argument (a JSON object, already known to be TEXT).
 // Returns nullopt and fills `problem` with a sentence for the batch error.
-std::optional<IngestOptions> parse_options(std::string_view json_text, std::string& problem);
+std::optional<IngestOptions> parse_options(std::string_view json_text, std::string& problem,
+                                           OptionsFor call = OptionsFor::Ingest);
 
 // RFC 3629 UTF-8 (no overlong forms, no surrogates, nothing past U+10FFFF).
 bool is_valid_utf8(std::string_view s);

@@ -1,6 +1,7 @@
 #include "store.hpp"
 
 #include <algorithm>
+#include <string_view>
 #include <unordered_map>
 
 #include "version.hpp"
@@ -37,8 +38,8 @@ const char* code_label(int rc) noexcept {
   }
 }
 
-bool contains(const std::string& text, const char* part) {
-  return text.find(part) != std::string::npos;
+bool contains(std::string_view text, std::string_view part) {
+  return text.find(part) != std::string_view::npos;
 }
 
 SessionValues session_of(const TurnRecord& r) {
@@ -92,11 +93,15 @@ std::vector<std::string> column_of(sqlite3* db, const std::string& sql,
     const auto* text = sqlite3_column_text(query.get(), 0);
     out.emplace_back(text ? reinterpret_cast<const char*>(text) : "");
   }
-  if (rc != SQLITE_DONE) throw BatchError(sqlite3_extended_errcode(db), sqlite3_errmsg(db));
+  if (rc != SQLITE_DONE) {
+    const int code = sqlite3_extended_errcode(db);
+    throw BatchError(code, std::string("the database cannot take the writes: ") +
+                               sqlite3_errmsg(db) + " (" + code_label(code) + ")");
+  }
   return out;
 }
 
-const std::string kApplySchema = "apply sql/schema.sql to this database";
+constexpr const char* kApplySchema = "apply sql/schema.sql to this database";
 
 }  // namespace
 
@@ -176,11 +181,11 @@ void Store::check_feed_not_shadowed() {
         db_, "SELECT type FROM \"" + quoted + "\".sqlite_schema WHERE name = ?1 COLLATE NOCASE",
         {kFeedTableName});
     if (!types.empty()) {
-      throw BatchError(SQLITE_ERROR, "this connection has a " + types.front() + " named " +
-                                         kFeedTableName + " in schema '" + schema +
-                                         "', which hides the feed lethe writes through; rename "
-                                         "or drop " +
-                                         schema + "." + kFeedTableName);
+      std::string message = "this connection has a " + types.front() + " named ";
+      message.append(kFeedTableName).append(" in schema '").append(schema);
+      message.append("', which hides the feed lethe writes through; rename or drop ");
+      message.append(schema).append(".").append(kFeedTableName);
+      throw BatchError(SQLITE_ERROR, message);
     }
   }
 }
@@ -382,7 +387,13 @@ void CallScope::fail(int cause, const char* message) {
     throw error;
   }
   CallError error(caller_had_transaction && special ? SQLITE_ERROR : primary);
-  error << message << "; nothing of this call was written";
+  error << message;
+  // The cause's name, where the message is SQLite's own words for it
+  // ("unable to open a temporary database file" for an allocation).
+  if (primary != SQLITE_ERROR && !contains(message, "SQLITE_")) {
+    error << " (" << code_label(primary) << ")";
+  }
+  error << "; nothing of this call was written";
   throw error;
 }
 
@@ -396,7 +407,7 @@ CallScope::Failure CallScope::last_failure() const {
 void CallScope::throw_database_error(const Failure& failure) {
   std::string hint;
   if ((failure.rc & 0xff) == SQLITE_ERROR) {
-    hint = " (if sessions, turns or lethe_sink changed shape, " + kApplySchema + ")";
+    hint = std::string(" (if sessions, turns or lethe_sink changed shape, ") + kApplySchema + ")";
   }
   throw BatchError(failure.rc, "the database cannot take the writes: " + failure.message + " (" +
                                    code_label(failure.rc) + ")" + hint);
@@ -559,7 +570,7 @@ CallScope::Failure CallScope::run_sink(const std::string& owner,
   feed.owner = &owner;
   feed.rows.assign(rows.begin() + static_cast<std::ptrdiff_t>(begin),
                    rows.begin() + static_cast<std::ptrdiff_t>(end));
-  const Failure failure = run_over(store_.sink(), feed);
+  Failure failure = run_over(store_.sink(), feed);
   culprit = feed.marked < 0 ? end : begin + static_cast<std::size_t>(feed.marked);
   return failure;
 }
@@ -576,17 +587,28 @@ void CallScope::write_range_keeping_prefixes(const std::string& owner,
                                              const std::vector<const PendingRow*>& rows,
                                              std::size_t begin, std::size_t end,
                                              std::vector<DbRejection>& rejections) {
+  // SQLite copies the rows of an INSERT into a view into a temporary table
+  // before the trigger runs, so a run costs every row it is given even when
+  // it stops early: runs take a window of rows that shrinks to about twice
+  // the distance between refusals and doubles while runs succeed.
+  constexpr std::size_t kMaxWindow = 4096;
+  constexpr std::size_t kMinWindow = 8;
+  std::size_t window = kMaxWindow;
   while (begin < end) {
-    std::size_t culprit = end;
-    const Failure failure = run_sink(owner, rows, begin, end, culprit);
+    const std::size_t stop = std::min(end, begin + window);
+    std::size_t culprit = stop;
+    const Failure failure = run_sink(owner, rows, begin, stop, culprit);
     if (!failure) {
       wrote_outside_savepoint_ = true;
-      return;
+      begin = stop;
+      window = std::min(kMaxWindow, window * 2);
+      continue;
     }
     LineError error = line_error(failure);  // throws unless the failure is a line's
-    if (culprit >= end) throw_database_error(failure);
+    if (culprit >= stop) throw_database_error(failure);
     rejections.push_back({culprit, std::move(error)});
     write_range_keeping_prefixes(owner, rows, begin, culprit, rejections);
+    window = std::max(kMinWindow, 2 * (culprit - begin));
     begin = culprit + 1;
   }
 }

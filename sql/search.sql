@@ -1,4 +1,8 @@
--- lethe search pack: full-text search over turns.content with SQLite's FTS5.
+-- lethe search pack: full-text search over turns with SQLite's FTS5: what
+-- was said (turns.content: user, assistant and system text, and the output
+-- of tools, which lethe stores as the content of role 'tool' turns) and what
+-- the agent ran (turns.tool_calls: tool names and arguments, commands,
+-- paths, patterns). Never thinking: metadata is not indexed.
 --
 -- Apply it after sql/schema.sql, once or as often as you like (idempotent):
 --   sqlite3 agents.db < sql/search.sql          (or .read sql/search.sql)
@@ -10,8 +14,20 @@
 --                       DELETE and UPDATE of turns: lethe's upserts (a
 --                       re-sent turn replaces its indexed text), deletes by
 --                       hand and ON DELETE CASCADE from sessions.
---   turn_search         a view: each indexed turn with its rank, a snippet
---                       and the turn's columns (see the queries at the end).
+--   turn_search         a view: each indexed turn with its rank, a snippet,
+--                       the turn's columns, its machine (host) and its
+--                       project (the session's working_dir).
+--   tool_call_text      the text of each turn's tool_calls: every JSON
+--                       string in it (tool names, arguments), in document
+--                       order, as the view turn_tool_text computes it. A
+--                       table, kept by triggers, because FTS5 cannot read an
+--                       external-content view that calls json_tree.
+--   tool_calls_fts      an FTS5 external content index of tool_call_text
+--                       (rowid = turns.rowid; its column is named content).
+--   turns_tool_fts_ai/_ad/_au triggers that keep both in sync with turns.
+--   tool_call_search    the same view as turn_search for hits in tool calls.
+-- (To search both at once, see the queries at the end: two views, because
+-- SQLite 3.40 cannot always push MATCH into a UNION view.)
 -- and indexes the turns that already exist: when the index does not cover
 -- every row of turns (first application, or rows written while the triggers
 -- were missing) it is rebuilt from turns.
@@ -28,10 +44,13 @@
 --   "innocuous", so with it OFF the triggers can't write turns_fts and every
 --   write to turns fails, lethe_ingest's included ("unsafe use of virtual
 --   table turns_fts"). Every program that writes turns needs FTS5.
--- - To remove the pack, drop all of it: DROP VIEW turn_search; DROP TRIGGER
---   turns_fts_ai; DROP TRIGGER turns_fts_ad; DROP TRIGGER turns_fts_au;
---   DROP TABLE turns_fts; (triggers left without turns_fts make every write
---   to turns fail).
+-- - To remove the pack, drop all of it: DROP VIEW turn_search; DROP VIEW
+--   tool_call_search; DROP TRIGGER turns_fts_ai; DROP TRIGGER turns_fts_ad;
+--   DROP TRIGGER turns_fts_au; DROP TRIGGER turns_tool_fts_ai; DROP TRIGGER
+--   turns_tool_fts_ad; DROP TRIGGER turns_tool_fts_au; DROP TABLE turns_fts;
+--   DROP TABLE tool_calls_fts; DROP TABLE tool_call_text; DROP VIEW
+--   turn_tool_text; (triggers left without their index make every write to
+--   turns fail).
 
 SAVEPOINT lethe_search_pack;
 
@@ -74,6 +93,83 @@ INSERT INTO turns_fts (turns_fts)
 SELECT 'rebuild'
 WHERE (SELECT count(*) FROM turns_fts_docsize) <> (SELECT count(*) FROM turns);
 
+-- Tool calls: their text, one definition.
+DROP VIEW IF EXISTS turn_tool_text;
+CREATE VIEW turn_tool_text AS
+SELECT rowid AS turn_rowid,
+       coalesce((SELECT group_concat(j.value, ' ') FROM json_tree(turns.tool_calls) AS j
+                 WHERE j.type = 'text'), '') AS content
+FROM turns
+WHERE json_valid(tool_calls);
+
+CREATE TABLE IF NOT EXISTS tool_call_text (
+  turn_rowid INTEGER PRIMARY KEY,   -- turns.rowid
+  content    TEXT NOT NULL
+);
+
+CREATE VIRTUAL TABLE IF NOT EXISTS tool_calls_fts USING fts5(
+  content,
+  content = 'tool_call_text',
+  content_rowid = 'turn_rowid',
+  tokenize = 'porter unicode61 remove_diacritics 2'
+);
+
+DROP TRIGGER IF EXISTS turns_tool_fts_ai;
+DROP TRIGGER IF EXISTS turns_tool_fts_ad;
+DROP TRIGGER IF EXISTS turns_tool_fts_au;
+
+-- The index always deletes the text that tool_call_text holds, which is the
+-- text it was given.
+CREATE TRIGGER turns_tool_fts_ai AFTER INSERT ON turns
+WHEN json_valid(NEW.tool_calls)
+BEGIN
+  INSERT OR REPLACE INTO tool_call_text (turn_rowid, content)
+  SELECT turn_rowid, content FROM turn_tool_text WHERE turn_rowid = NEW.rowid;
+  INSERT INTO tool_calls_fts (rowid, content)
+  SELECT turn_rowid, content FROM tool_call_text WHERE turn_rowid = NEW.rowid;
+END;
+
+CREATE TRIGGER turns_tool_fts_ad AFTER DELETE ON turns BEGIN
+  INSERT INTO tool_calls_fts (tool_calls_fts, rowid, content)
+  SELECT 'delete', turn_rowid, content FROM tool_call_text WHERE turn_rowid = OLD.rowid;
+  DELETE FROM tool_call_text WHERE turn_rowid = OLD.rowid;
+END;
+
+-- Like turns_fts_au: only a change of the tool calls touches the index, so
+-- re-sending a batch costs no FTS work.
+CREATE TRIGGER turns_tool_fts_au AFTER UPDATE ON turns
+WHEN OLD.tool_calls IS NOT NEW.tool_calls OR OLD.rowid IS NOT NEW.rowid
+BEGIN
+  INSERT INTO tool_calls_fts (tool_calls_fts, rowid, content)
+  SELECT 'delete', turn_rowid, content FROM tool_call_text WHERE turn_rowid = OLD.rowid;
+  DELETE FROM tool_call_text WHERE turn_rowid = OLD.rowid;
+  INSERT INTO tool_call_text (turn_rowid, content)
+  SELECT turn_rowid, content FROM turn_tool_text WHERE turn_rowid = NEW.rowid;
+  INSERT INTO tool_calls_fts (rowid, content)
+  SELECT turn_rowid, content FROM tool_call_text WHERE turn_rowid = NEW.rowid;
+END;
+
+-- Index the tool calls that exist: when tool_call_text is not exactly what
+-- turn_tool_text says (first application, rows written while the triggers
+-- were missing) or the index does not cover it, both are rebuilt.
+CREATE TEMP TABLE lethe_tool_resync AS
+SELECT EXISTS (SELECT turn_rowid, content FROM turn_tool_text
+               EXCEPT SELECT turn_rowid, content FROM tool_call_text)
+    OR EXISTS (SELECT turn_rowid, content FROM tool_call_text
+               EXCEPT SELECT turn_rowid, content FROM turn_tool_text)
+    OR (SELECT count(*) FROM tool_calls_fts_docsize)
+       <> (SELECT count(*) FROM tool_call_text) AS needed;
+DELETE FROM tool_call_text WHERE (SELECT needed FROM temp.lethe_tool_resync);
+INSERT INTO tool_call_text (turn_rowid, content)
+SELECT turn_rowid, content FROM turn_tool_text
+WHERE (SELECT needed FROM temp.lethe_tool_resync);
+INSERT INTO tool_calls_fts (tool_calls_fts)
+SELECT 'rebuild' WHERE (SELECT needed FROM temp.lethe_tool_resync);
+DROP TABLE temp.lethe_tool_resync;
+
+-- CROSS JOIN keeps the index the outer loop, so that MATCH always reaches
+-- FTS5 (a plan starting from sessions, for a filter on tool or host, would
+-- fail with "unable to use function MATCH in the requested context").
 DROP VIEW IF EXISTS turn_search;
 CREATE VIEW turn_search AS
 SELECT
@@ -81,9 +177,29 @@ SELECT
   bm25(turns_fts) AS rank,             -- lower is better: ORDER BY rank
   snippet(turns_fts, 0, '[', ']', '…', 12) AS snippet,
   t.owner, t.tool, t.host, t.session_id, t.turn_id, t.seq, t.role,
-  t.timestamp, t.model, t.content
+  t.timestamp, t.model, t.content,
+  s.working_dir AS project             -- the session's working_dir
 FROM turns_fts
-JOIN turns AS t ON t.rowid = turns_fts.rowid;
+CROSS JOIN turns AS t ON t.rowid = turns_fts.rowid
+CROSS JOIN sessions AS s
+  ON s.owner = t.owner AND s.tool = t.tool AND s.host = t.host
+ AND s.session_id = t.session_id;
+
+DROP VIEW IF EXISTS tool_call_search;
+CREATE VIEW tool_call_search AS
+SELECT
+  tool_calls_fts AS query,
+  bm25(tool_calls_fts) AS rank,
+  snippet(tool_calls_fts, 0, '[', ']', '…', 12) AS snippet,
+  t.owner, t.tool, t.host, t.session_id, t.turn_id, t.seq, t.role,
+  t.timestamp, t.model, t.content,
+  s.working_dir AS project,
+  t.tool_calls
+FROM tool_calls_fts
+CROSS JOIN turns AS t ON t.rowid = tool_calls_fts.rowid
+CROSS JOIN sessions AS s
+  ON s.owner = t.owner AND s.tool = t.tool AND s.host = t.host
+ AND s.session_id = t.session_id;
 
 RELEASE lethe_search_pack;
 
@@ -134,7 +250,21 @@ RELEASE lethe_search_pack;
 --   SELECT owner, tool, host, session_id, min(rank) AS best, count(*) AS hits
 --   FROM hits GROUP BY owner, tool, host, session_id ORDER BY best LIMIT 10;
 --
+-- Everything at once: what was said (tool output included) and what was
+-- run, each hit with its machine and project. MATCH each view on its own
+-- (each is one FTS5 table), then merge; bm25 ranks of the two indexes are
+-- computed separately and compare only roughly:
+--
+--   WITH hits AS MATERIALIZED (
+--     SELECT 'said' AS matched, rank, host, project, tool, session_id, turn_id,
+--            snippet FROM turn_search WHERE query MATCH :q AND owner = :owner
+--     UNION ALL
+--     SELECT 'ran', rank, host, project, tool, session_id, turn_id, snippet
+--     FROM tool_call_search WHERE query MATCH :q AND owner = :owner)
+--   SELECT * FROM hits ORDER BY rank LIMIT 20;
+--
 -- Check the index against turns (an error means it is out of sync; then
 -- INSERT INTO turns_fts (turns_fts) VALUES ('rebuild')):
 --
 --   INSERT INTO turns_fts (turns_fts, rank) VALUES ('integrity-check', 1);
+--   INSERT INTO tool_calls_fts (tool_calls_fts, rank) VALUES ('integrity-check', 1);

@@ -1,43 +1,114 @@
--- lethe usage pack: views over sessions and turns to query directly.
+-- lethe usage pack: views over sessions and turns to query directly, and a
+-- price list to cost the turns that carry no cost of their own.
 --
 -- Apply it after sql/schema.sql, once or as often as you like (idempotent;
--- re-applying replaces the views with this file's definitions):
+-- re-applying replaces the views with this file's definitions and never
+-- overwrites a price you set, see model_prices below):
 --   sqlite3 agents.db < sql/usage.sql          (or .read sql/usage.sql)
 --
 --   session_summary  one row per session: project, start, end, duration,
---                    turns, tokens in/out, cost, models
---   turn_usage       one row per turn with its session's project and its
---                    UTC day and month: the base of the two below, and of
---                    your own groupings (local days, weeks, hosts, ...)
+--                    turns, tokens in/out, cache read/write, cost, models
+--   turn_usage       one row per turn with its session's project, its UTC
+--                    day and month, its local day, its cache tokens and its
+--                    cost: the base of the views below and of your own
+--                    groupings (weeks, hosts, ...)
 --   usage_by_day     per UTC day, owner, tool, model and project
+--   usage_by_local_day  the same per local day (see "Local days")
 --   usage_by_month   per UTC month, owner, tool, model and project
+--   usage_blocks     Claude Code's 5-hour billing blocks, per owner, with
+--                    ccusage's rule (see below)
+--   model_prices     USD per million tokens of each model: input, output,
+--                    cache read, cache write; yours to edit
+--   usage_settings   name/value settings: local_day_modifier
 --
 -- The project is the session's working_dir (session_meta.working_dir), NULL
 -- when no line of the session gave one. The model is a turn's model: user,
 -- tool and system turns usually have none, so their rows have model NULL
--- (and, as a rule, no tokens or cost). Tokens sum to 0 and cost to 0.0 when
--- no turn of a row has one; cost is rounded to 6 decimals (micro-dollars).
+-- (and, as a rule, no tokens or cost). Tokens sum to 0 when no turn of a row
+-- has any.
+--
+-- Tokens (lethe's one meaning for every tool, docs/native-formats.md):
+-- tokens_in is every prompt token of the request, cache reads and cache
+-- writes included; tokens_out every generated token. cache_read_tokens and cache_write_tokens
+-- come from the turn's metadata (metadata.cache_read_tokens,
+-- metadata.cache_write_tokens, as lethe's native readers write them; NULL
+-- when the turn has none). So the uncached input is tokens_in minus both.
+--
+-- Counted once per API response. Claude Code writes the same response into
+-- more than one session (a sub-agent's file and its parent's, a continued
+-- session that replays the one before): the turns share
+-- metadata.message_id. And the same session can reach the archive from two
+-- machines (a home folder copied to a new laptop, or shared): the turns
+-- share their session_id and turn_id under two hosts. turn_usage counts
+-- each (owner, tool, message_id), and each (owner, tool, session_id,
+-- turn_id) of a turn without a message_id, once: the copy in a session that
+-- is not a sub-agent's (no session metadata.parent_session_id) first, then
+-- the one with the most output tokens, then the earliest. Its other copies
+-- keep their row with counted = 0 and NULL tokens, cache tokens and cost,
+-- so no sum counts them.
+--
+-- Cost. A turn's cost_usd is its own (the line's cost_usd: cost_source
+-- 'turn'); else, when it has tokens, the price of its model in model_prices
+-- (cost_source 'model_prices'):
+--   (uncached input * input + cache reads * cache_read
+--    + cache writes * cache_write + tokens_out * output) / 1,000,000
+-- A model that model_prices does not know, or a price left NULL where the
+-- turn has such tokens, gives an unknown cost: NULL, never 0 (unpriced = 1).
+-- A model matches its row exactly, or with a date suffix
+-- ('claude-sonnet-4-5-20250929' uses 'claude-sonnet-4-5',
+-- 'gpt-4.1-2025-04-14' uses 'gpt-4.1'). Prices are the base tier: the
+-- surcharges of very long prompts (over 200k tokens for some models) and
+-- of 1-hour cache writes are not modelled.
+-- In the grouped views, cost_usd is the sum rounded to 6 decimals (0.0 when
+-- no turn of the row has tokens), and NULL when any turn of the row has
+-- tokens but an unknown cost: unpriced_turns says how many.
 --
 -- Totals only count what is stored, and lethe stores a turn once (its key is
 -- (owner, tool, host, session_id, turn_id); a re-sent line overwrites it), so
 -- ingesting the same batch again changes no total.
 --
--- Days and months are UTC: times are stored in UTC as
--- 'YYYY-MM-DDTHH:MM:SS.sssZ', and day = date(timestamp). To count in local
--- days instead, group turn_usage by a local date yourself:
+-- model_prices is filled with the published prices of current Claude, GPT
+-- and Gemini models (sources and dates below, at the INSERT). Edit it as you
+-- like:
+--   INSERT OR REPLACE INTO model_prices (model, input_usd_per_mtok,
+--     output_usd_per_mtok, cache_read_usd_per_mtok, cache_write_usd_per_mtok)
+--   VALUES ('my-model', 1.0, 4.0, 0.1, 1.25);
+--   UPDATE model_prices SET output_usd_per_mtok = 12 WHERE model = 'gpt-5';
+-- A row's source says where it came from: the pack's rows say
+-- 'lethe <date>'; every row you insert or change says 'user' (an UPDATE of
+-- a price marks the row 'user' by itself). Re-applying this file refreshes
+-- only rows still marked 'lethe ...', so your prices stay. (A pack row you
+-- DELETE comes back on the next application: to make a model unknown, set
+-- its prices to NULL instead.)
 --
+-- Days. day and month are UTC: times are stored in UTC as
+-- 'YYYY-MM-DDTHH:MM:SS.sssZ', and day = date(timestamp).
+-- Local days: local_day = date(timestamp, <local_day_modifier>), where the
+-- modifier is the value of usage_settings 'local_day_modifier' (default
+-- '+00:00', i.e. UTC). Name your offset once, and usage_by_local_day and
+-- turn_usage.local_day follow it:
+--   UPDATE usage_settings SET value = '+09:00' WHERE name = 'local_day_modifier';
+--   UPDATE usage_settings SET value = '-05:00' WHERE name = 'local_day_modifier';
 --   -- the time zone of the process running SQLite (TZ variable; daylight
---   -- saving time is applied to each turn's own date):
---   SELECT date(timestamp, 'localtime') AS day, owner, tool,
+--   -- saving time applied to each turn's own date):
+--   UPDATE usage_settings SET value = 'localtime' WHERE name = 'local_day_modifier';
+-- Any other grouping works on turn_usage the same way:
+--   SELECT date(timestamp, '-05:00') AS day, owner, tool,
 --          count(*) AS turns, sum(tokens_in) AS tokens_in,
 --          sum(tokens_out) AS tokens_out, round(total(cost_usd), 6) AS cost_usd
 --   FROM turn_usage GROUP BY 1, 2, 3 ORDER BY 1, 2, 3;
---
---   -- a fixed offset (here UTC-05:00; no daylight saving time):
---   SELECT date(timestamp, '-05:00') AS day, ... FROM turn_usage GROUP BY 1, ...;
---
 --   -- local months: strftime('%Y-%m', timestamp, 'localtime')
 --   -- local weeks starting on Monday: strftime('%Y-W%W', timestamp, 'localtime')
+--
+-- Billing blocks (usage_blocks), the rule of ccusage's `blocks` report
+-- (ryoppippi/ccusage, src/_session-blocks.ts, identifySessionBlocks): take
+-- an owner's counted Claude Code turns that have tokens, in time order. The
+-- first starts a block at its time floored to the UTC hour; a turn more than
+-- 5 hours after its block's start, or more than 5 hours after the turn
+-- before it, starts a new block the same way. A block ends 5 hours after its
+-- start. (ccusage's "gap" rows between blocks hold no usage and are not
+-- listed.) is_active: the block's end is still ahead and its last turn less
+-- than 5 hours ago. lethe's blocks cover every machine of the owner.
 --
 -- Example queries:
 --
@@ -53,45 +124,210 @@
 --   SELECT project, round(sum(cost_usd), 6) AS cost_usd FROM usage_by_day
 --   WHERE day BETWEEN '2026-03-01' AND '2026-03-31' GROUP BY project
 --   ORDER BY cost_usd DESC;
+--
+--   -- Models used that have no price yet:
+--   SELECT DISTINCT model FROM turn_usage WHERE unpriced;
 
 SAVEPOINT lethe_usage_pack;
 
-DROP VIEW IF EXISTS session_summary;
-CREATE VIEW session_summary AS
-SELECT
-  s.owner, s.tool, s.host, s.session_id,
-  s.working_dir AS project,
-  s.started_at,                  -- session_meta.started_at, else its first turn
-  s.ended_at,                    -- its last turn
-  round((julianday(s.ended_at) - julianday(s.started_at)) * 86400.0, 3)
-    AS duration_s,
-  count(t.turn_id) AS turns,
-  count(CASE WHEN t.role = 'user' THEN 1 END) AS user_turns,
-  coalesce(sum(t.tokens_in), 0) AS tokens_in,
-  coalesce(sum(t.tokens_out), 0) AS tokens_out,
-  round(total(t.cost_usd), 6) AS cost_usd,
-  group_concat(DISTINCT t.model) AS models,
-  s.source_file
-FROM sessions AS s
-LEFT JOIN turns AS t
-  ON t.owner = s.owner AND t.tool = s.tool AND t.host = s.host
- AND t.session_id = s.session_id
-GROUP BY s.owner, s.tool, s.host, s.session_id;
+-- Settings: inserted once, never overwritten.
+CREATE TABLE IF NOT EXISTS usage_settings (
+  name  TEXT PRIMARY KEY,
+  value TEXT
+);
+INSERT OR IGNORE INTO usage_settings (name, value) VALUES ('local_day_modifier', '+00:00');
+
+CREATE TABLE IF NOT EXISTS model_prices (
+  model                    TEXT PRIMARY KEY,
+  input_usd_per_mtok       REAL,  -- uncached input tokens
+  output_usd_per_mtok      REAL,  -- output tokens, reasoning included
+  cache_read_usd_per_mtok  REAL,  -- cache hits
+  cache_write_usd_per_mtok REAL,  -- cache writes (5-minute writes for Claude)
+  source                   TEXT NOT NULL DEFAULT 'user'
+);
+
+-- A price changed by UPDATE without naming a source becomes the user's, so
+-- that re-applying the pack leaves it alone.
+DROP TRIGGER IF EXISTS model_prices_edited;
+CREATE TRIGGER model_prices_edited AFTER UPDATE ON model_prices
+WHEN NEW.source = OLD.source AND NEW.source <> 'user'
+ AND (NEW.input_usd_per_mtok IS NOT OLD.input_usd_per_mtok
+   OR NEW.output_usd_per_mtok IS NOT OLD.output_usd_per_mtok
+   OR NEW.cache_read_usd_per_mtok IS NOT OLD.cache_read_usd_per_mtok
+   OR NEW.cache_write_usd_per_mtok IS NOT OLD.cache_write_usd_per_mtok)
+BEGIN
+  UPDATE model_prices SET source = 'user' WHERE model = NEW.model;
+END;
+
+-- The published prices, USD per million tokens, looked up on 2026-12-01:
+-- * Anthropic: https://platform.claude.com/docs/en/about-claude/pricing
+--   ("Model pricing": base input, 5m cache writes, cache hits, output).
+--   Opus 5.5 and Sonnet 5.5 from the models overview
+--   (https://platform.claude.com/docs/about-claude/models/whats-new-opus-5:
+--   $4/$20 and $2/$10) with the pricing page's cache rates (cache hits
+--   0.05x input; Sonnet 5.5 cache hits cut to $0.10 on 2026-10-07; 5m cache
+--   writes 1.25x input). Haiku 5.5: the tier of prompts up to 100k tokens;
+--   Sonnet 4.x: prompts up to 200k tokens.
+-- * OpenAI: https://developers.openai.com/api/docs/pricing and the model
+--   pages (https://developers.openai.com/api/docs/models/gpt-5-codex):
+--   input, cached input, output. OpenAI charges no extra for writing its
+--   cache, so cache_write = input.
+-- * Google: https://ai.google.dev/gemini-api/docs/pricing (paid tier,
+--   prompts up to 200k tokens): input, context caching, output. Gemini bills
+--   cache storage by the hour, not by token written: cache_write is NULL
+--   (Gemini CLI turns have no cache writes).
+INSERT INTO model_prices (model, input_usd_per_mtok, output_usd_per_mtok,
+                          cache_read_usd_per_mtok, cache_write_usd_per_mtok, source)
+SELECT column1, column2, column3, column4, column5, 'lethe 2026-12-01'
+FROM (VALUES
+  ('claude-fable-5-1',      10.00, 50.00, 0.25,  12.50),
+  ('claude-fable-5',        10.00, 50.00, 1.00,  12.50),
+  ('claude-opus-5-5',        4.00, 20.00, 0.20,   5.00),
+  ('claude-opus-5',          5.00, 25.00, 0.50,   6.25),
+  ('claude-opus-4-8',        5.00, 25.00, 0.50,   6.25),
+  ('claude-opus-4-7',        5.00, 25.00, 0.50,   6.25),
+  ('claude-opus-4-6',        5.00, 25.00, 0.50,   6.25),
+  ('claude-opus-4-5',        5.00, 25.00, 0.50,   6.25),
+  ('claude-opus-4-1',       15.00, 75.00, 1.50,  18.75),
+  ('claude-opus-4',         15.00, 75.00, 1.50,  18.75),
+  ('claude-sonnet-5-5',      2.00, 10.00, 0.10,   2.50),
+  ('claude-sonnet-5',        2.00, 10.00, 0.20,   2.50),
+  ('claude-sonnet-4-6',      3.00, 15.00, 0.30,   3.75),
+  ('claude-sonnet-4-5',      3.00, 15.00, 0.30,   3.75),
+  ('claude-sonnet-4',        3.00, 15.00, 0.30,   3.75),
+  ('claude-3-7-sonnet',      3.00, 15.00, 0.30,   3.75),
+  ('claude-haiku-5-5',       0.10,  0.50, 0.01,   0.125),
+  ('claude-haiku-4-5',       1.00,  5.00, 0.10,   1.25),
+  ('claude-3-5-haiku',       0.80,  4.00, 0.08,   1.00),
+  ('gpt-5.5',                5.00, 30.00, 0.50,   5.00),
+  ('gpt-5.4',                2.50, 15.00, 0.25,   2.50),
+  ('gpt-5.4-mini',           0.75,  4.50, 0.075,  0.75),
+  ('gpt-5.4-nano',           0.20,  1.25, 0.02,   0.20),
+  ('gpt-5.3-codex',          1.75, 14.00, 0.175,  1.75),
+  ('gpt-5.2',                1.75, 14.00, 0.175,  1.75),
+  ('gpt-5.2-codex',          1.75, 14.00, 0.175,  1.75),
+  ('gpt-5.1',                1.25, 10.00, 0.125,  1.25),
+  ('gpt-5.1-codex',          1.25, 10.00, 0.125,  1.25),
+  ('gpt-5.1-codex-max',      1.25, 10.00, 0.125,  1.25),
+  ('gpt-5',                  1.25, 10.00, 0.125,  1.25),
+  ('gpt-5-codex',            1.25, 10.00, 0.125,  1.25),
+  ('gpt-5-mini',             0.25,  2.00, 0.025,  0.25),
+  ('gpt-5-nano',             0.05,  0.40, 0.005,  0.05),
+  ('gemini-3-pro-preview',   2.00, 12.00, 0.20,   NULL),
+  ('gemini-3-flash-preview', 0.50,  3.00, 0.05,   NULL),
+  ('gemini-2.5-pro',         1.25, 10.00, 0.125,  NULL),
+  ('gemini-2.5-flash',       0.30,  2.50, 0.03,   NULL),
+  ('gemini-2.5-flash-lite',  0.10,  0.40, 0.01,   NULL))
+WHERE true
+ON CONFLICT (model) DO UPDATE SET
+  input_usd_per_mtok       = excluded.input_usd_per_mtok,
+  output_usd_per_mtok      = excluded.output_usd_per_mtok,
+  cache_read_usd_per_mtok  = excluded.cache_read_usd_per_mtok,
+  cache_write_usd_per_mtok = excluded.cache_write_usd_per_mtok,
+  source                   = excluded.source
+WHERE model_prices.source LIKE 'lethe %';
+
+-- The price row of a model: its own, else the one its name is with a date
+-- suffix (-YYYYMMDD as Anthropic writes it, -YYYY-MM-DD as OpenAI does).
+DROP VIEW IF EXISTS model_price_match;
+CREATE VIEW model_price_match AS
+SELECT x.model, p.model AS price_model, p.input_usd_per_mtok,
+       p.output_usd_per_mtok, p.cache_read_usd_per_mtok, p.cache_write_usd_per_mtok
+FROM (
+  SELECT t.model,
+         -- The exact name is longer than any name it extends: longest first.
+         (SELECT m.model FROM model_prices AS m
+          WHERE m.model = t.model
+             OR (substr(t.model, 1, length(m.model) + 1) = m.model || '-'
+                 AND (substr(t.model, length(m.model) + 2)
+                        GLOB '[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]'
+                   OR substr(t.model, length(m.model) + 2)
+                        GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'))
+          ORDER BY length(m.model) DESC
+          LIMIT 1) AS price_model
+  FROM (SELECT DISTINCT model FROM turns WHERE model IS NOT NULL) AS t
+) AS x
+JOIN model_prices AS p ON p.model = x.price_model;
 
 DROP VIEW IF EXISTS turn_usage;
 CREATE VIEW turn_usage AS
+WITH
+  turn AS (
+    SELECT
+      t.owner, t.tool, t.host, t.session_id, t.turn_id, t.role, t.timestamp,
+      t.model, s.working_dir AS project, t.tokens_in, t.tokens_out,
+      t.cost_usd AS own_cost,
+      CASE WHEN json_valid(t.metadata) THEN t.metadata ->> '$.message_id' END
+        AS message_id,
+      CASE WHEN json_valid(t.metadata) THEN t.metadata ->> '$.cache_read_tokens' END
+        AS cache_read,
+      CASE WHEN json_valid(t.metadata) THEN t.metadata ->> '$.cache_write_tokens' END
+        AS cache_write,
+      CASE WHEN json_valid(s.metadata)
+           THEN s.metadata ->> '$.parent_session_id' IS NOT NULL ELSE 0 END
+        AS sub_agent
+    FROM turns AS t
+    JOIN sessions AS s
+      ON s.owner = t.owner AND s.tool = t.tool AND s.host = t.host
+     AND s.session_id = t.session_id
+  ),
+  ranked AS (
+    SELECT *,
+      row_number() OVER (
+        PARTITION BY owner, tool,
+          CASE WHEN message_id IS NOT NULL THEN 'm' || message_id
+               ELSE 't' || session_id || char(31) || turn_id END
+        ORDER BY sub_agent, tokens_out DESC NULLS LAST, timestamp,
+                 host, session_id, turn_id) = 1 AS counted
+    FROM turn
+  ),
+  priced AS (
+    SELECT r.*,
+      -- NULL when a token kind the turn has is not priced.
+      CASE WHEN coalesce(r.tokens_in, 0) = 0 AND coalesce(r.tokens_out, 0) = 0
+             THEN NULL
+           ELSE (  CASE WHEN max(coalesce(r.tokens_in, 0) - coalesce(r.cache_read, 0)
+                                 - coalesce(r.cache_write, 0), 0) = 0 THEN 0
+                        ELSE max(coalesce(r.tokens_in, 0) - coalesce(r.cache_read, 0)
+                                 - coalesce(r.cache_write, 0), 0) * p.input_usd_per_mtok END
+                 + CASE WHEN coalesce(r.cache_read, 0) = 0 THEN 0
+                        ELSE r.cache_read * p.cache_read_usd_per_mtok END
+                 + CASE WHEN coalesce(r.cache_write, 0) = 0 THEN 0
+                        ELSE r.cache_write * p.cache_write_usd_per_mtok END
+                 + CASE WHEN coalesce(r.tokens_out, 0) = 0 THEN 0
+                        ELSE r.tokens_out * p.output_usd_per_mtok END
+                ) / 1000000.0
+      END AS price_cost,
+      p.price_model
+    FROM ranked AS r
+    LEFT JOIN model_price_match AS p ON p.model = r.model
+  )
 SELECT
-  t.owner, t.tool, t.host, t.session_id, t.turn_id, t.role,
-  t.timestamp,
-  date(t.timestamp) AS day,              -- UTC
-  substr(t.timestamp, 1, 7) AS month,    -- UTC, 'YYYY-MM'
-  t.model,
-  s.working_dir AS project,
-  t.tokens_in, t.tokens_out, t.cost_usd
-FROM turns AS t
-JOIN sessions AS s
-  ON s.owner = t.owner AND s.tool = t.tool AND s.host = t.host
- AND s.session_id = t.session_id;
+  owner, tool, host, session_id, turn_id, role,
+  timestamp,
+  date(timestamp) AS day,                -- UTC
+  substr(timestamp, 1, 7) AS month,      -- UTC, 'YYYY-MM'
+  model,
+  project,
+  CASE WHEN counted THEN tokens_in END AS tokens_in,
+  CASE WHEN counted THEN tokens_out END AS tokens_out,
+  CASE WHEN NOT counted THEN NULL
+       WHEN own_cost IS NOT NULL THEN own_cost
+       ELSE price_cost END AS cost_usd,
+  -- Added columns (after the ones above, which keep their places).
+  date(timestamp, (SELECT value FROM usage_settings
+                   WHERE name = 'local_day_modifier')) AS local_day,
+  CASE WHEN counted THEN cache_read END AS cache_read_tokens,
+  CASE WHEN counted THEN cache_write END AS cache_write_tokens,
+  message_id,
+  counted,
+  CASE WHEN NOT counted THEN NULL
+       WHEN own_cost IS NOT NULL THEN 'turn'
+       WHEN price_cost IS NOT NULL THEN 'model_prices' END AS cost_source,
+  price_model,                           -- the model_prices row that matched
+  counted AND own_cost IS NULL AND price_cost IS NULL
+    AND (coalesce(tokens_in, 0) > 0 OR coalesce(tokens_out, 0) > 0) AS unpriced
+FROM priced;
 
 -- sessions counts the sessions with at least one turn in the row. The
 -- separator char(31) cannot occur in host or session_id (the wire contract
@@ -104,9 +340,27 @@ SELECT
   count(*) AS turns,
   coalesce(sum(tokens_in), 0) AS tokens_in,
   coalesce(sum(tokens_out), 0) AS tokens_out,
-  round(total(cost_usd), 6) AS cost_usd
+  CASE WHEN sum(unpriced) > 0 THEN NULL ELSE round(total(cost_usd), 6) END AS cost_usd,
+  coalesce(sum(cache_read_tokens), 0) AS cache_read_tokens,
+  coalesce(sum(cache_write_tokens), 0) AS cache_write_tokens,
+  sum(unpriced) AS unpriced_turns
 FROM turn_usage
 GROUP BY day, owner, tool, model, project;
+
+DROP VIEW IF EXISTS usage_by_local_day;
+CREATE VIEW usage_by_local_day AS
+SELECT
+  local_day, owner, tool, model, project,
+  count(DISTINCT host || char(31) || session_id) AS sessions,
+  count(*) AS turns,
+  coalesce(sum(tokens_in), 0) AS tokens_in,
+  coalesce(sum(tokens_out), 0) AS tokens_out,
+  CASE WHEN sum(unpriced) > 0 THEN NULL ELSE round(total(cost_usd), 6) END AS cost_usd,
+  coalesce(sum(cache_read_tokens), 0) AS cache_read_tokens,
+  coalesce(sum(cache_write_tokens), 0) AS cache_write_tokens,
+  sum(unpriced) AS unpriced_turns
+FROM turn_usage
+GROUP BY local_day, owner, tool, model, project;
 
 DROP VIEW IF EXISTS usage_by_month;
 CREATE VIEW usage_by_month AS
@@ -116,8 +370,81 @@ SELECT
   count(*) AS turns,
   coalesce(sum(tokens_in), 0) AS tokens_in,
   coalesce(sum(tokens_out), 0) AS tokens_out,
-  round(total(cost_usd), 6) AS cost_usd
+  CASE WHEN sum(unpriced) > 0 THEN NULL ELSE round(total(cost_usd), 6) END AS cost_usd,
+  coalesce(sum(cache_read_tokens), 0) AS cache_read_tokens,
+  coalesce(sum(cache_write_tokens), 0) AS cache_write_tokens,
+  sum(unpriced) AS unpriced_turns
 FROM turn_usage
 GROUP BY month, owner, tool, model, project;
+
+DROP VIEW IF EXISTS session_summary;
+CREATE VIEW session_summary AS
+SELECT
+  s.owner, s.tool, s.host, s.session_id,
+  s.working_dir AS project,
+  s.started_at,                  -- session_meta.started_at, else its first turn
+  s.ended_at,                    -- its last turn
+  round((julianday(s.ended_at) - julianday(s.started_at)) * 86400.0, 3)
+    AS duration_s,
+  count(u.turn_id) AS turns,
+  count(CASE WHEN u.role = 'user' THEN 1 END) AS user_turns,
+  coalesce(sum(u.tokens_in), 0) AS tokens_in,
+  coalesce(sum(u.tokens_out), 0) AS tokens_out,
+  CASE WHEN sum(u.unpriced) > 0 THEN NULL ELSE round(total(u.cost_usd), 6) END
+    AS cost_usd,
+  group_concat(DISTINCT u.model) AS models,
+  s.source_file,
+  coalesce(sum(u.cache_read_tokens), 0) AS cache_read_tokens,
+  coalesce(sum(u.cache_write_tokens), 0) AS cache_write_tokens,
+  coalesce(sum(u.unpriced), 0) AS unpriced_turns
+FROM sessions AS s
+LEFT JOIN turn_usage AS u
+  ON u.owner = s.owner AND u.tool = s.tool AND u.host = s.host
+ AND u.session_id = s.session_id
+GROUP BY s.owner, s.tool, s.host, s.session_id;
+
+DROP VIEW IF EXISTS usage_blocks;
+CREATE VIEW usage_blocks AS
+WITH RECURSIVE
+  entry AS MATERIALIZED (
+    SELECT owner, timestamp, model, tokens_in, tokens_out, cache_read_tokens,
+           cache_write_tokens, cost_usd, unpriced,
+           unixepoch(timestamp) * 1000 + CAST(substr(timestamp, 21, 3) AS INTEGER) AS ms,
+           row_number() OVER (PARTITION BY owner
+                              ORDER BY timestamp, host, session_id, turn_id) AS n
+    FROM turn_usage
+    WHERE tool = 'claude-code' AND counted
+      AND (tokens_in IS NOT NULL OR tokens_out IS NOT NULL)
+  ),
+  -- One step per turn, carrying its block's start (ms since 1970, floored
+  -- to the UTC hour).
+  walk (owner, n, ms, block_ms) AS (
+    SELECT owner, n, ms, ms - ms % 3600000 FROM entry WHERE n = 1
+    UNION ALL
+    SELECT e.owner, e.n, e.ms,
+           CASE WHEN e.ms - w.block_ms > 18000000 OR e.ms - w.ms > 18000000
+                THEN e.ms - e.ms % 3600000 ELSE w.block_ms END
+    FROM walk AS w
+    JOIN entry AS e ON e.owner = w.owner AND e.n = w.n + 1
+  )
+SELECT
+  e.owner,
+  strftime('%Y-%m-%dT%H:%M:%fZ', w.block_ms / 1000, 'unixepoch') AS block_start,
+  strftime('%Y-%m-%dT%H:%M:%fZ', w.block_ms / 1000 + 18000, 'unixepoch') AS block_end,
+  min(e.timestamp) AS first_turn,
+  max(e.timestamp) AS last_turn,
+  count(*) AS turns,
+  coalesce(sum(e.tokens_in), 0) AS tokens_in,
+  coalesce(sum(e.tokens_out), 0) AS tokens_out,
+  coalesce(sum(e.cache_read_tokens), 0) AS cache_read_tokens,
+  coalesce(sum(e.cache_write_tokens), 0) AS cache_write_tokens,
+  CASE WHEN sum(e.unpriced) > 0 THEN NULL ELSE round(total(e.cost_usd), 6) END AS cost_usd,
+  sum(e.unpriced) AS unpriced_turns,
+  group_concat(DISTINCT e.model) AS models,
+  unixepoch('now') * 1000 < w.block_ms + 18000000
+    AND unixepoch('now') * 1000 - max(e.ms) < 18000000 AS is_active
+FROM walk AS w
+JOIN entry AS e ON e.owner = w.owner AND e.n = w.n
+GROUP BY e.owner, w.block_ms;
 
 RELEASE lethe_usage_pack;

@@ -1168,7 +1168,11 @@ TEST(ContractCompanion, LastIngestDescribesTheLastCall) {
   EXPECT_EQ(text(db,
                  "SELECT group_concat(key) FROM (SELECT key FROM "
                  "json_each(lethe_last_ingest()) ORDER BY key)"),
-            "accepted,bytes,dry_run,elapsed_ms,lines,rejected");
+            "accepted,bytes,dry_run,elapsed_ms,format,lines,rejected,skipped,turns");
+  // Wire input (adapters-v1 section 1): turns = lines, skipped = 0.
+  EXPECT_EQ(field("format"), "wire");
+  EXPECT_EQ(field("turns"), "5");
+  EXPECT_EQ(field("skipped"), "0");
   EXPECT_EQ(field("lines"), "5");
   EXPECT_EQ(field("accepted"), "3");
   EXPECT_EQ(field("rejected"), "2");
@@ -1234,7 +1238,7 @@ TEST(ContractRegistry, EveryRegisteredFunctionAndModuleIsKnown) {
   ASSERT_TRUE(modules.ok()) << modules.error;
   got.clear();
   for (const Row& row : modules.rows) got.insert(row[0].value());
-  EXPECT_EQ(got, (std::set<std::string>{"lethe_ingest", "lethe_sink_rows"}));
+  EXPECT_EQ(got, (std::set<std::string>{"lethe_convert", "lethe_ingest", "lethe_sink_rows"}));
 
   // Nothing outside the lethe prefix either: compare with a connection
   // without the extension.
@@ -1256,7 +1260,8 @@ TEST(ContractRegistry, EveryRegisteredFunctionAndModuleIsKnown) {
   EXPECT_EQ(added_functions,
             (std::set<std::string>{"lethe_debug", "lethe_last_ingest", "lethe_sink_row",
                                    "lethe_sink_value", "lethe_version"}));
-  EXPECT_EQ(added_modules, (std::set<std::string>{"lethe_ingest", "lethe_sink_rows"}));
+  EXPECT_EQ(added_modules,
+            (std::set<std::string>{"lethe_convert", "lethe_ingest", "lethe_sink_rows"}));
 }
 
 // ---------------------------------------------------------------------------

@@ -18,18 +18,22 @@ seconds="${1:-60}"
 build="${2:-build-fuzz}"
 
 CC=clang CXX=clang++ cmake -S . -B "$build" -DLETHE_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$build" -j"$(nproc 2>/dev/null || echo 2)" --target fuzz_wire fuzz_ingest
+cmake --build "$build" -j"$(nproc 2>/dev/null || echo 2)" --target fuzz_wire fuzz_ingest \
+  fuzz_claude fuzz_codex fuzz_gemini
 
 fuzz_dir="$build/tests/reliability/fuzz"
 
 # One target: runs it, prints its stats, and leaves its exit status in a file.
 run_target() {
   local target="$1"
+  local seconds="${2:-$seconds}"
+  local dict=tests/fuzz/native.dict
+  [[ "$target" == wire || "$target" == ingest ]] && dict=tests/fuzz/wire.dict
   local corpus="$build/fuzz-corpus/$target"
   local artifacts="$build/fuzz-artifacts/$target-"
   mkdir -p "$corpus" "$(dirname "$artifacts")"
   "$fuzz_dir/fuzz_$target" -max_total_time="$seconds" -max_len=8192 -timeout=20 \
-    -rss_limit_mb=2048 -print_final_stats=1 -dict=tests/fuzz/wire.dict \
+    -rss_limit_mb=2048 -print_final_stats=1 -dict="$dict" \
     -artifact_prefix="$artifacts" "$corpus" "tests/fuzz/corpus/$target" \
     "tests/fuzz/regressions/$target" 2>"$build/fuzz-$target.log"
   echo $? >"$build/fuzz-$target.status"
@@ -40,9 +44,16 @@ echo "=== fuzz_wire and fuzz_ingest: ${seconds}s each, concurrently"
 run_target wire &
 run_target ingest &
 wait
+# The three native readers, a third of the time each, all at once.
+native_seconds=$(( (seconds + 2) / 3 ))
+echo "=== fuzz_claude, fuzz_codex and fuzz_gemini: ${native_seconds}s each, concurrently"
+run_target claude "$native_seconds" &
+run_target codex "$native_seconds" &
+run_target gemini "$native_seconds" &
+wait
 
 status=0
-for target in wire ingest; do
+for target in wire ingest claude codex gemini; do
   if [[ "$(cat "$build/fuzz-$target.status")" != 0 ]]; then
     tail -n 60 "$build/fuzz-$target.log"
     echo "=== fuzz_$target FAILED: input saved under $build/fuzz-artifacts/"

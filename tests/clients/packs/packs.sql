@@ -180,4 +180,124 @@ SELECT turn_id, snippet FROM turn_search WHERE query MATCH 'wolf' AND owner = 'e
 SELECT count(*) AS password_hits FROM turn_search WHERE query MATCH 'password';
 SELECT (SELECT count(*) FROM turns) AS turns, (SELECT count(*) FROM turns_fts_docsize) AS indexed;
 INSERT INTO turns_fts (turns_fts, rank) VALUES ('integrity-check', 1);
+.print ''
+.print '## 11. Usage that is right: cache tokens, one count per API response, prices'
+.print '# usage_fixture.ndjson: Claude Code response msg_A in a session and in its'
+.print '# sub-agent copy, msg_B in a continued session (a partial copy, 8 tokens out),'
+.print '# msg_C synced from a second machine; codex and gemini turns with cache reads;'
+.print '# a model with no price.'
+.open
+.load LETHE_MODULE
+.read LETHE_ROOT/sql/schema.sql
+.read LETHE_ROOT/sql/usage.sql
+SELECT count(*) AS rejected FROM lethe_ingest('ana', readfile('LETHE_ROOT/tests/clients/packs/usage_fixture.ndjson'));
+SELECT host, session_id, turn_id, model, tokens_in, tokens_out, cache_read_tokens AS cr,
+       cache_write_tokens AS cw, counted, cost_source, price_model, unpriced,
+       CASE WHEN cost_usd IS NOT NULL THEN printf('%.8f', cost_usd) END AS cost_usd
+FROM turn_usage WHERE role = 'assistant' ORDER BY tool, timestamp, host, session_id;
+.print '# hand-computed costs, USD per million tokens from model_prices:'
+.print '#  msg_A sonnet-4-5: (1000 x 3 + 5000 x 0.30 + 200 x 3.75 + 300 x 15) / 1e6 = 0.00975'
+.print '#  msg_D sonnet-4-5: (500 x 3 + 100 x 15) / 1e6 = 0.003'
+.print '#  msg_B opus-4-5: (2000 x 5 + 1000 x 25) / 1e6 = 0.035'
+.print '#  r1 gpt-5.1-codex: (2000 x 1.25 + 8000 x 0.125 + 500 x 10) / 1e6 = 0.0085'
+.print '#  m1 gemini-2.5-flash: (3000 x 0.30 + 1000 x 0.03 + 200 x 2.50) / 1e6 = 0.00143'
+SELECT turn_id, round(cost_usd, 8) = CASE turn_id WHEN 'msg_A' THEN 0.00975 WHEN 'msg_D' THEN 0.003
+         WHEN 'msg_B' THEN 0.035 WHEN 'r1' THEN 0.0085 WHEN 'm1' THEN 0.00143
+         WHEN 'msg_C' THEN 0.5 WHEN 'msg_E' THEN 0.01 END AS cost_ok
+FROM turn_usage WHERE counted AND cost_source IS NOT NULL ORDER BY turn_id;
+SELECT * FROM usage_by_day ORDER BY tool, model;
+SELECT owner, tool, host, session_id, turns, tokens_in, tokens_out, cost_usd,
+       cache_read_tokens, cache_write_tokens, unpriced_turns
+FROM session_summary ORDER BY tool, host, session_id;
+.print '# all Claude Code usage of the day: every response once'
+SELECT day, sum(tokens_in) AS tokens_in, sum(tokens_out) AS tokens_out,
+       sum(cache_read_tokens) AS cache_read, sum(cache_write_tokens) AS cache_write,
+       sum(turns) AS turns, sum(unpriced_turns) AS unpriced
+FROM usage_by_day WHERE tool = 'claude-code' GROUP BY day;
+.print '# 5-hour blocks: 09:00 (msg_B at 13:30 is 4.5 h after the start), 14:00'
+.print '# (msg_C at 14:10 is over 5 h after 09:00; msg_E at 19:00 exactly 5 h after'
+.print '# 14:00 stays), 23:00 (msg_F, an unknown price)'
+SELECT owner, block_start, block_end, first_turn, last_turn, turns, tokens_in, tokens_out,
+       cache_read_tokens, cache_write_tokens, cost_usd, unpriced_turns, models, is_active
+FROM usage_blocks ORDER BY block_start;
+.print '# local days: name the offset once'
+SELECT * FROM usage_settings;
+SELECT local_day, tool, model, turns, tokens_out, cost_usd FROM usage_by_local_day ORDER BY 1, 2, 3;
+UPDATE usage_settings SET value = '+09:00' WHERE name = 'local_day_modifier';
+SELECT local_day, tool, model, turns, tokens_out, cost_usd FROM usage_by_local_day ORDER BY 1, 2, 3;
+UPDATE usage_settings SET value = 'localtime' WHERE name = 'local_day_modifier';
+SELECT local_day, count(*) AS turns FROM turn_usage GROUP BY 1 ORDER BY 1;
+
+.print ''
+.print '## 12. model_prices: prices the user set survive re-applying the pack'
+SELECT model, input_usd_per_mtok, output_usd_per_mtok, cache_read_usd_per_mtok,
+       cache_write_usd_per_mtok, source
+FROM model_prices WHERE model IN ('claude-opus-4-5', 'claude-haiku-4-5', 'gemini-2.5-pro') ORDER BY model;
+SELECT count(*) AS pack_rows FROM model_prices WHERE source = 'lethe 2026-12-01';
+UPDATE model_prices SET input_usd_per_mtok = 4 WHERE model = 'claude-opus-4-5';
+INSERT OR REPLACE INTO model_prices (model, input_usd_per_mtok, output_usd_per_mtok,
+  cache_read_usd_per_mtok, cache_write_usd_per_mtok) VALUES ('claude-unknown-9', 1, 2, 0.1, 1.25);
+.print '# a row an older pack wrote is refreshed; a deleted pack row comes back'
+UPDATE model_prices SET output_usd_per_mtok = 99, source = 'lethe 2020-01-01' WHERE model = 'claude-haiku-4-5';
+DELETE FROM model_prices WHERE model = 'gemini-2.5-pro';
+SELECT model, input_usd_per_mtok, output_usd_per_mtok, source FROM model_prices
+WHERE model IN ('claude-opus-4-5', 'claude-unknown-9', 'claude-haiku-4-5', 'gemini-2.5-pro') ORDER BY model;
+.read LETHE_ROOT/sql/usage.sql
+SELECT model, input_usd_per_mtok, output_usd_per_mtok, source FROM model_prices
+WHERE model IN ('claude-opus-4-5', 'claude-unknown-9', 'claude-haiku-4-5', 'gemini-2.5-pro') ORDER BY model;
+.print '# msg_B now (2000 x 4 + 1000 x 25) / 1e6 = 0.033; msg_F (10 x 1 + 10 x 2) / 1e6 = 0.00003'
+SELECT turn_id, printf('%.8f', cost_usd) AS cost_usd, cost_source, unpriced FROM turn_usage
+WHERE turn_id IN ('msg_B', 'msg_F') AND counted ORDER BY turn_id;
+SELECT block_start, turns, cost_usd, unpriced_turns FROM usage_blocks ORDER BY block_start;
+.print ''
+.print '## 13. Search across everything: tool calls, tool output, machine and project'
+.open
+.load LETHE_MODULE
+PRAGMA foreign_keys = ON;
+.read LETHE_ROOT/sql/schema.sql
+SELECT count(*) AS rejected FROM lethe_ingest('ana', readfile('LETHE_ROOT/examples/demo.ndjson'));
+SELECT count(*) AS rejected FROM lethe_ingest('ana',
+  '{"tool":"claude-code","host":"desk","session_id":"s9","turn_id":"a1","seq":1,"role":"assistant","timestamp":"2026-03-04T10:00:00Z","content":"Running the checkout tests.","tool_calls":[{"id":"toolu_9","name":"Bash","input":{"command":"pytest -k flaky_checkout tests/","description":"R\u00e9sum\u00e9 run"}}],"metadata":{"thinking":"maybe zanzibar is the culprit"},"session_meta":{"working_dir":"/home/ana/src/till"}}' || char(10) ||
+  '{"tool":"claude-code","host":"desk","session_id":"s9","turn_id":"t2","seq":2,"role":"tool","timestamp":"2026-03-04T10:00:05Z","content":"E   AssertionError: 10.005 != 10.01","metadata":{"tool_use_ids":["toolu_9"],"is_error":true}}');
+.read LETHE_ROOT/sql/search.sql
+SELECT (SELECT count(*) FROM turns WHERE tool_calls IS NOT NULL) AS with_tool_calls,
+       (SELECT count(*) FROM tool_call_text) AS texts,
+       (SELECT count(*) FROM tool_calls_fts_docsize) AS indexed;
+SELECT turn_rowid, content FROM tool_call_text ORDER BY turn_rowid;
+.print '# what the agent ran: a command, a tool name, a path, unicode folded'
+SELECT host, project, turn_id, snippet FROM tool_call_search WHERE query MATCH 'flaky' AND owner = 'ana';
+SELECT host, project, tool, turn_id, snippet FROM tool_call_search WHERE query MATCH 'grep OR rg' ORDER BY tool;
+SELECT turn_id FROM tool_call_search WHERE query MATCH 'resume' AND tool = 'claude-code' ORDER BY rank;
+.print '# tool output is content: found by turn_search, with machine and project'
+SELECT host, project, role, turn_id, snippet FROM turn_search WHERE query MATCH 'assertionerror';
+.print '# thinking is not searched'
+SELECT (SELECT count(*) FROM turn_search WHERE query MATCH 'zanzibar')
+     + (SELECT count(*) FROM tool_call_search WHERE query MATCH 'zanzibar') AS thinking_hits;
+.print '# both at once'
+WITH hits AS MATERIALIZED (
+  SELECT 'said' AS matched, rank, host, project, tool, session_id, turn_id, snippet
+  FROM turn_search WHERE query MATCH 'checkout OR csv' AND owner = 'ana'
+  UNION ALL
+  SELECT 'ran', rank, host, project, tool, session_id, turn_id, snippet
+  FROM tool_call_search WHERE query MATCH 'checkout OR csv' AND owner = 'ana')
+SELECT matched, host, project, tool, turn_id, snippet FROM hits ORDER BY rank, turn_id;
+.print '# a re-sent turn with other tool calls: old words leave, new ones come'
+SELECT count(*) AS rejected FROM lethe_ingest('ana',
+  '{"tool":"claude-code","host":"desk","session_id":"s9","turn_id":"a1","seq":1,"role":"assistant","timestamp":"2026-03-04T10:00:00Z","content":"Running the checkout tests.","tool_calls":[{"id":"toolu_9","name":"Bash","input":{"command":"make lint"}}]}');
+SELECT (SELECT count(*) FROM tool_call_search WHERE query MATCH 'flaky') AS flaky,
+       (SELECT count(*) FROM tool_call_search WHERE query MATCH 'lint') AS lint;
+INSERT INTO tool_calls_fts (tool_calls_fts, rank) VALUES ('integrity-check', 1);
+.print '# re-applying the pack changes nothing; tool_calls that are not JSON are skipped'
+.read LETHE_ROOT/sql/search.sql
+SELECT (SELECT count(*) FROM tool_call_text) AS texts, (SELECT count(*) FROM tool_calls_fts_docsize) AS indexed;
+UPDATE turns SET tool_calls = 'not json' WHERE turn_id = 'a1';
+SELECT (SELECT count(*) FROM tool_call_text) AS texts, (SELECT count(*) FROM tool_calls_fts_docsize) AS indexed,
+       (SELECT count(*) FROM tool_call_search WHERE query MATCH 'lint') AS lint;
+INSERT INTO tool_calls_fts (tool_calls_fts, rank) VALUES ('integrity-check', 1);
+.print '# deleting a session (ON DELETE CASCADE) empties its part of both indexes'
+DELETE FROM sessions WHERE owner = 'ana' AND tool = 'codex';
+SELECT (SELECT count(*) FROM tool_call_text) AS texts, (SELECT count(*) FROM tool_calls_fts_docsize) AS indexed,
+       (SELECT count(*) FROM tool_call_search WHERE query MATCH 'rg') AS rg;
+INSERT INTO tool_calls_fts (tool_calls_fts, rank) VALUES ('integrity-check', 1);
+INSERT INTO turns_fts (turns_fts, rank) VALUES ('integrity-check', 1);
 .print '# done'

@@ -1,0 +1,208 @@
+#!/usr/bin/env python3
+"""Deterministic generator of native agent transcripts for bench/run.
+
+Usage:
+    python3 bench/gen_native.py --format claude-code|codex|gemini-cli
+                                [--mb M] [--seed K] --out FILE
+
+Writes about M megabytes (default 100) of one agent's own file format in the
+shape of the real files (docs/native-formats.md): one long session, as each
+agent writes one file per session.
+  - claude-code: a typed prompt, an API response split over 1 to 4 records
+    that repeat a growing usage (text, thinking, tool_use), a tool_result,
+    a progress record now and then;
+  - codex: the {timestamp, type, payload} envelope, session_meta,
+    turn_context, user message and its event_msg mirror, reasoning,
+    function_call + output, assistant message, token_count events (some
+    re-emitted, before or after their items);
+  - gemini-cli: the .jsonl log: a header, messages written and rewritten as
+    their tokens and tool results arrive, $set updates.
+The same arguments give byte-identical output (random.Random(seed)).
+"""
+import argparse
+import datetime
+import json
+import random
+import sys
+
+WORDS = ("the of and to in is that for it as with was on be by this are from at or an have not "
+         "file test run build error fix function value return import module cache session").split()
+
+
+class Gen:
+    def __init__(self, seed):
+        self.r = random.Random(seed)
+        self.ms = 1767225600000  # 2026-01-01
+        self.n = 0
+
+    def text(self, k):
+        return " ".join(self.r.choice(WORDS) for _ in range(self.r.randint(k // 2, k)))
+
+    def ts(self):
+        self.ms += self.r.randint(1, 4000)
+        s, ms = divmod(self.ms, 1000)
+        t = datetime.datetime(1970, 1, 1) + datetime.timedelta(seconds=s)
+        return t.strftime("%Y-%m-%dT%H:%M:%S") + ".%03dZ" % ms
+
+    def uid(self, prefix):
+        self.n += 1
+        return "%s-%08x-%04x" % (prefix, self.n, self.r.getrandbits(16))
+
+
+def dump(r):
+    return json.dumps(r, separators=(",", ":"), ensure_ascii=False)
+
+
+def claude(g, session):
+    base = {"parentUuid": None, "isSidechain": False, "userType": "external",
+            "cwd": "/home/ana/proj", "sessionId": session, "version": "2.1.40", "gitBranch": "main"}
+
+    def rec(**kw):
+        r = dict(base)
+        r.update(kw)
+        return r
+    out = [rec(type="user", uuid=g.uid("u"), timestamp=g.ts(),
+               message={"role": "user", "content": g.text(60)})]
+    if g.r.random() < 0.2:
+        out.append(rec(type="progress", uuid=g.uid("p"), timestamp=g.ts(),
+                       data={"type": "hook_progress", "hookEvent": "PreToolUse"}))
+    mid, req, output = g.uid("msg"), g.uid("req"), 8
+    tool_id = None
+    for part in range(g.r.randint(1, 4)):
+        output += g.r.randint(0, 400)
+        kind = g.r.choice(["text", "text", "thinking", "tool_use"])
+        if kind == "tool_use":
+            tool_id = g.uid("toolu")
+            block = {"type": "tool_use", "id": tool_id, "name": "Bash",
+                     "input": {"command": g.text(10), "timeout": 120000}}
+        elif kind == "thinking":
+            block = {"type": "thinking", "thinking": g.text(150), "signature": "sig" + g.text(4)}
+        else:
+            block = {"type": "text", "text": g.text(200)}
+        out.append(rec(type="assistant", uuid=g.uid("a"), timestamp=g.ts(), requestId=req,
+                       message={"model": "claude-sonnet-4-5", "id": mid, "type": "message",
+                                "role": "assistant", "content": [block], "stop_reason": None,
+                                "usage": {"input_tokens": 3, "cache_creation_input_tokens": 300,
+                                          "cache_read_input_tokens": 25000,
+                                          "output_tokens": output, "service_tier": "standard"}}))
+    if tool_id:
+        out.append(rec(type="user", uuid=g.uid("t"), timestamp=g.ts(),
+                       message={"role": "user", "content": [
+                           {"type": "tool_result", "tool_use_id": tool_id, "content": g.text(600)}]}))
+    return out
+
+
+def codex_session_head(g, session):
+    t = g.ts()
+    return [{"timestamp": t, "type": "session_meta",
+             "payload": {"id": session, "timestamp": t, "cwd": "/home/ana/proj",
+                         "originator": "codex_cli_rs", "cli_version": "0.98.0", "source": "cli",
+                         "model_provider": "openai", "git": {"branch": "main"}}}]
+
+
+def codex(g, state):
+    def env(kind, payload):
+        return {"timestamp": g.ts(), "type": kind, "payload": payload}
+    prompt = g.text(60)
+    out = [env("turn_context", {"cwd": "/home/ana/proj", "model": "gpt-5.1-codex", "effort": "medium"}),
+           env("response_item", {"type": "message", "role": "user",
+                                 "content": [{"type": "input_text", "text": prompt}]}),
+           env("event_msg", {"type": "user_message", "message": prompt, "images": []})]
+
+    def tokens():
+        last = {"input_tokens": g.r.randint(5000, 30000), "cached_input_tokens": 4000,
+                "output_tokens": g.r.randint(10, 800), "reasoning_output_tokens": 64}
+        last["total_tokens"] = last["input_tokens"] + last["output_tokens"]
+        for k, v in last.items():
+            state[k] = state.get(k, 0) + v
+        ev = env("event_msg", {"type": "token_count",
+                               "info": {"total_token_usage": dict(state), "last_token_usage": last,
+                                        "model_context_window": 272000}, "rate_limits": None})
+        return [ev] * g.r.randint(1, 3)  # re-emits
+    for _ in range(g.r.randint(0, 3)):
+        before = g.r.random() < 0.5
+        if before:
+            out += tokens()
+        call = g.uid("call")
+        out.append(env("response_item", {"type": "reasoning", "summary": [
+            {"type": "summary_text", "text": g.text(20)}], "content": None, "encrypted_content": g.text(30)}))
+        out.append(env("response_item", {"type": "function_call", "name": "shell",
+                                         "arguments": json.dumps({"command": ["bash", "-lc", g.text(8)]}),
+                                         "call_id": call}))
+        out.append(env("response_item", {"type": "function_call_output", "call_id": call,
+                                         "output": json.dumps({"output": g.text(500), "metadata": {"exit_code": 0}})}))
+        if not before:
+            out += tokens()
+    answer = g.text(150)
+    out.append(env("event_msg", {"type": "agent_message", "message": answer}))
+    out.append(env("response_item", {"type": "message", "role": "assistant",
+                                     "content": [{"type": "output_text", "text": answer}]}))
+    out += tokens()
+    return out
+
+
+def gemini(g):
+    out = []
+    user = {"id": g.uid("m"), "timestamp": g.ts(), "type": "user", "content": [{"text": g.text(60)}]}
+    out.append(user)
+    out.append({"$set": {"lastUpdated": g.ts()}})
+    mid, t = g.uid("m"), g.ts()
+    call = {"id": g.uid("read_file"), "name": "read_file", "args": {"file_path": "/p/" + g.text(2)},
+            "status": "executing", "timestamp": t, "displayName": "ReadFile", "result": None}
+    msg = {"id": mid, "timestamp": t, "type": "gemini", "content": "", "model": "gemini-2.5-pro",
+           "thoughts": [{"subject": g.text(4), "description": g.text(60), "timestamp": t}],
+           "toolCalls": [call]}
+    out.append(dict(msg))
+    msg = dict(msg)
+    msg["tokens"] = {"input": g.r.randint(5000, 30000), "output": g.r.randint(10, 500), "cached": 4000,
+                     "thoughts": g.r.randint(0, 300), "tool": 0}
+    msg["tokens"]["total"] = msg["tokens"]["input"] + msg["tokens"]["output"] + msg["tokens"]["thoughts"]
+    out.append(dict(msg))
+    done = dict(call, status="success", result=[{"functionResponse": {
+        "id": call["id"], "name": "read_file", "response": {"output": g.text(600)}}}])
+    msg["toolCalls"] = [done]
+    msg["content"] = g.text(150)
+    out.append(msg)
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--format", required=True, choices=["claude-code", "codex", "gemini-cli"])
+    ap.add_argument("--mb", type=float, default=100)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--out", required=True)
+    a = ap.parse_args()
+    g = Gen(a.seed)
+    target = int(a.mb * 1e6)
+    size = 0
+    exchanges = 0
+    session = None
+    state = {}
+    with open(a.out, "w", encoding="utf-8") as f:
+        while size < target:
+            records = []
+            if exchanges == 0:  # one session per file, as the agents write them
+                session = "%08x-0000-4000-8000-%012x" % (g.r.getrandbits(32), exchanges)
+                state = {}
+                if a.format == "codex":
+                    records += codex_session_head(g, session)
+                elif a.format == "gemini-cli":
+                    records.append({"sessionId": session, "projectHash": "ab14fe39", "startTime": g.ts(),
+                                    "lastUpdated": g.ts(), "kind": "main"})
+            if a.format == "claude-code":
+                records += claude(g, session)
+            elif a.format == "codex":
+                records += codex(g, state)
+            else:
+                records += gemini(g)
+            exchanges += 1
+            for r in records:
+                line = dump(r) + "\n"
+                f.write(line)
+                size += len(line.encode("utf-8"))
+    print(f"{a.format}: {size} bytes, {exchanges} exchanges", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

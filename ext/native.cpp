@@ -1,0 +1,476 @@
+#include "native.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <climits>
+
+#include "json_scan.hpp"
+#include "native_common.hpp"
+
+namespace lethe::native {
+
+namespace {
+
+constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
+
+// Nesting of brackets outside strings: the DOM parser recurses per level,
+// so text deeper than the wire limit is refused before it gets there.
+bool within_depth(std::string_view text) {
+  int depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      if (++depth > json::kMaxDepth) return false;
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
+  return true;
+}
+
+// The machine's name, the default host of produced lines.
+std::string machine_host() {
+  std::array<char, 256> name{};
+  if (::gethostname(name.data(), name.size() - 1) != 0 || name[0] == '\0') return "localhost";
+  std::string host(name.data());
+  for (char& c : host) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7F) c = '_';
+  }
+  return host;
+}
+
+}  // namespace
+
+std::int64_t unix_millis(const NormalizedTime& t) {
+  auto digits = [&](int from, int count) {
+    int v = 0;
+    for (int i = from; i < from + count; ++i) v = v * 10 + (t[i] - '0');
+    return v;
+  };
+  const int year = digits(0, 4), month = digits(5, 2), day = digits(8, 2);
+  // Days from civil (H. Hinnant's algorithm).
+  const int y = year - (month <= 2 ? 1 : 0);
+  const int era = (y >= 0 ? y : y - 399) / 400;
+  const int yoe = y - era * 400;
+  const int doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
+  const int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  const std::int64_t days = std::int64_t{era} * 146097 + doe - 719468;
+  const std::int64_t seconds = days * 86400 + std::int64_t{digits(11, 2)} * 3600 +
+                               std::int64_t{digits(14, 2)} * 60 + digits(17, 2);
+  return seconds * 1000 + digits(20, 3);
+}
+
+namespace {
+
+// Cuts `text` to at most `limit` bytes, never inside a UTF-8 character.
+void cut_at_character(std::string& text, std::size_t limit) {
+  std::size_t cut = limit;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  text.resize(cut);
+}
+
+// Cuts every string inside `value` to `limit`; true when one was cut.
+bool bound_strings(Json& value, std::size_t limit) {
+  bool cut = false;
+  if (value.is_string()) {
+    auto& text = value.get_ref<std::string&>();
+    if (text.size() > limit) {
+      cut_at_character(text, limit);
+      cut = true;
+    }
+  } else if (value.is_structured()) {
+    for (auto& child : value) cut |= bound_strings(child, limit);
+  }
+  return cut;
+}
+
+// Appends `text` as a JSON string. Runs without a quote, backslash or
+// control character are copied whole. The text is valid UTF-8 already (the
+// DOM parser checked it; cuts fall on character boundaries).
+void append_json_string(std::string& out, std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  std::size_t run = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(text.data() + run, i - run);
+    run = i + 1;
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      default:
+        out += "\\u00";
+        out += kHex[c >> 4];
+        out += kHex[c & 15];
+    }
+  }
+  out.append(text.data() + run, text.size() - run);
+  out += '"';
+}
+
+std::string dump(const Json& value) {
+  return value.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+bool has(const Json& object, const char* key) { return object.contains(key); }
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// Reading
+
+bool parse_object(std::string_view text, Json& value, std::string& problem) {
+  if (within_depth(text)) {
+    value = Json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+    if (!value.is_discarded() && value.is_object()) return true;
+  }
+  // Refused: lethe's own scanner says why, in the words of the wire errors.
+  json::ScanError error;
+  if (!json::scan_object(
+          text, [](std::string_view, const json::Value&) {}, error)) {
+    problem = error.message;
+  } else if (!within_depth(text)) {
+    problem = "nesting deeper than 64 levels";
+  } else {
+    problem = "not a JSON object that lethe can read";
+  }
+  return false;
+}
+
+std::optional<Json> parse_any(std::string_view text) {
+  if (!within_depth(text)) return std::nullopt;
+  Json value = Json::parse(text.begin(), text.end(), nullptr, false);
+  if (value.is_discarded()) return std::nullopt;
+  return value;
+}
+
+bool RecordReader::next(Json& record, Position& at) {
+  Line line;
+  std::string problem;
+  while (splitter_.next(line)) {
+    if (is_blank(line.text)) continue;
+    at = {line.number, line.byte_offset};
+    if (parse_object(line.text, record, problem)) return true;
+    out_.problem(at, ErrorCode::InvalidJson, "",
+                 "line is not valid JSON: " + problem + " (the rest of the file is still read)");
+  }
+  return false;
+}
+
+const Json* member(const Json& object, const char* key) {
+  if (!object.is_object()) return nullptr;
+  const auto it = object.find(key);
+  return it == object.end() ? nullptr : &*it;
+}
+
+const std::string* string_member(const Json& object, const char* key) {
+  const Json* v = member(object, key);
+  return v != nullptr && v->is_string() ? &v->get_ref<const std::string&>() : nullptr;
+}
+
+std::optional<std::int64_t> integer_member(const Json& object, const char* key) {
+  const Json* v = member(object, key);
+  if (v == nullptr) return std::nullopt;
+  if (v->is_number_unsigned()) {
+    const auto n = v->get<std::uint64_t>();
+    if (n <= static_cast<std::uint64_t>(INT64_MAX)) return static_cast<std::int64_t>(n);
+    return std::nullopt;
+  }
+  if (v->is_number_integer()) return v->get<std::int64_t>();
+  return std::nullopt;
+}
+
+bool true_member(const Json& object, const char* key) {
+  const Json* v = member(object, key);
+  return v != nullptr && v->is_boolean() && v->get<bool>();
+}
+
+bool starts_with(std::string_view text, std::string_view prefix) {
+  return text.substr(0, prefix.size()) == prefix;
+}
+
+std::optional<NormalizedTime> optional_time(const Json& object, const char* key) {
+  const std::string* text = string_member(object, key);
+  return text == nullptr ? std::nullopt : normalize_rfc3339(*text);
+}
+
+std::optional<NormalizedTime> required_time(const Json& object, const char* key,
+                                            const std::string& path, Position at, Output& out) {
+  const Json* v = member(object, key);
+  if (v == nullptr || v->is_null()) {
+    out.problem(at, ErrorCode::MissingField, path, path + " is required for this record");
+    return std::nullopt;
+  }
+  const auto time =
+      v->is_string() ? normalize_rfc3339(v->get_ref<const std::string&>()) : std::nullopt;
+  if (!time) {
+    std::string quoted = dump(*v);
+    if (quoted.size() > kMaxQuotedBytes) cut_at_character(quoted, kMaxQuotedBytes);
+    out.problem(at, ErrorCode::InvalidField, path,
+                path + " must be an RFC 3339 date-time, got " + quoted);
+  }
+  return time;
+}
+
+std::string image_placeholder(std::string_view media_type, std::string_view base64) {
+  std::size_t padding = 0;
+  while (padding < 2 && padding < base64.size() && base64[base64.size() - 1 - padding] == '=') {
+    ++padding;
+  }
+  const std::size_t bytes =
+      base64.size() / 4 * 3 + (base64.size() % 4 == 0 ? 0 : base64.size() % 4 - 1);
+  return "[image " + std::string(media_type.empty() ? "unknown" : media_type) + " " +
+         std::to_string(bytes >= padding ? bytes - padding : 0) + " bytes]";
+}
+
+std::optional<std::string> join_texts(const std::vector<std::string>& texts) {
+  if (texts.empty()) return std::nullopt;
+  std::string joined = texts.front();
+  for (std::size_t i = 1; i < texts.size(); ++i) joined.append("\n\n").append(texts[i]);
+  return joined;
+}
+
+// ---------------------------------------------------------------------------
+// Output
+
+Output::Output(const IngestOptions& options, Format format, Conversion& conversion)
+    : options_(options),
+      format_(format),
+      host_(options.host ? *options.host : machine_host()),
+      conversion_(conversion) {}
+
+std::size_t Output::session(const std::string& id) {
+  const auto found = session_index_.find(id);
+  if (found != session_index_.end()) return found->second;
+  sessions_.push_back(Session{id, std::nullopt, std::nullopt, Json::object()});
+  session_index_.emplace(id, sessions_.size() - 1);
+  return sessions_.size() - 1;
+}
+
+Turn& Output::add_turn(Position at, std::size_t session, std::string turn_id, const char* role,
+                       NormalizedTime timestamp) {
+  Turn& turn = turns_.emplace_back();
+  turn.at = at;
+  turn.session = session;
+  turn.turn_id = std::move(turn_id);
+  turn.role = role;
+  turn.timestamp = timestamp;
+  return turn;
+}
+
+void Output::problem(Position at, ErrorCode code, std::string field, std::string message) {
+  conversion_.problems.push_back(
+      {at.line, at.byte_offset, {code, std::move(field), std::move(message)}});
+}
+
+void Output::set_content(Turn& turn, std::string text) const {
+  if (text.size() > options_.max_field_bytes) {
+    turn.metadata["truncated"] = Json{{"field", "content"}, {"bytes", text.size()}};
+    cut_at_character(text, options_.max_field_bytes);
+  }
+  turn.content = std::move(text);
+}
+
+void Output::finish() {
+  // Native order: the line of the (first) record a turn was built from;
+  // turns of one record keep the order the reader made them in.
+  std::stable_sort(turns_.begin(), turns_.end(),
+                   [](const Turn& a, const Turn& b) { return a.at.line < b.at.line; });
+  // seq = Unix ms x 1000 + rank among the session's turns of that ms.
+  std::map<std::pair<std::size_t, std::int64_t>, int> rank;
+  conversion_.lines.reserve(turns_.size());
+  for (Turn& turn : turns_) {
+    const std::int64_t ms = unix_millis(turn.timestamp);
+    const int k = std::min(rank[{turn.session, ms}]++, 999);
+    const std::int64_t seq = ms * 1000 + k;
+    conversion_.lines.push_back({wire_line(turn, seq), turn.at.line, turn.at.byte_offset});
+    turn = Turn{};  // the line holds it now
+  }
+  std::stable_sort(conversion_.problems.begin(), conversion_.problems.end(),
+                   [](const Problem& a, const Problem& b) { return a.line < b.line; });
+}
+
+std::string Output::wire_line(Turn& turn, std::int64_t seq) {
+  // Written by hand around the DOM parts: the long strings (content) are
+  // escaped a run at a time, and a session's session_meta once.
+  const Session& session = sessions_[turn.session];
+  std::string line;
+  line.reserve(256 + (turn.content ? turn.content->size() : 0));
+  line += "{\"tool\":";
+  append_json_string(line, format_name(format_));
+  line += ",\"host\":";
+  append_json_string(line, host_);
+  line += ",\"session_id\":";
+  append_json_string(line, session.id);
+  line += ",\"turn_id\":";
+  append_json_string(line, turn.turn_id);
+  line += ",\"seq\":" + std::to_string(seq) + ",\"role\":";
+  append_json_string(line, turn.role);
+  line += ",\"timestamp\":";
+  append_json_string(line, {turn.timestamp.data(), turn.timestamp.size()});
+  if (turn.content) {
+    line += ",\"content\":";
+    append_json_string(line, *turn.content);
+  }
+  if (turn.model) {
+    line += ",\"model\":";
+    append_json_string(line, *turn.model);
+  }
+  if (turn.tokens_in) line += ",\"tokens_in\":" + std::to_string(*turn.tokens_in);
+  if (turn.tokens_out) line += ",\"tokens_out\":" + std::to_string(*turn.tokens_out);
+  if (turn.cost_usd) line += ",\"cost_usd\":" + dump(Json(*turn.cost_usd));
+  Json truncated_fields = Json::array();
+  if (!turn.tool_calls.is_null()) {
+    if (bound_strings(turn.tool_calls, options_.max_field_bytes)) {
+      truncated_fields.push_back("tool_calls");
+    }
+    line += ",\"tool_calls\":" + dump(turn.tool_calls);
+  }
+  if (bound_strings(turn.metadata, options_.max_field_bytes))
+    truncated_fields.push_back("metadata");
+  if (!truncated_fields.empty()) turn.metadata["truncated_fields"] = std::move(truncated_fields);
+  line += ",\"metadata\":" + dump(turn.metadata);
+  line += ",\"session_meta\":" + session_meta_text(turn.session) + "}";
+  return line;
+}
+
+const std::string& Output::session_meta_text(std::size_t index) {
+  if (session_meta_texts_.size() < sessions_.size()) session_meta_texts_.resize(sessions_.size());
+  std::optional<std::string>& text = session_meta_texts_[index];
+  if (text) return *text;
+  const Session& session = sessions_[index];
+  Json meta = Json::object();
+  if (session.started_at) {
+    meta["started_at"] = std::string(session.started_at->data(), session.started_at->size());
+  }
+  if (session.working_dir) meta["working_dir"] = *session.working_dir;
+  if (options_.source_file) meta["source_file"] = *options_.source_file;
+  if (!session.metadata.empty()) meta["metadata"] = session.metadata;
+  text = dump(meta);
+  return *text;
+}
+
+// ---------------------------------------------------------------------------
+// Detection and dispatch
+
+std::optional<Format> detect_format(std::string_view data) {
+  if (starts_with(data, kUtf8Bom)) data.remove_prefix(kUtf8Bom.size());
+  LineSplitter splitter(data);
+  Line line;
+  while (splitter.next(line) && is_blank(line.text)) {
+  }
+  if (is_blank(line.text)) return Format::Wire;  // nothing to read
+  Json first;
+  std::string problem;
+  if (!parse_object(line.text, first, problem)) {
+    // The legacy Gemini document opens with "{" alone on its line. One read
+    // while Gemini rewrites it may be cut short: its first keys still say
+    // what it is, and the reader reports it as one INVALID_JSON row.
+    Json whole;
+    if (parse_object(data, whole, problem)) {
+      if (has(whole, "sessionId") && has(whole, "projectHash")) return Format::GeminiCli;
+      return std::nullopt;
+    }
+    const std::string_view head = data.substr(0, 4096);
+    if (line.text.find_first_not_of(" \t") != std::string_view::npos &&
+        line.text.substr(line.text.find_first_not_of(" \t")) == "{" &&
+        head.find("\"sessionId\"") != std::string_view::npos) {
+      return Format::GeminiCli;
+    }
+    return std::nullopt;
+  }
+  if (has(first, "tool") && has(first, "session_id") && has(first, "turn_id")) {
+    return Format::Wire;
+  }
+  if ((has(first, "type") && has(first, "payload")) ||
+      (has(first, "id") && has(first, "timestamp") && has(first, "instructions"))) {
+    return Format::Codex;
+  }
+  if (has(first, "sessionId") && has(first, "projectHash")) return Format::GeminiCli;
+  if (has(first, "type") && (has(first, "sessionId") || has(first, "uuid") ||
+                             has(first, "leafUuid") || has(first, "messageId"))) {
+    return Format::ClaudeCode;
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+// Wire input through lethe_convert: every non-blank line as it stands.
+void pass_wire_through(std::string_view data, Conversion& conversion) {
+  LineSplitter splitter(data);
+  Line line;
+  while (splitter.next(line)) {
+    if (is_blank(line.text)) continue;
+    conversion.lines.push_back({std::string(line.text), line.number, line.byte_offset});
+  }
+}
+
+}  // namespace
+
+std::optional<Conversion> convert(std::string_view data, const IngestOptions& options,
+                                  std::string& problem) {
+  Conversion conversion;
+  Format format = options.format;
+  if (format == Format::Auto) {
+    const auto detected = detect_format(data);
+    if (!detected) {
+      problem = "format not recognized; set options.format";
+      return std::nullopt;
+    }
+    format = *detected;
+  }
+  conversion.format = format;
+  if (format == Format::Wire) {
+    pass_wire_through(data, conversion);
+    return conversion;
+  }
+  Output out(options, format, conversion);
+  switch (format) {
+    case Format::ClaudeCode:
+      read_claude(data, out);
+      break;
+    case Format::Codex:
+      read_codex(data, out);
+      break;
+    default:
+      read_gemini(data, out);
+      break;
+  }
+  out.finish();
+  return conversion;
+}
+
+}  // namespace lethe::native

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# lethe checked against a peer: ccusage 18.0.11, the tool Claude Code users
+# run today, on the same Claude Code files (tests/clients/sync/home). It is
+# installed with npm into <install dir> (the first run needs the npm
+# registry; later runs reuse it) and run offline with CLAUDE_CONFIG_DIR
+# pointed at the fixture. Its per-day input, output, cache-creation and
+# cache-read tokens and cost are compared with lethe's (sql/sync.sql, then
+# sql/usage.sql), in UTC days and in Tokyo's days (TZ for ccusage, the
+# '+09:00' local_day_modifier for lethe). Every difference must be one that
+# is explained below; output compared with ccusage.expected.
+# Usage: run_ccusage.sh <sqlite3> <lethe module> <node> <npm> <install dir> [--update]
+set -euo pipefail
+shell="${1:?path to the sqlite3 shell}"
+module="${2:?path to the built lethe module}"
+node="${3:?path to node}"
+npm="${4:?path to npm}"
+prefix="${5:?folder to install ccusage into}"
+module="$(cd "$(dirname "$module")" && pwd)/$(basename "$module")"
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../../.." && pwd)"
+for p in "$shell" "$node" "$npm"; do
+  [[ -x "$p" ]] || { echo "FAIL: '$p' not found (needs sqlite3, node and npm)" >&2; exit 1; }
+done
+version=18.0.11
+mkdir -p "$prefix"
+ccusage="$prefix/node_modules/ccusage/package.json"
+if [[ ! -f "$ccusage" ]] || ! grep -q "\"version\": \"$version\"" "$ccusage"; then
+  # npm and node are not instrumented: keep a preloaded sanitizer runtime
+  # (see the root CMakeLists.txt) away from them.
+  env -u LD_PRELOAD -u ASAN_OPTIONS "$npm" install --prefix "$prefix" --no-audit --no-fund --no-save "ccusage@$version" >&2 \
+    || { echo "FAIL: npm could not install ccusage@$version into $prefix" >&2; exit 1; }
+fi
+bin="$prefix/node_modules/.bin/ccusage"
+
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+cp -r "$here/home" "$work/home"
+"$shell" "$work/agents.db" ".read $root/sql/schema.sql" ".read $root/sql/usage.sql"
+LETHE_HOME="$work/home" "$shell" "$work/agents.db" -cmd ".load ${module%.so}" \
+  -cmd '.parameter set @host laptop' -cmd '.parameter set @owner ana' < "$root/sql/sync.sql" > /dev/null
+CLAUDE_CONFIG_DIR="$work/home/.claude" TZ=UTC env -u LD_PRELOAD -u ASAN_OPTIONS "$node" "$bin" daily --json --offline > "$work/utc.json"
+CLAUDE_CONFIG_DIR="$work/home/.claude" TZ=Asia/Tokyo env -u LD_PRELOAD -u ASAN_OPTIONS "$node" "$bin" daily --json --offline > "$work/tokyo.json"
+
+# One comparison: ccusage's JSON against a lethe grouping of Claude Code's
+# counted turns, and the differences that are explained.
+compare() {   # <ccusage json> <lethe day expression> <title>
+  "$shell" "$work/agents.db" -cmd '.headers on' <<SQL
+.print '## $3'
+WITH
+  peer AS (
+    SELECT d.value ->> '\$.date' AS day, m.key AS measure, m.value AS value
+    FROM json_each(readfile('$1'), '\$.daily') AS d,
+         json_each(json_object(
+           'input', d.value ->> '\$.inputTokens', 'output', d.value ->> '\$.outputTokens',
+           'cache_creation', d.value ->> '\$.cacheCreationTokens',
+           'cache_read', d.value ->> '\$.cacheReadTokens',
+           'cost', round(d.value ->> '\$.totalCost', 6))) AS m),
+  mine AS (
+    SELECT day, m.key AS measure, m.value AS value
+    FROM (SELECT $2 AS day,
+                 sum(tokens_in - coalesce(cache_read_tokens, 0) - coalesce(cache_write_tokens, 0)) AS input,
+                 sum(tokens_out) AS output, sum(cache_write_tokens) AS cache_creation,
+                 sum(cache_read_tokens) AS cache_read, round(sum(cost_usd), 6) AS cost
+          FROM turn_usage WHERE tool = 'claude-code' AND counted AND tokens_in IS NOT NULL
+          GROUP BY 1) AS t,
+         json_each(json_object('input', t.input, 'output', t.output,
+                               'cache_creation', t.cache_creation,
+                               'cache_read', t.cache_read, 'cost', t.cost)) AS m),
+  -- lethe minus ccusage, and why:
+  -- msg_01 was streamed into three records with 8, 8 and 167 output tokens.
+  --   ccusage 18.0.11 keeps the first record of a message (8); lethe keeps
+  --   the one with the largest output (167), as ccusage itself does since
+  --   May 2026: +159 tokens, +159 x \$15 / 1e6 = +0.002385 USD (sonnet-4-5).
+  -- msg_04 is claude-sonnet-5-5, a model ccusage 18.0.11's offline prices
+  --   do not know: it costs it \$0. lethe prices it (1000 x \$2 + 100 x \$10)
+  --   / 1e6 = +0.003 USD.
+  explained (local_msg, measure, diff, why) AS (VALUES
+    ('msg_01', 'output', 159, 'split message: 18.0.11 keeps the first record, lethe the largest output'),
+    ('msg_01', 'cost', 0.002385, 'the same 159 output tokens of sonnet-4-5 at 15 USD per million'),
+    ('msg_04', 'cost', 0.003, 'claude-sonnet-5-5 is unknown to 18.0.11 offline: 0 USD there')),
+  explained_by_day AS (
+    SELECT $2 AS day, e.measure, sum(e.diff) AS diff, group_concat(e.why, '; ') AS why
+    FROM explained AS e JOIN turn_usage AS u ON u.turn_id = e.local_msg AND u.counted
+    GROUP BY 1, 2)
+SELECT p.day, p.measure, p.value AS ccusage, m.value AS lethe,
+       round(m.value - p.value, 6) AS difference,
+       CASE WHEN round(m.value - p.value, 6) = coalesce(x.diff, 0)
+            THEN coalesce('as explained: ' || x.why, 'equal')
+            ELSE 'UNEXPECTED' END AS verdict
+FROM peer AS p
+LEFT JOIN mine AS m ON m.day = p.day AND m.measure = p.measure
+LEFT JOIN explained_by_day AS x ON x.day = p.day AND x.measure = p.measure
+ORDER BY p.day, p.measure;
+SELECT count(*) AS days_only_one_side FROM (
+  SELECT DISTINCT value ->> '\$.date' FROM json_each(readfile('$1'), '\$.daily')
+  EXCEPT SELECT DISTINCT $2 FROM turn_usage WHERE tool = 'claude-code' AND counted AND tokens_in IS NOT NULL
+  UNION ALL
+  SELECT DISTINCT $2 FROM turn_usage WHERE tool = 'claude-code' AND counted AND tokens_in IS NOT NULL
+  EXCEPT SELECT DISTINCT value ->> '\$.date' FROM json_each(readfile('$1'), '\$.daily'));
+SQL
+}
+
+{
+"$shell" "$work/agents.db" -cmd '.headers on' \
+  "SELECT '$version' AS ccusage_version, json_extract(readfile('$prefix/node_modules/ccusage/package.json'), '\$.version') AS installed"
+compare "$work/utc.json" "day" "UTC days (TZ=UTC for ccusage, usage day for lethe)"
+"$shell" "$work/agents.db" "UPDATE usage_settings SET value = '+09:00' WHERE name = 'local_day_modifier'"
+compare "$work/tokyo.json" "local_day" "Tokyo days (TZ=Asia/Tokyo for ccusage, local_day_modifier +09:00 for lethe)"
+} > "$work/actual" 2>&1 || { cat "$work/actual"; echo "FAIL: a step failed" >&2; exit 1; }
+
+if grep -q UNEXPECTED "$work/actual"; then
+  echo "FAIL: lethe and ccusage differ in a way that is not explained:" >&2
+  grep UNEXPECTED "$work/actual" >&2
+  exit 1
+fi
+source "$root/tests/golden.sh"
+golden_compare "ccusage $version vs lethe" "$here/ccusage.expected" "$work/actual" "${6:-}"
