@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "native.hpp"
+#include "vtab_support.hpp"
 
 namespace lethe {
 
@@ -25,11 +26,6 @@ constexpr const char* kSchema =
 
 constexpr int kHasData = 1;
 constexpr int kHasOptions = 2;
-
-// A failure of the whole call: its message follows "lethe_convert: ".
-struct ConvertError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
 
 // One result row: a produced line (wire set) or a problem (wire empty).
 struct ConvertRow {
@@ -46,8 +42,7 @@ struct ConvertCursor {
 };
 
 void set_error(sqlite3_vtab* vtab, const char* message) noexcept {
-  sqlite3_free(vtab->zErrMsg);
-  vtab->zErrMsg = sqlite3_mprintf("lethe_convert: %s", message);
+  set_vtab_error(vtab, "lethe_convert", message);
 }
 
 template <typename Body>
@@ -83,37 +78,11 @@ int convert_disconnect(sqlite3_vtab* vtab) noexcept {
   return SQLITE_OK;
 }
 
-// data is required, options optional; an argument present but not yet
-// usable (the other side of a join) is SQLITE_CONSTRAINT: another plan.
+// data is required, options optional (idxNum: see plan_arguments).
+constexpr const char* kArgumentNames[] = {"data", "options"};
+
 int convert_best_index(sqlite3_vtab* vtab, sqlite3_index_info* info) noexcept {
-  int argument_at[2] = {-1, -1};
-  bool unusable = false;
-  for (int i = 0; i < info->nConstraint; ++i) {
-    const auto& c = info->aConstraint[i];
-    if (c.iColumn < kDataArg || c.op != SQLITE_INDEX_CONSTRAINT_EQ) continue;
-    if (!c.usable) {
-      unusable = true;
-      continue;
-    }
-    argument_at[c.iColumn - kDataArg] = i;
-  }
-  if (argument_at[0] < 0) {
-    if (unusable) return SQLITE_CONSTRAINT;
-    set_error(vtab, "data argument is required");
-    return SQLITE_ERROR;
-  }
-  int next_argument = 1;
-  info->idxNum = 0;
-  const int bits[2] = {kHasData, kHasOptions};
-  for (int k = 0; k < 2; ++k) {
-    if (argument_at[k] < 0) continue;
-    info->aConstraintUsage[argument_at[k]].argvIndex = next_argument++;
-    info->aConstraintUsage[argument_at[k]].omit = 1;
-    info->idxNum |= bits[k];
-  }
-  info->estimatedCost = 1000;
-  info->estimatedRows = 100;
-  return SQLITE_OK;
+  return plan_arguments(vtab, info, "lethe_convert", kDataArg, kArgumentNames, 1, 100);
 }
 
 int convert_open(sqlite3_vtab*, sqlite3_vtab_cursor** out) noexcept {
@@ -121,43 +90,6 @@ int convert_open(sqlite3_vtab*, sqlite3_vtab_cursor** out) noexcept {
   if (cursor == nullptr) return SQLITE_NOMEM;
   *out = &cursor->base;
   return SQLITE_OK;
-}
-
-int convert_close(sqlite3_vtab_cursor* cur) noexcept {
-  delete reinterpret_cast<ConvertCursor*>(cur);
-  return SQLITE_OK;
-}
-
-std::string_view data_argument(sqlite3_value* value) {
-  switch (sqlite3_value_type(value)) {
-    case SQLITE_BLOB: {
-      const void* data = sqlite3_value_blob(value);
-      return {static_cast<const char*>(data), static_cast<std::size_t>(sqlite3_value_bytes(value))};
-    }
-    case SQLITE_TEXT: {
-      const auto* text = reinterpret_cast<const char*>(sqlite3_value_text(value));
-      return {text, static_cast<std::size_t>(sqlite3_value_bytes(value))};
-    }
-    case SQLITE_NULL:
-      throw ConvertError("data is NULL (if it came from readfile(), check the file's path)");
-    default:
-      throw ConvertError("data must be TEXT or BLOB holding a transcript");
-  }
-}
-
-IngestOptions options_argument(sqlite3_value* value) {
-  if (value == nullptr || sqlite3_value_type(value) == SQLITE_NULL) {
-    return default_options(OptionsFor::Convert);
-  }
-  if (sqlite3_value_type(value) != SQLITE_TEXT) {
-    throw ConvertError("options must be NULL or a JSON object in TEXT");
-  }
-  const auto* text = reinterpret_cast<const char*>(sqlite3_value_text(value));
-  std::string problem;
-  auto options = parse_options({text, static_cast<std::size_t>(sqlite3_value_bytes(value))},
-                               problem, OptionsFor::Convert);
-  if (!options) throw ConvertError(problem);
-  return *options;
 }
 
 // Produced lines and problems in native order; a problem first at a tie.
@@ -185,26 +117,18 @@ int convert_filter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int argc,
   return guarded(cur->pVtab, [&] {
     cursor->rows.clear();
     cursor->position = 0;
-    if ((idx_num & kHasData) == 0 || argc < 1) throw ConvertError("data argument is required");
-    const std::string_view data = data_argument(argv[0]);
-    const IngestOptions options =
-        options_argument((idx_num & kHasOptions) != 0 && argc > 1 ? argv[1] : nullptr);
+    if ((idx_num & kHasData) == 0 || argc < 1) {
+      throw BatchError(SQLITE_ERROR, "data argument is required");
+    }
+    const std::string_view data = batch_argument(argv[0], "data", "a transcript");
+    const IngestOptions options = options_argument(
+        (idx_num & kHasOptions) != 0 && argc > 1 ? argv[1] : nullptr, OptionsFor::Convert);
     std::string problem;
     auto conversion = native::convert(data, options, problem);
-    if (!conversion) throw ConvertError(problem);
+    if (!conversion) throw BatchError(SQLITE_ERROR, problem);
     cursor->rows = rows_of(*conversion);
     return SQLITE_OK;
   });
-}
-
-int convert_next(sqlite3_vtab_cursor* cur) noexcept {
-  ++reinterpret_cast<ConvertCursor*>(cur)->position;
-  return SQLITE_OK;
-}
-
-int convert_eof(sqlite3_vtab_cursor* cur) noexcept {
-  auto* cursor = reinterpret_cast<ConvertCursor*>(cur);
-  return cursor->position >= cursor->rows.size() ? 1 : 0;
 }
 
 void result_text(sqlite3_context* ctx, std::string_view text) noexcept {
@@ -256,29 +180,9 @@ int convert_column(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int column) n
   return SQLITE_OK;
 }
 
-int convert_rowid(sqlite3_vtab_cursor* cur, sqlite3_int64* rowid) noexcept {
-  *rowid = static_cast<sqlite3_int64>(reinterpret_cast<ConvertCursor*>(cur)->position) + 1;
-  return SQLITE_OK;
-}
-
-constexpr sqlite3_module make_convert_module() {
-  sqlite3_module m{};
-  m.iVersion = 0;
-  m.xCreate = nullptr;  // eponymous only
-  m.xConnect = convert_connect;
-  m.xBestIndex = convert_best_index;
-  m.xDisconnect = convert_disconnect;
-  m.xOpen = convert_open;
-  m.xClose = convert_close;
-  m.xFilter = convert_filter;
-  m.xNext = convert_next;
-  m.xEof = convert_eof;
-  m.xColumn = convert_column;
-  m.xRowid = convert_rowid;
-  return m;
-}
-
-constexpr sqlite3_module kConvertModule = make_convert_module();
+constexpr sqlite3_module kConvertModule =
+    eponymous_rows_module<ConvertCursor>({convert_connect, convert_best_index, convert_disconnect,
+                                          convert_open, convert_filter, convert_column});
 
 }  // namespace
 

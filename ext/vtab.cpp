@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "ingest.hpp"
+#include "vtab_support.hpp"
 
 namespace lethe {
 
@@ -42,8 +43,7 @@ struct IngestCursor {
 // Allocates only through sqlite3_mprintf, never with operator new: it runs
 // in noexcept callbacks, out of memory included.
 void set_error(sqlite3_vtab* vtab, const char* message) noexcept {
-  sqlite3_free(vtab->zErrMsg);
-  vtab->zErrMsg = sqlite3_mprintf("lethe_ingest: %s", message);
+  set_vtab_error(vtab, "lethe_ingest", message);
 }
 
 // Where exceptions become SQLite codes. A call that started writing always
@@ -94,40 +94,12 @@ int ingest_disconnect(sqlite3_vtab* vtab) noexcept {
   return SQLITE_OK;
 }
 
-// owner and ndjson are required, options is optional. A required argument
-// that is absent is a usage error with a clear message; one that is present
-// but not yet usable (a join whose other side is not positioned) is
-// SQLITE_CONSTRAINT, which tells the planner to try another order.
+// owner and ndjson are required, options is optional (idxNum: see
+// plan_arguments).
+constexpr const char* kArgumentNames[] = {"owner", "ndjson", "options"};
+
 int ingest_best_index(sqlite3_vtab* vtab, sqlite3_index_info* info) noexcept {
-  int argument_at[3] = {-1, -1, -1};
-  bool unusable = false;
-  for (int i = 0; i < info->nConstraint; ++i) {
-    const auto& c = info->aConstraint[i];
-    if (c.iColumn < kOwnerArg || c.op != SQLITE_INDEX_CONSTRAINT_EQ) continue;
-    if (!c.usable) {
-      unusable = true;
-      continue;
-    }
-    argument_at[c.iColumn - kOwnerArg] = i;
-  }
-  if (argument_at[0] < 0 || argument_at[1] < 0) {
-    if (unusable) return SQLITE_CONSTRAINT;
-    set_error(vtab,
-              argument_at[0] < 0 ? "owner argument is required" : "ndjson argument is required");
-    return SQLITE_ERROR;
-  }
-  int next_argument = 1;
-  info->idxNum = 0;
-  const int bits[3] = {kHasOwner, kHasNdjson, kHasOptions};
-  for (int k = 0; k < 3; ++k) {
-    if (argument_at[k] < 0) continue;
-    info->aConstraintUsage[argument_at[k]].argvIndex = next_argument++;
-    info->aConstraintUsage[argument_at[k]].omit = 1;
-    info->idxNum |= bits[k];
-  }
-  info->estimatedCost = 1000;
-  info->estimatedRows = 10;
-  return SQLITE_OK;
+  return plan_arguments(vtab, info, "lethe_ingest", kOwnerArg, kArgumentNames, 2, 10);
 }
 
 int ingest_open(sqlite3_vtab* vtab, sqlite3_vtab_cursor** out) noexcept {
@@ -138,11 +110,6 @@ int ingest_open(sqlite3_vtab* vtab, sqlite3_vtab_cursor** out) noexcept {
     return sqlite3_get_autocommit(db) == 0 ? SQLITE_ERROR : SQLITE_NOMEM;
   }
   *out = &cursor->base;
-  return SQLITE_OK;
-}
-
-int ingest_close(sqlite3_vtab_cursor* cur) noexcept {
-  delete reinterpret_cast<IngestCursor*>(cur);
   return SQLITE_OK;
 }
 
@@ -169,38 +136,6 @@ std::string owner_argument(sqlite3_value* value) {
   return owner;
 }
 
-std::string_view ndjson_argument(sqlite3_value* value) {
-  switch (sqlite3_value_type(value)) {
-    case SQLITE_BLOB: {
-      const void* data = sqlite3_value_blob(value);
-      return {static_cast<const char*>(data), static_cast<std::size_t>(sqlite3_value_bytes(value))};
-    }
-    case SQLITE_TEXT: {
-      const auto* text = reinterpret_cast<const char*>(sqlite3_value_text(value));
-      return {text, static_cast<std::size_t>(sqlite3_value_bytes(value))};
-    }
-    case SQLITE_NULL:
-      throw BatchError(SQLITE_ERROR,
-                       "ndjson is NULL (if it came from readfile(), check the "
-                       "file's path)");
-    default:
-      throw BatchError(SQLITE_ERROR, "ndjson must be TEXT or BLOB holding UTF-8 NDJSON");
-  }
-}
-
-IngestOptions options_argument(sqlite3_value* value) {
-  if (value == nullptr || sqlite3_value_type(value) == SQLITE_NULL) return {};
-  if (sqlite3_value_type(value) != SQLITE_TEXT) {
-    throw BatchError(SQLITE_ERROR, "options must be NULL or a JSON object in TEXT");
-  }
-  const auto* text = reinterpret_cast<const char*>(sqlite3_value_text(value));
-  std::string problem;
-  auto options =
-      parse_options({text, static_cast<std::size_t>(sqlite3_value_bytes(value))}, problem);
-  if (!options) throw BatchError(SQLITE_ERROR, problem);
-  return *options;
-}
-
 int ingest_filter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int argc,
                   sqlite3_value** argv) noexcept {
   auto* cursor = reinterpret_cast<IngestCursor*>(cur);
@@ -212,9 +147,9 @@ int ingest_filter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int argc,
       throw BatchError(SQLITE_ERROR, "owner and ndjson arguments are required");
     }
     const std::string owner = owner_argument(argv[0]);
-    const std::string_view batch = ndjson_argument(argv[1]);
-    const IngestOptions options =
-        options_argument((idx_num & kHasOptions) != 0 && argc > 2 ? argv[2] : nullptr);
+    const std::string_view batch = batch_argument(argv[1], "ndjson", "UTF-8 NDJSON");
+    const IngestOptions options = options_argument(
+        (idx_num & kHasOptions) != 0 && argc > 2 ? argv[2] : nullptr, OptionsFor::Ingest);
     if (!table->store) table->store.emplace(table->db, *table->state);
     IngestResult result = ingest(*table->store, owner, batch, options);
     // The call is committed: only non-throwing moves from here on.
@@ -222,16 +157,6 @@ int ingest_filter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int argc,
     cursor->rows = std::move(result.rejects);
     return SQLITE_OK;
   });
-}
-
-int ingest_next(sqlite3_vtab_cursor* cur) noexcept {
-  ++reinterpret_cast<IngestCursor*>(cur)->position;
-  return SQLITE_OK;
-}
-
-int ingest_eof(sqlite3_vtab_cursor* cur) noexcept {
-  auto* cursor = reinterpret_cast<IngestCursor*>(cur);
-  return cursor->position >= cursor->rows.size() ? 1 : 0;
 }
 
 int ingest_column(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int column) noexcept {
@@ -268,29 +193,9 @@ int ingest_column(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int column) no
   return SQLITE_OK;
 }
 
-int ingest_rowid(sqlite3_vtab_cursor* cur, sqlite3_int64* rowid) noexcept {
-  *rowid = static_cast<sqlite3_int64>(reinterpret_cast<IngestCursor*>(cur)->position) + 1;
-  return SQLITE_OK;
-}
-
-constexpr sqlite3_module make_ingest_module() {
-  sqlite3_module m{};
-  m.iVersion = 0;
-  m.xCreate = nullptr;  // eponymous only: no CREATE VIRTUAL TABLE
-  m.xConnect = ingest_connect;
-  m.xBestIndex = ingest_best_index;
-  m.xDisconnect = ingest_disconnect;
-  m.xOpen = ingest_open;
-  m.xClose = ingest_close;
-  m.xFilter = ingest_filter;
-  m.xNext = ingest_next;
-  m.xEof = ingest_eof;
-  m.xColumn = ingest_column;
-  m.xRowid = ingest_rowid;
-  return m;
-}
-
-constexpr sqlite3_module kIngestModule = make_ingest_module();
+constexpr sqlite3_module kIngestModule =
+    eponymous_rows_module<IngestCursor>({ingest_connect, ingest_best_index, ingest_disconnect,
+                                         ingest_open, ingest_filter, ingest_column});
 
 void destroy_state(void* state) noexcept { delete static_cast<ConnectionState*>(state); }
 
