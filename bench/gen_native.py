@@ -166,6 +166,39 @@ def gemini(g):
     return out
 
 
+def write_session(f, fmt, g, target):
+    """Writes one session of agent `fmt` (one file, as each agent writes one
+    file per session) to the text file f, exchange after exchange until it
+    holds `target` bytes; returns (bytes, exchanges). bench/gen_home.py
+    calls it once per file of its home folder."""
+    size = 0
+    exchanges = 0
+    session = None
+    state = {}
+    while size < target:
+        records = []
+        if exchanges == 0:
+            session = "%08x-0000-4000-8000-%012x" % (g.r.getrandbits(32), exchanges)
+            state = {}
+            if fmt == "codex":
+                records += codex_session_head(g, session)
+            elif fmt == "gemini-cli":
+                records.append({"sessionId": session, "projectHash": "ab14fe39", "startTime": g.ts(),
+                                "lastUpdated": g.ts(), "kind": "main"})
+        if fmt == "claude-code":
+            records += claude(g, session)
+        elif fmt == "codex":
+            records += codex(g, state)
+        else:
+            records += gemini(g)
+        exchanges += 1
+        for r in records:
+            line = dump(r) + "\n"
+            f.write(line)
+            size += len(line.encode("utf-8"))
+    return size, exchanges
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--format", required=True, choices=["claude-code", "codex", "gemini-cli"])
@@ -173,36 +206,9 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--out", required=True)
     a = ap.parse_args()
-    g = Gen(a.seed)
-    target = int(a.mb * 1e6)
-    size = 0
-    exchanges = 0
-    session = None
-    state = {}
     with open(a.out, "w", encoding="utf-8") as f:
-        while size < target:
-            records = []
-            if exchanges == 0:  # one session per file, as the agents write them
-                session = "%08x-0000-4000-8000-%012x" % (g.r.getrandbits(32), exchanges)
-                state = {}
-                if a.format == "codex":
-                    records += codex_session_head(g, session)
-                elif a.format == "gemini-cli":
-                    records.append({"sessionId": session, "projectHash": "ab14fe39", "startTime": g.ts(),
-                                    "lastUpdated": g.ts(), "kind": "main"})
-            if a.format == "claude-code":
-                records += claude(g, session)
-            elif a.format == "codex":
-                records += codex(g, state)
-            else:
-                records += gemini(g)
-            exchanges += 1
-            for r in records:
-                line = dump(r) + "\n"
-                f.write(line)
-                size += len(line.encode("utf-8"))
+        size, exchanges = write_session(f, a.format, Gen(a.seed), int(a.mb * 1e6))
     print(f"{a.format}: {size} bytes, {exchanges} exchanges", file=sys.stderr)
-
 
 if __name__ == "__main__":
     main()
