@@ -31,7 +31,7 @@ constexpr std::size_t kChunksInFlight = 3;
 // never moves once parsed: the writer points at it) and the rejected lines.
 struct Chunk {
   std::deque<PendingRow> rows;
-  std::vector<RejectRow> rejects;
+  RejectList rejects;
   std::uint64_t lines = 0;  // non-blank lines
   // The first chunk of a call says how its input was read.
   std::optional<SourceCounts> source;
@@ -107,7 +107,7 @@ class ChunkParser {
       for (native::Problem& p : source_.take_problems()) {
         ++chunk.lines;
         ++rejected_;
-        chunk.rejects.push_back({p.line, p.byte_offset, std::move(p.error)});
+        chunk.rejects.add(p.line, p.byte_offset, p.error);
       }
     }
     while (chunk.rows.size() + chunk.rejects.size() < max_rows_ && !too_many_rejects() &&
@@ -117,7 +117,7 @@ class ChunkParser {
       PendingRow& row = chunk.rows.emplace_back();
       if (!parse_line(line.text, options_.max_line_bytes, row.record, error)) {
         chunk.rows.pop_back();
-        chunk.rejects.push_back({line.number, line.byte_offset, std::move(error)});
+        chunk.rejects.add(line.number, line.byte_offset, error);
         ++rejected_;
         continue;
       }
@@ -283,8 +283,17 @@ class Call {
       // Reserved now, so that nothing allocates once the writes are in.
       result_.summary_json.reserve(kSummaryJsonCapacity);
       bool chunked = false;
-      if (!options_.dry_run) chunked = scope.begin() == CallMode::Savepoint;
-      read_and_write(batch, chunked, scope);
+      std::size_t rows_per_chunk = kChunkRows;
+      if (!options_.dry_run) {
+        chunked = scope.begin() == CallMode::Savepoint;
+        // Inside a caller's writing statement, with max_errors or foreign
+        // keys on, the batch is the one statement run that must succeed
+        // whole, so it is one chunk (CallScope::write_in_statements).
+        if (!chunked && !scope.keeps_written_prefixes(options_.max_errors.has_value())) {
+          rows_per_chunk = SIZE_MAX;
+        }
+      }
+      read_and_write(batch, chunked, rows_per_chunk, scope);
       summarize(batch, started);
       if (!options_.dry_run) scope.commit();
     } catch (const BatchError& e) {
@@ -299,8 +308,7 @@ class Call {
 
  private:
   void summarize(std::string_view batch, std::chrono::steady_clock::time_point started) {
-    std::stable_sort(result_.rejects.begin(), result_.rejects.end(),
-                     [](const RejectRow& a, const RejectRow& b) { return a.line < b.line; });
+    result_.rejects.sort();
     IngestSummary& s = result_.summary;
     s.rejected = result_.rejects.size();
     s.accepted = s.lines - s.rejected;
@@ -312,10 +320,10 @@ class Call {
     write_summary_json(s, result_.summary_json);
   }
 
-  // With the call's savepoint the batch goes in chunks, parsed ahead on a
-  // worker thread when it is big; without it (inside a caller's writing
-  // statement) it must be written by one statement, so one chunk.
-  void read_and_write(std::string_view batch, bool chunked, CallScope& scope) {
+  // The batch goes in chunks of `rows_per_chunk` lines; with the call's
+  // savepoint a big batch is parsed ahead on a worker thread.
+  void read_and_write(std::string_view batch, bool chunked, std::size_t rows_per_chunk,
+                      CallScope& scope) {
     std::optional<ParserThread> parser_thread;
     if (chunked && batch.size() >= kPipelineMinBytes && std::thread::hardware_concurrency() > 1) {
       try {
@@ -333,7 +341,7 @@ class Call {
       return;
     }
     Chunk chunk;
-    ChunkParser parser(batch, options_, chunked ? kChunkRows : SIZE_MAX);
+    ChunkParser parser(batch, options_, rows_per_chunk);
     while (parser.next(chunk)) {
       consume(chunk, scope, chunked);
       chunk = Chunk{};
@@ -343,34 +351,32 @@ class Call {
   void consume(Chunk& chunk, CallScope& scope, bool chunked) {
     result_.summary.lines += chunk.lines;
     if (chunk.source) result_.summary.source = *chunk.source;
-    for (RejectRow& rejected : chunk.rejects) {
-      reject(rejected.line, rejected.byte_offset, std::move(rejected.error));
-    }
+    result_.rejects.append(chunk.rejects);
+    check_max_errors();
     if (chunk.rows.empty() || options_.dry_run) return;
     std::vector<const PendingRow*> rows;
     rows.reserve(chunk.rows.size());
     for (const PendingRow& row : chunk.rows) rows.push_back(&row);
     // Without a savepoint the write below is the call's commit: room for its
     // rejections now, so that nothing after it can fail.
-    if (!chunked) result_.rejects.reserve(result_.rejects.size() + rows.size());
+    if (!chunked) result_.rejects.reserve(rows.size());
     std::optional<std::uint64_t> allowed;
     if (options_.max_errors) allowed = *options_.max_errors - result_.rejects.size();
-    for (DbRejection& refused : scope.write(owner_, rows, allowed)) {
+    for (const DbRejection& refused : scope.write(owner_, rows, allowed)) {
       const PendingRow& row = *rows[refused.row];
-      reject(row.line, row.byte_offset, std::move(refused.error));
+      result_.rejects.add(row.line, row.byte_offset, refused.error);
     }
+    check_max_errors();
   }
 
-  void reject(std::uint64_t line, std::uint64_t byte_offset, LineError error) {
-    result_.rejects.push_back({line, byte_offset, std::move(error)});
-    if (options_.max_errors && result_.rejects.size() > *options_.max_errors) {
-      const RejectRow& first = result_.rejects.front();
-      throw BatchError(SQLITE_ERROR, "more than " + std::to_string(*options_.max_errors) +
-                                         " lines were rejected (max_errors); line " +
-                                         std::to_string(first.line) + ": " +
-                                         std::string(code_name(first.error.code)) + ": " +
-                                         first.error.message);
-    }
+  void check_max_errors() const {
+    if (!options_.max_errors || result_.rejects.size() <= *options_.max_errors) return;
+    const RejectRow& first = result_.rejects[0];
+    throw BatchError(SQLITE_ERROR, "more than " + std::to_string(*options_.max_errors) +
+                                       " lines were rejected (max_errors); line " +
+                                       std::to_string(first.line) + ": " +
+                                       std::string(code_name(first.code)) + ": " +
+                                       std::string(result_.rejects.message(first)));
   }
 
   Store& store_;

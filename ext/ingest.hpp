@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "options.hpp"
+#include "rejects.hpp"
 #include "store.hpp"
 #include "wire.hpp"
 
@@ -24,13 +25,6 @@ inline constexpr std::size_t kChunkRows = 1024;
 // work and the machines have two cores. Smaller batches don't repay a
 // thread's start.
 inline constexpr std::size_t kPipelineMinBytes = std::size_t{4} << 20;
-
-// One result row of lethe_ingest (contract section 1, "Result columns").
-struct RejectRow {
-  std::uint64_t line = 0;
-  std::uint64_t byte_offset = 0;
-  LineError error;
-};
 
 // How a call's input was read: its format, the wire lines produced from it
 // and the native records deliberately not turned into lines. For wire
@@ -59,7 +53,7 @@ std::string summary_json(const IngestSummary& summary);
 void write_summary_json(const IngestSummary& summary, std::string& out);
 
 struct IngestResult {
-  std::vector<RejectRow> rejects;  // in input order
+  RejectList rejects;  // in input order
   IngestSummary summary;
   std::string summary_json;  // made before the commit: nothing allocates after it
 };

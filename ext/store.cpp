@@ -613,11 +613,15 @@ void CallScope::write_range_keeping_prefixes(const std::string& owner,
   }
 }
 
+bool CallScope::keeps_written_prefixes(bool max_errors) const noexcept {
+  return mode_ == CallMode::SingleStatement && !max_errors && !foreign_keys_enforced();
+}
+
 std::vector<DbRejection> CallScope::write_in_statements(
     const std::string& owner, const std::vector<const PendingRow*>& rows,
     std::optional<std::uint64_t> rejections_allowed) {
   std::vector<DbRejection> rejections;
-  if (!rejections_allowed && !foreign_keys_enforced()) {
+  if (keeps_written_prefixes(rejections_allowed.has_value())) {
     write_range_keeping_prefixes(owner, rows, 0, rows.size(), rejections);
     return rejections;
   }

@@ -33,6 +33,9 @@
 //   (sql/schema.sql) does both upserts of each row: one statement is atomic
 //   in every context. A failed run names the row it stopped on; see
 //   CallScope::write_in_statements for how the others still get written.
+//   Without max_errors and with foreign keys off, each successful run stays
+//   written, so the batch goes chunk by chunk as in savepoint mode; with
+//   either, the batch is the one run that succeeds whole, so one chunk.
 #pragma once
 
 #include <cstddef>
@@ -158,6 +161,10 @@ class CallScope {
   // Prepares the store and opens the call's savepoint when SQLite allows it.
   CallMode begin();
   CallMode mode() const noexcept { return mode_; }
+  // Single-statement mode: true when each run of the sink statement that
+  // succeeds stays written (no max_errors, foreign keys off), so a batch can
+  // be written chunk after chunk; otherwise the batch must be one run.
+  bool keeps_written_prefixes(bool max_errors) const noexcept;
 
   // Writes rows atomically as a group except for rows the database refuses,
   // returned as line errors (their writes undone). `rejections_allowed` is

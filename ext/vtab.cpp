@@ -36,7 +36,7 @@ struct IngestTable {
 
 struct IngestCursor {
   sqlite3_vtab_cursor base{};
-  std::vector<RejectRow> rows;
+  RejectList rows;
   std::size_t position = 0;
 };
 
@@ -141,7 +141,7 @@ int ingest_filter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int argc,
   auto* cursor = reinterpret_cast<IngestCursor*>(cur);
   auto* table = reinterpret_cast<IngestTable*>(cur->pVtab);
   return guarded(table->db, cur->pVtab, [&] {
-    cursor->rows.clear();
+    cursor->rows = RejectList();
     cursor->position = 0;
     if ((idx_num & (kHasOwner | kHasNdjson)) != (kHasOwner | kHasNdjson) || argc < 2) {
       throw BatchError(SQLITE_ERROR, "owner and ndjson arguments are required");
@@ -161,7 +161,8 @@ int ingest_filter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int argc,
 
 int ingest_column(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int column) noexcept {
   const auto* cursor = reinterpret_cast<IngestCursor*>(cur);
-  const RejectRow& row = cursor->rows[cursor->position];
+  const RejectList& rows = cursor->rows;
+  const RejectRow& row = rows[cursor->position];
   switch (column) {
     case kLine:
       sqlite3_result_int64(ctx, static_cast<sqlite3_int64>(row.line));
@@ -170,22 +171,25 @@ int ingest_column(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int column) no
       sqlite3_result_int64(ctx, static_cast<sqlite3_int64>(row.byte_offset));
       break;
     case kCode: {
-      const std::string_view code = code_name(row.error.code);
+      const std::string_view code = code_name(row.code);
       sqlite3_result_text(ctx, code.data(), static_cast<int>(code.size()), SQLITE_STATIC);
       break;
     }
-    case kField:
-      if (row.error.field.empty()) {
+    case kField: {
+      const std::string_view field = rows.field(row);
+      if (field.empty()) {
         sqlite3_result_null(ctx);
       } else {
-        sqlite3_result_text(ctx, row.error.field.data(), static_cast<int>(row.error.field.size()),
-                            SQLITE_TRANSIENT);
+        sqlite3_result_text(ctx, field.data(), static_cast<int>(field.size()), SQLITE_TRANSIENT);
       }
       break;
-    case kMessage:
-      sqlite3_result_text(ctx, row.error.message.data(), static_cast<int>(row.error.message.size()),
-                          SQLITE_TRANSIENT);
+    }
+    case kMessage: {
+      // Looked up (or, when its text was not kept, built) as it is read.
+      const std::string_view message = rows.message(row);
+      sqlite3_result_text(ctx, message.data(), static_cast<int>(message.size()), SQLITE_TRANSIENT);
       break;
+    }
     default:
       sqlite3_result_null(ctx);  // hidden argument columns read back as NULL
       break;

@@ -18,6 +18,7 @@
 // Also a sticky variant: every allocation from the Nth on fails (memory is
 // gone, lethe's own cleanup included), sampled.
 #include <gtest/gtest.h>
+#include <malloc.h>
 #include <sqlite3.h>
 
 #include <atomic>
@@ -64,6 +65,27 @@ struct Faults {
 Faults g_faults;
 sqlite3_mem_methods g_default_mem;
 
+// Live C++ heap bytes and their high-water mark since the last reset: what
+// a call holds at its peak, measured as the allocator sees it (usable
+// sizes), the same on any machine.
+struct HeapGauge {
+  std::atomic<long long> live{0};
+  std::atomic<long long> peak{0};
+  void allocated(void* p) {
+    const long long now = live += static_cast<long long>(malloc_usable_size(p));
+    long long seen = peak;
+    while (now > seen && !peak.compare_exchange_weak(seen, now)) {
+    }
+  }
+  void freed(void* p) { live -= static_cast<long long>(malloc_usable_size(p)); }
+  // Starts measuring from now: returns the bytes live at this point.
+  long long reset() {
+    peak = live.load();
+    return peak;
+  }
+};
+HeapGauge g_heap;
+
 void* mem_malloc(int n) {
   return g_faults.fail(Source::Sqlite) ? nullptr : g_default_mem.xMalloc(n);
 }
@@ -86,23 +108,32 @@ void mem_shutdown(void* p) { g_default_mem.xShutdown(p); }
 #endif
 void* operator new(std::size_t n) {
   if (g_faults.fail(Source::Cxx)) throw std::bad_alloc();
-  if (void* p = std::malloc(n != 0 ? n : 1)) return p;
+  if (void* p = std::malloc(n != 0 ? n : 1)) {
+    g_heap.allocated(p);
+    return p;
+  }
   throw std::bad_alloc();
 }
 void* operator new[](std::size_t n) { return ::operator new(n); }
 void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
   if (g_faults.fail(Source::Cxx)) return nullptr;
-  return std::malloc(n != 0 ? n : 1);
+  void* p = std::malloc(n != 0 ? n : 1);
+  if (p != nullptr) g_heap.allocated(p);
+  return p;
 }
 void* operator new[](std::size_t n, const std::nothrow_t& tag) noexcept {
   return ::operator new(n, tag);
 }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
+void operator delete(void* p) noexcept {
+  if (p == nullptr) return;
+  g_heap.freed(p);
+  std::free(p);
+}
+void operator delete[](void* p) noexcept { ::operator delete(p); }
+void operator delete(void* p, std::size_t) noexcept { ::operator delete(p); }
+void operator delete[](void* p, std::size_t) noexcept { ::operator delete(p); }
+void operator delete(void* p, const std::nothrow_t&) noexcept { ::operator delete(p); }
+void operator delete[](void* p, const std::nothrow_t&) noexcept { ::operator delete(p); }
 
 namespace {
 
@@ -400,6 +431,120 @@ TEST(NoMemRegression, MaxErrorsStopsReadingAtTheLimit) {
     EXPECT_TRUE(mentions(error, {"max_errors"})) << error;
     EXPECT_LT(g_faults.calls, 5000) << "allocations for a call that should stop at line 2";
   }
+}
+
+// What a call holds at its peak in C++ heap, above what was live before it,
+// and what it returned: `sql` binds the batch as ?1 (SQLITE_STATIC, so the
+// input itself is not counted).
+struct Peak {
+  long long bytes = 0;
+  Result result;
+};
+Peak measure_call(Db& db, const std::string& sql, const std::string& batch) {
+  Peak out;
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v2(db.handle(), sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK) {
+    throw std::runtime_error(sqlite3_errmsg(db.handle()));
+  }
+  sqlite3_bind_text(stmt, 1, batch.data(), static_cast<int>(batch.size()), SQLITE_STATIC);
+  const long long before = g_heap.reset();
+  while ((out.result.rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    const char* message = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 4));
+    out.result.rows.push_back({Value(std::to_string(sqlite3_column_int64(stmt, 0))),
+                               Value(message == nullptr ? "" : message)});
+  }
+  out.bytes = g_heap.peak - before;
+  if (out.result.rc == SQLITE_DONE) out.result.rc = SQLITE_OK;
+  if (!out.result.ok()) out.result.error = sqlite3_errmsg(db.handle());
+  sqlite3_finalize(stmt);
+  return out;
+}
+
+constexpr long long kMiB = 1LL << 20;
+
+// Issue 8, item 8: a rejected line cost 130-160 times its line in memory
+// (a 10 MB batch of junk peaked at 1.3 GB). The goal: a call's peak is at
+// most its input + 64 MiB + 48 bytes per rejected line, whatever the input.
+// The test's own copies of result rows are measured too, so the SELECTs
+// keep one row in a thousand (the WHERE runs on the rows lethe holds).
+TEST(NoMemRegression, RejectedLinesCostAtMost48BytesEach) {
+  // Junk with one message for every line, and junk whose every message is
+  // different (a path quoted in each): 400,000 of those would be ~80 MB of
+  // messages, more than a call keeps (RejectList::kMessageBudgetBytes).
+  std::string same, distinct;
+  constexpr int kSame = 300000, kDistinct = 400000;
+  for (int i = 0; i < kSame; ++i) same += "not json\n";
+  for (int i = 0; i < kDistinct; ++i) {
+    distinct +=
+        "/home/someone/.claude/projects/-home-someone-src-a-rather-long-project-name/"
+        "session-" +
+        std::to_string(1000000 + i) + "-0123456789abcdef0123456789abcdef.jsonl\n";
+  }
+  const fs::path dir = lethe_test::temp_dir();
+  const fs::path tmpl = make_template(dir, "DELETE");
+  const fs::path work = dir / "work.db";
+  for (const char* sql : {"SELECT line, NULL, NULL, NULL, message FROM lethe_ingest('alice', ?1) "
+                          "WHERE line % 1000 = 1",
+                          "SELECT line, NULL, NULL, NULL, message FROM lethe_ingest('alice', ?1, "
+                          "'{\"dry_run\": true}') WHERE line % 1000 = 1",
+                          "INSERT INTO rejects SELECT * FROM lethe_ingest('alice', ?1)"}) {
+    for (const std::string* input : {&same, &distinct}) {
+      const long long lines = input == &same ? kSame : kDistinct;
+      SCOPED_TRACE(std::string(sql) + (input == &same ? ": one message" : ": distinct messages"));
+      restore(tmpl, work);
+      Db db(work.string());
+      db.must("CREATE TABLE IF NOT EXISTS rejects(line, byte_offset, code, field, message)");
+      const Peak p = measure_call(db, sql, *input);
+      ASSERT_TRUE(p.result.ok()) << p.result.error;
+      const long long allowed = 64 * kMiB + 48 * lines;
+      EXPECT_LE(p.bytes, allowed) << "peak " << p.bytes / kMiB << " MiB for " << lines
+                                  << " rejected lines";
+      std::printf("    peak %lld MiB above the input for %lld rejected lines (%.1f bytes each)\n",
+                  p.bytes / kMiB, lines, static_cast<double>(p.bytes) / lines);
+      // Every line is a row, in order, and a kept message is the real one.
+      if (std::string(sql).rfind("INSERT", 0) == 0) {
+        EXPECT_EQ(db.count("SELECT count(*) FROM rejects"), lines);
+        EXPECT_EQ(db.count("SELECT count(*) FROM rejects WHERE line = rowid"), lines);
+        const std::string first =
+            db.scalar("SELECT message FROM rejects WHERE line = 1").value_or("");
+        EXPECT_TRUE(mentions(first, {input == &same ? "not a valid JSON object" : "readfile"}))
+            << first;
+        if (input == &distinct) {
+          // Past the budget, a row keeps its code and says its details
+          // were not kept.
+          const std::string last =
+              db.scalar("SELECT message FROM rejects WHERE line = " + std::to_string(lines))
+                  .value_or("");
+          EXPECT_TRUE(mentions(last, {"details not kept"})) << last;
+          EXPECT_EQ(db.count("SELECT count(*) FROM rejects WHERE code = 'INVALID_JSON'"), lines);
+        }
+      } else {
+        ASSERT_EQ(static_cast<long long>(p.result.rows.size()), lines / 1000);
+      }
+    }
+  }
+}
+
+// Inside a caller's writing statement (INSERT INTO rejects SELECT * FROM
+// lethe_ingest(...)), the whole batch was parsed at once: its rows held
+// about twice the input. With no max_errors and foreign keys off each run
+// of the sink statement stays written, so the batch goes chunk by chunk.
+TEST(NoMemRegression, AWritingStatementHoldsOneChunkAtATime) {
+  const std::string b = batch(40000, 300, "w");
+  const fs::path dir = lethe_test::temp_dir();
+  const fs::path tmpl = make_template(dir, "DELETE");
+  const fs::path work = dir / "work.db";
+  restore(tmpl, work);
+  Db db(work.string());
+  db.must("CREATE TABLE IF NOT EXISTS rejects(line, byte_offset, code, field, message)");
+  const Peak p = measure_call(db, "INSERT INTO rejects SELECT * FROM lethe_ingest('alice', ?1)", b);
+  ASSERT_TRUE(p.result.ok()) << p.result.error;
+  EXPECT_EQ(db.count("SELECT count(*) FROM turns"), distinct_turns(20) + distinct_turns(40000));
+  std::printf("    peak %lld MiB above a %zu MiB input\n", p.bytes / kMiB,
+              b.size() / static_cast<std::size_t>(kMiB));
+  EXPECT_LT(p.bytes, static_cast<long long>(b.size()) / 4)
+      << "a writing statement's call held " << p.bytes / kMiB << " MiB for a "
+      << b.size() / static_cast<std::size_t>(kMiB) << " MiB batch";
 }
 
 }  // namespace
