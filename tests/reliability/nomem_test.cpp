@@ -399,6 +399,16 @@ TEST(NoMemRegression, CxxOutOfMemoryInsideTransactionKeepsCallersWork) {
   db.must("COMMIT");
 }
 
+// A database of its own, in the template's state, with a rejects table.
+std::unique_ptr<Db> fresh_database() {
+  const fs::path dir = lethe_test::temp_dir();
+  const fs::path work = dir / "work.db";
+  restore(make_template(dir, "DELETE"), work);
+  auto db = std::make_unique<Db>(work.string());
+  db->must("CREATE TABLE IF NOT EXISTS rejects(line, byte_offset, code, field, message)");
+  return db;
+}
+
 // max_errors stops a call as soon as the limit is passed (issue 8, item 8):
 // a batch of junk with {"max_errors": 0} read every line, and built an error
 // row for each, before failing (a 10 MB batch ran 15 s and peaked at 1.3 GB).
@@ -412,12 +422,8 @@ TEST(NoMemRegression, MaxErrorsStopsReadingAtTheLimit) {
         "INSERT INTO rejects SELECT * FROM lethe_ingest('alice', ?1, '{\"max_errors\": 0}')",
         "SELECT * FROM lethe_ingest('alice', ?1, '{\"max_errors\": 0, \"dry_run\": true}')"}) {
     SCOPED_TRACE(sql);
-    const fs::path dir = lethe_test::temp_dir();
-    const fs::path tmpl = make_template(dir, "DELETE");
-    const fs::path work = dir / "work.db";
-    restore(tmpl, work);
-    Db db(work.string());
-    db.must("CREATE TABLE IF NOT EXISTS rejects(line, byte_offset, code, field, message)");
+    auto database = fresh_database();
+    Db& db = *database;
     sqlite3_stmt* stmt = nullptr;
     ASSERT_EQ(sqlite3_prepare_v2(db.handle(), sql, -1, &stmt, nullptr), SQLITE_OK);
     sqlite3_bind_text(stmt, 1, junk.data(), static_cast<int>(junk.size()), SQLITE_STATIC);
@@ -480,9 +486,6 @@ TEST(NoMemRegression, RejectedLinesCostAtMost48BytesEach) {
         "session-" +
         std::to_string(1000000 + i) + "-0123456789abcdef0123456789abcdef.jsonl\n";
   }
-  const fs::path dir = lethe_test::temp_dir();
-  const fs::path tmpl = make_template(dir, "DELETE");
-  const fs::path work = dir / "work.db";
   for (const char* sql : {"SELECT line, NULL, NULL, NULL, message FROM lethe_ingest('alice', ?1) "
                           "WHERE line % 1000 = 1",
                           "SELECT line, NULL, NULL, NULL, message FROM lethe_ingest('alice', ?1, "
@@ -491,9 +494,8 @@ TEST(NoMemRegression, RejectedLinesCostAtMost48BytesEach) {
     for (const std::string* input : {&same, &distinct}) {
       const long long lines = input == &same ? kSame : kDistinct;
       SCOPED_TRACE(std::string(sql) + (input == &same ? ": one message" : ": distinct messages"));
-      restore(tmpl, work);
-      Db db(work.string());
-      db.must("CREATE TABLE IF NOT EXISTS rejects(line, byte_offset, code, field, message)");
+      auto database = fresh_database();
+      Db& db = *database;
       const Peak p = measure_call(db, sql, *input);
       ASSERT_TRUE(p.result.ok()) << p.result.error;
       const long long allowed = 64 * kMiB + 48 * lines;
@@ -531,12 +533,8 @@ TEST(NoMemRegression, RejectedLinesCostAtMost48BytesEach) {
 // of the sink statement stays written, so the batch goes chunk by chunk.
 TEST(NoMemRegression, AWritingStatementHoldsOneChunkAtATime) {
   const std::string b = batch(40000, 300, "w");
-  const fs::path dir = lethe_test::temp_dir();
-  const fs::path tmpl = make_template(dir, "DELETE");
-  const fs::path work = dir / "work.db";
-  restore(tmpl, work);
-  Db db(work.string());
-  db.must("CREATE TABLE IF NOT EXISTS rejects(line, byte_offset, code, field, message)");
+  auto database = fresh_database();
+  Db& db = *database;
   const Peak p = measure_call(db, "INSERT INTO rejects SELECT * FROM lethe_ingest('alice', ?1)", b);
   ASSERT_TRUE(p.result.ok()) << p.result.error;
   EXPECT_EQ(db.count("SELECT count(*) FROM turns"), distinct_turns(20) + distinct_turns(40000));
