@@ -10,9 +10,12 @@ namespace lethe {
 
 namespace {
 
-// Texts are packed into blocks of this size (a longer text gets a block of
-// its own): few allocations, and a stored text never moves.
-constexpr std::size_t kBlockBytes = std::size_t{64} << 10;
+// Texts are packed into blocks (a longer text gets a block of its own): few
+// allocations, and a stored text never moves. The first block is small, so
+// a call with one rejected line stays cheap; each next one is twice as big,
+// up to the largest.
+constexpr std::size_t kFirstBlockBytes = std::size_t{1} << 10;
+constexpr std::size_t kLargestBlockBytes = std::size_t{64} << 10;
 
 std::size_t hash_of(std::string_view text) { return std::hash<std::string_view>{}(text); }
 
@@ -59,8 +62,12 @@ std::uint32_t TextPool::find(std::string_view text, std::size_t hash, std::size_
 
 const char* TextPool::store(std::string_view text) {
   if (text.size() > block_size_ - block_used_) {
-    block_size_ = std::max(kBlockBytes, text.size());
-    blocks_.push_back(std::make_unique<char[]>(block_size_));
+    const std::size_t next =
+        blocks_.empty() ? kFirstBlockBytes : std::min(block_size_ * 2, kLargestBlockBytes);
+    block_size_ = std::max(next, text.size());
+    // Not value-initialized: every byte is written before it is read.
+    std::unique_ptr<char[]> block(new char[block_size_]);  // NOLINT(modernize-make-unique)
+    blocks_.push_back(std::move(block));
     block_used_ = 0;
   }
   char* at = blocks_.back().get() + block_used_;

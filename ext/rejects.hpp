@@ -93,7 +93,9 @@ class RejectList {
   std::string_view message(const RejectRow& row) const;
 
  private:
-  static constexpr std::size_t kRowsPerBlock = 1024;
+  // 8 KiB: small enough for a call with one rejected line, big enough that
+  // the list of blocks stays short.
+  static constexpr std::size_t kRowsPerBlock = 256;
   RejectRow& at(std::size_t i) const noexcept {
     return blocks_[i / kRowsPerBlock][i % kRowsPerBlock];
   }
