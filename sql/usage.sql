@@ -15,6 +15,8 @@
 --   usage_by_day     per UTC day, owner, tool, model and project
 --   usage_by_local_day  the same per local day (see "Local days")
 --   usage_by_month   per UTC month, owner, tool, model and project
+--   usage_by_period  the three above in one: period_kind ('day',
+--                    'local_day', 'month') and period, then their columns
 --   usage_blocks     Claude Code's 5-hour billing blocks, per owner, with
 --                    ccusage's rule (see below)
 --   model_prices     USD per million tokens of each model: input, output,
@@ -329,53 +331,49 @@ SELECT
     AND (coalesce(tokens_in, 0) > 0 OR coalesce(tokens_out, 0) > 0) AS unpriced
 FROM priced;
 
+-- usage_by_period holds the three summaries at once, so their columns and
+-- sums are written once: period_kind is 'day' (UTC), 'local_day' or 'month'
+-- and period its value. The three views below are its slices (SQLite moves
+-- their period_kind filter into the scan, so each reads turn_usage once).
 -- sessions counts the sessions with at least one turn in the row. The
 -- separator char(31) cannot occur in host or session_id (the wire contract
 -- forbids control characters there), so distinct pairs stay distinct.
+DROP VIEW IF EXISTS usage_by_period;
+CREATE VIEW usage_by_period AS
+SELECT
+  k.period_kind,
+  CASE k.period_kind WHEN 'day' THEN t.day WHEN 'local_day' THEN t.local_day
+                     ELSE t.month END AS period,
+  t.owner, t.tool, t.model, t.project,
+  count(DISTINCT t.host || char(31) || t.session_id) AS sessions,
+  count(*) AS turns,
+  coalesce(sum(t.tokens_in), 0) AS tokens_in,
+  coalesce(sum(t.tokens_out), 0) AS tokens_out,
+  CASE WHEN sum(t.unpriced) > 0 THEN NULL ELSE round(total(t.cost_usd), 6) END AS cost_usd,
+  coalesce(sum(t.cache_read_tokens), 0) AS cache_read_tokens,
+  coalesce(sum(t.cache_write_tokens), 0) AS cache_write_tokens,
+  sum(t.unpriced) AS unpriced_turns
+FROM (SELECT 'day' AS period_kind UNION ALL SELECT 'local_day' UNION ALL SELECT 'month') k,
+     turn_usage t
+GROUP BY k.period_kind, period, t.owner, t.tool, t.model, t.project;
+
 DROP VIEW IF EXISTS usage_by_day;
 CREATE VIEW usage_by_day AS
-SELECT
-  day, owner, tool, model, project,
-  count(DISTINCT host || char(31) || session_id) AS sessions,
-  count(*) AS turns,
-  coalesce(sum(tokens_in), 0) AS tokens_in,
-  coalesce(sum(tokens_out), 0) AS tokens_out,
-  CASE WHEN sum(unpriced) > 0 THEN NULL ELSE round(total(cost_usd), 6) END AS cost_usd,
-  coalesce(sum(cache_read_tokens), 0) AS cache_read_tokens,
-  coalesce(sum(cache_write_tokens), 0) AS cache_write_tokens,
-  sum(unpriced) AS unpriced_turns
-FROM turn_usage
-GROUP BY day, owner, tool, model, project;
+SELECT period AS day, owner, tool, model, project, sessions, turns, tokens_in, tokens_out,
+       cost_usd, cache_read_tokens, cache_write_tokens, unpriced_turns
+FROM usage_by_period WHERE period_kind = 'day';
 
 DROP VIEW IF EXISTS usage_by_local_day;
 CREATE VIEW usage_by_local_day AS
-SELECT
-  local_day, owner, tool, model, project,
-  count(DISTINCT host || char(31) || session_id) AS sessions,
-  count(*) AS turns,
-  coalesce(sum(tokens_in), 0) AS tokens_in,
-  coalesce(sum(tokens_out), 0) AS tokens_out,
-  CASE WHEN sum(unpriced) > 0 THEN NULL ELSE round(total(cost_usd), 6) END AS cost_usd,
-  coalesce(sum(cache_read_tokens), 0) AS cache_read_tokens,
-  coalesce(sum(cache_write_tokens), 0) AS cache_write_tokens,
-  sum(unpriced) AS unpriced_turns
-FROM turn_usage
-GROUP BY local_day, owner, tool, model, project;
+SELECT period AS local_day, owner, tool, model, project, sessions, turns, tokens_in,
+       tokens_out, cost_usd, cache_read_tokens, cache_write_tokens, unpriced_turns
+FROM usage_by_period WHERE period_kind = 'local_day';
 
 DROP VIEW IF EXISTS usage_by_month;
 CREATE VIEW usage_by_month AS
-SELECT
-  month, owner, tool, model, project,
-  count(DISTINCT host || char(31) || session_id) AS sessions,
-  count(*) AS turns,
-  coalesce(sum(tokens_in), 0) AS tokens_in,
-  coalesce(sum(tokens_out), 0) AS tokens_out,
-  CASE WHEN sum(unpriced) > 0 THEN NULL ELSE round(total(cost_usd), 6) END AS cost_usd,
-  coalesce(sum(cache_read_tokens), 0) AS cache_read_tokens,
-  coalesce(sum(cache_write_tokens), 0) AS cache_write_tokens,
-  sum(unpriced) AS unpriced_turns
-FROM turn_usage
-GROUP BY month, owner, tool, model, project;
+SELECT period AS month, owner, tool, model, project, sessions, turns, tokens_in, tokens_out,
+       cost_usd, cache_read_tokens, cache_write_tokens, unpriced_turns
+FROM usage_by_period WHERE period_kind = 'month';
 
 DROP VIEW IF EXISTS session_summary;
 CREATE VIEW session_summary AS
