@@ -23,9 +23,10 @@ namespace lethe {
 
 namespace {
 
-// Chunks parsed ahead of the writer: enough to keep both threads busy, few
-// enough to bound memory.
-constexpr std::size_t kChunksInFlight = 3;
+// Chunks parsed ahead of the writer: parsing a chunk takes about half the
+// time of writing it, so one keeps both threads busy, and each chunk held
+// costs up to kMaxChunkBytes of memory.
+constexpr std::size_t kChunksInFlight = 1;
 
 // What parsing produces for the writer: accepted rows (a deque, so a row
 // never moves once parsed: the writer points at it) and the rejected lines.
@@ -84,16 +85,25 @@ class LineSource {
   SourceCounts counts_;
 };
 
-// Framing (or conversion) + wire: turns the batch into chunks of at most
-// `max_rows` accepted rows. Touches no SQLite state, so it may run on any
-// thread.
+// Framing (or conversion) + wire: turns the batch into chunks. Touches no
+// SQLite state, so it may run on any thread.
+//
+// Chunked (the call has its own savepoint), the first chunk holds
+// kChunkRows lines, so the writer starts soon, and each next one twice as
+// many, up to kMaxChunkRows lines or kMaxChunkBytes of input: a chunk is
+// what the writer writes in one go, and bigger ones cost less (see
+// CallScope::write_in_groups). Unchunked, the whole batch is one chunk.
 class ChunkParser {
  public:
-  ChunkParser(std::string_view batch, const IngestOptions& options, std::size_t max_rows)
-      : source_(batch, options), options_(options), max_rows_(max_rows) {}
+  ChunkParser(std::string_view batch, const IngestOptions& options, bool chunked)
+      : source_(batch, options),
+        options_(options),
+        chunked_(chunked),
+        max_rows_(chunked ? kChunkRows : SIZE_MAX),
+        max_bytes_(chunked ? kMaxChunkBytes : SIZE_MAX) {}
 
-  // Fills `chunk` with at most `max_rows` lines; returns false once the
-  // batch is exhausted and nothing was added. Stops early once more lines
+  // Fills `chunk` with the next lines; returns false once the batch is
+  // exhausted and nothing was added. Stops early once more lines
   // were rejected than max_errors allows: the call fails then, and reading
   // on would only cost time and memory.
   bool next(Chunk& chunk) {
@@ -110,10 +120,12 @@ class ChunkParser {
         chunk.rejects.push_back({p.line, p.byte_offset, std::move(p.error)});
       }
     }
-    while (chunk.rows.size() + chunk.rejects.size() < max_rows_ && !too_many_rejects() &&
-           source_.next(line)) {
+    std::size_t bytes = 0;
+    while (chunk.rows.size() + chunk.rejects.size() < max_rows_ && bytes < max_bytes_ &&
+           !too_many_rejects() && source_.next(line)) {
       any = true;
       ++chunk.lines;
+      bytes += line.text.size();
       PendingRow& row = chunk.rows.emplace_back();
       if (!parse_line(line.text, options_.max_line_bytes, row.record, error)) {
         chunk.rows.pop_back();
@@ -125,6 +137,7 @@ class ChunkParser {
       row.byte_offset = line.byte_offset;
       if (options_.dry_run) chunk.rows.pop_back();  // validate only
     }
+    if (chunked_) max_rows_ = std::min(kMaxChunkRows, 2 * max_rows_);
     return any;
   }
 
@@ -133,7 +146,9 @@ class ChunkParser {
 
   LineSource source_;
   const IngestOptions& options_;
+  const bool chunked_;
   std::size_t max_rows_;
+  const std::size_t max_bytes_;
   bool counted_ = false;
   std::uint64_t rejected_ = 0;
 };
@@ -251,7 +266,7 @@ class ParserThread {
   void produce(std::string_view batch, const IngestOptions& options) noexcept {
     std::exception_ptr failure;
     try {
-      ChunkParser parser(batch, options, kChunkRows);
+      ChunkParser parser(batch, options, true);
       auto chunk = std::make_unique<Chunk>();
       while (parser.next(*chunk)) {
         if (!queue_.push(std::move(chunk))) break;
@@ -333,7 +348,7 @@ class Call {
       return;
     }
     Chunk chunk;
-    ChunkParser parser(batch, options_, chunked ? kChunkRows : SIZE_MAX);
+    ChunkParser parser(batch, options_, chunked);
     while (parser.next(chunk)) {
       consume(chunk, scope, chunked);
       chunk = Chunk{};
