@@ -79,16 +79,16 @@ std::vector<SessionValues> sessions_of(const std::vector<const PendingRow*>& row
 }
 
 // The order of the primary keys of sessions and turns (the owner is the
-// call's). SQLite's BINARY collation compares bytes, as std::string does.
-bool session_key_less(const TurnRecord& x, const TurnRecord& y) {
-  if (const int c = x.tool.compare(y.tool)) return c < 0;
-  if (const int c = x.host.compare(y.host)) return c < 0;
-  return x.session_id < y.session_id;
+// call's), as a three-way comparison. SQLite's BINARY collation compares
+// bytes, as std::string::compare does.
+int compare_session_keys(const TurnRecord& x, const TurnRecord& y) {
+  if (const int c = x.tool.compare(y.tool)) return c;
+  if (const int c = x.host.compare(y.host)) return c;
+  return x.session_id.compare(y.session_id);
 }
-bool turn_key_less(const TurnRecord& x, const TurnRecord& y) {
-  if (session_key_less(x, y)) return true;
-  if (session_key_less(y, x)) return false;
-  return x.turn_id < y.turn_id;
+int compare_turn_keys(const TurnRecord& x, const TurnRecord& y) {
+  if (const int c = compare_session_keys(x, y)) return c;
+  return x.turn_id.compare(y.turn_id);
 }
 
 // A group's sessions and rows in key order: each b-tree is then walked once
@@ -103,10 +103,10 @@ bool turn_key_less(const TurnRecord& x, const TurnRecord& y) {
 // keys instead of the input.
 void sort_by_key(std::vector<SessionValues>& sessions, std::vector<const PendingRow*>& rows) {
   std::sort(sessions.begin(), sessions.end(), [](const SessionValues& a, const SessionValues& b) {
-    return session_key_less(*a.key, *b.key);
+    return compare_session_keys(*a.key, *b.key) < 0;
   });
   std::stable_sort(rows.begin(), rows.end(), [](const PendingRow* a, const PendingRow* b) {
-    return turn_key_less(a->record, b->record);
+    return compare_turn_keys(a->record, b->record) < 0;
   });
 }
 
