@@ -1,6 +1,6 @@
 // The write floor: what the database writes of an ingest cost at the least.
 //
-//   lethe_write_floor CORPUS DB [OWNER]
+//   lethe_write_floor CORPUS DB [OWNER [SETTINGS]]
 //
 // 1. (not timed) Reads CORPUS and turns every line into the record lethe
 //    would store, with lethe's own parse_line (lethe_core), so the floor
@@ -12,7 +12,9 @@
 //    sql/schema.sql's trigger, each prepared once (before the clock starts),
 //    bound per row (SQLITE_STATIC, no copy, as lethe binds), stepped, reset;
 //    COMMIT. Default connection settings, as the sqlite3 shell has them
-//    (journal_mode=DELETE, synchronous=FULL, foreign_keys=OFF).
+//    (journal_mode=DELETE, synchronous=FULL, foreign_keys=OFF), unless
+//    SETTINGS (SQL, e.g. "PRAGMA cache_size=-65536") is given: it runs right
+//    after the database is opened, not timed (bench/run --settings).
 //
 // Prints one JSON object on stdout:
 //   {"lines":..,"rows":..,"skipped":..,"bytes":..,"parse_s":..,
@@ -94,7 +96,7 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::fprintf(stderr, "usage: lethe_write_floor CORPUS DB [OWNER]\n");
+    std::fprintf(stderr, "usage: lethe_write_floor CORPUS DB [OWNER [SETTINGS]]\n");
     return 2;
   }
   const std::string owner = argc > 3 ? argv[3] : "bench";
@@ -131,6 +133,7 @@ int main(int argc, char** argv) {
 
   sqlite3* db = nullptr;
   if (sqlite3_open(argv[2], &db) != SQLITE_OK) die("cannot open database", db);
+  if (argc > 4) check(sqlite3_exec(db, argv[4], nullptr, nullptr, nullptr), db, "SETTINGS");
   sqlite3_stmt* session = nullptr;
   sqlite3_stmt* turn = nullptr;
   check(sqlite3_prepare_v3(db, kSessionUpsert, -1, SQLITE_PREPARE_PERSISTENT, &session, nullptr),

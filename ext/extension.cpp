@@ -57,7 +57,9 @@ std::string debug_text() {
          "\nParsing thread: for batches of " + std::to_string(kPipelineMinBytes >> 20) +
          " MiB or more when there are 2+ hardware threads (here " +
          std::to_string(std::thread::hardware_concurrency()) +
-         ")\nChunk: " + std::to_string(kChunkRows) + " lines";
+         ")\nChunk: " + std::to_string(kChunkRows) + " lines, then twice as many each, up to " +
+         std::to_string(kMaxChunkRows) + " lines or " + std::to_string(kMaxChunkBytes >> 20) +
+         " MiB";
 }
 
 void debug_function(sqlite3_context* ctx, int, sqlite3_value**) noexcept {

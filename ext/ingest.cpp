@@ -23,9 +23,10 @@ namespace lethe {
 
 namespace {
 
-// Chunks parsed ahead of the writer: enough to keep both threads busy, few
-// enough to bound memory.
-constexpr std::size_t kChunksInFlight = 3;
+// Chunks parsed ahead of the writer: parsing a chunk takes about half the
+// time of writing it, so one keeps both threads busy, and each chunk held
+// costs up to kMaxChunkBytes of memory.
+constexpr std::size_t kChunksInFlight = 1;
 
 // What parsing produces for the writer: accepted rows (a deque, so a row
 // never moves once parsed: the writer points at it) and the rejected lines.
@@ -84,16 +85,26 @@ class LineSource {
   SourceCounts counts_;
 };
 
-// Framing (or conversion) + wire: turns the batch into chunks of at most
-// `max_rows` accepted rows. Touches no SQLite state, so it may run on any
-// thread.
+// Framing (or conversion) + wire: turns the batch into chunks. Touches no
+// SQLite state, so it may run on any thread.
+//
+// In chunks, the first chunk holds kChunkRows lines, so the writer starts
+// soon, and each next one twice as many, up to kMaxChunkRows lines or
+// kMaxChunkBytes of input: a chunk is what the writer writes in one go, and
+// bigger ones cost less (see CallScope::write_in_groups). Otherwise (a
+// writing statement with max_errors or foreign keys on) the whole batch is
+// one chunk.
 class ChunkParser {
  public:
-  ChunkParser(std::string_view batch, const IngestOptions& options, std::size_t max_rows)
-      : source_(batch, options), options_(options), max_rows_(max_rows) {}
+  ChunkParser(std::string_view batch, const IngestOptions& options, bool chunked)
+      : source_(batch, options),
+        options_(options),
+        chunked_(chunked),
+        max_rows_(chunked ? kChunkRows : SIZE_MAX),
+        max_bytes_(chunked ? kMaxChunkBytes : SIZE_MAX) {}
 
-  // Fills `chunk` with at most `max_rows` lines; returns false once the
-  // batch is exhausted and nothing was added. Stops early once more lines
+  // Fills `chunk` with the next lines; returns false once the batch is
+  // exhausted and nothing was added. Stops early once more lines
   // were rejected than max_errors allows: the call fails then, and reading
   // on would only cost time and memory.
   bool next(Chunk& chunk) {
@@ -110,10 +121,12 @@ class ChunkParser {
         chunk.rejects.add(p.line, p.byte_offset, p.error);
       }
     }
-    while (chunk.rows.size() + chunk.rejects.size() < max_rows_ && !too_many_rejects() &&
-           source_.next(line)) {
+    std::size_t bytes = 0;
+    while (chunk.rows.size() + chunk.rejects.size() < max_rows_ && bytes < max_bytes_ &&
+           !too_many_rejects() && source_.next(line)) {
       any = true;
       ++chunk.lines;
+      bytes += line.text.size();
       PendingRow& row = chunk.rows.emplace_back();
       if (!parse_line(line.text, options_.max_line_bytes, row.record, error)) {
         chunk.rows.pop_back();
@@ -125,6 +138,7 @@ class ChunkParser {
       row.byte_offset = line.byte_offset;
       if (options_.dry_run) chunk.rows.pop_back();  // validate only
     }
+    if (chunked_) max_rows_ = std::min(kMaxChunkRows, 2 * max_rows_);
     return any;
   }
 
@@ -133,7 +147,9 @@ class ChunkParser {
 
   LineSource source_;
   const IngestOptions& options_;
+  const bool chunked_;
   std::size_t max_rows_;
+  const std::size_t max_bytes_;
   bool counted_ = false;
   std::uint64_t rejected_ = 0;
 };
@@ -251,7 +267,7 @@ class ParserThread {
   void produce(std::string_view batch, const IngestOptions& options) noexcept {
     std::exception_ptr failure;
     try {
-      ChunkParser parser(batch, options, kChunkRows);
+      ChunkParser parser(batch, options, true);
       auto chunk = std::make_unique<Chunk>();
       while (parser.next(*chunk)) {
         if (!queue_.push(std::move(chunk))) break;
@@ -282,18 +298,18 @@ class Call {
       scope.refuse_if_nested();
       // Reserved now, so that nothing allocates once the writes are in.
       result_.summary_json.reserve(kSummaryJsonCapacity);
-      bool chunked = false;
-      std::size_t rows_per_chunk = kChunkRows;
+      bool savepoint = false;
+      bool in_chunks = true;
       if (!options_.dry_run) {
-        chunked = scope.begin() == CallMode::Savepoint;
+        savepoint = scope.begin() == CallMode::Savepoint;
         // Inside a caller's writing statement, with max_errors or foreign
         // keys on, the batch is the one statement run that must succeed
         // whole, so it is one chunk (CallScope::write_in_statements).
-        if (!chunked && !scope.keeps_written_prefixes(options_.max_errors.has_value())) {
-          rows_per_chunk = SIZE_MAX;
+        if (!savepoint && !scope.keeps_written_prefixes(options_.max_errors.has_value())) {
+          in_chunks = false;
         }
       }
-      read_and_write(batch, chunked, rows_per_chunk, scope);
+      read_and_write(batch, savepoint, in_chunks, scope);
       summarize(batch, started);
       if (!options_.dry_run) scope.commit();
     } catch (const BatchError& e) {
@@ -320,12 +336,12 @@ class Call {
     write_summary_json(s, result_.summary_json);
   }
 
-  // The batch goes in chunks of `rows_per_chunk` lines; with the call's
-  // savepoint a big batch is parsed ahead on a worker thread.
-  void read_and_write(std::string_view batch, bool chunked, std::size_t rows_per_chunk,
-                      CallScope& scope) {
+  // The batch goes in chunks (ChunkParser), or, when `in_chunks` is false,
+  // as one; with the call's savepoint a big batch is parsed ahead on a
+  // worker thread.
+  void read_and_write(std::string_view batch, bool savepoint, bool in_chunks, CallScope& scope) {
     std::optional<ParserThread> parser_thread;
-    if (chunked && batch.size() >= kPipelineMinBytes && std::thread::hardware_concurrency() > 1) {
+    if (savepoint && batch.size() >= kPipelineMinBytes && std::thread::hardware_concurrency() > 1) {
       try {
         parser_thread.emplace(batch, options_);
       } catch (const std::system_error&) {
@@ -335,20 +351,20 @@ class Call {
     if (parser_thread) {
       std::unique_ptr<Chunk> parsed;
       while (parser_thread->pop(parsed)) {
-        consume(*parsed, scope, chunked);
+        consume(*parsed, scope, savepoint);
         parser_thread->recycle(std::move(parsed));
       }
       return;
     }
     Chunk chunk;
-    ChunkParser parser(batch, options_, rows_per_chunk);
+    ChunkParser parser(batch, options_, in_chunks);
     while (parser.next(chunk)) {
-      consume(chunk, scope, chunked);
+      consume(chunk, scope, savepoint);
       chunk = Chunk{};
     }
   }
 
-  void consume(Chunk& chunk, CallScope& scope, bool chunked) {
+  void consume(Chunk& chunk, CallScope& scope, bool savepoint) {
     result_.summary.lines += chunk.lines;
     if (chunk.source) result_.summary.source = *chunk.source;
     result_.rejects.append(chunk.rejects);
@@ -359,7 +375,7 @@ class Call {
     for (const PendingRow& row : chunk.rows) rows.push_back(&row);
     // Without a savepoint the write below is the call's commit: room for its
     // rejections now, so that nothing after it can fail.
-    if (!chunked) result_.rejects.reserve(rows.size());
+    if (!savepoint) result_.rejects.reserve(rows.size());
     std::optional<std::uint64_t> allowed;
     if (options_.max_errors) allowed = *options_.max_errors - result_.rejects.size();
     for (const DbRejection& refused : scope.write(owner_, rows, allowed)) {

@@ -15,10 +15,18 @@
 
 namespace lethe {
 
-// Rows parsed and written per chunk when the call has its own savepoint:
-// bounds the memory a call holds and what a refused line costs (at most its
-// chunk is written again, a savepoint per line; see Store::write_directly).
+// Lines parsed and written per chunk when the call has its own savepoint:
+// the first chunk holds kChunkRows lines, so that writing starts soon, and
+// each next one twice as many, up to kMaxChunkRows lines or kMaxChunkBytes
+// of input. A chunk is written in one savepoint (CallScope::write_in_groups),
+// and bigger ones write less: SQLite journals, once per savepoint and per
+// statement, every page the chunk touches that existed before it. The bounds
+// cap the memory a call holds (about four chunks: being written, queued,
+// being parsed, being freed) and what a refused line costs (at most its
+// chunk is written again, in smaller groups).
 inline constexpr std::size_t kChunkRows = 1024;
+inline constexpr std::size_t kMaxChunkRows = 16384;
+inline constexpr std::size_t kMaxChunkBytes = std::size_t{8} << 20;
 
 // Batches at least this big are parsed on a worker thread while the caller's
 // thread writes the previous chunk: parsing is a fifth to a third of the

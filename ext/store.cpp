@@ -78,6 +78,38 @@ std::vector<SessionValues> sessions_of(const std::vector<const PendingRow*>& row
   return sessions;
 }
 
+// The order of the primary keys of sessions and turns (the owner is the
+// call's), as a three-way comparison. SQLite's BINARY collation compares
+// bytes, as std::string::compare does.
+int compare_session_keys(const TurnRecord& x, const TurnRecord& y) {
+  if (const int c = x.tool.compare(y.tool)) return c;
+  if (const int c = x.host.compare(y.host)) return c;
+  return x.session_id.compare(y.session_id);
+}
+int compare_turn_keys(const TurnRecord& x, const TurnRecord& y) {
+  if (const int c = compare_session_keys(x, y)) return c;
+  return x.turn_id.compare(y.turn_id);
+}
+
+// A group's sessions and rows in key order: each b-tree is then walked once
+// from left to right, so a page is read, changed and journaled once per
+// statement however the input interleaves its sessions, instead of once per
+// line that lands on it. The tables are those of writing the lines in input
+// order: the sessions are merged before they are sorted (a session keeps its
+// first non-null values in input order), and the sort of the rows is
+// stable (the lines of one turn still apply in input order: last write
+// wins). Only where nothing can observe the order
+// (Store::key_order_is_unobservable); the rowids of new turns follow the
+// keys instead of the input.
+void sort_by_key(std::vector<SessionValues>& sessions, std::vector<const PendingRow*>& rows) {
+  std::sort(sessions.begin(), sessions.end(), [](const SessionValues& a, const SessionValues& b) {
+    return compare_session_keys(*a.key, *b.key) < 0;
+  });
+  std::stable_sort(rows.begin(), rows.end(), [](const PendingRow* a, const PendingRow* b) {
+    return compare_turn_keys(a->record, b->record) < 0;
+  });
+}
+
 // Runs a query and returns the first column of every row as text.
 std::vector<std::string> column_of(sqlite3* db, const std::string& sql,
                                    const std::vector<std::string>& texts = {}) {
@@ -138,6 +170,7 @@ void Store::prepare() {
       fail_to_prepare(e);
     }
     grouping_unobservable_ = !schema_hides_grouping();
+    key_order_unobservable_ = grouping_unobservable_ && !turns_have_other_unique_index();
   } catch (...) {
     upsert_sessions_ = Statement();
     upsert_turns_ = Statement();
@@ -242,6 +275,16 @@ bool Store::schema_hides_grouping() {
                 " + (SELECT count(*) FROM main.sqlite_schema WHERE type = 'table' AND "
                 "name = 'sessions' COLLATE NOCASE AND sql IS NOT ?1)",
                 {stored_table_sql(Table::Sessions)});
+  return count.empty() || count.front() != "0";
+}
+
+// A unique index on turns besides the primary key (a UNIQUE constraint or a
+// CREATE UNIQUE INDEX) can refuse a line written before another line of its
+// group and accept it written after: then a group keeps the input order.
+bool Store::turns_have_other_unique_index() {
+  const auto count = column_of(db_,
+                               "SELECT count(*) FROM pragma_index_list('turns', 'main') "
+                               "WHERE \"unique\" AND origin <> 'pk'");
   return count.empty() || count.front() != "0";
 }
 
@@ -469,18 +512,20 @@ CallScope::Failure CallScope::run_over(Statement& statement, Feed& feed) {
 // ---------------------------------------------------------------------------
 // Savepoint mode.
 
-// A chunk's sessions (merged), then its turns: two set-based statements.
+// A group's sessions (merged), then its turns: two set-based statements,
+// each in key order (sort_by_key) where nothing can tell.
 CallScope::Failure CallScope::write_merged(const std::string& owner,
                                            const std::vector<const PendingRow*>& rows) {
   Feed sessions;
   sessions.kind = Feed::Kind::MergedSessions;
   sessions.owner = &owner;
   sessions.sessions = sessions_of(rows);
-  Failure failure = run_over(store_.upsert_sessions(), sessions);
-  if (failure) return failure;
   Feed lines;
   lines.owner = &owner;
   lines.rows = rows;
+  if (store_.key_order_is_unobservable()) sort_by_key(sessions.sessions, lines.rows);
+  Failure failure = run_over(store_.upsert_sessions(), sessions);
+  if (failure) return failure;
   return run_over(store_.upsert_turns(), lines);
 }
 
@@ -529,12 +574,18 @@ void CallScope::write_line_by_line(const std::string& owner,
 }
 
 // A chunk goes in groups of rows_per_group_ rows, each in a savepoint of its
-// own: the whole chunk while the database accepts every line. A group in
-// which it refuses a line is written again line by line, which costs several
-// times its rows written together (a savepoint journals every page it
-// touches), so after a refusal the groups shrink sixteenfold (to no fewer
-// than 4 rows) and then grow back by an eighth per accepted group. The
-// tables don't depend on the grouping: lines apply in input order either way.
+// own: the whole chunk while the database accepts every line. What a group
+// costs beyond its writes is journaling: SQLite copies each page that
+// existed before the group's savepoint (and again before each of its
+// set-based statements, which take a statement journal) into a temp file the
+// first time the group changes it, so the fewer and bigger the groups, and
+// the fewer pages each touches (sort_by_key), the less is copied; hence the
+// chunks that grow to kMaxChunkRows lines (ext/ingest.hpp). A group in which
+// the database refuses a line is written again line by line, which costs
+// several times its rows written together, so after a refusal the groups
+// shrink sixteenfold (to no fewer than 4 rows) and then grow back by an
+// eighth per accepted group. The tables don't depend on the grouping: the
+// lines of one key apply in input order either way.
 std::vector<DbRejection> CallScope::write_in_groups(
     const std::string& owner, const std::vector<const PendingRow*>& rows,
     std::optional<std::uint64_t> rejections_allowed) {

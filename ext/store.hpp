@@ -22,7 +22,8 @@
 //   observe how lines are grouped (the tables are exactly lethe's and no user
 //   trigger or unique index is on them), a chunk is two set-based statements,
 //   INSERT INTO sessions / turns ... SELECT ... FROM lethe_sink_rows(?), with
-//   a chunk's lines of one session merged into one row. Otherwise a chunk
+//   a chunk's lines of one session merged into one row and its lines sorted
+//   by key (unless a unique index on turns could tell). Otherwise a chunk
 //   goes through the sink statement (below), which applies the lines one by
 //   one in input order. A refused line makes its group go again with a
 //   savepoint per line, which names exactly the lines refused.
@@ -117,6 +118,10 @@ class Store {
   // True when nothing in the schema can tell a chunk's merged session
   // upsert from one upsert per line.
   bool grouping_is_unobservable() const noexcept { return grouping_unobservable_; }
+  // True when, besides, no unique index on turns other than its primary key
+  // could refuse a line in one order of a group's lines and accept it in
+  // another: then a group may be written in key order.
+  bool key_order_is_unobservable() const noexcept { return key_order_unobservable_; }
 
   // Finalizes the cached statements; the next call prepares them again.
   void forget_statements() noexcept;
@@ -131,6 +136,7 @@ class Store {
   void check_write_path();
   void check_feed_not_shadowed();
   bool schema_hides_grouping();
+  bool turns_have_other_unique_index();
   [[noreturn]] void fail_to_prepare(const BatchError& e);
 
   sqlite3* db_;
@@ -141,6 +147,7 @@ class Store {
   Statement schema_version_query_;
   std::int64_t prepared_schema_version_ = -1;
   bool grouping_unobservable_ = false;
+  bool key_order_unobservable_ = false;
 };
 
 // How a call is made atomic; see the comment at the top of this file.

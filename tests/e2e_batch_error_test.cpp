@@ -406,7 +406,8 @@ TEST(BatchMaxErrors, ExceededAfterWrittenChunksWritesNothing) {
   fast(db);
   Probe probe;
   probe.install(db);
-  const std::string batch = many_lines(2500, 0, "e") + "bad 1\nbad 2\nbad 3\n";
+  // The bad lines come after the first two chunks (1024 and 2048 lines).
+  const std::string batch = many_lines(3500, 0, "e") + "bad 1\nbad 2\nbad 3\n";
   for (const char* mode : {"autocommit", "BEGIN", "INSERT ... SELECT"}) {
     SCOPED_TRACE(mode);
     probe.rows = 0;
@@ -426,7 +427,7 @@ TEST(BatchMaxErrors, ExceededAfterWrittenChunksWritesNothing) {
     if (txn) db.must("BEGIN");
     r = call(db, "alice", batch, "{\"max_errors\":2}");
     expect_batch_error(r, {"max_errors"});
-    EXPECT_GE(probe.rows, 2048) << "test setup: no chunk was written before the failure";
+    EXPECT_GE(probe.rows, 3072) << "test setup: no chunk was written before the failure";
     if (txn) {
       EXPECT_EQ(sqlite3_get_autocommit(db.handle()), 0);
       db.must("COMMIT");
@@ -436,7 +437,7 @@ TEST(BatchMaxErrors, ExceededAfterWrittenChunksWritesNothing) {
   Result ok = call(db, "alice", batch, "{\"max_errors\":3}");
   ASSERT_TRUE(ok.ok()) << ok.error;
   EXPECT_EQ(ok.rows.size(), 3u);
-  EXPECT_EQ(db.count("SELECT count(*) FROM turns WHERE turn_id LIKE 'e-t%'"), 2500);
+  EXPECT_EQ(db.count("SELECT count(*) FROM turns WHERE turn_id LIKE 'e-t%'"), 3500);
 }
 
 // --- interrupt -------------------------------------------------------------

@@ -432,6 +432,10 @@ TEST(CallPromises, OneBatchWritesWhatOneCallPerLineWrites) {
        "CREATE TRIGGER late BEFORE UPDATE ON sessions WHEN NEW.ended_at > "
        "'2025-03-01T10:18:00.000Z' BEGIN SELECT RAISE(ABORT, 'too late'); END"},
       {"a unique index on sessions.ended_at", "CREATE UNIQUE INDEX one_end ON sessions(ended_at)"},
+      // Nothing observes the order: the set-based path, each group in key
+      // order (stable: the re-sent turn t1 of session b still ends as its
+      // later line says).
+      {"lethe's schema alone", "CREATE TABLE unrelated(x)"},
   };
   for (const Differential& d : setups) {
     for (Context context : {Context::Autocommit, Context::Transaction, Context::InsertSelect}) {
@@ -481,6 +485,71 @@ TEST(CallPromises, OneBatchWritesWhatOneCallPerLineWrites) {
       for (const Row& row : r.rows) refused_batch[std::stoul(*row[0]) - 1] = true;
       EXPECT_EQ(refused_batch, refused_alone);
     }
+  }
+}
+
+// Lethe writes a group of lines in key order only where no unique index on
+// turns could tell: here line 1 takes a seq that turn a holds until line 2
+// moves it, so in input order line 1 is refused, and in key order (a before
+// b) it would not be.
+TEST(CallPromises, AUniqueIndexOnTurnsKeepsTheInputOrder) {
+  for (Context context : {Context::Autocommit, Context::Transaction}) {
+    SCOPED_TRACE(name_of(context));
+    Db db;
+    db.apply_schema();
+    db.must("CREATE UNIQUE INDEX one_seq ON turns(owner, tool, host, session_id, seq)");
+    ASSERT_TRUE(ingest(db, "ana", line("\"seq\":1", "s1", "a")).rejects.empty());
+    if (context == Context::Transaction) db.must("BEGIN");
+    const Ingest r =
+        ingest(db, "ana", line("\"seq\":1", "s1", "b") + "\n" + line("\"seq\":2", "s1", "a"));
+    ASSERT_TRUE(r.ok()) << r.error;
+    if (context == Context::Transaction) db.must("COMMIT");
+    ASSERT_EQ(r.rejects.size(), 1u);
+    EXPECT_EQ(r.rejects[0].line, 1);
+    EXPECT_EQ(r.rejects[0].code, "DB_CONSTRAINT");
+    EXPECT_EQ(db.count("SELECT count(*) FROM turns WHERE turn_id = 'b'"), 0);
+    EXPECT_EQ(db.count("SELECT seq FROM turns WHERE turn_id = 'a'"), 2);
+  }
+}
+
+// Issue 12: lethe never changes a connection setting of its caller, not even
+// the ones that would make it faster (bench/README.md lists them): a call
+// over several chunks leaves every one as the caller set it.
+TEST(CallPromises, TheCallersConnectionSettingsStayAsTheyWere) {
+  const char* settings[] = {
+      "cache_size",   "temp_store",         "cache_spill",        "synchronous", "journal_mode",
+      "foreign_keys", "defer_foreign_keys", "recursive_triggers", "page_size",   "locking_mode"};
+  std::string batch;
+  for (int i = 0; i < 3000; ++i) {
+    batch +=
+        line("\"seq\":" + std::to_string(i), "s" + std::to_string(i % 7), "t" + std::to_string(i)) +
+        "\n";
+  }
+  for (Context context : {Context::Autocommit, Context::Transaction}) {
+    SCOPED_TRACE(name_of(context));
+    Db db;
+    db.apply_schema();
+    db.must(
+        "PRAGMA cache_size = -1234; PRAGMA temp_store = FILE; PRAGMA cache_spill = 77; "
+        "PRAGMA synchronous = NORMAL; PRAGMA defer_foreign_keys = ON; "
+        "PRAGMA recursive_triggers = ON");
+    auto values = [&] {
+      std::vector<Row> rows;
+      for (const char* name : settings) {
+        Result r = db.query(std::string("PRAGMA ") + name);
+        EXPECT_TRUE(r.ok()) << name << ": " << r.error;
+        for (Row& row : r.rows) rows.push_back(std::move(row));
+      }
+      return rows;
+    };
+    const std::vector<Row> before = values();
+    if (context == Context::Transaction) db.must("BEGIN");
+    const Ingest r = ingest(db, "ana", batch);
+    ASSERT_TRUE(r.ok()) << r.error;
+    EXPECT_TRUE(r.rejects.empty());
+    if (context == Context::Transaction) db.must("COMMIT");
+    EXPECT_EQ(values(), before);
+    EXPECT_EQ(db.count("SELECT count(*) FROM turns"), 3000);
   }
 }
 

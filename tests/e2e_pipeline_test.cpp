@@ -11,7 +11,7 @@ using namespace lethe_test;
 namespace {
 
 // About 6 MiB: lines of ~1 KiB, every 97th invalid, turn "refuse-me" refused
-// by a trigger, spread over many chunks of 1024 lines.
+// by a trigger, spread over chunks of 1024, 2048 and then more lines.
 std::string big_batch(int lines) {
   std::string batch;
   const std::string filler(900, 'x');

@@ -1100,7 +1100,7 @@ TEST(Property, ModelSplitOrderAndOwner) {
   }
 }
 
-// Batches of more than 1024 lines: lethe writes 1024-line chunks, each in a
+// Batches of more than 1024 lines: lethe writes chunks of 1024, then 2048 lines, each in a
 // savepoint of its own; refused lines and upserts across chunk boundaries.
 TEST(Property, ChunkBoundaries) {
   for (std::uint64_t seed = 101; seed <= 102; ++seed) {
