@@ -186,13 +186,13 @@ class RecordReader {
 // The INVALID_JSON row of a line that is not a JSON object.
 void invalid_line(Output& out, Position at, const std::string& problem);
 
-// Parses one JSON object with lethe's own limits (UTF-8, depth 64) first,
-// so that a hostile line can't make the DOM parser recurse without bound.
-// Fills `problem` when it is not one.
+// Parses one JSON object: lethe's scanner validates it (UTF-8, depth 64,
+// so a hostile line can't make the DOM recurse without bound), then its DOM
+// is built. Fills `problem` when it is not one.
 bool parse_object(std::string_view text, Json& value, std::string& problem);
 
-// Parses a line that lethe's scanner accepted already (so within the depth
-// limit): the DOM only, without the depth pre-check.
+// The DOM of a line that lethe's scanner accepted already: built without a
+// second validation, so it never fails.
 bool parse_scanned(std::string_view text, Json& value, std::string& problem);
 
 // Parses JSON text of any kind within the depth limit; nullopt otherwise.

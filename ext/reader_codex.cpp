@@ -55,20 +55,41 @@ struct UserTurn {
   std::optional<std::size_t> last_answer;  // slot of its last assistant/tool-call turn (open)
 };
 
+constexpr std::array<std::string_view, 3> kEnvelopeKeys = {"timestamp", "type", "payload"};
+enum EnvelopeKey { kTimestamp, kType, kPayload };
+
 class CodexReader : public Reader {
  public:
   CodexReader(std::string_view data, Output& out) : out_(out), records_(data, out) {}
 
   bool step() override {
-    Json record;
-    Position at;
-    if (!records_.next(record, at)) {
+    Line line;
+    if (!records_.next_line(line)) {
       put_tokens();
       return false;
     }
-    if (const auto time = optional_time(record, "timestamp")) last_time_ = time;
+    const Position at{line.number, line.byte_offset};
+    // lethe's scanner validates the line and reads its envelope; the DOM
+    // is built only for records that make turns or count tokens.
+    Members<kEnvelopeKeys.size()> m;
+    json::ScanError error;
+    if (!scan_members(line.text, kEnvelopeKeys, m, error)) {
+      invalid_line(out_, at, error.message);
+      return true;
+    }
+    const auto stamp = string_value(m[kTimestamp]);
+    const auto time = stamp ? normalize_rfc3339(*stamp) : std::nullopt;
+    if (time) last_time_ = time;
     if (!first_time_) first_time_ = last_time_;
-    if (in_replay(record)) {
+    if (is_mirror(m)) {
+      in_replay(time);
+      out_.skip();  // an event that mirrors a response item
+      return true;
+    }
+    Json record;
+    std::string problem;
+    parse_scanned(line.text, record, problem);
+    if (in_replay(time)) {
       replay(record);
       return true;
     }
@@ -157,11 +178,21 @@ class CodexReader : public Reader {
     }
   }
 
+  // An event_msg other than token_count: skipped whatever it says.
+  static bool is_mirror(const Members<3>& m) {
+    if (string_value(m[kType]) != "event_msg") return false;
+    const json::Value* payload = m[kPayload];
+    if (payload == nullptr || payload->type != json::Type::Object) return false;
+    Members<1> inner;
+    json::ScanError error;
+    scan_members(payload->raw, std::array<std::string_view, 1>{"type"}, inner, error);
+    return string_value(inner[0]) != "token_count";
+  }
+
   // Records after the second session_meta within the second of the file's
   // first record are the parent's history: no turns, only running totals.
-  bool in_replay(const Json& record) {
+  bool in_replay(const std::optional<NormalizedTime>& time) {
     if (!replaying_) return false;
-    const auto time = optional_time(record, "timestamp");
     if (time && first_time_ && within_first_second(*time)) return true;
     replaying_ = false;
     return false;
