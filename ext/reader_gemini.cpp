@@ -29,7 +29,7 @@ struct MessageState {
   std::uint64_t last_line = 0;  // a log's index pass: the line of its last version
   bool in_final_state = false;  // a log's index pass: not rewound
   bool produced = false;
-  std::optional<Version> latest;
+  std::unique_ptr<Version> latest;  // one pointer: most ids have none for most of the file
 };
 
 // The ids the replayed state holds, in order. Membership is a set: a long
@@ -316,7 +316,8 @@ class GeminiReader : public Reader {
     const std::uint32_t i = index_version(*id, at.line);
     MessageState& state = messages_[i];
     appeared(i, at);
-    if (!state.produced) state.latest = Version{at, path, std::move(message)};
+    if (!state.produced)
+      state.latest = std::make_unique<Version>(Version{at, path, std::move(message)});
     return state.id;
   }
 
