@@ -195,11 +195,23 @@ class GeminiReader : public Reader {
     }
   }
 
+  // The index pass: `line` holds a version of `id`, the latest so far.
   std::uint32_t index_version(const std::string& id, std::uint64_t line) {
+    const std::uint32_t i = message_index(id, line);
+    messages_[i].last_line = line;
+    return i;
+  }
+
+  // The message of `id`; one not seen before (a document's, or one the
+  // index pass missed) ends at `line`.
+  std::uint32_t message_index(const std::string& id, std::uint64_t line) {
     const auto [found, fresh] =
         index_.try_emplace(id, static_cast<std::uint32_t>(messages_.size()));
-    if (fresh) messages_.emplace_back().id = &found->first;
-    messages_[found->second].last_line = line;
+    if (fresh) {
+      MessageState& message = messages_.emplace_back();
+      message.id = &found->first;
+      message.last_line = line;
+    }
     return found->second;
   }
 
@@ -311,9 +323,10 @@ class GeminiReader : public Reader {
                    path + "id", "a message needs a non-empty string id");
       return nullptr;
     }
-    // A log's index pass knows every id; one it missed (or a document's)
-    // is indexed now, to be produced at the end of this line.
-    const std::uint32_t i = index_version(*id, at.line);
+    // A log's index pass knows every id and where its last version is (a
+    // later line may still replace this one); a document's ids are indexed
+    // now, all produced at its end.
+    const std::uint32_t i = message_index(*id, at.line);
     MessageState& state = messages_[i];
     appeared(i, at);
     if (!state.produced)

@@ -988,5 +988,27 @@ TEST(NativeStreaming, ACodexAnswerWaitsOnlyForItsUserTurnsTokens) {
   EXPECT_EQ(lines[2]["tokens_in"], 10);
 }
 
+TEST(NativeStreaming, AGeminiMessageInACheckpointWaitsForItsLaterVersions) {
+  // "s" first stands in a $set.messages checkpoint, "a" in a line then the
+  // checkpoint; both are rewritten by later lines: each is produced once,
+  // in its last version, at its first appearance.
+  const std::string data = jsonl(
+      {gemini_header(),
+       gemini_message("a", "user", "a1"),
+       {{"$set",
+         {{"messages", {gemini_message("a", "user", "a2"), gemini_message("s", "info", "s1")}}}}},
+       gemini_message("x", "user", "x1"),
+       gemini_message("s", "info", "s2"),
+       gemini_message("a", "user", "a3")});
+  const auto lines = lines_of(convert(data, Format::GeminiCli));
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[0]["turn_id"], "a");
+  EXPECT_EQ(lines[0]["content"], "a3");
+  EXPECT_EQ(lines[1]["turn_id"], "s");
+  EXPECT_EQ(lines[1]["content"], "s2");
+  EXPECT_EQ(lines[2]["turn_id"], "x");
+  EXPECT_EQ(pull(data, Format::GeminiCli).lines, 3u);
+}
+
 }  // namespace
 }  // namespace lethe
