@@ -60,7 +60,8 @@ class Output;
 class Converter {
  public:
   // Returns null and fills `problem` with the batch error's sentence when the
-  // format is `auto` and not recognized. `data` must outlive the converter.
+  // format is `auto` and not recognized. `data` must outlive the converter
+  // (`options` are copied).
   static std::unique_ptr<Converter> open(std::string_view data, const IngestOptions& options,
                                          std::string& problem);
   ~Converter();

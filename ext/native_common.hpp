@@ -114,7 +114,7 @@ class Output {
   const std::string& session_meta_text(std::size_t session);
   void emit_turn(Pending& slot, Produced& item);
 
-  const IngestOptions& options_;
+  const IngestOptions options_;  // a copy: a Converter may outlive the caller's options
   Format format_;
   std::string host_;
   std::vector<Session> sessions_;
