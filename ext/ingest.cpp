@@ -34,55 +34,53 @@ struct Chunk {
   std::deque<PendingRow> rows;
   RejectList rejects;
   std::uint64_t lines = 0;  // non-blank lines
-  // The first chunk of a call says how its input was read.
+  // How the call's input was read, up to this chunk.
   std::optional<SourceCounts> source;
 };
 
 // Where the wire lines come from: the batch itself, or, for a native format
 // (docs/native-formats.md), the lines converted from it, each at the native
-// line and byte offset of the record it was built from. So the rest of the
-// flow (validation, writing, max_errors, dry_run) is the same for both, and
-// lethe_ingest on a native file writes what it would write from the wire
-// lines lethe_convert shows.
+// line and byte offset of the record it was built from, pulled from the
+// converter one at a time (only what a format must hold back is in memory).
+// So the rest of the flow (validation, writing, max_errors, dry_run) is the
+// same for both, and lethe_ingest on a native file writes what it would
+// write from the wire lines lethe_convert shows.
 class LineSource {
  public:
   LineSource(std::string_view batch, const IngestOptions& options) : splitter_(batch) {
     if (options.format == Format::Wire) return;
     std::string problem;
-    auto converted = native::convert(batch, options, problem);
-    if (!converted) throw BatchError(SQLITE_ERROR, problem);
-    if (converted->format == Format::Wire) return;  // detected: read the batch as it is
-    counts_ = {format_name(converted->format), converted->lines.size(), converted->skipped};
-    conversion_ = std::move(*converted);
+    converter_ = native::Converter::open(batch, options, problem);
+    if (!converter_) throw BatchError(SQLITE_ERROR, problem);
+    if (converter_->format() == Format::Wire) converter_.reset();  // read the batch as it is
   }
 
-  // The next non-blank wire line; false at the end.
-  bool next(Line& line) {
-    if (!conversion_) {
+  // The next non-blank wire line, or a problem of the conversion (which
+  // counts as a line); false at the end. `line.text` stays valid until the
+  // next call.
+  bool next(Line& line, std::optional<LineError>& problem) {
+    if (!converter_) {
       while (splitter_.next(line)) {
         if (!is_blank(line.text)) return true;
       }
       return false;
     }
-    auto& produced = conversion_->lines;
-    if (next_ > 0) std::string().swap(produced[next_ - 1].wire);  // parsed: not needed again
-    if (next_ >= produced.size()) return false;
-    const native::ProducedLine& p = produced[next_++];
-    line = Line{p.wire, p.line, p.byte_offset};
+    if (!converter_->next(produced_)) return false;
+    line = Line{produced_.wire, produced_.line, produced_.byte_offset};
+    problem = std::move(produced_.problem);
     return true;
   }
 
-  // The problems of the conversion, once; they count as lines.
-  std::vector<native::Problem> take_problems() {
-    return conversion_ ? std::move(conversion_->problems) : std::vector<native::Problem>{};
+  // How the input was read, so far (final at the end).
+  SourceCounts counts() const {
+    if (!converter_) return {};
+    return {format_name(converter_->format()), converter_->turns(), converter_->skipped()};
   }
-  const SourceCounts& counts() const { return counts_; }
 
  private:
   LineSplitter splitter_;
-  std::optional<native::Conversion> conversion_;
-  std::size_t next_ = 0;
-  SourceCounts counts_;
+  std::unique_ptr<native::Converter> converter_;
+  native::Produced produced_;
 };
 
 // Framing (or conversion) + wire: turns the batch into chunks. Touches no
@@ -106,27 +104,31 @@ class ChunkParser {
   // Fills `chunk` with the next lines; returns false once the batch is
   // exhausted and nothing was added. Stops early once more lines
   // were rejected than max_errors allows: the call fails then, and reading
-  // on would only cost time and memory.
+  // on would only cost time and memory. Every chunk says how the input was
+  // read so far; the last one (possibly with no line) has the final counts.
   bool next(Chunk& chunk) {
+    if (finished_) return false;
     Line line;
     LineError error;
+    std::optional<LineError> problem;
     bool any = false;
-    if (!counted_) {
-      counted_ = true;
-      any = true;
-      chunk.source = source_.counts();
-      for (native::Problem& p : source_.take_problems()) {
-        ++chunk.lines;
-        ++rejected_;
-        chunk.rejects.add(p.line, p.byte_offset, p.error);
-      }
-    }
     std::size_t bytes = 0;
     while (chunk.rows.size() + chunk.rejects.size() < max_rows_ && bytes < max_bytes_ &&
-           !too_many_rejects() && source_.next(line)) {
+           !too_many_rejects()) {
+      if (!source_.next(line, problem)) {
+        finished_ = true;
+        any = true;  // the final counts
+        break;
+      }
       any = true;
       ++chunk.lines;
       bytes += line.text.size();
+      if (problem) {
+        chunk.rejects.add(line.number, line.byte_offset, *problem);
+        problem.reset();
+        ++rejected_;
+        continue;
+      }
       PendingRow& row = chunk.rows.emplace_back();
       if (!parse_line(line.text, options_.max_line_bytes, row.record, error)) {
         chunk.rows.pop_back();
@@ -139,6 +141,7 @@ class ChunkParser {
       if (options_.dry_run) chunk.rows.pop_back();  // validate only
     }
     if (chunked_) max_rows_ = std::min(kMaxChunkRows, 2 * max_rows_);
+    chunk.source = source_.counts();
     return any;
   }
 
@@ -150,7 +153,7 @@ class ChunkParser {
   const bool chunked_;
   std::size_t max_rows_;
   const std::size_t max_bytes_;
-  bool counted_ = false;
+  bool finished_ = false;
   std::uint64_t rejected_ = 0;
 };
 

@@ -4,7 +4,11 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <climits>
+#include <clocale>
+#include <cstdlib>
+#include <cstring>
 
 #include "json_scan.hpp"
 #include "native_common.hpp"
@@ -151,22 +155,168 @@ bool has(const Json& object, const char* key) { return object.contains(key); }
 // ---------------------------------------------------------------------------
 // Reading
 
-bool parse_object(std::string_view text, Json& value, std::string& problem) {
-  if (within_depth(text)) {
-    value = Json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
-    if (!value.is_discarded() && value.is_object()) return true;
+namespace {
+
+// Builds the DOM of text that lethe's scanner has validated (grammar, UTF-8,
+// escapes, depth), so it checks nothing itself: the same values as
+// nlohmann's parser (an object keeps the first position and the last value
+// of a repeated key; integers as unsigned / signed, else double; strings
+// decoded), several times faster, because runs of a string without escapes
+// are copied whole instead of a character at a time.
+class DomBuilder {
+ public:
+  explicit DomBuilder(std::string_view text) : at_(text.data()), end_(text.data() + text.size()) {}
+
+  void value(Json& out) {
+    skip_whitespace();
+    switch (*at_) {
+      case '{':
+        object(out);
+        break;
+      case '[':
+        array(out);
+        break;
+      case '"':
+        out = string();
+        break;
+      case 't':
+        at_ += 4;
+        out = true;
+        break;
+      case 'f':
+        at_ += 5;
+        out = false;
+        break;
+      case 'n':
+        at_ += 4;
+        out = nullptr;
+        break;
+      default:
+        number(out);
+    }
   }
-  // Refused: lethe's own scanner says why, in the words of the wire errors.
+
+ private:
+  void skip_whitespace() {
+    while (at_ < end_ && (*at_ == ' ' || *at_ == '\t' || *at_ == '\n' || *at_ == '\r')) ++at_;
+  }
+
+  void object(Json& out) {
+    out = Json::object();
+    ++at_;  // '{'
+    skip_whitespace();
+    if (*at_ == '}') {
+      ++at_;
+      return;
+    }
+    while (true) {
+      skip_whitespace();
+      const std::string key = string();
+      skip_whitespace();
+      ++at_;  // ':'
+      value(out[key]);
+      skip_whitespace();
+      if (*at_++ == '}') return;  // else ','
+    }
+  }
+
+  void array(Json& out) {
+    out = Json::array();
+    ++at_;  // '['
+    skip_whitespace();
+    if (*at_ == ']') {
+      ++at_;
+      return;
+    }
+    while (true) {
+      out.push_back(nullptr);
+      value(out.back());
+      skip_whitespace();
+      if (*at_++ == ']') return;  // else ','
+    }
+  }
+
+  std::string string() {
+    const char* const start = at_++;  // the opening quote
+    bool escaped = false;
+    while (true) {
+      const auto* quote = static_cast<const char*>(std::memchr(at_, '"', end_ - at_));
+      const auto* backslash = static_cast<const char*>(std::memchr(at_, '\\', quote - at_));
+      if (backslash == nullptr) {
+        at_ = quote + 1;
+        break;
+      }
+      escaped = true;
+      at_ = backslash + 2;  // the escaped character is never the closing quote
+    }
+    const std::string_view raw(start, static_cast<std::size_t>(at_ - start));
+    if (escaped) return json::decode_string(raw);
+    return std::string(raw.substr(1, raw.size() - 2));
+  }
+
+  void number(Json& out) {
+    const char* const start = at_;
+    bool integer = true;
+    while (at_ < end_) {
+      const char c = *at_;
+      if (c == '.' || c == 'e' || c == 'E') {
+        integer = false;
+      } else if (!(c == '-' || c == '+' || (c >= '0' && c <= '9'))) {
+        break;
+      }
+      ++at_;
+    }
+    if (integer) {
+      if (*start == '-') {
+        std::int64_t n = 0;
+        if (std::from_chars(start, at_, n).ec == std::errc()) {
+          out = n;
+          return;
+        }
+      } else {
+        std::uint64_t n = 0;
+        if (std::from_chars(start, at_, n).ec == std::errc()) {
+          out = n;
+          return;
+        }
+      }
+    }
+    out = to_double(start, at_);  // as nlohmann does for a fraction, an exponent or an overflow
+  }
+
+  // strtod's value (correctly rounded; +-HUGE_VAL or a denormal/zero out of
+  // range) without depending on the locale's decimal point.
+  static double to_double(const char* first, const char* last) {
+    double d = 0;
+    const auto result = std::from_chars(first, last, d);
+    if (result.ec == std::errc()) return d;
+    std::string token(first, last);
+    const char point = *std::localeconv()->decimal_point;
+    std::replace(token.begin(), token.end(), '.', point);
+    return std::strtod(token.c_str(), nullptr);
+  }
+
+  const char* at_;
+  const char* end_;
+};
+
+}  // namespace
+
+bool parse_object(std::string_view text, Json& value, std::string& problem) {
+  // lethe's own scanner validates, and says why in the words of the wire
+  // errors; the DOM is built from what it accepted.
   json::ScanError error;
   if (!json::scan_object(
           text, [](std::string_view, const json::Value&) {}, error)) {
     problem = error.message;
-  } else if (!within_depth(text)) {
-    problem = "nesting deeper than 64 levels";
-  } else {
-    problem = "not a JSON object that lethe can read";
+    return false;
   }
-  return false;
+  return parse_scanned(text, value, problem);
+}
+
+bool parse_scanned(std::string_view text, Json& value, std::string&) {
+  DomBuilder(text).value(value);
+  return true;
 }
 
 std::optional<Json> parse_any(std::string_view text) {
@@ -179,14 +329,30 @@ std::optional<Json> parse_any(std::string_view text) {
 bool RecordReader::next(Json& record, Position& at) {
   Line line;
   std::string problem;
-  while (splitter_.next(line)) {
-    if (is_blank(line.text)) continue;
+  while (next_line(line)) {
     at = {line.number, line.byte_offset};
     if (parse_object(line.text, record, problem)) return true;
-    out_.problem(at, ErrorCode::InvalidJson, "",
-                 "line is not valid JSON: " + problem + " (the rest of the file is still read)");
+    invalid_line(out_, at, problem);
   }
   return false;
+}
+
+bool RecordReader::next_line(Line& line) {
+  while (splitter_.next(line)) {
+    if (!is_blank(line.text)) return true;
+  }
+  return false;
+}
+
+void invalid_line(Output& out, Position at, const std::string& problem) {
+  out.problem(at, ErrorCode::InvalidJson, "",
+              "line is not valid JSON: " + problem + " (the rest of the file is still read)");
+}
+
+std::optional<std::string> string_value(const json::Value* value) {
+  if (value == nullptr || value->type != json::Type::String) return std::nullopt;
+  if (value->has_escape) return json::decode_string(value->raw);
+  return std::string(value->raw.substr(1, value->raw.size() - 2));
 }
 
 const Json* member(const Json& object, const char* key) {
@@ -265,11 +431,8 @@ std::optional<std::string> join_texts(const std::vector<std::string>& texts) {
 // ---------------------------------------------------------------------------
 // Output
 
-Output::Output(const IngestOptions& options, Format format, Conversion& conversion)
-    : options_(options),
-      format_(format),
-      host_(options.host ? *options.host : machine_host()),
-      conversion_(conversion) {}
+Output::Output(const IngestOptions& options, Format format)
+    : options_(options), format_(format), host_(options.host ? *options.host : machine_host()) {}
 
 std::size_t Output::session(const std::string& id) {
   const auto found = session_index_.find(id);
@@ -279,9 +442,11 @@ std::size_t Output::session(const std::string& id) {
   return sessions_.size() - 1;
 }
 
-Turn& Output::add_turn(Position at, std::size_t session, std::string turn_id, const char* role,
-                       NormalizedTime timestamp) {
-  Turn& turn = turns_.emplace_back();
+namespace {
+
+Turn make_turn(Position at, std::size_t session, std::string turn_id, const char* role,
+               NormalizedTime timestamp) {
+  Turn turn;
   turn.at = at;
   turn.session = session;
   turn.turn_id = std::move(turn_id);
@@ -290,9 +455,32 @@ Turn& Output::add_turn(Position at, std::size_t session, std::string turn_id, co
   return turn;
 }
 
+}  // namespace
+
+Turn& Output::add_turn(Position at, std::size_t session, std::string turn_id, const char* role,
+                       NormalizedTime timestamp, bool open) {
+  Pending& slot = pending_.emplace_back();
+  slot.at = at;
+  slot.open = open;
+  return slot.turns.emplace_back(make_turn(at, session, std::move(turn_id), role, timestamp));
+}
+
+void Output::open_slot(Position at) {
+  Pending& slot = pending_.emplace_back();
+  slot.at = at;
+  slot.open = true;
+}
+
+Turn& Output::add_turn_to(std::size_t slot, Position at, std::size_t session, std::string turn_id,
+                          const char* role, NormalizedTime timestamp) {
+  return pending_[slot - base_].turns.emplace_back(
+      make_turn(at, session, std::move(turn_id), role, timestamp));
+}
+
 void Output::problem(Position at, ErrorCode code, std::string field, std::string message) {
-  conversion_.problems.push_back(
-      {at.line, at.byte_offset, {code, std::move(field), std::move(message)}});
+  Pending& slot = pending_.emplace_back();
+  slot.at = at;
+  slot.problem = LineError{code, std::move(field), std::move(message)};
 }
 
 void Output::set_content(Turn& turn, std::string text) const {
@@ -303,23 +491,46 @@ void Output::set_content(Turn& turn, std::string text) const {
   turn.content = std::move(text);
 }
 
-void Output::finish() {
-  // Native order: the line of the (first) record a turn was built from;
-  // turns of one record keep the order the reader made them in.
-  std::stable_sort(turns_.begin(), turns_.end(),
-                   [](const Turn& a, const Turn& b) { return a.at.line < b.at.line; });
-  // seq = Unix ms x 1000 + rank among the session's turns of that ms.
-  std::map<std::pair<std::size_t, std::int64_t>, int> rank;
-  conversion_.lines.reserve(turns_.size());
-  for (Turn& turn : turns_) {
-    const std::int64_t ms = unix_millis(turn.timestamp);
-    const int k = std::min(rank[{turn.session, ms}]++, 999);
-    const std::int64_t seq = ms * 1000 + k;
-    conversion_.lines.push_back({wire_line(turn, seq), turn.at.line, turn.at.byte_offset});
-    turn = Turn{};  // the line holds it now
+bool Output::pop(Produced& item) {
+  while (!pending_.empty()) {
+    Pending& front = pending_.front();
+    if (front.taken || (!front.problem && !front.open && front.next_turn == front.turns.size())) {
+      pending_.pop_front();
+      ++base_;
+      continue;
+    }
+    if (front.problem) {
+      item = {std::string(), front.at.line, front.at.byte_offset, std::move(front.problem)};
+      front.taken = true;
+      return true;
+    }
+    if (front.open) return false;
+    // A problem of the same line goes first (native order: the line, then
+    // problem before produced line). Lines only grow along the queue.
+    for (std::size_t i = 1; i < pending_.size() && pending_[i].at.line == front.at.line; ++i) {
+      Pending& later = pending_[i];
+      if (later.problem && !later.taken) {
+        item = {std::string(), later.at.line, later.at.byte_offset, std::move(later.problem)};
+        later.problem.reset();
+        later.taken = true;
+        return true;
+      }
+    }
+    emit_turn(front, item);
+    return true;
   }
-  std::stable_sort(conversion_.problems.begin(), conversion_.problems.end(),
-                   [](const Problem& a, const Problem& b) { return a.line < b.line; });
+  return false;
+}
+
+void Output::emit_turn(Pending& slot, Produced& item) {
+  Turn& turn = slot.turns[slot.next_turn++];
+  // seq = Unix ms x 1000 + rank among the session's turns of that ms, in
+  // native order (the order turns are handed out).
+  const std::int64_t ms = unix_millis(turn.timestamp);
+  const int k = std::min(rank_[{turn.session, ms}]++, 999);
+  item = {wire_line(turn, ms * 1000 + k), turn.at.line, turn.at.byte_offset, std::nullopt};
+  turn = Turn{};  // the line holds it now
+  ++turns_;
 }
 
 std::string Output::wire_line(Turn& turn, std::int64_t seq) {
@@ -426,50 +637,80 @@ std::optional<Format> detect_format(std::string_view data) {
   return std::nullopt;
 }
 
-namespace {
+// ---------------------------------------------------------------------------
+// Converter
 
-// Wire input through lethe_convert: every non-blank line as it stands.
-void pass_wire_through(std::string_view data, Conversion& conversion) {
-  LineSplitter splitter(data);
-  Line line;
-  while (splitter.next(line)) {
-    if (is_blank(line.text)) continue;
-    conversion.lines.push_back({std::string(line.text), line.number, line.byte_offset});
+Converter::Converter(std::string_view data, const IngestOptions& options, Format format)
+    : format_(format), wire_lines_(data) {
+  if (format == Format::Wire) return;
+  out_ = std::make_unique<Output>(options, format);
+  switch (format) {
+    case Format::ClaudeCode:
+      reader_ = claude_reader(data, *out_);
+      break;
+    case Format::Codex:
+      reader_ = codex_reader(data, *out_);
+      break;
+    default:
+      reader_ = gemini_reader(data, *out_);
+      break;
   }
 }
 
-}  // namespace
+Converter::~Converter() = default;
 
-std::optional<Conversion> convert(std::string_view data, const IngestOptions& options,
-                                  std::string& problem) {
-  Conversion conversion;
+std::unique_ptr<Converter> Converter::open(std::string_view data, const IngestOptions& options,
+                                           std::string& problem) {
   Format format = options.format;
   if (format == Format::Auto) {
     const auto detected = detect_format(data);
     if (!detected) {
       problem = "format not recognized; set options.format";
-      return std::nullopt;
+      return nullptr;
     }
     format = *detected;
   }
-  conversion.format = format;
-  if (format == Format::Wire) {
-    pass_wire_through(data, conversion);
-    return conversion;
+  return std::unique_ptr<Converter>(new Converter(data, options, format));
+}
+
+bool Converter::next(Produced& item) {
+  if (!out_) {
+    Line line;
+    while (wire_lines_.next(line)) {
+      if (is_blank(line.text)) continue;
+      item = {std::string(line.text), line.number, line.byte_offset, std::nullopt};
+      ++wire_turns_;
+      return true;
+    }
+    return false;
   }
-  Output out(options, format, conversion);
-  switch (format) {
-    case Format::ClaudeCode:
-      read_claude(data, out);
-      break;
-    case Format::Codex:
-      read_codex(data, out);
-      break;
-    default:
-      read_gemini(data, out);
-      break;
+  while (true) {
+    if (out_->pop(item)) return true;
+    if (read_all_) return false;
+    read_all_ = !reader_->step();
+    peak_held_ = std::max(peak_held_, out_->held());
   }
-  out.finish();
+}
+
+std::uint64_t Converter::turns() const { return out_ ? out_->turns() : wire_turns_; }
+std::uint64_t Converter::skipped() const { return out_ ? out_->skipped() : 0; }
+std::size_t Converter::peak_held() const { return peak_held_; }
+
+std::optional<Conversion> convert(std::string_view data, const IngestOptions& options,
+                                  std::string& problem) {
+  const auto converter = Converter::open(data, options, problem);
+  if (!converter) return std::nullopt;
+  Conversion conversion;
+  conversion.format = converter->format();
+  Produced item;
+  while (converter->next(item)) {
+    if (item.problem) {
+      conversion.problems.push_back({item.line, item.byte_offset, std::move(*item.problem)});
+    } else {
+      conversion.lines.push_back({std::move(item.wire), item.line, item.byte_offset});
+    }
+  }
+  conversion.skipped = converter->skipped();
   return conversion;
 }
 

@@ -2,6 +2,13 @@
 // contract section 3). One record per line; an API response is split over
 // several `assistant` records that share message.id and repeat a usage that
 // grows while streaming, so they are grouped into one turn here.
+//
+// Two passes. The index pass reads every line with lethe's scanner (no DOM):
+// the session facts (started_at is the earliest time of the whole file) and,
+// per assistant group, the line of its last record. The second pass parses
+// the mapped records with the DOM and hands a group's turn out as soon as its
+// last record is read; skipped kinds are never parsed into a DOM.
+#include <climits>
 #include <map>
 #include <set>
 #include <tuple>
@@ -14,7 +21,7 @@ namespace {
 
 // One assistant turn being assembled from its records.
 struct AssistantGroup {
-  std::size_t turn = 0;  // index into Output's turns
+  std::size_t turn = 0;  // its slot in Output (open until the last record)
   std::vector<std::string> texts;
   Json thinking = Json::array();
   Json tool_uses = Json::array();
@@ -33,62 +40,185 @@ std::int64_t usage_value(const Json& usage, const char* key) {
   return integer_member(usage, key).value_or(0);
 }
 
-class ClaudeReader {
- public:
-  explicit ClaudeReader(Output& out) : out_(out) {}
+// What the index pass found on a non-blank line.
+enum class Kind : std::uint8_t { Invalid, Skip, Assistant, User, System };
+constexpr std::uint32_t kNoGroup = UINT32_MAX;
+struct LineInfo {
+  Kind kind = Kind::Skip;
+  std::uint32_t group = kNoGroup;  // Assistant: its group
+};
 
-  void read(std::string_view data) {
-    RecordReader reader(data, out_);
-    Json record;
-    Position at;
-    while (reader.next(record, at)) {
-      note_session_facts(record);
-      const std::string* type = string_member(record, "type");
-      if (type != nullptr && *type == "assistant") {
-        assistant(record, at);
-      } else if (type != nullptr && *type == "user") {
-        user(record, at);
-      } else if (type != nullptr && *type == "system" && mapped_system(record)) {
-        system(record, at);
-      } else {
-        out_.skip();  // summaries, titles, progress, snapshots, unknown kinds
-      }
+// A group of assistant records: where its last record is, and the turn
+// being assembled between its first and last record.
+struct GroupState {
+  std::uint64_t last_line = 0;
+  std::unique_ptr<AssistantGroup> open;
+};
+
+constexpr std::array<std::string_view, 11> kIndexKeys = {
+    "type",      "sessionId", "agentId",   "timestamp", "cwd",    "version",
+    "gitBranch", "message",   "requestId", "uuid",      "subtype"};
+enum IndexKey {
+  kType,
+  kSessionId,
+  kAgentId,
+  kTimestamp,
+  kCwd,
+  kVersion,
+  kGitBranch,
+  kMessage,
+  kRequestId,
+  kUuid,
+  kSubtype
+};
+
+bool is_mapped_subtype(std::string_view subtype) {
+  return subtype == "local_command" || subtype == "compact_boundary" || subtype == "api_error";
+}
+
+class ClaudeReader : public Reader {
+ public:
+  ClaudeReader(std::string_view data, Output& out) : out_(out), records_(data, out) { index(data); }
+
+  bool step() override {
+    Line line;
+    if (!records_.next_line(line)) {
+      for (std::size_t g = 0; g < groups_.size(); ++g) close_group(g);
+      return false;
     }
-    for (AssistantGroup& group : groups_) finish(group);
+    const LineInfo info = lines_[next_line_++];
+    const Position at{line.number, line.byte_offset};
+    read_record(line.text, info, at);
+    if (info.group != kNoGroup && groups_[info.group].last_line == at.line) {
+      close_group(info.group);
+    }
+    return true;
   }
 
  private:
+  void read_record(std::string_view text, const LineInfo& info, Position at) {
+    std::string problem;
+    if (info.kind == Kind::Invalid) {
+      json::ScanError error;
+      json::scan_object(
+          text, [](std::string_view, const json::Value&) {}, error);
+      invalid_line(out_, at, error.message);
+      return;
+    }
+    if (info.kind == Kind::Skip) {
+      out_.skip();  // summaries, titles, progress, snapshots, unknown kinds
+      return;
+    }
+    Json record;
+    if (!parse_scanned(text, record, problem)) {
+      invalid_line(out_, at, problem);
+      return;
+    }
+    if (info.kind == Kind::Assistant) {
+      assistant(record, at, info.group);
+    } else if (info.kind == Kind::User) {
+      user(record, at);
+    } else {
+      system(record, at);
+    }
+  }
+
+  // The index pass: session facts and where each group ends.
+  void index(std::string_view data) {
+    std::map<std::pair<std::size_t, std::string>, std::uint32_t> group_of;
+    std::set<std::size_t> seen_sessions;
+    LineSplitter splitter(data);
+    Line line;
+    while (splitter.next(line)) {
+      if (is_blank(line.text)) continue;
+      LineInfo& info = lines_.emplace_back();
+      Members<kIndexKeys.size()> m;
+      json::ScanError error;
+      if (!scan_members(line.text, kIndexKeys, m, error)) {
+        info.kind = Kind::Invalid;
+        continue;
+      }
+      const auto type = string_value(m[kType]);
+      if (type == "assistant") {
+        info.kind = Kind::Assistant;
+      } else if (type == "user") {
+        info.kind = Kind::User;
+      } else if (type == "system") {
+        const auto subtype = string_value(m[kSubtype]);
+        if (subtype && is_mapped_subtype(*subtype)) info.kind = Kind::System;
+      }
+      const auto key = session_key(string_value(m[kSessionId]), string_value(m[kAgentId]));
+      if (!key) continue;
+      const std::size_t session = out_.session(*key);
+      note_session_facts(m, out_.session_at(session), seen_sessions.insert(session).second);
+      if (info.kind != Kind::Assistant) continue;
+      const auto id = group_id(m);
+      if (!id || id->empty()) continue;
+      const auto [found, fresh] =
+          group_of.try_emplace({session, *id}, static_cast<std::uint32_t>(groups_.size()));
+      if (fresh) groups_.emplace_back();
+      groups_[found->second].last_line = line.number;
+      info.group = found->second;
+    }
+  }
+
+  // message.id, else requestId, else uuid: the first of them that is a string.
+  static std::optional<std::string> group_id(const Members<kIndexKeys.size()>& m) {
+    const json::Value* message = m[kMessage];
+    if (message == nullptr || message->type != json::Type::Object) return std::nullopt;
+    Members<1> inner;
+    json::ScanError error;
+    if (scan_members(message->raw, std::array<std::string_view, 1>{"id"}, inner, error)) {
+      if (auto id = string_value(inner[0])) return id;
+    }
+    if (auto id = string_value(m[kRequestId])) return id;
+    return string_value(m[kUuid]);
+  }
+
   // The session a record belongs to: a sub-agent's records carry their
   // parent's sessionId and an agentId.
+  static std::optional<std::string> session_key(const std::optional<std::string>& session,
+                                                const std::optional<std::string>& agent) {
+    if (!session || session->empty()) return std::nullopt;
+    if (!agent || agent->empty()) return session;
+    return *session + ":agent-" + *agent;
+  }
   static std::optional<std::string> session_key(const Json& record) {
     const std::string* session = string_member(record, "sessionId");
-    if (session == nullptr || session->empty()) return std::nullopt;
     const std::string* agent = string_member(record, "agentId");
-    if (agent == nullptr || agent->empty()) return *session;
-    return *session + ":agent-" + *agent;
+    return session_key(session ? std::optional(*session) : std::nullopt,
+                       agent ? std::optional(*agent) : std::nullopt);
   }
 
   // started_at, working_dir and metadata come from every record of the
   // session, skipped kinds included (a session's hooks run before its
   // first prompt).
-  void note_session_facts(const Json& record) {
-    const auto key = session_key(record);
-    if (!key) return;
-    Session& session = out_.session_at(out_.session(*key));
-    if (const auto time = optional_time(record, "timestamp")) {
-      if (!session.started_at || *time < *session.started_at) session.started_at = time;
+  static void note_session_facts(const Members<kIndexKeys.size()>& m, Session& session,
+                                 bool first_record) {
+    if (const auto text = string_value(m[kTimestamp])) {
+      if (const auto time = normalize_rfc3339(*text)) {
+        if (!session.started_at || *time < *session.started_at) session.started_at = time;
+      }
     }
     if (!session.working_dir) {
-      if (const std::string* cwd = string_member(record, "cwd")) session.working_dir = *cwd;
+      if (auto cwd = string_value(m[kCwd])) session.working_dir = std::move(cwd);
     }
-    if (!seen_sessions_.insert(*key).second) return;
+    if (!first_record) return;
     Json& meta = session.metadata;
-    if (const std::string* v = string_member(record, "version")) meta["client_version"] = *v;
-    if (const std::string* v = string_member(record, "gitBranch")) meta["git_branch"] = *v;
-    if (const std::string* agent = string_member(record, "agentId"); agent && !agent->empty()) {
-      meta["parent_session_id"] = *string_member(record, "sessionId");
+    if (const auto v = string_value(m[kVersion])) meta["client_version"] = *v;
+    if (const auto v = string_value(m[kGitBranch])) meta["git_branch"] = *v;
+    if (const auto agent = string_value(m[kAgentId]); agent && !agent->empty()) {
+      meta["parent_session_id"] = *string_value(m[kSessionId]);
       meta["agent_id"] = *agent;
     }
+  }
+
+  void close_group(std::size_t g) {
+    GroupState& state = groups_[g];
+    if (!state.open) return;
+    finish(*state.open);
+    out_.close(state.open->turn);
+    state.open.reset();
   }
 
   // The fields every mapped record needs: its session and its time.
@@ -117,7 +247,7 @@ class ClaudeReader {
     return message;
   }
 
-  void assistant(const Json& record, Position at) {
+  void assistant(const Json& record, Position at, std::uint32_t group) {
     const Json* message = message_of(record, at);
     if (message == nullptr) return;
     // The group: message.id, else requestId, else uuid.
@@ -132,14 +262,18 @@ class ClaudeReader {
     std::size_t session = 0;
     NormalizedTime time{};
     if (!common_fields(record, at, session, time)) return;
-    const auto [found, fresh] = group_of_.try_emplace({session, *id}, groups_.size());
-    if (fresh) {
-      AssistantGroup& group = groups_.emplace_back();
-      group.turn = out_.turn_count();
-      Turn& turn = out_.add_turn(at, session, *id, "assistant", time);
-      turn.metadata["native_type"] = "assistant";
+    if (group == kNoGroup) {  // the index missed it: a group of its own record
+      group = static_cast<std::uint32_t>(groups_.size());
+      groups_.push_back({at.line, nullptr});
     }
-    add_record(groups_[found->second], record, *message);
+    GroupState& state = groups_[group];
+    if (!state.open) {
+      state.open = std::make_unique<AssistantGroup>();
+      Turn& turn = out_.add_turn(at, session, *id, "assistant", time, /*open=*/true);
+      turn.metadata["native_type"] = "assistant";
+      state.open->turn = out_.last_slot();
+    }
+    add_record(*state.open, record, *message);
   }
 
   static void add_record(AssistantGroup& group, const Json& record, const Json& message) {
@@ -304,12 +438,6 @@ class ClaudeReader {
     if (auto text = join_texts(texts)) out_.set_content(turn, std::move(*text));
   }
 
-  static bool mapped_system(const Json& record) {
-    const std::string* subtype = string_member(record, "subtype");
-    return subtype != nullptr && (*subtype == "local_command" || *subtype == "compact_boundary" ||
-                                  *subtype == "api_error");
-  }
-
   void system(const Json& record, Position at) {
     const std::string* uuid = string_member(record, "uuid");
     if (uuid == nullptr || uuid->empty()) {
@@ -329,13 +457,16 @@ class ClaudeReader {
   }
 
   Output& out_;
-  std::vector<AssistantGroup> groups_;
-  std::map<std::pair<std::size_t, std::string>, std::size_t> group_of_;
-  std::set<std::string> seen_sessions_;
+  RecordReader records_;
+  std::vector<LineInfo> lines_;  // per non-blank line
+  std::size_t next_line_ = 0;
+  std::vector<GroupState> groups_;
 };
 
 }  // namespace
 
-void read_claude(std::string_view data, Output& out) { ClaudeReader(out).read(data); }
+std::unique_ptr<Reader> claude_reader(std::string_view data, Output& out) {
+  return std::make_unique<ClaudeReader>(data, out);
+}
 
 }  // namespace lethe::native

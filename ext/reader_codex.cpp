@@ -2,7 +2,9 @@
 // (adapters contract section 4). Every line is {timestamp, type, payload};
 // 2025 legacy files have a bare first line and bare response items. Token
 // counts come as separate, often re-emitted events: their deltas are summed
-// per user turn onto its last assistant or tool-call turn.
+// per user turn onto its last assistant or tool-call turn, so that turn is
+// held back until the next answer or the next typed message; every other
+// turn is handed out as soon as it is read.
 #include <array>
 #include <optional>
 
@@ -50,33 +52,55 @@ struct Usage {
 struct UserTurn {
   Usage sum;
   std::int64_t requests = 0;
-  std::optional<std::size_t> last_answer;  // index of its last assistant/tool-call turn
+  std::optional<std::size_t> last_answer;  // slot of its last assistant/tool-call turn (open)
 };
 
-class CodexReader {
- public:
-  explicit CodexReader(Output& out) : out_(out) { user_turns_.emplace_back(); }
+constexpr std::array<std::string_view, 3> kEnvelopeKeys = {"timestamp", "type", "payload"};
+enum EnvelopeKey { kTimestamp, kType, kPayload };
 
-  void read(std::string_view data) {
-    RecordReader reader(data, out_);
-    Json record;
-    Position at;
-    while (reader.next(record, at)) {
-      if (const auto time = optional_time(record, "timestamp")) last_time_ = time;
-      if (!first_time_) first_time_ = last_time_;
-      if (in_replay(record)) {
-        replay(record);
-        continue;
-      }
-      const std::string* type = string_member(record, "type");
-      const Json* payload = member(record, "payload");
-      if (type != nullptr && payload != nullptr && payload->is_object()) {
-        envelope(*type, record, *payload, at);
-      } else {
-        legacy(record, at);
-      }
+class CodexReader : public Reader {
+ public:
+  CodexReader(std::string_view data, Output& out) : out_(out), records_(data, out) {}
+
+  bool step() override {
+    Line line;
+    if (!records_.next_line(line)) {
+      put_tokens();
+      return false;
     }
-    put_tokens();
+    const Position at{line.number, line.byte_offset};
+    // lethe's scanner validates the line and reads its envelope; the DOM
+    // is built only for records that make turns or count tokens.
+    Members<kEnvelopeKeys.size()> m;
+    json::ScanError error;
+    if (!scan_members(line.text, kEnvelopeKeys, m, error)) {
+      invalid_line(out_, at, error.message);
+      return true;
+    }
+    const auto stamp = string_value(m[kTimestamp]);
+    const auto time = stamp ? normalize_rfc3339(*stamp) : std::nullopt;
+    if (time) last_time_ = time;
+    if (!first_time_) first_time_ = last_time_;
+    if (is_mirror(m)) {
+      in_replay(time);
+      out_.skip();  // an event that mirrors a response item
+      return true;
+    }
+    Json record;
+    std::string problem;
+    parse_scanned(line.text, record, problem);
+    if (in_replay(time)) {
+      replay(record);
+      return true;
+    }
+    const std::string* type = string_member(record, "type");
+    const Json* payload = member(record, "payload");
+    if (type != nullptr && payload != nullptr && payload->is_object()) {
+      envelope(*type, record, *payload, at);
+    } else {
+      legacy(record, at);
+    }
+    return true;
   }
 
  private:
@@ -154,11 +178,21 @@ class CodexReader {
     }
   }
 
+  // An event_msg other than token_count: skipped whatever it says.
+  static bool is_mirror(const Members<3>& m) {
+    if (string_value(m[kType]) != "event_msg") return false;
+    const json::Value* payload = m[kPayload];
+    if (payload == nullptr || payload->type != json::Type::Object) return false;
+    Members<1> inner;
+    json::ScanError error;
+    scan_members(payload->raw, std::array<std::string_view, 1>{"type"}, inner, error);
+    return string_value(inner[0]) != "token_count";
+  }
+
   // Records after the second session_meta within the second of the file's
   // first record are the parent's history: no turns, only running totals.
-  bool in_replay(const Json& record) {
+  bool in_replay(const std::optional<NormalizedTime>& time) {
     if (!replaying_) return false;
-    const auto time = optional_time(record, "timestamp");
     if (time && first_time_ && within_first_second(*time)) return true;
     replaying_ = false;
     return false;
@@ -187,7 +221,7 @@ class CodexReader {
     if (!delta && total) delta = previous_total_ ? total->minus(*previous_total_) : *total;
     if (total) previous_total_ = total;
     if (replayed || !delta) return;
-    UserTurn& current = user_turns_.back();
+    UserTurn& current = user_turn_;
     current.sum.add(*delta);
     ++current.requests;
   }
@@ -276,7 +310,9 @@ class CodexReader {
     if (!session_known(at)) return nullptr;
     const auto time = time_of(record, at);
     if (!time) return nullptr;
-    Turn& turn = out_.add_turn(at, *session_, std::move(id), role, *time);
+    // An answer is held open: its user turn's tokens may land on it.
+    const bool answer = std::string_view(role) == "assistant";
+    Turn& turn = out_.add_turn(at, *session_, std::move(id), role, *time, answer);
     turn.model = model_;
     turn.metadata["native_type"] = native_type;
     return &turn;
@@ -289,7 +325,9 @@ class CodexReader {
       turn.metadata["reasoning_summary"] = reasoning_;
       reasoning_.clear();
     }
-    user_turns_.back().last_answer = out_.turn_count() - 1;
+    // The previous answer of this user turn gets no tokens: hand it out.
+    if (user_turn_.last_answer) out_.close(*user_turn_.last_answer);
+    user_turn_.last_answer = out_.last_slot();
   }
 
   void message(const Json& payload, const Json& record, Position at) {
@@ -320,8 +358,8 @@ class CodexReader {
     Turn* turn = new_turn(record, at, turn_id(record, payload, at), wire_role, "message");
     if (turn == nullptr) return;
     if (auto text = join_texts(texts)) out_.set_content(*turn, std::move(*text));
-    if (typed_by_person) user_turns_.emplace_back();
     if (*role == "assistant") answered(*turn);
+    if (typed_by_person) put_tokens();  // the user turn before it is complete
   }
 
   void tool_call(const std::string& type, const Json& payload, const Json& record, Position at) {
@@ -377,26 +415,30 @@ class CodexReader {
     if (const std::string* text = string_member(payload, "message")) out_.set_content(*turn, *text);
   }
 
-  // Each user turn's summed usage onto its last assistant or tool-call turn.
+  // The user turn's summed usage onto its last assistant or tool-call turn,
+  // which is then handed out; a new user turn starts.
   void put_tokens() {
-    for (const UserTurn& user_turn : user_turns_) {
-      if (user_turn.requests == 0 || !user_turn.last_answer) continue;
-      Turn& turn = out_.turn_at(*user_turn.last_answer);
-      const Usage& u = user_turn.sum;
-      turn.metadata["usage"] = u.json();
-      turn.metadata["requests"] = user_turn.requests;
-      if (u.zero()) {
-        turn.metadata["usage_missing"] = true;
-        continue;
-      }
-      turn.tokens_in = u.n[0];
-      turn.tokens_out = u.n[2];
-      turn.metadata["cache_read_tokens"] = u.n[1];
-      turn.metadata["reasoning_tokens"] = u.n[3];
+    const UserTurn done = user_turn_;
+    user_turn_ = UserTurn{};
+    if (!done.last_answer) return;
+    Turn& turn = out_.turn_at(*done.last_answer);
+    out_.close(*done.last_answer);
+    if (done.requests == 0) return;
+    const Usage& u = done.sum;
+    turn.metadata["usage"] = u.json();
+    turn.metadata["requests"] = done.requests;
+    if (u.zero()) {
+      turn.metadata["usage_missing"] = true;
+      return;
     }
+    turn.tokens_in = u.n[0];
+    turn.tokens_out = u.n[2];
+    turn.metadata["cache_read_tokens"] = u.n[1];
+    turn.metadata["reasoning_tokens"] = u.n[3];
   }
 
   Output& out_;
+  RecordReader records_;
   std::optional<std::size_t> session_;
   int session_metas_ = 0;
   bool replaying_ = false;
@@ -405,11 +447,13 @@ class CodexReader {
   std::optional<std::string> model_;
   std::vector<std::string> reasoning_;
   std::optional<Usage> previous_total_;
-  std::vector<UserTurn> user_turns_;
+  UserTurn user_turn_;  // the current one
 };
 
 }  // namespace
 
-void read_codex(std::string_view data, Output& out) { CodexReader(out).read(data); }
+std::unique_ptr<Reader> codex_reader(std::string_view data, Output& out) {
+  return std::make_unique<CodexReader>(data, out);
+}
 
 }  // namespace lethe::native

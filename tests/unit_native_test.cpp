@@ -4,8 +4,10 @@
 // real connection are in e2e_native_test.cpp.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "native.hpp"
@@ -811,6 +813,201 @@ TEST(NativeGemini, ProblemsAtTheRecordThatLacksTheField) {
       convert(jsonl({{{"projectHash", "p"}}, gemini_message("m", "user", "x")}), Format::GeminiCli);
   ASSERT_EQ(d.problems.size(), 1u);
   EXPECT_EQ(d.problems[0].error.field, "sessionId");
+}
+
+// ---------------------------------------------------------------------------
+// Streaming: a conversion holds only what its format must hold back, never
+// the whole file (the memory bound of docs/native-formats.md, "What it
+// costs"). Counted in items held, not bytes or time: nothing here depends on
+// the machine.
+
+// "2026-01-01T..." n seconds after midnight.
+std::string at_second(int n) {
+  char text[32];
+  std::snprintf(text, sizeof text, "2026-01-01T%02d:%02d:%02d.000Z", n / 3600 % 24, n / 60 % 60,
+                n % 60);
+  return text;
+}
+
+struct Pulled {
+  std::size_t lines = 0;
+  std::size_t problems = 0;
+  std::size_t peak_held = 0;
+  std::uint64_t skipped = 0;
+};
+
+Pulled pull(const std::string& data, Format format) {
+  std::string problem;
+  auto converter = native::Converter::open(data, native_options(format), problem);
+  EXPECT_TRUE(converter) << problem;
+  Pulled pulled;
+  if (!converter) return pulled;
+  native::Produced item;
+  while (converter->next(item)) ++(item.problem ? pulled.problems : pulled.lines);
+  pulled.peak_held = converter->peak_held();
+  pulled.skipped = converter->skipped();
+  EXPECT_EQ(converter->turns(), pulled.lines);
+  return pulled;
+}
+
+constexpr int kExchanges = 400;
+
+// Exchanges like the real files: a prompt, a response split over three
+// records with a growing usage, its tool result, a progress record.
+std::string claude_transcript() {
+  std::vector<json> records;
+  int t = 0;
+  for (int i = 0; i < kExchanges; ++i) {
+    const std::string n = std::to_string(i);
+    records.push_back(claude_user("u" + n, at_second(t++), "prompt " + n));
+    for (int part = 0; part < 3; ++part) {
+      records.push_back(claude_assistant("a" + n + "-" + std::to_string(part), at_second(t++),
+                                         "msg" + n, {text_block("part")},
+                                         claude_usage(3, 300, 2500, 8 + 100 * part)));
+    }
+    records.push_back(
+        claude_user("t" + n, at_second(t++),
+                    {{{"type", "tool_result"}, {"tool_use_id", "tu" + n}, {"content", "out"}}}));
+    records.push_back(claude("progress", "p" + n, at_second(t++)));
+  }
+  return jsonl(records);
+}
+
+std::string codex_transcript() {
+  std::vector<json> records = {codex_meta("c1")};
+  int t = 1;
+  json total = codex_usage(0, 0, 0, 0);
+  for (int i = 0; i < kExchanges; ++i) {
+    const std::string n = std::to_string(i);
+    records.push_back(codex_message(at_second(t++), "user", "prompt " + n));
+    records.push_back(
+        codex(at_second(t++), "event_msg", {{"type", "user_message"}, {"message", "prompt " + n}}));
+    records.push_back(codex(at_second(t++), "response_item",
+                            {{"type", "function_call"},
+                             {"name", "shell"},
+                             {"arguments", "{}"},
+                             {"call_id", "call" + n}}));
+    records.push_back(
+        codex(at_second(t++), "response_item",
+              {{"type", "function_call_output"}, {"call_id", "call" + n}, {"output", "done"}}));
+    records.push_back(codex_message(at_second(t++), "assistant", "answer " + n));
+    total = codex_usage(100 * (i + 1), 0, 10 * (i + 1), 0);
+    records.push_back(codex_tokens(at_second(t), total));
+    records.push_back(codex_tokens(at_second(t++), total));  // re-emitted
+  }
+  return jsonl(records);
+}
+
+// Each gemini message written three times as it streams.
+std::string gemini_transcript() {
+  std::vector<json> records = {gemini_header()};
+  for (int i = 0; i < kExchanges; ++i) {
+    const std::string n = std::to_string(i);
+    records.push_back(gemini_message("u" + n, "user", {{{"text", "prompt " + n}}}));
+    records.push_back({{"$set", {{"lastUpdated", "2026-01-01T00:00:02.000Z"}}}});
+    records.push_back(gemini_message("g" + n, "gemini", ""));
+    records.push_back(gemini_message("g" + n, "gemini", "half", {{"tokens", gemini_tokens(5, 1)}}));
+    records.push_back(gemini_message("g" + n, "gemini", "all", {{"tokens", gemini_tokens(5, 9)}}));
+  }
+  return jsonl(records);
+}
+
+TEST(NativeStreaming, EachFormatHoldsOnlyAFewTurnsAtOnce) {
+  const struct {
+    Format format;
+    std::string data;
+    std::size_t lines;
+  } cases[] = {{Format::ClaudeCode, claude_transcript(), 3 * kExchanges},
+               {Format::Codex, codex_transcript(), 4 * kExchanges},
+               {Format::GeminiCli, gemini_transcript(), 2 * kExchanges}};
+  for (const auto& c : cases) {
+    const Pulled pulled = pull(c.data, c.format);
+    EXPECT_EQ(pulled.lines, c.lines) << format_name(c.format);
+    EXPECT_EQ(pulled.problems, 0u) << format_name(c.format);
+    // Whole-file conversion would hold every one of the lines.
+    EXPECT_LE(pulled.peak_held, 4u) << format_name(c.format);
+    EXPECT_GT(pulled.skipped, 0u) << format_name(c.format);
+  }
+}
+
+TEST(NativeStreaming, StreamingChangesNothingConvertShows) {
+  for (const auto& [format, data] :
+       std::vector<std::pair<Format, std::string>>{{Format::ClaudeCode, claude_transcript()},
+                                                   {Format::Codex, codex_transcript()},
+                                                   {Format::GeminiCli, gemini_transcript()}}) {
+    std::string problem;
+    auto converter = native::Converter::open(data, native_options(format), problem);
+    ASSERT_TRUE(converter) << problem;
+    const native::Conversion whole = convert(data, format);
+    std::size_t i = 0;
+    native::Produced item;
+    while (converter->next(item)) {
+      ASSERT_LT(i, whole.lines.size());
+      EXPECT_EQ(item.wire, whole.lines[i].wire);
+      EXPECT_EQ(item.line, whole.lines[i].line);
+      ++i;
+    }
+    EXPECT_EQ(i, whole.lines.size());
+    EXPECT_EQ(converter->skipped(), whole.skipped);
+  }
+}
+
+TEST(NativeStreaming, AClaudeResponseWhoseLastRecordComesLateHoldsWhatIsBetween) {
+  const json usage_early = claude_usage(3, 0, 0, 8);
+  const json usage_late = claude_usage(3, 0, 0, 167);
+  std::vector<json> records = {
+      claude_assistant("a1", "2026-01-01T00:00:00Z", "m1", {text_block("one")}, usage_early)};
+  for (int i = 0; i < 50; ++i) {
+    records.push_back(claude_user("u" + std::to_string(i), at_second(i + 1), "typed"));
+  }
+  records.push_back(claude_assistant("a2", at_second(60), "m1", {text_block("two")}, usage_late));
+  const std::string data = jsonl(records);
+  const Pulled pulled = pull(data, Format::ClaudeCode);
+  EXPECT_EQ(pulled.lines, 51u);
+  EXPECT_GE(pulled.peak_held, 51u);  // the open response and every turn after it
+  const auto lines = lines_of(convert(data, Format::ClaudeCode));
+  ASSERT_EQ(lines.size(), 51u);
+  EXPECT_EQ(lines[0]["turn_id"], "m1");
+  EXPECT_EQ(lines[0]["tokens_out"], 167);  // the late record's usage
+  EXPECT_EQ(lines[0]["content"], "one\n\ntwo");
+}
+
+TEST(NativeStreaming, ACodexAnswerWaitsOnlyForItsUserTurnsTokens) {
+  const std::string data =
+      jsonl({codex_meta("c1"), codex_message("2026-01-01T00:00:01Z", "user", "go"),
+             codex_message("2026-01-01T00:00:02Z", "assistant", "first"),
+             codex_message("2026-01-01T00:00:03Z", "assistant", "second"),
+             codex_tokens("2026-01-01T00:00:04Z", codex_usage(10, 0, 2, 0)),
+             codex_message("2026-01-01T00:00:05Z", "user", "again")});
+  const Pulled pulled = pull(data, Format::Codex);
+  EXPECT_EQ(pulled.lines, 4u);
+  EXPECT_LE(pulled.peak_held, 2u);  // "second" until "again"; "first" went when "second" came
+  const auto lines = lines_of(convert(data, Format::Codex));
+  ASSERT_EQ(lines.size(), 4u);
+  EXPECT_FALSE(lines[1].contains("tokens_in"));
+  EXPECT_EQ(lines[2]["tokens_in"], 10);
+}
+
+TEST(NativeStreaming, AGeminiMessageInACheckpointWaitsForItsLaterVersions) {
+  // "s" first stands in a $set.messages checkpoint, "a" in a line then the
+  // checkpoint; both are rewritten by later lines: each is produced once,
+  // in its last version, at its first appearance.
+  const std::string data = jsonl(
+      {gemini_header(),
+       gemini_message("a", "user", "a1"),
+       {{"$set",
+         {{"messages", {gemini_message("a", "user", "a2"), gemini_message("s", "info", "s1")}}}}},
+       gemini_message("x", "user", "x1"),
+       gemini_message("s", "info", "s2"),
+       gemini_message("a", "user", "a3")});
+  const auto lines = lines_of(convert(data, Format::GeminiCli));
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[0]["turn_id"], "a");
+  EXPECT_EQ(lines[0]["content"], "a3");
+  EXPECT_EQ(lines[1]["turn_id"], "s");
+  EXPECT_EQ(lines[1]["content"], "s2");
+  EXPECT_EQ(lines[2]["turn_id"], "x");
+  EXPECT_EQ(pull(data, Format::GeminiCli).lines, 3u);
 }
 
 }  // namespace

@@ -1,0 +1,193 @@
+// The memory bound of a native ingest (docs/native-formats.md, "What it
+// costs"): lethe_ingest pulls the wire lines from the converter one at a
+// time, so a call on a native transcript holds what the format must hold
+// back and the chunks in flight, never a copy of the file. A binary of its
+// own because it replaces operator new for the whole process (the loaded
+// lethe module included) to count the C++ heap in use; SQLite's own memory
+// and the bound input are not C++ heap. Counted in bytes, not timed: the
+// same on a loaded machine.
+#include <gtest/gtest.h>
+#include <malloc.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <new>
+#include <string>
+
+#include "../e2e_support.hpp"
+
+namespace {
+
+std::atomic<std::size_t> g_live{0};
+std::atomic<std::size_t> g_peak{0};
+
+void* counted(void* p) {
+  if (p == nullptr) return nullptr;
+  const std::size_t live = g_live += malloc_usable_size(p);
+  std::size_t peak = g_peak.load();
+  while (live > peak && !g_peak.compare_exchange_weak(peak, live)) {
+  }
+  return p;
+}
+
+void release(void* p) noexcept {
+  if (p == nullptr) return;
+  g_live -= malloc_usable_size(p);
+  std::free(p);
+}
+
+}  // namespace
+
+void* operator new(std::size_t n) {
+  if (void* p = counted(std::malloc(n != 0 ? n : 1))) return p;
+  throw std::bad_alloc();
+}
+void* operator new[](std::size_t n) { return ::operator new(n); }
+void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
+  return counted(std::malloc(n != 0 ? n : 1));
+}
+void* operator new[](std::size_t n, const std::nothrow_t& tag) noexcept {
+  return ::operator new(n, tag);
+}
+void operator delete(void* p) noexcept { release(p); }
+void operator delete[](void* p) noexcept { release(p); }
+void operator delete(void* p, std::size_t) noexcept { release(p); }
+void operator delete[](void* p, std::size_t) noexcept { release(p); }
+void operator delete(void* p, const std::nothrow_t&) noexcept { release(p); }
+void operator delete[](void* p, const std::nothrow_t&) noexcept { release(p); }
+
+namespace {
+
+using lethe_test::Db;
+
+constexpr std::size_t kInputBytes = std::size_t{48} << 20;
+// What a call may hold above its input: two chunks (the one parsed ahead
+// and the one being written, each at most 8 MiB of wire lines, kMaxChunkBytes,
+// parsed into rows of about twice that), the format's held-back turns, the
+// index of the file. Measured at 48 / 144 MiB of input: Claude Code 20 / 23,
+// Codex 22 / 27, Gemini CLI 32 / 56 MiB (a Gemini log's index keeps each
+// message id, ~250 bytes per message: it grows with the file, slowly).
+// Whole-file conversion held every produced line: more than twice the input.
+constexpr std::size_t kBoundBytes = std::size_t{40} << 20;
+
+std::string words(int n, int seed) {
+  static const char* const kWords[] = {"the", "file",  "test",   "run",    "build", "error",
+                                       "fix", "value", "return", "module", "cache", "session"};
+  std::string out;
+  for (int i = 0; i < n; ++i) {
+    if (i > 0) out += ' ';
+    out += kWords[(i * 7 + seed) % 12];
+  }
+  return out;
+}
+
+std::string stamp(int n) {
+  char text[40];
+  std::snprintf(text, sizeof text, "2026-01-%02dT%02d:%02d:%02d.000Z", 1 + n / 86400 % 28,
+                n / 3600 % 24, n / 60 % 60, n % 60);
+  return text;
+}
+
+// One long session of each agent, in the shape of bench/gen_native.py.
+std::string claude_file() {
+  std::string out;
+  const std::string base =
+      R"("sessionId":"s1","cwd":"/home/ana/proj","version":"2.1.40","gitBranch":"main")";
+  for (int i = 0, t = 0; out.size() < kInputBytes; ++i) {
+    const std::string n = std::to_string(i);
+    out += R"({"type":"user","uuid":"u)" + n + R"(","timestamp":")" + stamp(t++) + "\"," + base +
+           R"(,"message":{"role":"user","content":")" + words(60, i) + "\"}}\n";
+    for (int part = 0; part < 3; ++part) {
+      out += R"({"type":"assistant","uuid":"a)" + n + "-" + std::to_string(part) +
+             R"(","timestamp":")" + stamp(t++) + "\"," + base + R"(,"requestId":"r)" + n +
+             R"(","message":{"id":"m)" + n +
+             R"(","model":"claude-x","role":"assistant","content":[{"type":"text","text":")" +
+             words(200, i + part) +
+             R"("}],"stop_reason":null,"usage":{"input_tokens":3,"output_tokens":)" +
+             std::to_string(8 + 100 * part) + "}}}\n";
+    }
+    out += R"({"type":"user","uuid":"t)" + n + R"(","timestamp":")" + stamp(t++) + "\"," + base +
+           R"(,"message":{"role":"user","content":[{"type":"tool_result","tool_use_id":"x)" + n +
+           R"(","content":")" + words(300, i) + "\"}]}}\n";
+  }
+  return out;
+}
+
+std::string codex_file() {
+  std::string out =
+      R"({"timestamp":"2026-01-01T00:00:00.000Z","type":"session_meta","payload":{"id":"c1","timestamp":"2026-01-01T00:00:00.000Z","cwd":"/w"}})"
+      "\n";
+  auto envelope = [&](int t, const char* type, const std::string& payload) {
+    out += R"({"timestamp":")" + stamp(t) + R"(","type":")" + type + R"(","payload":)" + payload +
+           "}\n";
+  };
+  for (int i = 0, t = 1; out.size() < kInputBytes; ++i) {
+    const std::string n = std::to_string(i);
+    envelope(t++, "response_item",
+             R"({"type":"message","role":"user","content":[{"type":"input_text","text":")" +
+                 words(60, i) + "\"}]}");
+    envelope(t++, "response_item",
+             R"({"type":"function_call","name":"shell","arguments":"{}","call_id":"c)" + n + "\"}");
+    envelope(t++, "response_item",
+             R"({"type":"function_call_output","call_id":"c)" + n + R"(","output":")" +
+                 words(500, i) + "\"}");
+    envelope(t++, "response_item",
+             R"({"type":"message","role":"assistant","content":[{"type":"output_text","text":")" +
+                 words(150, i) + "\"}]}");
+    envelope(t++, "event_msg",
+             R"({"type":"token_count","info":{"total_token_usage":{"input_tokens":)" +
+                 std::to_string(100 * (i + 1)) + R"(,"output_tokens":)" +
+                 std::to_string(10 * (i + 1)) + "}}}");
+  }
+  return out;
+}
+
+std::string gemini_file() {
+  std::string out = R"({"sessionId":"g1","projectHash":"p","startTime":"2026-01-01T00:00:00.000Z"})"
+                    "\n";
+  for (int i = 0, t = 1; out.size() < kInputBytes; ++i) {
+    const std::string n = std::to_string(i);
+    out += R"({"id":"u)" + n + R"(","timestamp":")" + stamp(t++) +
+           R"(","type":"user","content":[{"text":")" + words(60, i) + "\"}]}\n";
+    const std::string head = R"({"id":"g)" + n + R"(","timestamp":")" + stamp(t++) +
+                             R"(","type":"gemini","model":"gemini-x","content":")";
+    out += head + words(50, i) + "\"}\n";  // rewritten as it streams
+    out += head + words(150, i) + R"(","tokens":{"input":5,"output":9,"total":14}})" + "\n";
+  }
+  return out;
+}
+
+// The C++ heap a call used above what was in use before it.
+std::size_t heap_above_input(const std::string& data, const char* format) {
+  Db db;
+  db.apply_schema();
+  const std::size_t before = g_live.load();
+  g_peak = before;
+  const lethe_test::Result r =
+      db.query(std::string("SELECT count(*) FROM lethe_ingest('ana', ?1, json_object('format', '") +
+                   format + "', 'host', 'h'))",
+               data);
+  EXPECT_TRUE(r.ok()) << r.error;
+  EXPECT_EQ(r.rows.at(0).at(0), "0") << "every line should be accepted";
+  const lethe_test::Result turns = db.query("SELECT count(*) FROM turns");
+  EXPECT_GT(std::stoll(*turns.rows.at(0).at(0)), 10000);
+  return g_peak.load() - before;
+}
+
+TEST(NativeMemory, AnIngestHoldsABoundedAmountWhateverTheFileSize) {
+  const struct {
+    const char* format;
+    std::string (*make)();
+  } cases[] = {{"claude-code", claude_file}, {"codex", codex_file}, {"gemini-cli", gemini_file}};
+  for (const auto& c : cases) {
+    const std::string data = c.make();
+    ASSERT_GE(data.size(), kInputBytes);
+    const std::size_t used = heap_above_input(data, c.format);
+    std::printf("%s: %.1f MiB of C++ heap above a %.1f MiB input\n", c.format,
+                static_cast<double>(used) / (1 << 20),
+                static_cast<double>(data.size()) / (1 << 20));
+    EXPECT_LE(used, kBoundBytes) << c.format;
+  }
+}
+
+}  // namespace
