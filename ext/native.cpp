@@ -9,6 +9,8 @@
 #include <clocale>
 #include <cstdlib>
 #include <cstring>
+#include <iterator>
+#include <utility>
 
 #include "json_scan.hpp"
 #include "native_common.hpp"
@@ -100,14 +102,33 @@ bool bound_strings(Json& value, std::size_t limit) {
   return cut;
 }
 
+// True when one of the eight bytes of `word` is a control character, a
+// quote or a backslash (the bit tricks that find a zero byte, or a byte
+// below n <= 128, in a word: exact about whether there is one).
+bool word_needs_escape(std::uint64_t word) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr std::uint64_t kHighs = 0x8080808080808080ULL;
+  const auto has_zero_byte = [](std::uint64_t x) { return ((x - kOnes) & ~x & kHighs) != 0; };
+  const bool has_control = ((word - kOnes * 0x20) & ~word & kHighs) != 0;
+  return has_control || has_zero_byte(word ^ (kOnes * '"')) || has_zero_byte(word ^ (kOnes * '\\'));
+}
+
 // Appends `text` as a JSON string. Runs without a quote, backslash or
-// control character are copied whole. The text is valid UTF-8 already (the
-// DOM parser checked it; cuts fall on character boundaries).
+// control character are copied whole, found eight bytes at a time (tool
+// inputs and outputs are long). The text is valid UTF-8 already (the DOM
+// parser checked it; cuts fall on character boundaries).
 void append_json_string(std::string& out, std::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";
   out += '"';
   std::size_t run = 0;
   for (std::size_t i = 0; i < text.size(); ++i) {
+    while (i + 8 <= text.size()) {
+      std::uint64_t word = 0;
+      std::memcpy(&word, text.data() + i, sizeof word);
+      if (word_needs_escape(word)) break;
+      i += 8;
+    }
+    if (i == text.size()) break;
     const auto c = static_cast<unsigned char>(text[i]);
     if (c >= 0x20 && c != '"' && c != '\\') continue;
     out.append(text.data() + run, i - run);
@@ -152,6 +173,57 @@ bool has(const Json& object, const char* key) { return object.contains(key); }
 
 }  // namespace
 
+// Appends `value` as JSON text, the same bytes as dump(value) for the DOMs
+// the readers build (their strings are valid UTF-8): nlohmann's serializer
+// escapes a string a byte at a time, and a turn's tool calls and metadata
+// hold the long strings of tool inputs, so this writes strings a run at a
+// time (append_json_string) and leaves only floats to nlohmann's formatting.
+void append_json(std::string& out, const Json& value) {
+  switch (value.type()) {
+    case Json::value_t::object: {
+      out += '{';
+      bool first = true;
+      for (const auto& [key, member] : value.get_ref<const Json::object_t&>()) {
+        if (!first) out += ',';
+        first = false;
+        append_json_string(out, key);
+        out += ':';
+        append_json(out, member);
+      }
+      out += '}';
+      break;
+    }
+    case Json::value_t::array: {
+      out += '[';
+      bool first = true;
+      for (const Json& element : value.get_ref<const Json::array_t&>()) {
+        if (!first) out += ',';
+        first = false;
+        append_json(out, element);
+      }
+      out += ']';
+      break;
+    }
+    case Json::value_t::string:
+      append_json_string(out, value.get_ref<const std::string&>());
+      break;
+    case Json::value_t::boolean:
+      out += value.get<bool>() ? "true" : "false";
+      break;
+    case Json::value_t::null:
+      out += "null";
+      break;
+    case Json::value_t::number_integer:
+      out += std::to_string(value.get<std::int64_t>());
+      break;
+    case Json::value_t::number_unsigned:
+      out += std::to_string(value.get<std::uint64_t>());
+      break;
+    default:  // floats (shortest round-trip form), and kinds the readers never build
+      out += dump(value);
+  }
+}
+
 // ---------------------------------------------------------------------------
 // Reading
 
@@ -165,6 +237,8 @@ namespace {
 // are copied whole instead of a character at a time.
 class DomBuilder {
  public:
+  static constexpr std::size_t kMembersReserved = 8;
+
   explicit DomBuilder(std::string_view text) : at_(text.data()), end_(text.data() + text.size()) {}
 
   void value(Json& out) {
@@ -209,12 +283,23 @@ class DomBuilder {
       ++at_;
       return;
     }
+    // Members go straight into the object's vector, room for a few made at
+    // once (growing 1, 2, 4, 8 cost a quarter of a Codex conversion);
+    // a repeated key's value replaces the earlier one, in its place.
+    auto& members = out.get_ref<Json::object_t&>();
+    members.reserve(kMembersReserved);
     while (true) {
       skip_whitespace();
-      const std::string key = string();
+      std::string key = string();
       skip_whitespace();
       ++at_;  // ':'
-      value(out[key]);
+      auto same = std::find_if(members.begin(), members.end(),
+                               [&](const auto& member) { return member.first == key; });
+      if (same == members.end()) {
+        members.emplace_back(std::move(key), nullptr);
+        same = std::prev(members.end());
+      }
+      value(same->second);  // a child is a separate allocation: `same` stays valid
       skip_whitespace();
       if (*at_++ == '}') return;  // else ','
     }
@@ -355,15 +440,141 @@ std::optional<std::string> string_value(const json::Value* value) {
   return std::string(value->raw.substr(1, value->raw.size() - 2));
 }
 
+namespace {
+
+// Walks text that lethe's scanner has validated, without checking it again.
+class ValidatedWalker {
+ public:
+  explicit ValidatedWalker(std::string_view text) : text_(text) {}
+
+  // The raw text of member `key` of the object at the start of the text,
+  // or nullopt. A repeated key gives its last value, as the scanner and the
+  // DOM do.
+  std::optional<std::string_view> member(std::string_view key) {
+    skip_whitespace();
+    if (!take('{')) return std::nullopt;
+    std::optional<std::string_view> found;
+    while (true) {
+      skip_whitespace();
+      if (at_ >= text_.size() || text_[at_] != '"') return found;  // '}'
+      const std::size_t key_start = at_;
+      skip_string();
+      const std::string_view raw_key = text_.substr(key_start, at_ - key_start);
+      skip_whitespace();
+      if (!take(':')) return std::nullopt;
+      skip_whitespace();
+      const std::size_t value_start = at_;
+      skip_value();
+      if (key_matches(raw_key, key)) found = text_.substr(value_start, at_ - value_start);
+      skip_whitespace();
+      if (!take(',')) return found;
+    }
+  }
+
+ private:
+  static bool key_matches(std::string_view raw_key, std::string_view key) {
+    const std::string_view inner = raw_key.substr(1, raw_key.size() - 2);
+    if (inner.find('\\') == std::string_view::npos) return inner == key;
+    return json::decode_string(raw_key) == key;  // "\u0069d" is "id"
+  }
+
+  bool take(char c) {
+    if (at_ >= text_.size() || text_[at_] != c) return false;
+    ++at_;
+    return true;
+  }
+
+  void skip_whitespace() {
+    while (at_ < text_.size() &&
+           (text_[at_] == ' ' || text_[at_] == '\t' || text_[at_] == '\n' || text_[at_] == '\r')) {
+      ++at_;
+    }
+  }
+
+  // From an opening quote to just past its closing quote: the next quote
+  // not escaped by an odd run of backslashes, found with memchr.
+  void skip_string() {
+    std::size_t from = at_ + 1;
+    while (from < text_.size()) {
+      const void* hit = std::memchr(text_.data() + from, '"', text_.size() - from);
+      if (hit == nullptr) break;
+      const auto quote = static_cast<std::size_t>(static_cast<const char*>(hit) - text_.data());
+      std::size_t backslashes = 0;
+      while (quote - backslashes > at_ + 1 && text_[quote - backslashes - 1] == '\\') {
+        ++backslashes;
+      }
+      if (backslashes % 2 == 0) {
+        at_ = quote + 1;
+        return;
+      }
+      from = quote + 1;
+    }
+    at_ = text_.size();
+  }
+
+  void skip_value() {
+    if (at_ >= text_.size()) return;
+    const char first = text_[at_];
+    if (first == '"') {
+      skip_string();
+    } else if (first == '{' || first == '[') {
+      int depth = 0;
+      while (at_ < text_.size()) {
+        const char c = text_[at_];
+        if (c == '"') {
+          skip_string();
+          continue;
+        }
+        ++at_;
+        if (c == '{' || c == '[') {
+          ++depth;
+        } else if ((c == '}' || c == ']') && --depth == 0) {
+          return;
+        }
+      }
+    } else {  // a number, true, false or null
+      while (at_ < text_.size() && text_[at_] != ',' && text_[at_] != '}' && text_[at_] != ']' &&
+             text_[at_] != ' ' && text_[at_] != '\t' && text_[at_] != '\n' && text_[at_] != '\r') {
+        ++at_;
+      }
+    }
+  }
+
+  std::string_view text_;
+  std::size_t at_ = 0;
+};
+
+}  // namespace
+
+std::optional<std::string> string_member_of_scanned(std::string_view object, std::string_view key) {
+  const auto raw = ValidatedWalker(object).member(key);
+  if (!raw || raw->size() < 2 || raw->front() != '"') return std::nullopt;
+  const json::Value value{json::Type::String, *raw, raw->find('\\') != std::string_view::npos};
+  return string_value(&value);
+}
+
+// A walk over the object's members, compared as string_views: an
+// ordered_json's find() builds a std::string of the key for every lookup.
 const Json* member(const Json& object, const char* key) {
   if (!object.is_object()) return nullptr;
-  const auto it = object.find(key);
-  return it == object.end() ? nullptr : &*it;
+  const std::string_view wanted(key);
+  for (const auto& [name, value] : object.get_ref<const Json::object_t&>()) {
+    if (name == wanted) return &value;
+  }
+  return nullptr;
+}
+
+Json* member(Json& object, const char* key) {
+  return const_cast<Json*>(member(std::as_const(object), key));
 }
 
 const std::string* string_member(const Json& object, const char* key) {
   const Json* v = member(object, key);
   return v != nullptr && v->is_string() ? &v->get_ref<const std::string&>() : nullptr;
+}
+
+std::string* string_member(Json& object, const char* key) {
+  return const_cast<std::string*>(string_member(std::as_const(object), key));
 }
 
 std::optional<std::int64_t> integer_member(const Json& object, const char* key) {
@@ -421,9 +632,9 @@ std::string image_placeholder(std::string_view media_type, std::string_view base
          std::to_string(bytes >= padding ? bytes - padding : 0) + " bytes]";
 }
 
-std::optional<std::string> join_texts(const std::vector<std::string>& texts) {
+std::optional<std::string> join_texts(std::vector<std::string> texts) {
   if (texts.empty()) return std::nullopt;
-  std::string joined = texts.front();
+  std::string joined = std::move(texts.front());
   for (std::size_t i = 1; i < texts.size(); ++i) joined.append("\n\n").append(texts[i]);
   return joined;
 }
@@ -567,12 +778,14 @@ std::string Output::wire_line(Turn& turn, std::int64_t seq) {
     if (bound_strings(turn.tool_calls, options_.max_field_bytes)) {
       truncated_fields.push_back("tool_calls");
     }
-    line += ",\"tool_calls\":" + dump(turn.tool_calls);
+    line += ",\"tool_calls\":";
+    append_json(line, turn.tool_calls);
   }
   if (bound_strings(turn.metadata, options_.max_field_bytes))
     truncated_fields.push_back("metadata");
   if (!truncated_fields.empty()) turn.metadata["truncated_fields"] = std::move(truncated_fields);
-  line += ",\"metadata\":" + dump(turn.metadata);
+  line += ",\"metadata\":";
+  append_json(line, turn.metadata);
   line += ",\"session_meta\":" + session_meta_text(turn.session) + "}";
   return line;
 }

@@ -169,6 +169,12 @@ bool scan_members(std::string_view text, const std::array<std::string_view, N>& 
 // The text of a string value (nullptr or not a string: nullopt).
 std::optional<std::string> string_value(const json::Value* value);
 
+// The string member `key` of an object that lethe's scanner has already
+// validated (a member the scanner handed back), found by skipping over the
+// text instead of scanning it again: nullopt when it is absent or not a
+// string.
+std::optional<std::string> string_member_of_scanned(std::string_view object, std::string_view key);
+
 // The records of an NDJSON file, one JSON object per non-blank line. A line
 // that is not a JSON object is reported as INVALID_JSON and passed over.
 class RecordReader {
@@ -198,9 +204,18 @@ bool parse_scanned(std::string_view text, Json& value, std::string& problem);
 // Parses JSON text of any kind within the depth limit; nullopt otherwise.
 std::optional<Json> parse_any(std::string_view text);
 
+// Appends `value` as JSON text: the bytes nlohmann's dump() gives for a DOM
+// whose strings are valid UTF-8 (every DOM a reader builds), with strings
+// copied a run at a time.
+void append_json(std::string& out, const Json& value);
+
 // Field access that never throws.
 const Json* member(const Json& object, const char* key);
 const std::string* string_member(const Json& object, const char* key);
+// The same, for a record whose parts a reader moves out (its DOM is gone
+// after the record is read).
+Json* member(Json& object, const char* key);
+std::string* string_member(Json& object, const char* key);
 std::optional<std::int64_t> integer_member(const Json& object, const char* key);
 bool true_member(const Json& object, const char* key);
 bool starts_with(std::string_view text, std::string_view prefix);
@@ -218,6 +233,7 @@ std::int64_t unix_millis(const NormalizedTime& time);
 std::string image_placeholder(std::string_view media_type, std::string_view base64);
 
 // Texts joined by a blank line; nullopt when there are none.
-std::optional<std::string> join_texts(const std::vector<std::string>& texts);
+// Takes the texts by value: callers move them in, so one text is not copied.
+std::optional<std::string> join_texts(std::vector<std::string> texts);
 
 }  // namespace lethe::native

@@ -166,11 +166,7 @@ class ClaudeReader : public Reader {
   static std::optional<std::string> group_id(const Members<kIndexKeys.size()>& m) {
     const json::Value* message = m[kMessage];
     if (message == nullptr || message->type != json::Type::Object) return std::nullopt;
-    Members<1> inner;
-    json::ScanError error;
-    if (scan_members(message->raw, std::array<std::string_view, 1>{"id"}, inner, error)) {
-      if (auto id = string_value(inner[0])) return id;
-    }
+    if (auto id = string_member_of_scanned(message->raw, "id")) return id;
     if (auto id = string_value(m[kRequestId])) return id;
     return string_value(m[kUuid]);
   }
@@ -237,8 +233,8 @@ class ClaudeReader : public Reader {
     return true;
   }
 
-  const Json* message_of(const Json& record, Position at) {
-    const Json* message = member(record, "message");
+  Json* message_of(Json& record, Position at) {
+    Json* message = member(record, "message");
     if (message == nullptr || !message->is_object()) {
       out_.problem(at, message == nullptr ? ErrorCode::MissingField : ErrorCode::InvalidField,
                    "message", "message must be an object");
@@ -247,8 +243,10 @@ class ClaudeReader : public Reader {
     return message;
   }
 
-  void assistant(const Json& record, Position at, std::uint32_t group) {
-    const Json* message = message_of(record, at);
+  // `record` is this line's DOM, gone after the call: its texts, tool_use
+  // blocks and usage are moved into the turn, not copied.
+  void assistant(Json& record, Position at, std::uint32_t group) {
+    Json* message = message_of(record, at);
     if (message == nullptr) return;
     // The group: message.id, else requestId, else uuid.
     const std::string* id = string_member(*message, "id");
@@ -276,7 +274,7 @@ class ClaudeReader : public Reader {
     add_record(*state.open, record, *message);
   }
 
-  static void add_record(AssistantGroup& group, const Json& record, const Json& message) {
+  static void add_record(AssistantGroup& group, const Json& record, Json& message) {
     if (const std::string* uuid = string_member(record, "uuid")) group.uuids.push_back(*uuid);
     if (!group.request_id) {
       if (const std::string* r = string_member(record, "requestId")) group.request_id = *r;
@@ -285,7 +283,7 @@ class ClaudeReader : public Reader {
     const Json* stop = member(message, "stop_reason");
     group.stop_reason = stop != nullptr ? *stop : Json();
     add_blocks(group, message);
-    const Json* usage = member(message, "usage");
+    Json* usage = member(message, "usage");
     if (usage == nullptr || !usage->is_object()) return;
     // The split-record rule: the largest output_tokens; tie: the larger
     // total; tie: the later record.
@@ -296,41 +294,43 @@ class ClaudeReader : public Reader {
     if (std::tie(output, total) < std::tie(group.best_output, group.best_total)) return;
     group.best_output = output;
     group.best_total = total;
-    group.usage = *usage;
+    group.usage = std::move(*usage);
     const Json* cost = member(record, "costUSD");
     group.cost_usd =
         cost != nullptr && cost->is_number() ? std::optional(cost->get<double>()) : std::nullopt;
   }
 
-  static void add_blocks(AssistantGroup& group, const Json& message) {
-    const Json* content = member(message, "content");
+  static void add_blocks(AssistantGroup& group, Json& message) {
+    Json* content = member(message, "content");
     if (content == nullptr) return;
     if (content->is_string()) {
-      group.texts.push_back(content->get<std::string>());
+      group.texts.push_back(std::move(content->get_ref<std::string&>()));
       return;
     }
     if (!content->is_array()) return;
-    for (const Json& block : *content) {
+    for (Json& block : *content) {
       const std::string* type = string_member(block, "type");
       if (type == nullptr) continue;
       if (*type == "text") {
-        if (const std::string* text = string_member(block, "text")) group.texts.push_back(*text);
+        if (std::string* text = string_member(block, "text")) {
+          group.texts.push_back(std::move(*text));
+        }
       } else if (*type == "thinking") {
-        if (const std::string* text = string_member(block, "thinking")) {
-          group.thinking.push_back(*text);
+        if (std::string* text = string_member(block, "thinking")) {
+          group.thinking.push_back(std::move(*text));
         }
       } else if (*type == "tool_use") {
         const std::string* id = string_member(block, "id");
-        if (id == nullptr || group.tool_use_ids.insert(*id).second)
-          group.tool_uses.push_back(block);
+        if (id == nullptr || group.tool_use_ids.insert(*id).second) {
+          group.tool_uses.push_back(std::move(block));
+        }
       }
     }
   }
 
   void finish(AssistantGroup& group) {
     Turn& turn = out_.turn_at(group.turn);
-    if (auto text = join_texts(group.texts)) out_.set_content(turn, std::move(*text));
-    std::vector<std::string>().swap(group.texts);  // the content holds them now
+    if (auto text = join_texts(std::move(group.texts))) out_.set_content(turn, std::move(*text));
     turn.model = group.model;
     if (!group.tool_uses.empty()) turn.tool_calls = std::move(group.tool_uses);
     Json& meta = turn.metadata;
@@ -359,24 +359,25 @@ class ClaudeReader : public Reader {
   }
 
   // The text of one content block list: texts, and images as placeholders.
-  static void block_texts(const Json& blocks, std::vector<std::string>& texts) {
+  // Moves the texts out of `blocks` (the record's DOM, gone after the call).
+  static void block_texts(Json& blocks, std::vector<std::string>& texts) {
     if (blocks.is_string()) {
-      texts.push_back(blocks.get<std::string>());
+      texts.push_back(std::move(blocks.get_ref<std::string&>()));
       return;
     }
     if (!blocks.is_array()) return;
-    for (const Json& block : blocks) {
+    for (Json& block : blocks) {
       const std::string* type = string_member(block, "type");
       if (type == nullptr) continue;
       if (*type == "text") {
-        if (const std::string* text = string_member(block, "text")) texts.push_back(*text);
+        if (std::string* text = string_member(block, "text")) texts.push_back(std::move(*text));
       } else if (*type == "image") {
         const Json* source = member(block, "source");
         const std::string* media = source ? string_member(*source, "media_type") : nullptr;
         const std::string* data = source ? string_member(*source, "data") : nullptr;
         texts.push_back(image_placeholder(media ? *media : "", data ? *data : ""));
       } else if (*type == "tool_result") {
-        if (const Json* inner = member(block, "content")) block_texts(*inner, texts);
+        if (Json* inner = member(block, "content")) block_texts(*inner, texts);
       }
     }
   }
@@ -402,15 +403,15 @@ class ClaudeReader : public Reader {
     return "user";
   }
 
-  void user(const Json& record, Position at) {
+  void user(Json& record, Position at) {
     const std::string* uuid = string_member(record, "uuid");
     if (uuid == nullptr || uuid->empty()) {
       out_.problem(at, ErrorCode::MissingField, "uuid", "a user record needs a uuid");
       return;
     }
-    const Json* message = message_of(record, at);
+    Json* message = message_of(record, at);
     if (message == nullptr) return;
-    const Json* content = member(*message, "content");
+    Json* content = member(*message, "content");
     if (content == nullptr || !(content->is_string() || content->is_array())) {
       out_.problem(at, content == nullptr ? ErrorCode::MissingField : ErrorCode::InvalidField,
                    "message.content", "message.content must be a string or an array of blocks");
@@ -435,7 +436,7 @@ class ClaudeReader : public Reader {
       turn.metadata["tool_use_ids"] = std::move(ids);
       turn.metadata["is_error"] = is_error;
     }
-    if (auto text = join_texts(texts)) out_.set_content(turn, std::move(*text));
+    if (auto text = join_texts(std::move(texts))) out_.set_content(turn, std::move(*text));
   }
 
   void system(const Json& record, Position at) {

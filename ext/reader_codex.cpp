@@ -357,7 +357,7 @@ class CodexReader : public Reader {
     }
     Turn* turn = new_turn(record, at, turn_id(record, payload, at), wire_role, "message");
     if (turn == nullptr) return;
-    if (auto text = join_texts(texts)) out_.set_content(*turn, std::move(*text));
+    if (auto text = join_texts(std::move(texts))) out_.set_content(*turn, std::move(*text));
     if (*role == "assistant") answered(*turn);
     if (typed_by_person) put_tokens();  // the user turn before it is complete
   }

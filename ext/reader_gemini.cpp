@@ -386,7 +386,7 @@ class GeminiReader : public Reader {
     Turn& turn = out_.add_turn_to(slot, first, *session_, id, role_of(*type, texts), *time);
     turn.metadata["native_type"] = *type;
     if (rewound) turn.metadata["rewound"] = true;
-    if (auto text = join_texts(texts)) out_.set_content(turn, std::move(*text));
+    if (auto text = join_texts(std::move(texts))) out_.set_content(turn, std::move(*text));
     if (*type != "gemini") return;
     if (const std::string* model = string_member(message, "model")) turn.model = *model;
     if (const Json* thoughts = member(message, "thoughts"); thoughts && !thoughts->is_null()) {
@@ -459,7 +459,7 @@ class GeminiReader : public Reader {
         if (output != nullptr && output->is_string()) outputs.push_back(output->get<std::string>());
       }
     }
-    if (auto text = join_texts(outputs)) {
+    if (auto text = join_texts(std::move(outputs))) {
       out_.set_content(turn, std::move(*text));
     } else {
       out_.set_content(turn, result->dump(-1, ' ', false, Json::error_handler_t::replace));

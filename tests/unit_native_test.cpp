@@ -5,12 +5,19 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "json_scan.hpp"
 #include "native.hpp"
+#include "native_common.hpp"
 #include "options.hpp"
 #include "wire.hpp"
 
@@ -1008,6 +1015,116 @@ TEST(NativeStreaming, AGeminiMessageInACheckpointWaitsForItsLaterVersions) {
   EXPECT_EQ(lines[1]["content"], "s2");
   EXPECT_EQ(lines[2]["turn_id"], "x");
   EXPECT_EQ(pull(data, Format::GeminiCli).lines, 3u);
+}
+
+// ---------------------------------------------------------------------------
+// JSON text of a DOM: a turn's tool_calls and metadata are written by
+// native::append_json, which must give nlohmann's dump() bytes exactly (the
+// produced lines, and so lethe_convert's output, did not change with it).
+
+std::string nlohmann_text(const native::Json& value) {
+  return value.dump(-1, ' ', false, native::Json::error_handler_t::replace);
+}
+
+std::string lethe_text(const native::Json& value) {
+  std::string out = "x";  // appends: what was there stays
+  native::append_json(out, value);
+  EXPECT_EQ(out[0], 'x');
+  return out.substr(1);
+}
+
+TEST(NativeJsonText, TheSameBytesAsNlohmannsDump) {
+  std::string controls;
+  for (int c = 0; c < 0x20; ++c) controls += static_cast<char>(c);
+  const std::vector<native::Json> values = {
+      native::Json(),
+      native::Json::object(),
+      native::Json::array(),
+      native::Json(true),
+      native::Json(false),
+      native::Json(""),
+      native::Json(controls + "\"\\/\x7f end"),
+      native::Json("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"),
+      native::Json(std::numeric_limits<std::int64_t>::min()),
+      native::Json(std::numeric_limits<std::int64_t>::max()),
+      native::Json(std::numeric_limits<std::uint64_t>::max()),
+      native::Json(0),
+      native::Json(-1),
+      native::Json(1.5e4),
+      native::Json(0.1),
+      native::Json(-0.0),
+      native::Json(1e300),
+      native::Json(std::numeric_limits<double>::quiet_NaN()),
+      native::Json::parse(R"({"b":1,"a":[1,2.5,{"k\n\"ey":null,"":[]}],"z":{"y":"x\ty"}})"),
+      native::Json::parse(R"([[[[]]],{},"\u0000\u001f",-12,18446744073709551615])"),
+  };
+  for (const native::Json& value : values) {
+    EXPECT_EQ(lethe_text(value), nlohmann_text(value)) << nlohmann_text(value);
+  }
+}
+
+TEST(NativeJsonText, AnEscapeAtAnyPositionOfALongString) {
+  // Strings are escaped eight bytes at a time: every position and neighbour
+  // of a word boundary, each kind of character that needs an escape, and
+  // bytes that are close to one (0x20, 0x21, 0x5b, 0x5d, 0x7f, UTF-8).
+  for (const char special : {'"', '\\', '\n', '\x01', '\x1f', '\0'}) {
+    for (std::size_t at = 0; at < 40; ++at) {
+      std::string text(40, 'a');
+      text[at] = special;
+      text[(at * 7 + 3) % 40] = static_cast<char>(0x7f);
+      text[(at * 5 + 1) % 40] = ' ';
+      const native::Json value(text + "\x21\x5b\x5d\xc3\xa9" + std::string(1, special));
+      EXPECT_EQ(lethe_text(value), nlohmann_text(value)) << "at " << at;
+    }
+  }
+}
+
+// The index pass of the Claude reader finds message.id by skipping over
+// text the scanner validated: it must find what the scanner and the DOM see.
+TEST(NativeScannedMember, FindsWhatTheDomFinds) {
+  const std::vector<std::string> objects = {
+      R"({"id":"a"})",
+      R"({ "model" : "m" , "id" : "b" , "content" : [] })",
+      R"({"content":[{"id":"nested"},"x\"id\":\"no\""],"id":"c"})",
+      R"({"text":"ends in a backslash \\","id":"d"})",
+      R"({"text":"\\\"","more":{"a":[1,{"b":"}"}]},"id":"e"})",
+      R"({"id":"first","x":1,"id":"last"})",
+      R"({"\u0069d":"escaped key"})",
+      R"({"id":"caf\u00e9 \n"})",
+      R"({"id":7})",
+      R"({"id":null})",
+      R"({"ids":"no","i":"no"})",
+      R"({})",
+      R"({"n":-1.5e3,"t":true,"f":false,"z":null,"id":"after literals"})",
+  };
+  for (const std::string& text : objects) {
+    lethe::json::ScanError error;
+    ASSERT_TRUE(lethe::json::scan_object(
+        text, [](std::string_view, const lethe::json::Value&) {}, error))
+        << text;
+    const native::Json dom = native::Json::parse(text);
+    std::optional<std::string> expected;
+    if (dom.contains("id") && dom["id"].is_string()) expected = dom["id"].get<std::string>();
+    EXPECT_EQ(native::string_member_of_scanned(text, "id"), expected) << text;
+  }
+}
+
+TEST(NativeJsonText, EveryFixtureRecordGivesTheSameBytes) {
+  namespace fs = std::filesystem;
+  int records = 0;
+  for (const auto& entry :
+       fs::recursive_directory_iterator(std::string(LETHE_SOURCE_DIR) + "/tests/fixtures/native")) {
+    if (!entry.is_regular_file()) continue;
+    std::ifstream in(entry.path());
+    std::string line;
+    while (std::getline(in, line)) {
+      native::Json value = native::Json::parse(line, nullptr, false);
+      if (value.is_discarded()) continue;  // a fixture's cut or broken line
+      EXPECT_EQ(lethe_text(value), nlohmann_text(value)) << entry.path() << ": " << line;
+      ++records;
+    }
+  }
+  EXPECT_GT(records, 50);
 }
 
 }  // namespace
