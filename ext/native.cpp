@@ -434,6 +434,13 @@ void invalid_line(Output& out, Position at, const std::string& problem) {
               "line is not valid JSON: " + problem + " (the rest of the file is still read)");
 }
 
+void invalid_indexed_line(Output& out, std::string_view text, Position at) {
+  json::ScanError error;
+  json::scan_object(
+      text, [](std::string_view, const json::Value&) {}, error);
+  invalid_line(out, at, error.message);
+}
+
 std::optional<std::string> string_value(const json::Value* value) {
   if (value == nullptr || value->type != json::Type::String) return std::nullopt;
   if (value->has_escape) return json::decode_string(value->raw);

@@ -166,6 +166,27 @@ bool scan_members(std::string_view text, const std::array<std::string_view, N>& 
       error);
 }
 
+// An index pass (the Claude Code and Gemini CLI readers): for each
+// non-blank line, one `Info` in `lines`, marked Invalid when the line is not
+// a JSON object, else handed to `on_line(line, info, members)`.
+template <typename Info, std::size_t N, typename OnLine>
+void index_lines(std::string_view data, const std::array<std::string_view, N>& keys,
+                 std::vector<Info>& lines, OnLine on_line) {
+  LineSplitter splitter(data);
+  Line line;
+  while (splitter.next(line)) {
+    if (is_blank(line.text)) continue;
+    Info& info = lines.emplace_back();
+    Members<N> members;
+    json::ScanError error;
+    if (!scan_members(line.text, keys, members, error)) {
+      info.kind = decltype(info.kind)::Invalid;
+      continue;
+    }
+    on_line(line, info, members);
+  }
+}
+
 // The text of a string value (nullptr or not a string: nullopt).
 std::optional<std::string> string_value(const json::Value* value);
 
@@ -191,6 +212,10 @@ class RecordReader {
 
 // The INVALID_JSON row of a line that is not a JSON object.
 void invalid_line(Output& out, Position at, const std::string& problem);
+
+// The INVALID_JSON row of a line an index pass found invalid: the index
+// keeps no messages, so the line is scanned again for the scanner's.
+void invalid_indexed_line(Output& out, std::string_view text, Position at);
 
 // Parses one JSON object: lethe's scanner validates it (UTF-8, depth 64,
 // so a hostile line can't make the DOM recurse without bound), then its DOM

@@ -99,10 +99,7 @@ class ClaudeReader : public Reader {
   void read_record(std::string_view text, const LineInfo& info, Position at) {
     std::string problem;
     if (info.kind == Kind::Invalid) {
-      json::ScanError error;
-      json::scan_object(
-          text, [](std::string_view, const json::Value&) {}, error);
-      invalid_line(out_, at, error.message);
+      invalid_indexed_line(out_, text, at);
       return;
     }
     if (info.kind == Kind::Skip) {
@@ -127,17 +124,7 @@ class ClaudeReader : public Reader {
   void index(std::string_view data) {
     std::map<std::pair<std::size_t, std::string>, std::uint32_t> group_of;
     std::set<std::size_t> seen_sessions;
-    LineSplitter splitter(data);
-    Line line;
-    while (splitter.next(line)) {
-      if (is_blank(line.text)) continue;
-      LineInfo& info = lines_.emplace_back();
-      Members<kIndexKeys.size()> m;
-      json::ScanError error;
-      if (!scan_members(line.text, kIndexKeys, m, error)) {
-        info.kind = Kind::Invalid;
-        continue;
-      }
+    index_lines(data, kIndexKeys, lines_, [&](const Line& line, LineInfo& info, const auto& m) {
       const auto type = string_value(m[kType]);
       if (type == "assistant") {
         info.kind = Kind::Assistant;
@@ -148,18 +135,18 @@ class ClaudeReader : public Reader {
         if (subtype && is_mapped_subtype(*subtype)) info.kind = Kind::System;
       }
       const auto key = session_key(string_value(m[kSessionId]), string_value(m[kAgentId]));
-      if (!key) continue;
+      if (!key) return;
       const std::size_t session = out_.session(*key);
       note_session_facts(m, out_.session_at(session), seen_sessions.insert(session).second);
-      if (info.kind != Kind::Assistant) continue;
+      if (info.kind != Kind::Assistant) return;
       const auto id = group_id(m);
-      if (!id || id->empty()) continue;
+      if (!id || id->empty()) return;
       const auto [found, fresh] =
           group_of.try_emplace({session, *id}, static_cast<std::uint32_t>(groups_.size()));
       if (fresh) groups_.emplace_back();
       groups_[found->second].last_line = line.number;
       info.group = found->second;
-    }
+    });
   }
 
   // message.id, else requestId, else uuid: the first of them that is a string.

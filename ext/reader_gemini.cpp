@@ -135,27 +135,17 @@ class GeminiReader : public Reader {
   // last version is read, and knows whether it was rewound).
   void index_log(std::string_view data) {
     MessageList state;
-    LineSplitter splitter(data);
-    Line line;
     bool first = true;
     bool have_header = false;
-    while (splitter.next(line)) {
-      if (is_blank(line.text)) continue;
-      LineInfo& info = lines_.emplace_back();
-      Members<kIndexKeys.size()> m;
-      json::ScanError error;
-      if (!scan_members(line.text, kIndexKeys, m, error)) {
-        info.kind = Kind::Invalid;
-        continue;
-      }
+    index_lines(data, kIndexKeys, lines_, [&](const Line& line, LineInfo& info, const auto& m) {
       if (first) {
         first = false;
         info.kind = Kind::Header;
         const auto id = string_value(m[kSessionId]);
         have_header = id && !id->empty();
-        continue;
+        return;
       }
-      if (!have_header) continue;  // nothing of a log without its header is read
+      if (!have_header) return;  // nothing of a log without its header is read
       if (const json::Value* target = m[kRewindTo]) {
         if (const auto id = string_value(target)) state.rewind_to(*id);
       } else if (const json::Value* set = m[kSet]) {
@@ -164,13 +154,13 @@ class GeminiReader : public Reader {
         const auto id = string_value(id_value);
         if (!id || id->empty()) {
           info.kind = Kind::Parse;  // its problem is reported from the DOM
-          continue;
+          return;
         }
         info.kind = Kind::Version;
         info.id = index_version(*id, line.number);
         state.add(*id);
       }
-    }
+    });
     for (MessageState& message : messages_) message.in_final_state = state.contains(*message.id);
   }
 
@@ -217,10 +207,7 @@ class GeminiReader : public Reader {
 
   void read_line(std::string_view text, const LineInfo& info, Position at) {
     if (info.kind == Kind::Invalid) {
-      json::ScanError error;
-      json::scan_object(
-          text, [](std::string_view, const json::Value&) {}, error);
-      invalid_line(out_, at, error.message);
+      invalid_indexed_line(out_, text, at);
       return;
     }
     if (info.kind == Kind::Skip) {
