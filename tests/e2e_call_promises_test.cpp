@@ -160,12 +160,24 @@ std::string call_sql(Context c) {
              : "SELECT * FROM lethe_ingest('ana', ?1)";
 }
 
+// The first chunk's lines (ext/ingest.hpp kChunkRows); the test below
+// checks it against what lethe_debug() says.
+constexpr int kFirstChunkLines = 1024;
+
 TEST(CallPromises, AnInterruptAtAnyStatementLeavesAllOrNothingAndATrueMessage) {
-  // 2,060 lines (3 chunks), one of the small last chunk refused by a user
-  // trigger so that the per-line fallback runs too.
-  std::string batch = many_lines(2060);
+  {
+    Db db;
+    ASSERT_TRUE(contains(db.scalar("SELECT lethe_debug()").value_or(""),
+                         "Chunk: " + std::to_string(kFirstChunkLines) + " lines, then twice"));
+  }
+  // Three chunks (1,024 and 2,048 lines, then 13), one line of the small
+  // last chunk refused by a user trigger so that the per-line fallback runs
+  // too. A refusal makes its chunk go again one line at a time, so it is
+  // in the small chunk: every one of its statements is a point to interrupt
+  // at, and each point costs a whole call.
+  const int total_turns = kFirstChunkLines + 2 * kFirstChunkLines + 12;
+  std::string batch = many_lines(total_turns);
   batch += line("", "s1", "refuse-me") + "\n";
-  const int total_turns = 2060;
   for (Context context : {Context::Autocommit, Context::Transaction, Context::Savepoint,
                           Context::InsertSelect, Context::InsertSelectInTransaction}) {
     // How many statements a whole call runs, traced once without interrupting.
