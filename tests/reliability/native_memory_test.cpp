@@ -61,14 +61,20 @@ namespace {
 using lethe_test::Db;
 
 constexpr std::size_t kInputBytes = std::size_t{48} << 20;
-// What a call may hold above its input: two chunks (the one parsed ahead
-// and the one being written, each at most 8 MiB of wire lines, kMaxChunkBytes,
-// parsed into rows of about twice that), the format's held-back turns, the
-// index of the file. Measured at 48 / 144 MiB of input: Claude Code 20 / 23,
-// Codex 22 / 27, Gemini CLI 32 / 56 MiB (a Gemini log's index keeps each
-// message id, ~250 bytes per message: it grows with the file, slowly).
-// Whole-file conversion held every produced line: more than twice the input.
-constexpr std::size_t kBoundBytes = std::size_t{40} << 20;
+// What a call may hold above its input: the chunks alive at once (the one
+// being filled, the one parsed ahead, the one being written, and a written
+// one the parsing thread has not freed yet, at most these four: which exist depends on
+// how the two threads interleave), each at most 8 MiB of wire lines
+// (kMaxChunkBytes) and its parsed rows; the format's held-back turns; the
+// index of the file. Measured at 48 MiB of input: Claude Code 20, Codex 22,
+// Gemini CLI 32 MiB on an idle machine, Gemini 43 MiB in a CI run with other
+// tests beside it (one chunk more alive); at 144 MiB: 23, 27, 56 MiB (a
+// Gemini log's index keeps each message id, ~250 bytes per message: it grows
+// with the file, slowly). The bound is the ingest goal's 64 MiB over the
+// input less 8 MiB for what is not C++ heap (SQLite's page cache, the
+// shell). Whole-file conversion held every produced line: more than twice
+// the input, 96 MiB and up here.
+constexpr std::size_t kBoundBytes = std::size_t{56} << 20;
 
 std::string words(int n, int seed) {
   static const char* const kWords[] = {"the", "file",  "test",   "run",    "build", "error",
