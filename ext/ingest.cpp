@@ -14,6 +14,7 @@
 #include <optional>
 #include <system_error>
 #include <thread>
+#include <tuple>
 #include <utility>
 
 #include "framing.hpp"
@@ -390,12 +391,20 @@ class Call {
 
   void check_max_errors() const {
     if (!options_.max_errors || result_.rejects.size() <= *options_.max_errors) return;
-    const RejectRow& first = result_.rejects[0];
+    // The earliest line, not the first row: a chunk's parse rejects are
+    // added before the database refuses an earlier line of it.
+    const RejectRow* first = &result_.rejects[0];
+    for (std::size_t i = 1; i < result_.rejects.size(); ++i) {
+      const RejectRow& row = result_.rejects[i];
+      if (std::tie(row.line, row.byte_offset) < std::tie(first->line, first->byte_offset)) {
+        first = &row;
+      }
+    }
     throw BatchError(SQLITE_ERROR, "more than " + std::to_string(*options_.max_errors) +
                                        " lines were rejected (max_errors); line " +
-                                       std::to_string(first.line) + ": " +
-                                       std::string(code_name(first.code)) + ": " +
-                                       std::string(result_.rejects.message(first)));
+                                       std::to_string(first->line) + ": " +
+                                       std::string(code_name(first->code)) + ": " +
+                                       std::string(result_.rejects.message(*first)));
   }
 
   Store& store_;

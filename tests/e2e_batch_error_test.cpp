@@ -440,6 +440,22 @@ TEST(BatchMaxErrors, ExceededAfterWrittenChunksWritesNothing) {
   EXPECT_EQ(db.count("SELECT count(*) FROM turns WHERE turn_id LIKE 'e-t%'"), 3500);
 }
 
+// The message names the earliest rejected line, whichever stage refused it:
+// here the database refuses line 1 while line 2 was rejected by the parser
+// first (a chunk's parse rejects are known before its writes).
+TEST(BatchMaxErrors, TheMessageNamesTheEarliestRejectedLine) {
+  Db db;
+  db.apply_schema();
+  db.must(
+      "CREATE TRIGGER refuse BEFORE INSERT ON turns WHEN NEW.turn_id = 'refuse-me' "
+      "BEGIN SELECT RAISE(ABORT, 'refused'); END");
+  const std::string batch = line("", "s1", "refuse-me") + "\nnot json\n";
+  const Result r = call(db, "alice", batch, "{\"max_errors\":1}");
+  expect_batch_error(r, {"max_errors"});
+  EXPECT_NE(r.error.find("; line 1: DB_"), std::string::npos) << r.error;
+  EXPECT_EQ(db.count("SELECT count(*) FROM turns"), 0);
+}
+
 // --- interrupt -------------------------------------------------------------
 
 // How the progress handler stops the call once it decides to:
