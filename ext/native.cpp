@@ -396,13 +396,11 @@ bool parse_object(std::string_view text, Json& value, std::string& problem) {
     problem = error.message;
     return false;
   }
-  return parse_scanned(text, value, problem);
-}
-
-bool parse_scanned(std::string_view text, Json& value, std::string&) {
-  DomBuilder(text).value(value);
+  parse_scanned(text, value);
   return true;
 }
+
+void parse_scanned(std::string_view text, Json& value) { DomBuilder(text).value(value); }
 
 std::optional<Json> parse_any(std::string_view text) {
   if (!within_depth(text)) return std::nullopt;

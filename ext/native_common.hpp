@@ -224,7 +224,7 @@ bool parse_object(std::string_view text, Json& value, std::string& problem);
 
 // The DOM of a line that lethe's scanner accepted already: built without a
 // second validation, so it never fails.
-bool parse_scanned(std::string_view text, Json& value, std::string& problem);
+void parse_scanned(std::string_view text, Json& value);
 
 // Parses JSON text of any kind within the depth limit; nullopt otherwise.
 std::optional<Json> parse_any(std::string_view text);

@@ -97,7 +97,6 @@ class ClaudeReader : public Reader {
 
  private:
   void read_record(std::string_view text, const LineInfo& info, Position at) {
-    std::string problem;
     if (info.kind == Kind::Invalid) {
       invalid_indexed_line(out_, text, at);
       return;
@@ -107,10 +106,7 @@ class ClaudeReader : public Reader {
       return;
     }
     Json record;
-    if (!parse_scanned(text, record, problem)) {
-      invalid_line(out_, at, problem);
-      return;
-    }
+    parse_scanned(text, record);
     if (info.kind == Kind::Assistant) {
       assistant(record, at, info.group);
     } else if (info.kind == Kind::User) {

@@ -87,8 +87,7 @@ class CodexReader : public Reader {
       return true;
     }
     Json record;
-    std::string problem;
-    parse_scanned(line.text, record, problem);
+    parse_scanned(line.text, record);
     if (in_replay(time)) {
       replay(record);
       return true;
