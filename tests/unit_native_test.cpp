@@ -1079,6 +1079,52 @@ TEST(NativeJsonText, AnEscapeAtAnyPositionOfALongString) {
   }
 }
 
+// The readers' DOM is built by lethe's own builder from text the scanner
+// validated (docs/native-formats.md): it must be the DOM nlohmann's parser
+// gives, member order and number kinds included.
+void expect_same_dom(const std::string& text) {
+  native::Json ours;
+  std::string problem;
+  ASSERT_TRUE(native::parse_object(text, ours, problem)) << problem << ": " << text;
+  const native::Json theirs = native::Json::parse(text);
+  EXPECT_EQ(ours, theirs) << text;
+  EXPECT_EQ(ours.dump(), theirs.dump()) << text;  // member order, number kinds
+}
+
+TEST(NativeDom, BuildsWhatNlohmannsParserBuilds) {
+  for (const std::string text : {
+           R"({})",
+           R"({"a":1,"b":[],"c":{},"d":[{}],"e":null,"f":true,"g":false})",
+           R"({"k":1,"x":2,"k":3})",  // a repeated key: first position, last value
+           R"({"k":{"a":1},"k":[1]})",
+           R"({"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9,"j":10,"b":0})",
+           R"({"n":[-1,0,18446744073709551615,18446744073709551616,-9223372036854775808,
+                   -9223372036854775809,1.5,-0.0,2.5E-3,1E2,1e308]})",
+           R"({"s":"caf\u00e9 \ud83d\ude00 \" \\ \/ \b\f\n\r\t","\u0074ype":"escaped key"})",
+           R"( { "spaced" : [ 1 , { "x" : "y" } ] } )",
+       }) {
+    expect_same_dom(text);
+  }
+}
+
+TEST(NativeDom, EveryFixtureRecordBuildsWhatNlohmannsParserBuilds) {
+  namespace fs = std::filesystem;
+  int records = 0;
+  for (const auto& entry :
+       fs::recursive_directory_iterator(std::string(LETHE_SOURCE_DIR) + "/tests/fixtures/native")) {
+    if (!entry.is_regular_file()) continue;
+    std::ifstream in(entry.path());
+    std::string line;
+    while (std::getline(in, line)) {
+      const native::Json value = native::Json::parse(line, nullptr, false);
+      if (value.is_discarded() || !value.is_object()) continue;
+      expect_same_dom(line);
+      ++records;
+    }
+  }
+  EXPECT_GT(records, 50);
+}
+
 // The index pass of the Claude reader finds message.id by skipping over
 // text the scanner validated: it must find what the scanner and the DOM see.
 TEST(NativeScannedMember, FindsWhatTheDomFinds) {
