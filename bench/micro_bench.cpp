@@ -34,9 +34,9 @@
 #include <string>
 #include <vector>
 
-#include "framing.hpp"
-#include "json_scan.hpp"
-#include "wire.hpp"
+#include "parse/framing.hpp"
+#include "parse/json_scan.hpp"
+#include "parse/wire.hpp"
 
 namespace {
 

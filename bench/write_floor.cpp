@@ -31,8 +31,8 @@
 #include <string>
 #include <vector>
 
-#include "framing.hpp"
-#include "wire.hpp"
+#include "parse/framing.hpp"
+#include "parse/wire.hpp"
 
 namespace {
 

@@ -7,7 +7,7 @@
 -- (UTC, always 24 characters), so they sort as text in time order and work
 -- with SQLite's date functions.
 --
--- The text of each CREATE below is generated from ext/write_path.cpp (one
+-- The text of each CREATE below is generated from ext/write/write_path.cpp (one
 -- table of columns and merge rules) and checked by tests/unit_write_path_test:
 -- lethe compares the stored text with its own before it writes.
 
@@ -59,7 +59,7 @@ CREATE INDEX IF NOT EXISTS turns_by_session_seq
 --
 -- Only the row's index passes through the view: the values stay in lethe's
 -- memory and the trigger fetches them with lethe_sink_value(k), k numbered
--- as enum FeedColumn in ext/write_path.hpp. lethe_sink_row(i) selects row i
+-- as enum FeedColumn in ext/write/write_path.hpp. lethe_sink_row(i) selects row i
 -- and records how far the statement got, so a failed statement names the
 -- line at fault. A call refuses to write when the stored view or trigger is
 -- not exactly this text (an older release's, one that ALTER TABLE rewrote,

@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "../test_text.hpp"
+#include "support/test_text.hpp"
 
 namespace fuzz {
 

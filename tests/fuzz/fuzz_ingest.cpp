@@ -37,10 +37,10 @@
 #include <tuple>
 #include <vector>
 
-#include "framing.hpp"
 #include "fuzz_check.hpp"
-#include "options.hpp"
-#include "wire.hpp"
+#include "parse/framing.hpp"
+#include "parse/options.hpp"
+#include "parse/wire.hpp"
 
 #ifndef LETHE_EXTENSION_PATH
 // Compiled into this binary (the libFuzzer build); else the built module is
@@ -306,10 +306,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   bool options_ok = true;
   if (flags & 0x40) {
     options = take_line(rest, 4096);
-    std::string problem;
-    const auto parsed = lethe::parse_options(*options, problem);
-    options_ok = parsed.has_value();
-    if (parsed) expected_options = *parsed;
+    try {
+      expected_options = lethe::parse_options(*options);
+    } catch (const lethe::InputError&) {
+      options_ok = false;
+    }
   } else if (flags & 0x1C) {
     std::string json = "{";
     auto add = [&json](const std::string& member) {
@@ -332,7 +333,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     options = json + "}";
   }
   const std::string owner = (flags & 0x80) ? take_line(rest, 300) : "fuzz-owner";
-  const bool owner_ok = lethe::check_owner_text(owner).empty();
+  bool owner_ok = true;
+  try {
+    lethe::check_owner_text(owner);
+  } catch (const lethe::InputError&) {
+    owner_ok = false;
+  }
   const std::string batch(rest);
   fuzz::input = std::string_view(reinterpret_cast<const char*>(data), size);
 

@@ -22,9 +22,9 @@
 #include <string>
 #include <string_view>
 
-#include "framing.hpp"
 #include "fuzz_check.hpp"
-#include "wire.hpp"
+#include "parse/framing.hpp"
+#include "parse/wire.hpp"
 #include "wire_reference.hpp"
 
 namespace {

@@ -17,7 +17,7 @@
 #include <string_view>
 #include <vector>
 
-#include "../test_text.hpp"
+#include "support/test_text.hpp"
 
 namespace lethe_ref {
 

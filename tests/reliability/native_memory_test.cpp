@@ -14,7 +14,7 @@
 #include <new>
 #include <string>
 
-#include "../e2e_support.hpp"
+#include "support/e2e_support.hpp"
 
 namespace {
 

@@ -30,7 +30,7 @@
 #include <string>
 #include <vector>
 
-#include "fault_support.hpp"
+#include "support/fault_support.hpp"
 
 namespace {
 

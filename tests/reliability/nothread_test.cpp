@@ -13,7 +13,7 @@
 #include <thread>
 #include <vector>
 
-#include "fault_support.hpp"
+#include "support/fault_support.hpp"
 
 namespace {
 

@@ -1,0 +1,141 @@
+// Entry point: `.load ./build/lethe` finds sqlite3_lethe_init. Registers the
+// table-valued function, its write helpers and the companion functions of
+// contract section 9 on one connection.
+#include <sqlite3ext.h>
+SQLITE_EXTENSION_INIT1
+
+#include <new>
+#include <string>
+#include <thread>
+
+#include "call/convert_table.hpp"
+#include "call/feed_table.hpp"
+#include "call/ingest.hpp"
+#include "call/ingest_table.hpp"
+#include "common/version.hpp"
+#include "write/connection.hpp"
+
+namespace lethe {
+namespace {
+
+void version_function(sqlite3_context* ctx, int, sqlite3_value**) noexcept {
+  sqlite3_result_text(ctx, kVersion, -1, SQLITE_STATIC);
+}
+
+void last_ingest_function(sqlite3_context* ctx, int, sqlite3_value**) noexcept {
+  const auto* state = static_cast<const ConnectionState*>(sqlite3_user_data(ctx));
+  if (state->last_ingest_json.empty()) {
+    sqlite3_result_null(ctx);
+    return;
+  }
+  sqlite3_result_text(ctx, state->last_ingest_json.data(),
+                      static_cast<int>(state->last_ingest_json.size()), SQLITE_TRANSIENT);
+  sqlite3_result_subtype(ctx, 'J');  // JSON, for the json1 functions
+}
+
+// What a bug report needs: lethe's version, the SQLite it was built against
+// and the one it runs on (they differ when a client ships its own), the
+// compiler, the checks built in, and when lethe parses on a second thread.
+std::string debug_text() {
+  std::string checks;
+#if defined(__SANITIZE_ADDRESS__)
+  checks += " AddressSanitizer";
+#endif
+#if defined(__SANITIZE_THREAD__)  // GCC's -fsanitize=thread (-DLETHE_TSAN=ON)
+  checks += " ThreadSanitizer";
+#endif
+#if !defined(NDEBUG)
+  checks += " assertions";
+#endif
+#if defined(__clang__)
+  const std::string compiler = __VERSION__;  // "Debian Clang 14.0.6"
+#else
+  const std::string compiler = std::string("GCC ") + __VERSION__;
+#endif
+  return std::string("lethe ") + kVersion + "\nSQLite: built against " + SQLITE_VERSION +
+         ", running " + sqlite3_libversion() + "\nCompiler: " + compiler +
+         "\nChecks:" + (checks.empty() ? std::string(" none") : checks) +
+         "\nParsing thread: for batches of " + std::to_string(kPipelineMinBytes >> 20) +
+         " MiB or more when there are 2+ hardware threads (here " +
+         std::to_string(std::thread::hardware_concurrency()) +
+         ")\nChunk: " + std::to_string(kChunkRows) + " lines, then twice as many each, up to " +
+         std::to_string(kMaxChunkRows) + " lines or " + std::to_string(kMaxChunkBytes >> 20) +
+         " MiB";
+}
+
+void debug_function(sqlite3_context* ctx, int, sqlite3_value**) noexcept {
+  try {
+    const std::string text = debug_text();
+    sqlite3_result_text(ctx, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+  } catch (const std::bad_alloc&) {
+    sqlite3_result_error_nomem(ctx);
+  }
+}
+
+struct FunctionEntry {
+  const char* name;
+  int flags;
+  void (*call)(sqlite3_context*, int, sqlite3_value**) noexcept;
+};
+
+// Every SQL function of the extension, registered from this one table.
+constexpr FunctionEntry kFunctions[] = {
+    {"lethe_version", SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, version_function},
+    {"lethe_last_ingest", SQLITE_UTF8 | SQLITE_INNOCUOUS, last_ingest_function},
+    {"lethe_debug", SQLITE_UTF8 | SQLITE_INNOCUOUS, debug_function},
+};
+
+// Each connection gets its own state; `refuse_own_transaction` is the
+// replicated-database guard (docs/contract.md section 1).
+int register_all(sqlite3* db, char** error, bool refuse_own_transaction) {
+  if (sqlite3_libversion_number() < kMinimumSqliteVersion) {
+    *error = sqlite3_mprintf("lethe needs SQLite %s or newer (STRICT tables); this is SQLite %s",
+                             kMinimumSqliteVersionText, sqlite3_libversion());
+    return SQLITE_ERROR;
+  }
+  auto* state = new (std::nothrow) ConnectionState;
+  if (state == nullptr) return SQLITE_NOMEM;
+  state->refuse_own_transaction = refuse_own_transaction;
+  // From here the module owns `state`, even when registration fails.
+  int rc = register_ingest_module(db, state);
+  if (rc == SQLITE_OK) rc = register_feed_table(db, state);
+  if (rc == SQLITE_OK) rc = register_convert_module(db);
+  for (const FunctionEntry& f : kFunctions) {
+    if (rc != SQLITE_OK) break;
+    rc = sqlite3_create_function_v2(db, f.name, 0, f.flags, state, f.call, nullptr, nullptr,
+                                    nullptr);
+  }
+  if (rc != SQLITE_OK) {
+    *error = sqlite3_mprintf("lethe: registration failed: %s", sqlite3_errstr(rc));
+  }
+  return rc;
+}
+
+}  // namespace
+}  // namespace lethe
+
+extern "C" __attribute__((visibility("default"))) int sqlite3_lethe_init(
+    sqlite3* db, char** error, const sqlite3_api_routines* api) {
+  SQLITE_EXTENSION_INIT2(api);
+  try {
+    return lethe::register_all(db, error, false);
+  } catch (...) {
+    return SQLITE_NOMEM;
+  }
+}
+
+// For a replicated SQLite (dqlite) whose server registers lethe on its own
+// connections: the same functions, but a call never opens a transaction of
+// its own. There an autocommit SELECT is not replicated, and writes made in a
+// transaction it opened would be silently lost; lethe_ingest then fails and
+// says to call it inside BEGIN ... COMMIT or as INSERT ... SELECT.
+// `.load lethe sqlite3_lethe_replicated_init` tries it in the shell.
+extern "C" __attribute__((visibility("default"))) int sqlite3_lethe_replicated_init(
+    sqlite3* db, char** error, const sqlite3_api_routines* api) {
+  SQLITE_EXTENSION_INIT2(api);
+  try {
+    return lethe::register_all(db, error, true);
+  } catch (...) {
+    return SQLITE_NOMEM;
+  }
+}

@@ -1,0 +1,468 @@
+#include "call/ingest.hpp"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <new>
+#include <optional>
+#include <system_error>
+#include <thread>
+#include <tuple>
+#include <utility>
+
+#include "native/converter.hpp"
+#include "parse/framing.hpp"
+
+namespace lethe {
+
+namespace {
+
+// Chunks parsed ahead of the writer: parsing a chunk takes about half the
+// time of writing it, so one keeps both threads busy, and each chunk held
+// costs up to kMaxChunkBytes of memory.
+constexpr std::size_t kChunksInFlight = 1;
+
+// What parsing produces for the writer: accepted rows (a deque, so a row
+// never moves once parsed: the writer points at it) and the rejected lines.
+struct Chunk {
+  std::deque<PendingRow> rows;
+  RejectList rejects;
+  std::uint64_t lines = 0;  // non-blank lines
+  // How the call's input was read, up to this chunk.
+  std::optional<SourceCounts> source;
+};
+
+// Where the wire lines come from: the batch itself, or, for a native format
+// (docs/native-formats.md), the lines converted from it, each at the native
+// line and byte offset of the record it was built from, pulled from the
+// converter one at a time (only what a format must hold back is in memory).
+// So the rest of the flow (validation, writing, max_errors, dry_run) is the
+// same for both, and lethe_ingest on a native file writes what it would
+// write from the wire lines lethe_convert shows.
+class LineSource {
+ public:
+  LineSource(std::string_view batch, const IngestOptions& options) : splitter_(batch) {
+    if (options.format == Format::Wire) return;
+    converter_ = native::Converter::open(batch, options);
+    if (converter_->format() == Format::Wire) converter_.reset();  // read the batch as it is
+  }
+
+  // The next non-blank wire line, or a problem of the conversion (which
+  // counts as a line); false at the end. `line.text` stays valid until the
+  // next call.
+  bool next(Line& line, std::optional<LineError>& problem) {
+    if (!converter_) {
+      while (splitter_.next(line)) {
+        if (!is_blank(line.text)) return true;
+      }
+      return false;
+    }
+    if (!converter_->next(produced_)) return false;
+    line = Line{produced_.wire, produced_.line, produced_.byte_offset};
+    problem = std::move(produced_.problem);
+    return true;
+  }
+
+  // How the input was read, so far (final at the end).
+  SourceCounts counts() const {
+    if (!converter_) return {};
+    return {format_name(converter_->format()), converter_->turns(), converter_->skipped()};
+  }
+
+ private:
+  LineSplitter splitter_;
+  std::unique_ptr<native::Converter> converter_;
+  native::Produced produced_;
+};
+
+// Framing (or conversion) + wire: turns the batch into chunks. Touches no
+// SQLite state, so it may run on any thread.
+//
+// In chunks, the first chunk holds kChunkRows lines, so the writer starts
+// soon, and each next one twice as many, up to kMaxChunkRows lines or
+// kMaxChunkBytes of input: a chunk is what the writer writes in one go, and
+// bigger ones cost less (see CallScope::write_in_groups). Otherwise (a
+// writing statement with max_errors or foreign keys on) the whole batch is
+// one chunk.
+class ChunkParser {
+ public:
+  ChunkParser(std::string_view batch, const IngestOptions& options, bool chunked)
+      : source_(batch, options),
+        options_(options),
+        chunked_(chunked),
+        max_rows_(chunked ? kChunkRows : SIZE_MAX),
+        max_bytes_(chunked ? kMaxChunkBytes : SIZE_MAX) {}
+
+  // Fills `chunk` with the next lines; returns false once the batch is
+  // exhausted and nothing was added. Stops early once more lines
+  // were rejected than max_errors allows: the call fails then, and reading
+  // on would only cost time and memory. Every chunk says how the input was
+  // read so far; the last one (possibly with no line) has the final counts.
+  bool next(Chunk& chunk) {
+    if (finished_) return false;
+    Line line;
+    LineError error;
+    std::optional<LineError> problem;
+    bool any = false;
+    std::size_t bytes = 0;
+    while (chunk.rows.size() + chunk.rejects.size() < max_rows_ && bytes < max_bytes_ &&
+           !too_many_rejects()) {
+      if (!source_.next(line, problem)) {
+        finished_ = true;
+        any = true;  // the final counts
+        break;
+      }
+      any = true;
+      ++chunk.lines;
+      bytes += line.text.size();
+      if (problem) {
+        chunk.rejects.add(line.number, line.byte_offset, *problem);
+        problem.reset();
+        ++rejected_;
+        continue;
+      }
+      PendingRow& row = chunk.rows.emplace_back();
+      if (!parse_line(line.text, options_.max_line_bytes, row.record, error)) {
+        chunk.rows.pop_back();
+        chunk.rejects.add(line.number, line.byte_offset, error);
+        ++rejected_;
+        continue;
+      }
+      row.line = line.number;
+      row.byte_offset = line.byte_offset;
+      if (options_.dry_run) chunk.rows.pop_back();  // validate only
+    }
+    if (chunked_) max_rows_ = std::min(kMaxChunkRows, 2 * max_rows_);
+    chunk.source = source_.counts();
+    return any;
+  }
+
+ private:
+  bool too_many_rejects() const { return options_.max_errors && rejected_ > *options_.max_errors; }
+
+  LineSource source_;
+  const IngestOptions& options_;
+  const bool chunked_;
+  std::size_t max_rows_;
+  const std::size_t max_bytes_;
+  bool finished_ = false;
+  std::uint64_t rejected_ = 0;
+};
+
+// A fixed-capacity FIFO of owned chunks. Handing a chunk over moves a
+// pointer and allocates nothing, so the allocations a call makes don't
+// depend on how its two threads interleave (the out-of-memory sweep fails
+// the Nth allocation and must find the same N every run).
+class ChunkRing {
+ public:
+  bool empty() const { return size_ == 0; }
+  bool full() const { return size_ == slots_.size(); }
+  void push(std::unique_ptr<Chunk> chunk) {
+    slots_[(head_ + size_) % slots_.size()] = std::move(chunk);
+    ++size_;
+  }
+  std::unique_ptr<Chunk> pop() {
+    std::unique_ptr<Chunk> chunk = std::move(slots_[head_]);
+    head_ = (head_ + 1) % slots_.size();
+    --size_;
+    return chunk;
+  }
+
+ private:
+  std::array<std::unique_ptr<Chunk>, kChunksInFlight> slots_;
+  std::size_t head_ = 0;
+  std::size_t size_ = 0;
+};
+
+// A bounded hand-off from the parsing thread to the writing thread, and
+// back for the written chunks.
+class ChunkQueue {
+ public:
+  // Producer side. Returns false when the consumer has stopped.
+  bool push(std::unique_ptr<Chunk> chunk) {
+    std::unique_lock lock(mutex_);
+    space_.wait(lock, [&] { return stopped_ || !parsed_.full(); });
+    if (stopped_) return false;
+    parsed_.push(std::move(chunk));
+    ready_.notify_one();
+    return true;
+  }
+  void finish(std::exception_ptr failure) {
+    std::lock_guard lock(mutex_);
+    finished_ = true;
+    failure_ = std::move(failure);
+    ready_.notify_one();
+  }
+  // Consumer side. Returns false at the end; rethrows the producer's failure.
+  bool pop(std::unique_ptr<Chunk>& chunk) {
+    std::unique_lock lock(mutex_);
+    ready_.wait(lock, [&] { return !parsed_.empty() || finished_; });
+    if (!parsed_.empty()) {
+      chunk = parsed_.pop();
+      space_.notify_one();
+      return true;
+    }
+    if (failure_) std::rethrow_exception(failure_);
+    return false;
+  }
+  void stop() {
+    std::lock_guard lock(mutex_);
+    stopped_ = true;
+    space_.notify_all();
+  }
+  // A written chunk goes back so that the parsing thread, not the writing
+  // one, pays for freeing its thousands of strings. When the parser is
+  // behind on taking them, the writer frees this one itself.
+  void recycle(std::unique_ptr<Chunk> chunk) {
+    std::unique_lock lock(mutex_);
+    if (written_.full()) {
+      lock.unlock();
+      chunk.reset();
+      return;
+    }
+    written_.push(std::move(chunk));
+  }
+  // Producer side: frees the written chunks outside the lock.
+  void free_written() {
+    ChunkRing taken;
+    {
+      std::lock_guard lock(mutex_);
+      std::swap(taken, written_);
+    }
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  std::condition_variable space_;
+  ChunkRing parsed_;
+  ChunkRing written_;
+  bool finished_ = false;
+  bool stopped_ = false;
+  std::exception_ptr failure_;
+};
+
+// Runs a ChunkParser on its own thread. The destructor stops and joins it,
+// so no exit path of a call can leave the thread running.
+class ParserThread {
+ public:
+  ParserThread(std::string_view batch, const IngestOptions& options)
+      : thread_([this, batch, &options] { produce(batch, options); }) {}
+  ~ParserThread() {
+    queue_.stop();
+    thread_.join();
+  }
+  ParserThread(const ParserThread&) = delete;
+  ParserThread& operator=(const ParserThread&) = delete;
+
+  bool pop(std::unique_ptr<Chunk>& chunk) { return queue_.pop(chunk); }
+  void recycle(std::unique_ptr<Chunk> chunk) { queue_.recycle(std::move(chunk)); }
+
+ private:
+  void produce(std::string_view batch, const IngestOptions& options) noexcept {
+    std::exception_ptr failure;
+    try {
+      ChunkParser parser(batch, options, true);
+      auto chunk = std::make_unique<Chunk>();
+      while (parser.next(*chunk)) {
+        if (!queue_.push(std::move(chunk))) break;
+        queue_.free_written();  // here, on this thread
+        chunk = std::make_unique<Chunk>();
+      }
+    } catch (...) {
+      failure = std::current_exception();  // std::bad_alloc: SQLITE_NOMEM
+    }
+    queue_.finish(failure);
+  }
+
+  ChunkQueue queue_;
+  std::thread thread_;  // last: starts after the queue exists
+};
+
+class Call {
+ public:
+  Call(Store& store, const std::string& owner, const IngestOptions& options)
+      : store_(store), owner_(owner), options_(options) {}
+
+  // Every failure leaves through CallScope::fail, which undoes the call
+  // and decides its code and message: it throws CallError.
+  IngestResult run(std::string_view batch) {
+    const auto started = std::chrono::steady_clock::now();
+    CallScope scope(store_);
+    try {
+      scope.refuse_if_nested();
+      // Reserved now, so that nothing allocates once the writes are in.
+      result_.summary_json.reserve(kSummaryJsonCapacity);
+      bool savepoint = false;
+      bool in_chunks = true;
+      if (!options_.dry_run) {
+        savepoint = scope.begin() == CallMode::Savepoint;
+        // Inside a caller's writing statement, with max_errors or foreign
+        // keys on, the batch is the one statement run that must succeed
+        // whole, so it is one chunk (CallScope::write_in_statements).
+        if (!savepoint && !scope.keeps_written_prefixes(options_.max_errors.has_value())) {
+          in_chunks = false;
+        }
+      }
+      read_and_write(batch, savepoint, in_chunks, scope);
+      summarize(batch, started);
+      if (!options_.dry_run) scope.commit();
+    } catch (const BatchError& e) {
+      scope.fail(e.code(), e.what());
+    } catch (const InputError& e) {
+      scope.fail(SQLITE_ERROR, e.what());
+    } catch (const std::bad_alloc&) {
+      scope.fail(SQLITE_NOMEM, "out of memory");
+    } catch (const std::exception& e) {
+      scope.fail(SQLITE_ERROR, e.what());
+    }
+    return std::move(result_);
+  }
+
+ private:
+  void summarize(std::string_view batch, std::chrono::steady_clock::time_point started) {
+    result_.rejects.sort();
+    IngestSummary& s = result_.summary;
+    s.rejected = result_.rejects.size();
+    s.accepted = s.lines - s.rejected;
+    s.bytes = batch.size();
+    s.dry_run = options_.dry_run;
+    s.elapsed_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+            .count();
+    write_summary_json(s, result_.summary_json);
+  }
+
+  // The batch goes in chunks (ChunkParser), or, when `in_chunks` is false,
+  // as one; with the call's savepoint a big batch is parsed ahead on a
+  // worker thread.
+  void read_and_write(std::string_view batch, bool savepoint, bool in_chunks, CallScope& scope) {
+    std::optional<ParserThread> parser_thread;
+    if (savepoint && batch.size() >= kPipelineMinBytes && std::thread::hardware_concurrency() > 1) {
+      try {
+        parser_thread.emplace(batch, options_);
+      } catch (const std::system_error&) {
+        // No thread to be had (a process limit, a sandbox): parse here.
+      }
+    }
+    if (parser_thread) {
+      std::unique_ptr<Chunk> parsed;
+      while (parser_thread->pop(parsed)) {
+        consume(*parsed, scope, savepoint);
+        parser_thread->recycle(std::move(parsed));
+      }
+      return;
+    }
+    Chunk chunk;
+    ChunkParser parser(batch, options_, in_chunks);
+    while (parser.next(chunk)) {
+      consume(chunk, scope, savepoint);
+      chunk = Chunk{};
+    }
+  }
+
+  void consume(Chunk& chunk, CallScope& scope, bool savepoint) {
+    result_.summary.lines += chunk.lines;
+    if (chunk.source) result_.summary.source = *chunk.source;
+    result_.rejects.append(chunk.rejects);
+    check_max_errors();
+    if (chunk.rows.empty() || options_.dry_run) return;
+    std::vector<const PendingRow*> rows;
+    rows.reserve(chunk.rows.size());
+    for (const PendingRow& row : chunk.rows) rows.push_back(&row);
+    // Without a savepoint the write below is the call's commit: room for its
+    // rejections now, so that nothing after it can fail.
+    if (!savepoint) result_.rejects.reserve(rows.size());
+    std::optional<std::uint64_t> allowed;
+    if (options_.max_errors) allowed = *options_.max_errors - result_.rejects.size();
+    for (const DbRejection& refused : scope.write(owner_, rows, allowed)) {
+      const PendingRow& row = *rows[refused.row];
+      result_.rejects.add(row.line, row.byte_offset, refused.error);
+    }
+    check_max_errors();
+  }
+
+  void check_max_errors() const {
+    if (!options_.max_errors || result_.rejects.size() <= *options_.max_errors) return;
+    // The earliest line, not the first row: a chunk's parse rejects are
+    // added before the database refuses an earlier line of it.
+    const RejectRow* first = &result_.rejects[0];
+    for (std::size_t i = 1; i < result_.rejects.size(); ++i) {
+      const RejectRow& row = result_.rejects[i];
+      if (std::tie(row.line, row.byte_offset) < std::tie(first->line, first->byte_offset)) {
+        first = &row;
+      }
+    }
+    throw BatchError(SQLITE_ERROR, "more than " + std::to_string(*options_.max_errors) +
+                                       " lines were rejected (max_errors); line " +
+                                       std::to_string(first->line) + ": " +
+                                       std::string(code_name(first->code)) + ": " +
+                                       std::string(result_.rejects.message(*first)));
+  }
+
+  Store& store_;
+  const std::string& owner_;
+  const IngestOptions& options_;
+  IngestResult result_;
+};
+
+}  // namespace
+
+void write_summary_json(const IngestSummary& s, std::string& out) {
+  // to_chars, not printf: the host's locale must not turn '.' into ','. A
+  // fixed buffer, and `out` reserved by the caller: nothing allocates here.
+  char text[kSummaryJsonCapacity];
+  char* at = text;
+  char* const end = text + sizeof text;
+  auto put = [&](std::string_view part) {
+    for (char c : part) {
+      if (at < end) *at++ = c;
+    }
+  };
+  auto number = [&](auto value, auto... format) {
+    char digits[64];
+    const auto r = std::to_chars(digits, digits + sizeof digits, value, format...);
+    put(std::string_view(digits, static_cast<std::size_t>(r.ptr - digits)));
+  };
+  put("{\"lines\":");
+  number(s.lines);
+  put(",\"accepted\":");
+  number(s.accepted);
+  put(",\"rejected\":");
+  number(s.rejected);
+  put(",\"dry_run\":");
+  put(s.dry_run ? "true" : "false");
+  put(",\"bytes\":");
+  number(s.bytes);
+  put(",\"elapsed_ms\":");
+  number(s.elapsed_ms, std::chars_format::fixed, 3);
+  put(",\"format\":\"");
+  put(s.source.format);
+  put("\",\"turns\":");
+  number(s.source.format == format_name(Format::Wire) ? s.lines : s.source.turns);
+  put(",\"skipped\":");
+  number(s.source.skipped);
+  put("}");
+  out.assign(text, static_cast<std::size_t>(at - text));
+}
+
+std::string summary_json(const IngestSummary& s) {
+  std::string out;
+  out.reserve(kSummaryJsonCapacity);
+  write_summary_json(s, out);
+  return out;
+}
+
+IngestResult ingest(Store& store, const std::string& owner, std::string_view batch,
+                    const IngestOptions& options) {
+  return Call(store, owner, options).run(batch);
+}
+
+}  // namespace lethe

@@ -1,0 +1,76 @@
+#include "native/reader.hpp"
+
+namespace lethe::native {
+
+bool RecordReader::next(Json& record, Position& at) {
+  Line line;
+  std::string problem;
+  while (next_line(line)) {
+    at = {line.number, line.byte_offset};
+    if (parse_object(line.text, record, problem)) return true;
+    invalid_line(out_, at, problem);
+  }
+  return false;
+}
+
+bool RecordReader::next_line(Line& line) {
+  while (splitter_.next(line)) {
+    if (!is_blank(line.text)) return true;
+  }
+  return false;
+}
+
+void invalid_line(Output& out, Position at, const std::string& problem) {
+  out.problem(at, ErrorCode::InvalidJson, "",
+              "line is not valid JSON: " + problem + " (the rest of the file is still read)");
+}
+
+void invalid_indexed_line(Output& out, std::string_view text, Position at) {
+  json::ScanError error;
+  json::scan_object(
+      text, [](std::string_view, const json::Value&) {}, error);
+  invalid_line(out, at, error.message);
+}
+
+std::optional<NormalizedTime> optional_time(const Json& object, const char* key) {
+  const std::string* text = string_member(object, key);
+  return text == nullptr ? std::nullopt : normalize_rfc3339(*text);
+}
+
+std::optional<NormalizedTime> required_time(const Json& object, const char* key,
+                                            const std::string& path, Position at, Output& out) {
+  const Json* v = member(object, key);
+  if (v == nullptr || v->is_null()) {
+    out.problem(at, ErrorCode::MissingField, path, path + " is required for this record");
+    return std::nullopt;
+  }
+  const auto time =
+      v->is_string() ? normalize_rfc3339(v->get_ref<const std::string&>()) : std::nullopt;
+  if (!time) {
+    std::string quoted = dump(*v);
+    quoted.resize(character_boundary(quoted, kMaxQuotedBytes));
+    out.problem(at, ErrorCode::InvalidField, path,
+                path + " must be an RFC 3339 date-time, got " + quoted);
+  }
+  return time;
+}
+
+std::string image_placeholder(std::string_view media_type, std::string_view base64) {
+  std::size_t padding = 0;
+  while (padding < 2 && padding < base64.size() && base64[base64.size() - 1 - padding] == '=') {
+    ++padding;
+  }
+  const std::size_t bytes =
+      base64.size() / 4 * 3 + (base64.size() % 4 == 0 ? 0 : base64.size() % 4 - 1);
+  return "[image " + std::string(media_type.empty() ? "unknown" : media_type) + " " +
+         std::to_string(bytes >= padding ? bytes - padding : 0) + " bytes]";
+}
+
+std::optional<std::string> join_texts(std::vector<std::string> texts) {
+  if (texts.empty()) return std::nullopt;
+  std::string joined = std::move(texts.front());
+  for (std::size_t i = 1; i < texts.size(); ++i) joined.append("\n\n").append(texts[i]);
+  return joined;
+}
+
+}  // namespace lethe::native

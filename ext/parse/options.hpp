@@ -1,0 +1,50 @@
+// The arguments of a call (contract section 1, "Arguments"). Anything wrong
+// here is a batch error: the call fails before it reads a line.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/errors.hpp"
+
+namespace lethe {
+
+// How `data` is read (adapters contract section 1): wire lines, or the
+// files an agent writes, named or detected from the first non-blank line.
+enum class Format { Wire, Auto, ClaudeCode, Codex, GeminiCli };
+
+// The option value and the produced lines' `tool`: "wire", "claude-code", ...
+std::string_view format_name(Format format) noexcept;
+
+// Which function the options are for: they differ only in the default format.
+enum class OptionsFor { Ingest, Convert };
+
+inline constexpr std::size_t kDefaultMaxFieldBytes = std::size_t{1} << 20;
+inline constexpr std::size_t kMinMaxFieldBytes = 1024;
+
+struct IngestOptions {
+  std::size_t max_line_bytes = std::size_t{8} * 1024 * 1024;
+  std::optional<std::uint64_t> max_errors;  // nullopt: no limit
+  bool dry_run = false;
+  // Native formats only (a wire line carries its own host).
+  Format format = Format::Wire;
+  std::optional<std::string> host;  // nullopt: the machine's host name
+  std::optional<std::string> source_file;
+  std::size_t max_field_bytes = kDefaultMaxFieldBytes;
+};
+
+// The options of a call that passes none.
+IngestOptions default_options(OptionsFor call);
+
+// Parses the `options` argument (a JSON object, already known to be TEXT).
+// Throws InputError with a sentence for the batch error.
+IngestOptions parse_options(std::string_view json_text, OptionsFor call = OptionsFor::Ingest);
+
+// The owner argument's text rule: 1..256 bytes of valid UTF-8 without
+// control characters. Throws InputError naming the problem.
+void check_owner_text(std::string_view owner);
+
+}  // namespace lethe

@@ -1,0 +1,1166 @@
+// Unit tests of the native readers (docs/native-formats.md): options,
+// detection, and each mapping rule of Claude Code, Codex CLI and Gemini CLI,
+// on small inline transcripts. The fixtures and the properties through a
+// real connection are in e2e_native_test.cpp.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "native/converter.hpp"
+#include "native/reader.hpp"
+#include "parse/json_scan.hpp"
+#include "parse/options.hpp"
+#include "parse/wire.hpp"
+
+namespace lethe {
+namespace {
+
+using nlohmann::json;
+
+// ---------------------------------------------------------------------------
+// Helpers
+
+// The sentence of the InputError `body` throws ("" when it throws none).
+template <typename Body>
+std::string problem_of(Body body) {
+  try {
+    body();
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+IngestOptions native_options(Format format, std::size_t max_field_bytes = kDefaultMaxFieldBytes) {
+  IngestOptions options;
+  options.format = format;
+  options.host = "laptop";
+  options.max_field_bytes = max_field_bytes;
+  return options;
+}
+
+native::Conversion convert(const std::string& data, Format format,
+                           std::size_t max_field_bytes = kDefaultMaxFieldBytes) {
+  return native::convert(data, native_options(format, max_field_bytes));
+}
+
+// The produced lines as JSON, each checked to be a valid wire-v1 line.
+std::vector<json> lines_of(const native::Conversion& conversion) {
+  std::vector<json> out;
+  for (const auto& line : conversion.lines) {
+    TurnRecord record;
+    LineError error;
+    EXPECT_TRUE(parse_line(line.wire, 8 << 20, record, error))
+        << error.message << " in " << line.wire;
+    out.push_back(json::parse(line.wire));
+  }
+  return out;
+}
+
+std::string jsonl(const std::vector<json>& records) {
+  std::string out;
+  for (const json& r : records) out += r.dump() + "\n";
+  return out;
+}
+
+// Claude Code records.
+json claude(const std::string& type, const std::string& uuid, const std::string& ts,
+            json extra = json::object()) {
+  json r = {{"type", type}, {"uuid", uuid},       {"timestamp", ts},    {"sessionId", "s1"},
+            {"cwd", "/w"},  {"version", "2.1.0"}, {"gitBranch", "main"}};
+  r.update(extra);
+  return r;
+}
+
+json claude_usage(int input, int write, int read, int output) {
+  return {{"input_tokens", input},
+          {"cache_creation_input_tokens", write},
+          {"cache_read_input_tokens", read},
+          {"output_tokens", output}};
+}
+
+json claude_assistant(const std::string& uuid, const std::string& ts, const std::string& id,
+                      json content, json usage) {
+  return claude("assistant", uuid, ts,
+                {{"requestId", "req_" + id},
+                 {"message",
+                  {{"id", id},
+                   {"model", "claude-x"},
+                   {"role", "assistant"},
+                   {"content", content},
+                   {"stop_reason", nullptr},
+                   {"usage", usage}}}});
+}
+
+json claude_user(const std::string& uuid, const std::string& ts, json content,
+                 json extra = json::object()) {
+  json r = claude("user", uuid, ts, {{"message", {{"role", "user"}, {"content", content}}}});
+  r.update(extra);
+  return r;
+}
+
+json text_block(const std::string& text) { return {{"type", "text"}, {"text", text}}; }
+
+// Codex records.
+json codex(const std::string& ts, const std::string& type, json payload) {
+  return {{"timestamp", ts}, {"type", type}, {"payload", payload}};
+}
+
+json codex_meta(const std::string& id) {
+  return codex("2026-01-01T00:00:00.000Z", "session_meta",
+               {{"id", id}, {"timestamp", "2026-01-01T00:00:00.000Z"}, {"cwd", "/w"}});
+}
+
+json codex_message(const std::string& ts, const std::string& role, const std::string& text) {
+  return codex(ts, "response_item",
+               {{"type", "message"},
+                {"role", role},
+                {"content", {{{"type", "input_text"}, {"text", text}}}}});
+}
+
+json codex_usage(int input, int cached, int output, int reasoning) {
+  return {{"input_tokens", input},
+          {"cached_input_tokens", cached},
+          {"output_tokens", output},
+          {"reasoning_output_tokens", reasoning},
+          {"total_tokens", input + output}};
+}
+
+json codex_tokens(const std::string& ts, json total, json last = nullptr) {
+  json info = {{"total_token_usage", total}};
+  if (!last.is_null()) info["last_token_usage"] = last;
+  return codex(ts, "event_msg", {{"type", "token_count"}, {"info", info}});
+}
+
+// Gemini CLI records.
+json gemini_header(const std::string& id = "g1") {
+  return {{"sessionId", id}, {"projectHash", "ph"}, {"startTime", "2026-01-01T00:00:00.000Z"}};
+}
+
+json gemini_message(const std::string& id, const std::string& type, json content,
+                    json extra = json::object()) {
+  json m = {
+      {"id", id}, {"timestamp", "2026-01-01T00:00:01.000Z"}, {"type", type}, {"content", content}};
+  m.update(extra);
+  return m;
+}
+
+json gemini_tokens(int input, int output, int thoughts = 0, int tool = 0, int cached = 0) {
+  return {{"input", input},       {"output", output}, {"cached", cached},
+          {"thoughts", thoughts}, {"tool", tool},     {"total", input + output + thoughts + tool}};
+}
+
+// ---------------------------------------------------------------------------
+// Options
+
+TEST(NativeOptions, DefaultsDependOnTheFunction) {
+  EXPECT_EQ(default_options(OptionsFor::Ingest).format, Format::Wire);
+  EXPECT_EQ(default_options(OptionsFor::Convert).format, Format::Auto);
+  const IngestOptions o = default_options(OptionsFor::Ingest);
+  EXPECT_FALSE(o.host.has_value());
+  EXPECT_FALSE(o.source_file.has_value());
+  EXPECT_EQ(o.max_field_bytes, 1048576u);
+}
+
+TEST(NativeOptions, EveryFormatName) {
+  for (const char* name : {"wire", "auto", "claude-code", "codex", "gemini-cli"}) {
+    const IngestOptions o = parse_options(std::string("{\"format\":\"") + name + "\"}");
+    EXPECT_EQ(format_name(o.format), name);
+  }
+  EXPECT_NE(problem_of([] { parse_options(R"({"format":"claude"})"); }).find("options.format"),
+            std::string::npos);
+  EXPECT_THROW(parse_options(R"({"format":1})"), InputError);
+}
+
+TEST(NativeOptions, NativeKeysWithWireAreABatchError) {
+  for (const char* options : {R"({"host":"h"})", R"({"source_file":"/a"})",
+                              R"({"max_field_bytes":2048})", R"({"format":"wire","host":"h"})"}) {
+    const std::string problem = problem_of([&] { parse_options(options); });
+    EXPECT_NE(problem.find("native format"), std::string::npos) << options << ": " << problem;
+  }
+  // lethe_convert's default format is auto: the same keys are fine there.
+  EXPECT_NO_THROW(parse_options(R"({"host":"h"})", OptionsFor::Convert));
+  EXPECT_THROW(parse_options(R"({"format":"wire","host":"h"})", OptionsFor::Convert), InputError);
+}
+
+TEST(NativeOptions, HostSourceFileAndMaxFieldBytesRules) {
+  const IngestOptions ok = parse_options(
+      R"({"format":"auto","host":"box","source_file":"/x.jsonl","max_field_bytes":1024})");
+  EXPECT_EQ(*ok.host, "box");
+  EXPECT_EQ(*ok.source_file, "/x.jsonl");
+  EXPECT_EQ(ok.max_field_bytes, 1024u);
+  const std::string long_host(257, 'h');
+  const std::string long_path(4097, 'p');
+  for (const std::string& bad : {std::string(R"({"format":"auto","host":""})"),
+                                 R"({"format":"auto","host":")" + long_host + "\"}",
+                                 std::string(R"({"format":"auto","host":"a\u0001b"})"),
+                                 std::string(R"({"format":"auto","host":7})"),
+                                 R"({"format":"auto","source_file":")" + long_path + "\"}",
+                                 std::string(R"({"format":"auto","source_file":3})"),
+                                 std::string(R"({"format":"auto","max_field_bytes":1023})"),
+                                 std::string(R"({"format":"auto","max_field_bytes":2048.5})"),
+                                 std::string(R"({"format":"auto","max_field_bytes":"big"})")}) {
+    EXPECT_THROW(parse_options(bad), InputError) << bad;
+  }
+  EXPECT_NO_THROW(parse_options(R"({"format":"auto","host":")" + std::string(256, 'h') + "\"}"));
+  EXPECT_NO_THROW(parse_options(R"({"format":"auto","source_file":null})"));
+}
+
+// ---------------------------------------------------------------------------
+// Detection
+
+TEST(NativeDetection, FromTheFirstNonBlankLine) {
+  EXPECT_EQ(native::detect_format(
+                "\n  \n{\"tool\":\"x\",\"session_id\":\"s\",\"turn_id\":\"t\",\"seq\":1}\n"),
+            Format::Wire);
+  EXPECT_EQ(native::detect_format(codex_meta("c").dump()), Format::Codex);
+  EXPECT_EQ(
+      native::detect_format(R"({"id":"c","timestamp":"2025-01-01T00:00:00Z","instructions":null})"),
+      Format::Codex);
+  EXPECT_EQ(native::detect_format(gemini_header().dump() + "\n"), Format::GeminiCli);
+  EXPECT_EQ(native::detect_format("{\n  \"sessionId\": \"g\",\n  \"projectHash\": \"p\",\n"
+                                  "  \"messages\": []\n}\n"),
+            Format::GeminiCli);
+  EXPECT_EQ(
+      native::detect_format(
+          R"({"type":"file-history-snapshot","messageId":"m","snapshot":{},"isSnapshotUpdate":false})"),
+      Format::ClaudeCode);
+  EXPECT_EQ(native::detect_format(R"({"type":"summary","summary":"x","leafUuid":"u"})"),
+            Format::ClaudeCode);
+  EXPECT_EQ(
+      native::detect_format("\xEF\xBB\xBF" + claude_user("u", "2026-01-01T00:00:00Z", "hi").dump()),
+      Format::ClaudeCode);
+  EXPECT_EQ(native::detect_format(""), Format::Wire);  // nothing to read
+  EXPECT_FALSE(native::detect_format(R"({"hello":"world"})"));
+  EXPECT_FALSE(native::detect_format("not json\n"));
+  EXPECT_FALSE(native::detect_format("[1,2]\n"));
+}
+
+TEST(NativeDetection, AutoThatFitsNothingIsABatchError) {
+  IngestOptions options;
+  options.format = Format::Auto;
+  EXPECT_EQ(problem_of([&] { native::convert("{\"a\":1}\n", options); }),
+            "format not recognized; set options.format");
+}
+
+TEST(NativeDetection, WireThroughConvertIsEveryNonBlankLineAsItStands) {
+  IngestOptions options;
+  options.format = Format::Auto;
+  const std::string a = R"({"tool":"t","session_id":"s","turn_id":"a"})";
+  const auto c = native::convert(a + "\n\n  \n" + "{\"x\":1}\r\n", options);
+  EXPECT_EQ(c.format, Format::Wire);
+  ASSERT_EQ(c.lines.size(), 2u);
+  EXPECT_EQ(c.lines[0].wire, a);
+  EXPECT_EQ(c.lines[1].wire, "{\"x\":1}");
+  EXPECT_EQ(c.lines[1].line, 4u);
+}
+
+// ---------------------------------------------------------------------------
+// Rules for every format
+
+TEST(NativeCommon, SeqIsMillisecondsTimesThousandPlusRank) {
+  const auto c = convert(jsonl({claude_user("u1", "2026-01-01T00:00:00.123Z", "a"),
+                                claude_user("u2", "2026-01-01T00:00:00.123+00:00", "b"),
+                                claude_user("u3", "2026-01-01T01:00:00.123+01:00", "c"),
+                                claude_user("u4", "2026-01-01T00:00:00.124Z", "d")}),
+                         Format::ClaudeCode);
+  const auto lines = lines_of(c);
+  ASSERT_EQ(lines.size(), 4u);
+  const std::int64_t ms = 1767225600123;  // 2026-01-01T00:00:00.123Z
+  EXPECT_EQ(lines[0]["seq"], ms * 1000);
+  EXPECT_EQ(lines[1]["seq"], ms * 1000 + 1);
+  EXPECT_EQ(lines[2]["seq"], ms * 1000 + 2);
+  EXPECT_EQ(lines[3]["seq"], (ms + 1) * 1000);
+  EXPECT_EQ(lines[2]["timestamp"], "2026-01-01T00:00:00.123Z");
+}
+
+TEST(NativeCommon, DeterministicByteForByte) {
+  const std::string data = jsonl({claude_user("u1", "2026-01-01T00:00:00Z", "a"),
+                                  claude_assistant("a1", "2026-01-01T00:00:01Z", "m1",
+                                                   {text_block("x")}, claude_usage(1, 2, 3, 4))});
+  const auto a = convert(data, Format::ClaudeCode);
+  const auto b = convert(data, Format::ClaudeCode);
+  ASSERT_EQ(a.lines.size(), b.lines.size());
+  for (std::size_t i = 0; i < a.lines.size(); ++i) EXPECT_EQ(a.lines[i].wire, b.lines[i].wire);
+}
+
+TEST(NativeCommon, HostSourceFileAndToolOnEveryLine) {
+  IngestOptions options = native_options(Format::ClaudeCode);
+  options.source_file = "/home/ana/.claude/projects/p/s1.jsonl";
+  const auto c = native::convert(jsonl({claude_user("u1", "2026-01-01T00:00:00Z", "a")}), options);
+  const auto line = lines_of(c).at(0);
+  EXPECT_EQ(line["tool"], "claude-code");
+  EXPECT_EQ(line["host"], "laptop");
+  EXPECT_EQ(line["session_meta"]["source_file"], *options.source_file);
+}
+
+TEST(NativeCommon, DefaultHostIsTheMachineName) {
+  IngestOptions options;
+  options.format = Format::ClaudeCode;
+  const auto c = native::convert(jsonl({claude_user("u1", "2026-01-01T00:00:00Z", "a")}), options);
+  const auto host = lines_of(c).at(0)["host"].get<std::string>();
+  EXPECT_FALSE(host.empty());
+  EXPECT_LE(host.size(), 256u);
+}
+
+TEST(NativeCommon, LongContentIsCutAtACharacterBoundary) {
+  // 1023 ASCII bytes, then a 3-byte character straddling the 1024 limit.
+  const std::string text = std::string(1023, 'a') + "\xE2\x82\xAC" + std::string(500, 'b');
+  const auto c =
+      convert(jsonl({claude_user("u1", "2026-01-01T00:00:00Z", text)}), Format::ClaudeCode, 1024);
+  const auto line = lines_of(c).at(0);
+  EXPECT_EQ(line["content"], std::string(1023, 'a'));
+  EXPECT_EQ(line["metadata"]["truncated"], (json{{"field", "content"}, {"bytes", text.size()}}));
+  // Under the limit: untouched, no marker.
+  const auto d = convert(jsonl({claude_user("u1", "2026-01-01T00:00:00Z", "short")}),
+                         Format::ClaudeCode, 1024);
+  EXPECT_FALSE(lines_of(d).at(0)["metadata"].contains("truncated"));
+}
+
+TEST(NativeCommon, LongToolInputIsBoundedToo) {
+  const json tool_use = {{"type", "tool_use"},
+                         {"id", "t1"},
+                         {"name", "Write"},
+                         {"input", {{"content", std::string(5000, 'x')}}}};
+  const auto c = convert(jsonl({claude_assistant("a1", "2026-01-01T00:00:00Z", "m1", {tool_use},
+                                                 claude_usage(1, 0, 0, 1))}),
+                         Format::ClaudeCode, 1024);
+  const auto line = lines_of(c).at(0);
+  EXPECT_EQ(line["tool_calls"][0]["input"]["content"].get<std::string>().size(), 1024u);
+  EXPECT_EQ(line["metadata"]["truncated_fields"], json::array({"tool_calls"}));
+}
+
+TEST(NativeCommon, ANonJsonLineIsOneProblemAndTheRestIsRead) {
+  const std::string good = claude_user("u1", "2026-01-01T00:00:00Z", "a").dump();
+  const std::string also = claude_user("u2", "2026-01-01T00:00:00Z", "b").dump();
+  const auto c =
+      convert(good + "\n{\"type\":\"user\",\"uu\n" + also + "\n{\"cut", Format::ClaudeCode);
+  ASSERT_EQ(c.problems.size(), 2u);
+  EXPECT_EQ(c.problems[0].line, 2u);
+  EXPECT_EQ(c.problems[0].byte_offset, good.size() + 1);
+  EXPECT_EQ(c.problems[0].error.code, ErrorCode::InvalidJson);
+  EXPECT_EQ(c.problems[1].line, 4u);
+  ASSERT_EQ(c.lines.size(), 2u);
+  EXPECT_EQ(c.lines[1].line, 3u);
+}
+
+TEST(NativeCommon, DeepNestingIsInvalidJsonNotACrash) {
+  std::string deep =
+      "{\"type\":\"user\",\"x\":" + std::string(100000, '[') + std::string(100000, ']') + "}";
+  const auto c = convert(deep + "\n", Format::ClaudeCode);
+  ASSERT_EQ(c.problems.size(), 1u);
+  EXPECT_EQ(c.problems[0].error.code, ErrorCode::InvalidJson);
+}
+
+// ---------------------------------------------------------------------------
+// Claude Code
+
+TEST(NativeClaude, SplitRecordsAreOneTurnWithTheLargestOutput) {
+  const auto c = convert(
+      jsonl({claude_assistant("a1", "2026-01-01T00:00:01Z", "m1",
+                              {{{"type", "thinking"}, {"thinking", "hmm"}}},
+                              claude_usage(3, 10, 100, 8)),
+             claude_assistant("a2", "2026-01-01T00:00:02Z", "m1", {text_block("one")},
+                              claude_usage(3, 10, 100, 8)),
+             claude_assistant(
+                 "a3", "2026-01-01T00:00:03Z", "m1",
+                 {{{"type", "tool_use"}, {"id", "t1"}, {"name", "Bash"}, {"input", {{"c", 1}}}},
+                  text_block("two")},
+                 claude_usage(3, 10, 100, 167)),
+             claude_assistant(
+                 "a4", "2026-01-01T00:00:04Z", "m1",
+                 {{{"type", "tool_use"}, {"id", "t1"}, {"name", "Bash"}, {"input", {{"c", 1}}}}},
+                 claude_usage(3, 10, 100, 20))}),
+      Format::ClaudeCode);
+  const auto lines = lines_of(c);
+  ASSERT_EQ(lines.size(), 1u);
+  const json& t = lines[0];
+  EXPECT_EQ(t["turn_id"], "m1");
+  EXPECT_EQ(t["timestamp"], "2026-01-01T00:00:01.000Z");  // the first record's
+  EXPECT_EQ(c.lines[0].line, 1u);
+  EXPECT_EQ(t["tokens_in"], 113);
+  EXPECT_EQ(t["tokens_out"], 167);
+  EXPECT_EQ(t["content"], "one\n\ntwo");
+  EXPECT_EQ(t["tool_calls"].size(), 1u);  // once per id
+  EXPECT_EQ(t["metadata"]["thinking"], json::array({"hmm"}));
+  EXPECT_EQ(t["metadata"]["uuids"], json::array({"a1", "a2", "a3", "a4"}));
+  EXPECT_EQ(t["metadata"]["usage"]["output_tokens"], 167);
+  EXPECT_EQ(t["metadata"]["cache_read_tokens"], 100);
+  EXPECT_EQ(t["metadata"]["cache_write_tokens"], 10);
+  EXPECT_EQ(t["metadata"]["uncached_input_tokens"], 3);
+  EXPECT_EQ(t["metadata"]["message_id"], "m1");
+  EXPECT_EQ(t["metadata"]["request_id"], "req_m1");
+  EXPECT_EQ(t["model"], "claude-x");
+}
+
+TEST(NativeClaude, UsageTiesGoToTheLargerTotalThenTheLaterRecord) {
+  json u1 = claude_usage(1, 0, 0, 50);
+  json u2 = claude_usage(9, 0, 0, 50);  // same output, larger total: wins
+  json u3 = claude_usage(9, 0, 0, 50);  // same output and total: later wins
+  u3["marker"] = "later";
+  const auto c = convert(jsonl({claude_assistant("a1", "2026-01-01T00:00:01Z", "m", {}, u1),
+                                claude_assistant("a2", "2026-01-01T00:00:02Z", "m", {}, u2),
+                                claude_assistant("a3", "2026-01-01T00:00:03Z", "m", {}, u3)}),
+                         Format::ClaudeCode);
+  const auto t = lines_of(c).at(0);
+  EXPECT_EQ(t["tokens_in"], 9);
+  EXPECT_EQ(t["metadata"]["usage"]["marker"], "later");
+  EXPECT_FALSE(t.contains("content"));  // no text blocks: NULL
+}
+
+TEST(NativeClaude, UsageKeepsItsKeyOrderAndAllZeroIsNoUsage) {
+  const std::string line =
+      R"({"type":"assistant","uuid":"a","timestamp":"2026-01-01T00:00:00Z","sessionId":"s",)"
+      R"("message":{"id":"m","content":[],"usage":{"output_tokens":0,"input_tokens":0,"z":1,"a":2}}})";
+  const auto c = convert(line + "\n", Format::ClaudeCode);
+  const std::string& wire = c.lines.at(0).wire;
+  EXPECT_NE(wire.find(R"("usage":{"output_tokens":0,"input_tokens":0,"z":1,"a":2})"),
+            std::string::npos)
+      << wire;
+  const auto t = lines_of(c).at(0);
+  EXPECT_FALSE(t.contains("tokens_in"));
+  EXPECT_FALSE(t.contains("tokens_out"));
+  EXPECT_EQ(t["metadata"]["usage_missing"], true);
+}
+
+TEST(NativeClaude, GroupFallsBackToRequestIdThenUuid) {
+  json a = claude("assistant", "a1", "2026-01-01T00:00:00Z",
+                  {{"requestId", "r1"}, {"message", {{"content", {text_block("x")}}}}});
+  json b = claude("assistant", "a2", "2026-01-01T00:00:01Z",
+                  {{"requestId", "r1"}, {"message", {{"content", {text_block("y")}}}}});
+  json d = claude("assistant", "a3", "2026-01-01T00:00:02Z", {{"message", {{"content", "z"}}}});
+  const auto lines = lines_of(convert(jsonl({a, b, d}), Format::ClaudeCode));
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0]["turn_id"], "r1");
+  EXPECT_EQ(lines[0]["content"], "x\n\ny");
+  EXPECT_EQ(lines[1]["turn_id"], "a3");
+}
+
+TEST(NativeClaude, UserRoles) {
+  const auto lines = lines_of(convert(
+      jsonl(
+          {claude_user("u1", "2026-01-01T00:00:00Z", "typed"),
+           claude_user("u2", "2026-01-01T00:00:01Z", "<command-name>/clear</command-name>"),
+           claude_user("u3", "2026-01-01T00:00:02Z",
+                       "<local-command-stdout>x</local-command-stdout>"),
+           claude_user("u4", "2026-01-01T00:00:03Z", {text_block("[Request interrupted by user]")}),
+           claude_user("u5", "2026-01-01T00:00:04Z", "meta", {{"isMeta", true}}),
+           claude_user("u6", "2026-01-01T00:00:05Z", "summary", {{"isCompactSummary", true}}),
+           claude_user("u7", "2026-01-01T00:00:06Z",
+                       {{{"type", "tool_result"}, {"tool_use_id", "t1"}, {"content", "out"}},
+                        {{"type", "tool_result"},
+                         {"tool_use_id", "t2"},
+                         {"is_error", true},
+                         {"content", {text_block("err")}}}}),
+           claude_user("u8", "2026-01-01T00:00:07Z",
+                       {text_block("look"),
+                        {{"type", "image"},
+                         {"source",
+                          {{"type", "base64"}, {"media_type", "image/png"}, {"data", "AAAA"}}}}})}),
+      Format::ClaudeCode));
+  ASSERT_EQ(lines.size(), 8u);
+  const char* roles[] = {"user", "system", "system", "system", "system", "system", "tool", "user"};
+  for (std::size_t i = 0; i < 8; ++i) EXPECT_EQ(lines[i]["role"], roles[i]) << i;
+  EXPECT_EQ(lines[6]["content"], "out\n\nerr");
+  EXPECT_EQ(lines[6]["metadata"]["tool_use_ids"], json::array({"t1", "t2"}));
+  EXPECT_EQ(lines[6]["metadata"]["is_error"], true);
+  EXPECT_EQ(lines[7]["content"], "look\n\n[image image/png 3 bytes]");
+  EXPECT_EQ(lines[0]["metadata"]["native_type"], "user");
+  EXPECT_EQ(lines[0]["turn_id"], "u1");
+}
+
+TEST(NativeClaude, SystemSubtypesAndSkippedKinds) {
+  const auto c = convert(
+      jsonl({{{"type", "summary"}, {"summary", "x"}, {"leafUuid", "u"}},
+             claude("system", "y1", "2026-01-01T00:00:00Z",
+                    {{"subtype", "local_command"}, {"content", "ls"}}),
+             claude("system", "y2", "2026-01-01T00:00:01Z", {{"subtype", "compact_boundary"}}),
+             claude("system", "y3", "2026-01-01T00:00:02Z", {{"subtype", "api_error"}}),
+             claude("system", "y4", "2026-01-01T00:00:03Z", {{"subtype", "turn_duration"}}),
+             claude("progress", "p1", "2026-01-01T00:00:04Z",
+                    {{"data", {{"message", {{"usage", claude_usage(1, 1, 1, 1)}}}}}}),
+             claude("brand-new-kind", "n1", "2026-01-01T00:00:05Z"),
+             {{"no", "type"}}}),
+      Format::ClaudeCode);
+  const auto lines = lines_of(c);
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[0]["role"], "system");
+  EXPECT_EQ(lines[0]["content"], "ls");
+  EXPECT_EQ(lines[0]["metadata"]["subtype"], "local_command");
+  EXPECT_EQ(c.skipped, 5u);
+  EXPECT_TRUE(c.problems.empty());
+}
+
+TEST(NativeClaude, SubAgentIsASessionOfItsOwn) {
+  json r = claude_user("u1", "2026-01-01T00:00:00Z", "find it", {{"agentId", "ab12"}});
+  const auto t = lines_of(convert(jsonl({r}), Format::ClaudeCode)).at(0);
+  EXPECT_EQ(t["session_id"], "s1:agent-ab12");
+  EXPECT_EQ(t["session_meta"]["metadata"]["parent_session_id"], "s1");
+  EXPECT_EQ(t["session_meta"]["metadata"]["agent_id"], "ab12");
+}
+
+TEST(NativeClaude, SessionFactsFromItsRecordsSkippedOnesIncluded) {
+  json hook =
+      claude("progress", "p", "2025-12-31T23:59:59Z", {{"cwd", "/first"}, {"version", "1.0"}});
+  const auto t = lines_of(convert(jsonl({hook, claude_user("u1", "2026-01-01T00:00:00Z", "a")}),
+                                  Format::ClaudeCode))
+                     .at(0);
+  EXPECT_EQ(t["session_meta"]["started_at"], "2025-12-31T23:59:59.000Z");
+  EXPECT_EQ(t["session_meta"]["working_dir"], "/first");
+  EXPECT_EQ(t["session_meta"]["metadata"]["client_version"], "1.0");
+}
+
+TEST(NativeClaude, ProblemsNameTheNativeField) {
+  json no_session = claude_user("u1", "2026-01-01T00:00:00Z", "a");
+  no_session.erase("sessionId");
+  json no_content = claude_user("u2", "2026-01-01T00:00:00Z", "a");
+  no_content["message"].erase("content");
+  json no_id = claude("assistant", "", "2026-01-01T00:00:00Z", {{"message", {{"content", "x"}}}});
+  const auto c = convert(jsonl({no_session, no_content, no_id}), Format::ClaudeCode);
+  ASSERT_EQ(c.problems.size(), 3u);
+  EXPECT_EQ(c.problems[0].error.field, "sessionId");
+  EXPECT_EQ(c.problems[0].error.code, ErrorCode::MissingField);
+  EXPECT_EQ(c.problems[1].error.field, "message.content");
+  EXPECT_EQ(c.problems[2].error.field, "message.id");
+  EXPECT_EQ(c.problems[2].line, 3u);
+}
+
+TEST(NativeClaude, CostFromTheFileWhenItHasOne) {
+  json a = claude_assistant("a1", "2026-01-01T00:00:00Z", "m", {}, claude_usage(1, 0, 0, 2));
+  a["costUSD"] = 0.0125;
+  EXPECT_EQ(lines_of(convert(jsonl({a}), Format::ClaudeCode)).at(0)["cost_usd"], 0.0125);
+}
+
+// ---------------------------------------------------------------------------
+// Codex CLI
+
+TEST(NativeCodex, TokensPerUserTurnOnItsLastAnswer) {
+  const auto c =
+      convert(jsonl({codex_meta("c1"),
+                     codex("2026-01-01T00:00:00.500Z", "turn_context", {{"model", "gpt-5"}}),
+                     codex_message("2026-01-01T00:00:01Z", "user", "q1"),
+                     codex("2026-01-01T00:00:01.1Z", "event_msg",
+                           {{"type", "token_count"}, {"info", nullptr}}),
+                     codex_tokens("2026-01-01T00:00:02Z", codex_usage(100, 10, 5, 1),
+                                  codex_usage(100, 10, 5, 1)),
+                     codex_tokens("2026-01-01T00:00:02.1Z", codex_usage(100, 10, 5, 1),
+                                  codex_usage(100, 10, 5, 1)),
+                     codex_message("2026-01-01T00:00:03Z", "assistant", "a1"),
+                     codex("2026-01-01T00:00:04Z", "response_item",
+                           {{"type", "function_call"},
+                            {"name", "shell"},
+                            {"arguments", R"({"cmd":"ls"})"},
+                            {"call_id", "k1"}}),
+                     codex_tokens("2026-01-01T00:00:05Z",
+                                  codex_usage(250, 20, 15, 2)),  // no last: total - previous
+                     codex("2026-01-01T00:00:06Z", "response_item",
+                           {{"type", "function_call_output"}, {"call_id", "k1"}, {"output", "x"}}),
+                     codex_message("2026-01-01T00:00:07Z", "user", "q2")}),
+              Format::Codex);
+  const auto lines = lines_of(c);
+  ASSERT_EQ(lines.size(), 5u);
+  EXPECT_FALSE(lines[1].contains("tokens_in"));  // a1 is not the last answer
+  const json& call = lines[2];
+  EXPECT_EQ(call["turn_id"], "k1");
+  EXPECT_EQ(call["tokens_in"], 250);
+  EXPECT_EQ(call["tokens_out"], 15);
+  EXPECT_EQ(call["metadata"]["requests"], 2);
+  EXPECT_EQ(call["metadata"]["cache_read_tokens"], 20);
+  EXPECT_EQ(call["metadata"]["reasoning_tokens"], 2);
+  EXPECT_EQ(call["tool_calls"],
+            json::parse(R"([{"id":"k1","name":"shell","input":{"cmd":"ls"}}])"));
+  EXPECT_EQ(call["model"], "gpt-5");
+  EXPECT_EQ(lines[3]["turn_id"], "k1:output");
+  EXPECT_EQ(lines[3]["role"], "tool");
+  EXPECT_EQ(lines[4]["turn_id"], "l11");
+}
+
+TEST(NativeCodex, ArgumentsThatAreNotJsonStayText) {
+  const auto lines =
+      lines_of(convert(jsonl({codex_meta("c1"), codex("2026-01-01T00:00:04Z", "response_item",
+                                                      {{"type", "function_call"},
+                                                       {"name", "f"},
+                                                       {"arguments", "not {json"},
+                                                       {"call_id", "k"}})}),
+                       Format::Codex));
+  EXPECT_EQ(lines.at(0)["tool_calls"][0]["input"], "not {json");
+}
+
+TEST(NativeCodex, RolesOfMessages) {
+  const auto lines = lines_of(convert(
+      jsonl({codex_meta("c1"),
+             codex_message("2026-01-01T00:00:01Z", "user", "<environment_context>x"),
+             codex_message("2026-01-01T00:00:01Z", "user", "<user_instructions>x"),
+             codex_message("2026-01-01T00:00:01Z", "user", "# AGENTS.md instructions for /w"),
+             codex_message("2026-01-01T00:00:01Z", "developer", "rules"),
+             codex_message("2026-01-01T00:00:01Z", "user", "typed"),
+             codex("2026-01-01T00:00:01Z", "compacted", {{"message", "summary so far"}})}),
+      Format::Codex));
+  const char* roles[] = {"system", "system", "system", "system", "user", "system"};
+  ASSERT_EQ(lines.size(), 6u);
+  for (std::size_t i = 0; i < 6; ++i) EXPECT_EQ(lines[i]["role"], roles[i]) << i;
+  EXPECT_EQ(lines[5]["content"], "summary so far");
+}
+
+TEST(NativeCodex, ReasoningSummaryGoesToTheNextAnswer) {
+  const auto lines = lines_of(
+      convert(jsonl({codex_meta("c1"),
+                     codex("2026-01-01T00:00:01Z", "response_item",
+                           {{"type", "reasoning"},
+                            {"summary", {{{"type", "summary_text"}, {"text", "**plan**"}}}}}),
+                     codex_message("2026-01-01T00:00:02Z", "assistant", "done")}),
+              Format::Codex));
+  EXPECT_EQ(lines.at(0)["metadata"]["reasoning_summary"], json::array({"**plan**"}));
+}
+
+TEST(NativeCodex, OrdinalNamesTheTurnWhenRecordsCarryOne) {
+  json m = codex_message("2026-01-01T00:00:01Z", "user", "hi");
+  m["ordinal"] = 42;
+  EXPECT_EQ(lines_of(convert(jsonl({codex_meta("c1"), m}), Format::Codex)).at(0)["turn_id"], "r42");
+}
+
+TEST(NativeCodex, ReplayAfterASecondSessionMetaIsSkipped) {
+  json own = codex_meta("child");
+  own["timestamp"] = "2026-01-01T00:00:00.100Z";
+  json parent = codex_meta("parent");
+  parent["timestamp"] = "2026-01-01T00:00:00.100Z";
+  const auto c =
+      convert(jsonl({own, parent, codex_message("2026-01-01T00:00:00.900Z", "user", "old"),
+                     codex_tokens("2026-01-01T00:00:01.099Z", codex_usage(500, 0, 50, 0)),
+                     codex_message("2026-01-01T00:00:01.100Z", "user", "new"),
+                     codex_tokens("2026-01-01T00:00:02Z", codex_usage(600, 0, 60, 0)),
+                     codex_message("2026-01-01T00:00:03Z", "assistant", "answer")}),
+              Format::Codex);
+  const auto lines = lines_of(c);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0]["session_id"], "child");
+  EXPECT_EQ(lines[0]["content"], "new");
+  EXPECT_EQ(lines[1]["tokens_in"], 100);  // 600 - the replayed 500
+  EXPECT_EQ(lines[1]["tokens_out"], 10);
+  EXPECT_EQ(c.skipped, 5u);  // two session_meta, two replayed, one token_count
+}
+
+TEST(NativeCodex, LegacyBareLines) {
+  const auto c = convert(
+      jsonl({{{"id", "leg"}, {"timestamp", "2025-04-01T10:00:00Z"}, {"instructions", nullptr}},
+             {{"record_type", "state"}},
+             {{"type", "message"},
+              {"role", "user"},
+              {"content", {{{"type", "input_text"}, {"text", "q"}}}}},
+             {{"type", "message"},
+              {"role", "assistant"},
+              {"content", {{{"type", "output_text"}, {"text", "a"}}}}}}),
+      Format::Codex);
+  const auto lines = lines_of(c);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0]["session_id"], "leg");
+  EXPECT_EQ(lines[0]["turn_id"], "l3");
+  EXPECT_EQ(lines[0]["timestamp"], "2025-04-01T10:00:00.000Z");
+  EXPECT_EQ(lines[1]["seq"].get<std::int64_t>(), lines[0]["seq"].get<std::int64_t>() + 1);
+}
+
+TEST(NativeCodex, Problems) {
+  const auto c = convert(
+      jsonl(
+          {codex_message("2026-01-01T00:00:01Z", "user", "before any session"), codex_meta("c1"),
+           codex("2026-01-01T00:00:02Z", "response_item",
+                 {{"type", "function_call_output"}, {"output", "x"}}),
+           codex("bad", "response_item", {{"type", "message"}, {"role", "user"}, {"content", "x"}}),
+           codex("2026-01-01T00:00:02Z", "some_future_kind", {{"x", 1}})}),
+      Format::Codex);
+  ASSERT_EQ(c.problems.size(), 3u);
+  EXPECT_EQ(c.problems[0].error.field, "session_meta");
+  EXPECT_EQ(c.problems[1].error.field, "payload.call_id");
+  EXPECT_EQ(c.problems[2].error.field, "timestamp");
+  EXPECT_EQ(c.problems[2].error.code, ErrorCode::InvalidField);
+}
+
+TEST(NativeCodex, InputImageBecomesAPlaceholder) {
+  json m = codex("2026-01-01T00:00:01Z", "response_item",
+                 {{"type", "message"},
+                  {"role", "user"},
+                  {"content",
+                   {{{"type", "input_text"}, {"text", "see"}},
+                    {{"type", "input_image"}, {"image_url", "data:image/jpeg;base64,AAAAAAAA"}}}}});
+  EXPECT_EQ(lines_of(convert(jsonl({codex_meta("c"), m}), Format::Codex)).at(0)["content"],
+            "see\n\n[image image/jpeg 6 bytes]");
+}
+
+// ---------------------------------------------------------------------------
+// Gemini CLI
+
+TEST(NativeGemini, LastVersionAtFirstPositionWithToolResults) {
+  json call = {{"id", "c1"},
+               {"name", "read_file"},
+               {"args", {{"p", "x"}}},
+               {"status", "executing"},
+               {"timestamp", "2026-01-01T00:00:05Z"}};
+  json done = call;
+  done["status"] = "success";
+  done["result"] = {
+      {{"functionResponse", {{"id", "c1"}, {"response", {{"output", "file text"}}}}}}};
+  const auto c =
+      convert(jsonl({gemini_header(),
+                     gemini_message("u", "user", {{{"text", "read x"}}}),
+                     gemini_message("m", "gemini", "", {{"toolCalls", {call}}}),
+                     gemini_message("m", "gemini", "",
+                                    {{"toolCalls", {call}}, {"tokens", gemini_tokens(10, 1)}}),
+                     gemini_message("m", "gemini", "done",
+                                    {{"toolCalls", {done}},
+                                     {"tokens", gemini_tokens(10, 2, 3, 4, 5)},
+                                     {"thoughts", {{{"subject", "s"}}}},
+                                     {"model", "gemini-2.5-pro"}}),
+                     {{"$set", {{"lastUpdated", "x"}}}}}),
+              Format::GeminiCli);
+  const auto lines = lines_of(c);
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(c.lines[1].line, 3u);  // first appearance
+  const json& m = lines[1];
+  EXPECT_EQ(m["content"], "done");
+  EXPECT_EQ(m["tokens_in"], 14);  // input + tool
+  EXPECT_EQ(m["tokens_out"], 5);  // output + thoughts
+  EXPECT_EQ(m["metadata"]["cache_read_tokens"], 5);
+  EXPECT_EQ(m["metadata"]["reasoning_tokens"], 3);
+  EXPECT_EQ(m["metadata"]["thoughts"], json::parse(R"([{"subject":"s"}])"));
+  EXPECT_EQ(
+      m["tool_calls"],
+      json::parse(R"([{"id":"c1","name":"read_file","input":{"p":"x"},"status":"success"}])"));
+  EXPECT_EQ(m["model"], "gemini-2.5-pro");
+  const json& tool = lines[2];
+  EXPECT_EQ(tool["turn_id"], "m:c1");
+  EXPECT_EQ(tool["role"], "tool");
+  EXPECT_EQ(tool["content"], "file text");
+  EXPECT_EQ(tool["timestamp"], "2026-01-01T00:00:05.000Z");
+  EXPECT_EQ(c.skipped, 4u);  // header, two superseded versions, $set
+}
+
+TEST(NativeGemini, SetMessagesAndRewindKeepEveryIdFlaggingTheGoneOnes) {
+  const json a = gemini_message("a", "user", "q");
+  const auto c =
+      convert(jsonl({gemini_header(),
+                     a,
+                     gemini_message("b", "gemini", "x"),
+                     gemini_message("c", "user", "y"),
+                     {{"$set", {{"messages", {a, gemini_message("s", "info", "compressed")}}}}},
+                     gemini_message("d", "user", "z"),
+                     {{"$rewindTo", "d"}},
+                     gemini_message("e", "user", "w")}),
+              Format::GeminiCli);
+  const auto lines = lines_of(c);
+  ASSERT_EQ(lines.size(), 6u);
+  const char* ids[] = {"a", "b", "c", "s", "d", "e"};
+  const bool gone[] = {false, true, true, false, true, false};
+  for (std::size_t i = 0; i < 6; ++i) {
+    EXPECT_EQ(lines[i]["turn_id"], ids[i]);
+    EXPECT_EQ(lines[i]["metadata"].contains("rewound"), gone[i]) << ids[i];
+  }
+  EXPECT_EQ(lines[3]["role"], "system");
+}
+
+TEST(NativeGemini, RolesAndAllZeroTokens) {
+  const auto lines = lines_of(
+      convert(jsonl({gemini_header(), gemini_message("1", "user", "<session_context>x"),
+                     gemini_message("2", "user", "System: x"), gemini_message("3", "warning", "w"),
+                     gemini_message("4", "error", "e"),
+                     gemini_message("5", "gemini", "g", {{"tokens", gemini_tokens(0, 0)}}),
+                     gemini_message("6", "brand_new_type", "n")}),
+              Format::GeminiCli));
+  ASSERT_EQ(lines.size(), 5u);
+  for (std::size_t i = 0; i < 4; ++i) EXPECT_EQ(lines[i]["role"], "system");
+  EXPECT_FALSE(lines[4].contains("tokens_in"));
+  EXPECT_EQ(lines[4]["metadata"]["usage_missing"], true);
+}
+
+TEST(NativeGemini, LegacyDocument) {
+  json doc = gemini_header("doc");
+  doc["kind"] = "main";
+  doc["messages"] = {gemini_message("a", "user", "q"),
+                     gemini_message("b", "gemini", "r", {{"tokens", gemini_tokens(7, 3)}})};
+  const auto c = convert("\n" + doc.dump(2) + "\n", Format::GeminiCli);
+  const auto lines = lines_of(c);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0]["session_id"], "doc");
+  EXPECT_EQ(lines[0]["session_meta"]["metadata"],
+            json::parse(R"({"project_hash":"ph","kind":"main"})"));
+  EXPECT_EQ(lines[0]["session_meta"]["started_at"], "2026-01-01T00:00:00.000Z");
+  EXPECT_EQ(c.lines[0].line, 2u);  // the document's first line
+  // A document cut short is one problem, not one per line.
+  const std::string cut = doc.dump(2).substr(0, 60);
+  const auto d = convert(cut, Format::GeminiCli);
+  EXPECT_TRUE(d.lines.empty());
+  ASSERT_EQ(d.problems.size(), 1u);
+  EXPECT_EQ(d.problems[0].error.code, ErrorCode::InvalidJson);
+}
+
+TEST(NativeGemini, ProblemsAtTheRecordThatLacksTheField) {
+  json no_time = gemini_message("m", "user", "x");
+  no_time.erase("timestamp");
+  const auto c = convert(jsonl({gemini_header(), no_time, {{"id", 5}}}), Format::GeminiCli);
+  ASSERT_EQ(c.problems.size(), 2u);
+  EXPECT_EQ(c.problems[0].error.field, "timestamp");
+  EXPECT_EQ(c.problems[0].line, 2u);
+  EXPECT_EQ(c.problems[1].error.field, "id");
+  const auto d =
+      convert(jsonl({{{"projectHash", "p"}}, gemini_message("m", "user", "x")}), Format::GeminiCli);
+  ASSERT_EQ(d.problems.size(), 1u);
+  EXPECT_EQ(d.problems[0].error.field, "sessionId");
+}
+
+// ---------------------------------------------------------------------------
+// Streaming: a conversion holds only what its format must hold back, never
+// the whole file (the memory bound of docs/native-formats.md, "What it
+// costs"). Counted in items held, not bytes or time: nothing here depends on
+// the machine.
+
+// "2026-01-01T..." n seconds after midnight.
+std::string at_second(int n) {
+  char text[32];
+  std::snprintf(text, sizeof text, "2026-01-01T%02d:%02d:%02d.000Z", n / 3600 % 24, n / 60 % 60,
+                n % 60);
+  return text;
+}
+
+struct Pulled {
+  std::size_t lines = 0;
+  std::size_t problems = 0;
+  std::size_t peak_held = 0;
+  std::uint64_t skipped = 0;
+};
+
+Pulled pull(const std::string& data, Format format) {
+  auto converter = native::Converter::open(data, native_options(format));
+  Pulled pulled;
+  if (!converter) return pulled;
+  native::Produced item;
+  while (converter->next(item)) ++(item.problem ? pulled.problems : pulled.lines);
+  pulled.peak_held = converter->peak_held();
+  pulled.skipped = converter->skipped();
+  EXPECT_EQ(converter->turns(), pulled.lines);
+  return pulled;
+}
+
+constexpr int kExchanges = 400;
+
+// Exchanges like the real files: a prompt, a response split over three
+// records with a growing usage, its tool result, a progress record.
+std::string claude_transcript() {
+  std::vector<json> records;
+  int t = 0;
+  for (int i = 0; i < kExchanges; ++i) {
+    const std::string n = std::to_string(i);
+    records.push_back(claude_user("u" + n, at_second(t++), "prompt " + n));
+    for (int part = 0; part < 3; ++part) {
+      records.push_back(claude_assistant("a" + n + "-" + std::to_string(part), at_second(t++),
+                                         "msg" + n, {text_block("part")},
+                                         claude_usage(3, 300, 2500, 8 + 100 * part)));
+    }
+    records.push_back(
+        claude_user("t" + n, at_second(t++),
+                    {{{"type", "tool_result"}, {"tool_use_id", "tu" + n}, {"content", "out"}}}));
+    records.push_back(claude("progress", "p" + n, at_second(t++)));
+  }
+  return jsonl(records);
+}
+
+std::string codex_transcript() {
+  std::vector<json> records = {codex_meta("c1")};
+  int t = 1;
+  json total = codex_usage(0, 0, 0, 0);
+  for (int i = 0; i < kExchanges; ++i) {
+    const std::string n = std::to_string(i);
+    records.push_back(codex_message(at_second(t++), "user", "prompt " + n));
+    records.push_back(
+        codex(at_second(t++), "event_msg", {{"type", "user_message"}, {"message", "prompt " + n}}));
+    records.push_back(codex(at_second(t++), "response_item",
+                            {{"type", "function_call"},
+                             {"name", "shell"},
+                             {"arguments", "{}"},
+                             {"call_id", "call" + n}}));
+    records.push_back(
+        codex(at_second(t++), "response_item",
+              {{"type", "function_call_output"}, {"call_id", "call" + n}, {"output", "done"}}));
+    records.push_back(codex_message(at_second(t++), "assistant", "answer " + n));
+    total = codex_usage(100 * (i + 1), 0, 10 * (i + 1), 0);
+    records.push_back(codex_tokens(at_second(t), total));
+    records.push_back(codex_tokens(at_second(t++), total));  // re-emitted
+  }
+  return jsonl(records);
+}
+
+// Each gemini message written three times as it streams.
+std::string gemini_transcript() {
+  std::vector<json> records = {gemini_header()};
+  for (int i = 0; i < kExchanges; ++i) {
+    const std::string n = std::to_string(i);
+    records.push_back(gemini_message("u" + n, "user", {{{"text", "prompt " + n}}}));
+    records.push_back({{"$set", {{"lastUpdated", "2026-01-01T00:00:02.000Z"}}}});
+    records.push_back(gemini_message("g" + n, "gemini", ""));
+    records.push_back(gemini_message("g" + n, "gemini", "half", {{"tokens", gemini_tokens(5, 1)}}));
+    records.push_back(gemini_message("g" + n, "gemini", "all", {{"tokens", gemini_tokens(5, 9)}}));
+  }
+  return jsonl(records);
+}
+
+TEST(NativeStreaming, EachFormatHoldsOnlyAFewTurnsAtOnce) {
+  const struct {
+    Format format;
+    std::string data;
+    std::size_t lines;
+  } cases[] = {{Format::ClaudeCode, claude_transcript(), 3 * kExchanges},
+               {Format::Codex, codex_transcript(), 4 * kExchanges},
+               {Format::GeminiCli, gemini_transcript(), 2 * kExchanges}};
+  for (const auto& c : cases) {
+    const Pulled pulled = pull(c.data, c.format);
+    EXPECT_EQ(pulled.lines, c.lines) << format_name(c.format);
+    EXPECT_EQ(pulled.problems, 0u) << format_name(c.format);
+    // Whole-file conversion would hold every one of the lines.
+    EXPECT_LE(pulled.peak_held, 4u) << format_name(c.format);
+    EXPECT_GT(pulled.skipped, 0u) << format_name(c.format);
+  }
+}
+
+TEST(NativeStreaming, StreamingChangesNothingConvertShows) {
+  for (const auto& [format, data] :
+       std::vector<std::pair<Format, std::string>>{{Format::ClaudeCode, claude_transcript()},
+                                                   {Format::Codex, codex_transcript()},
+                                                   {Format::GeminiCli, gemini_transcript()}}) {
+    auto converter = native::Converter::open(data, native_options(format));
+    const native::Conversion whole = convert(data, format);
+    std::size_t i = 0;
+    native::Produced item;
+    while (converter->next(item)) {
+      ASSERT_LT(i, whole.lines.size());
+      EXPECT_EQ(item.wire, whole.lines[i].wire);
+      EXPECT_EQ(item.line, whole.lines[i].line);
+      ++i;
+    }
+    EXPECT_EQ(i, whole.lines.size());
+    EXPECT_EQ(converter->skipped(), whole.skipped);
+  }
+}
+
+TEST(NativeStreaming, AClaudeResponseWhoseLastRecordComesLateHoldsWhatIsBetween) {
+  const json usage_early = claude_usage(3, 0, 0, 8);
+  const json usage_late = claude_usage(3, 0, 0, 167);
+  std::vector<json> records = {
+      claude_assistant("a1", "2026-01-01T00:00:00Z", "m1", {text_block("one")}, usage_early)};
+  for (int i = 0; i < 50; ++i) {
+    records.push_back(claude_user("u" + std::to_string(i), at_second(i + 1), "typed"));
+  }
+  records.push_back(claude_assistant("a2", at_second(60), "m1", {text_block("two")}, usage_late));
+  const std::string data = jsonl(records);
+  const Pulled pulled = pull(data, Format::ClaudeCode);
+  EXPECT_EQ(pulled.lines, 51u);
+  EXPECT_GE(pulled.peak_held, 51u);  // the open response and every turn after it
+  const auto lines = lines_of(convert(data, Format::ClaudeCode));
+  ASSERT_EQ(lines.size(), 51u);
+  EXPECT_EQ(lines[0]["turn_id"], "m1");
+  EXPECT_EQ(lines[0]["tokens_out"], 167);  // the late record's usage
+  EXPECT_EQ(lines[0]["content"], "one\n\ntwo");
+}
+
+TEST(NativeStreaming, ACodexAnswerWaitsOnlyForItsUserTurnsTokens) {
+  const std::string data =
+      jsonl({codex_meta("c1"), codex_message("2026-01-01T00:00:01Z", "user", "go"),
+             codex_message("2026-01-01T00:00:02Z", "assistant", "first"),
+             codex_message("2026-01-01T00:00:03Z", "assistant", "second"),
+             codex_tokens("2026-01-01T00:00:04Z", codex_usage(10, 0, 2, 0)),
+             codex_message("2026-01-01T00:00:05Z", "user", "again")});
+  const Pulled pulled = pull(data, Format::Codex);
+  EXPECT_EQ(pulled.lines, 4u);
+  EXPECT_LE(pulled.peak_held, 2u);  // "second" until "again"; "first" went when "second" came
+  const auto lines = lines_of(convert(data, Format::Codex));
+  ASSERT_EQ(lines.size(), 4u);
+  EXPECT_FALSE(lines[1].contains("tokens_in"));
+  EXPECT_EQ(lines[2]["tokens_in"], 10);
+}
+
+TEST(NativeStreaming, AGeminiMessageInACheckpointWaitsForItsLaterVersions) {
+  // "s" first stands in a $set.messages checkpoint, "a" in a line then the
+  // checkpoint; both are rewritten by later lines: each is produced once,
+  // in its last version, at its first appearance.
+  const std::string data = jsonl(
+      {gemini_header(),
+       gemini_message("a", "user", "a1"),
+       {{"$set",
+         {{"messages", {gemini_message("a", "user", "a2"), gemini_message("s", "info", "s1")}}}}},
+       gemini_message("x", "user", "x1"),
+       gemini_message("s", "info", "s2"),
+       gemini_message("a", "user", "a3")});
+  const auto lines = lines_of(convert(data, Format::GeminiCli));
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[0]["turn_id"], "a");
+  EXPECT_EQ(lines[0]["content"], "a3");
+  EXPECT_EQ(lines[1]["turn_id"], "s");
+  EXPECT_EQ(lines[1]["content"], "s2");
+  EXPECT_EQ(lines[2]["turn_id"], "x");
+  EXPECT_EQ(pull(data, Format::GeminiCli).lines, 3u);
+}
+
+// ---------------------------------------------------------------------------
+// JSON text of a DOM: a turn's tool_calls and metadata are written by
+// native::append_json, which must give nlohmann's dump() bytes exactly (the
+// produced lines, and so lethe_convert's output, did not change with it).
+
+std::string nlohmann_text(const native::Json& value) {
+  return value.dump(-1, ' ', false, native::Json::error_handler_t::replace);
+}
+
+std::string lethe_text(const native::Json& value) {
+  std::string out = "x";  // appends: what was there stays
+  native::append_json(out, value);
+  EXPECT_EQ(out[0], 'x');
+  return out.substr(1);
+}
+
+TEST(NativeJsonText, TheSameBytesAsNlohmannsDump) {
+  std::string controls;
+  for (int c = 0; c < 0x20; ++c) controls += static_cast<char>(c);
+  const std::vector<native::Json> values = {
+      native::Json(),
+      native::Json::object(),
+      native::Json::array(),
+      native::Json(true),
+      native::Json(false),
+      native::Json(""),
+      native::Json(controls + "\"\\/\x7f end"),
+      native::Json("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"),
+      native::Json(std::numeric_limits<std::int64_t>::min()),
+      native::Json(std::numeric_limits<std::int64_t>::max()),
+      native::Json(std::numeric_limits<std::uint64_t>::max()),
+      native::Json(0),
+      native::Json(-1),
+      native::Json(1.5e4),
+      native::Json(0.1),
+      native::Json(-0.0),
+      native::Json(1e300),
+      native::Json(std::numeric_limits<double>::quiet_NaN()),
+      native::Json::parse(R"({"b":1,"a":[1,2.5,{"k\n\"ey":null,"":[]}],"z":{"y":"x\ty"}})"),
+      native::Json::parse(R"([[[[]]],{},"\u0000\u001f",-12,18446744073709551615])"),
+  };
+  for (const native::Json& value : values) {
+    EXPECT_EQ(lethe_text(value), nlohmann_text(value)) << nlohmann_text(value);
+  }
+}
+
+TEST(NativeJsonText, AnEscapeAtAnyPositionOfALongString) {
+  // Strings are escaped eight bytes at a time: every position and neighbour
+  // of a word boundary, each kind of character that needs an escape, and
+  // bytes that are close to one (0x20, 0x21, 0x5b, 0x5d, 0x7f, UTF-8).
+  for (const char special : {'"', '\\', '\n', '\x01', '\x1f', '\0'}) {
+    for (std::size_t at = 0; at < 40; ++at) {
+      std::string text(40, 'a');
+      text[at] = special;
+      text[(at * 7 + 3) % 40] = static_cast<char>(0x7f);
+      text[(at * 5 + 1) % 40] = ' ';
+      const native::Json value(text + "\x21\x5b\x5d\xc3\xa9" + std::string(1, special));
+      EXPECT_EQ(lethe_text(value), nlohmann_text(value)) << "at " << at;
+    }
+  }
+}
+
+// The readers' DOM is built by lethe's own builder from text the scanner
+// validated (docs/native-formats.md): it must be the DOM nlohmann's parser
+// gives, member order and number kinds included.
+void expect_same_dom(const std::string& text) {
+  native::Json ours;
+  std::string problem;
+  ASSERT_TRUE(native::parse_object(text, ours, problem)) << problem << ": " << text;
+  const native::Json theirs = native::Json::parse(text);
+  EXPECT_EQ(ours, theirs) << text;
+  EXPECT_EQ(ours.dump(), theirs.dump()) << text;  // member order, number kinds
+}
+
+TEST(NativeDom, BuildsWhatNlohmannsParserBuilds) {
+  for (const std::string text : {
+           R"({})",
+           R"({"a":1,"b":[],"c":{},"d":[{}],"e":null,"f":true,"g":false})",
+           R"({"k":1,"x":2,"k":3})",  // a repeated key: first position, last value
+           R"({"k":{"a":1},"k":[1]})",
+           R"({"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9,"j":10,"b":0})",
+           R"({"n":[-1,0,18446744073709551615,18446744073709551616,-9223372036854775808,
+                   -9223372036854775809,1.5,-0.0,2.5E-3,1E2,1e308]})",
+           R"({"s":"caf\u00e9 \ud83d\ude00 \" \\ \/ \b\f\n\r\t","\u0074ype":"escaped key"})",
+           R"( { "spaced" : [ 1 , { "x" : "y" } ] } )",
+       }) {
+    expect_same_dom(text);
+  }
+}
+
+TEST(NativeDom, EveryFixtureRecordBuildsWhatNlohmannsParserBuilds) {
+  namespace fs = std::filesystem;
+  int records = 0;
+  for (const auto& entry :
+       fs::recursive_directory_iterator(std::string(LETHE_SOURCE_DIR) + "/tests/fixtures/native")) {
+    if (!entry.is_regular_file()) continue;
+    std::ifstream in(entry.path());
+    std::string line;
+    while (std::getline(in, line)) {
+      const native::Json value = native::Json::parse(line, nullptr, false);
+      if (value.is_discarded() || !value.is_object()) continue;
+      expect_same_dom(line);
+      ++records;
+    }
+  }
+  EXPECT_GT(records, 50);
+}
+
+// The index pass of the Claude reader finds message.id by skipping over
+// text the scanner validated: it must find what the scanner and the DOM see.
+TEST(NativeScannedMember, FindsWhatTheDomFinds) {
+  const std::vector<std::string> objects = {
+      R"({"id":"a"})",
+      R"({ "model" : "m" , "id" : "b" , "content" : [] })",
+      R"({"content":[{"id":"nested"},"x\"id\":\"no\""],"id":"c"})",
+      R"({"text":"ends in a backslash \\","id":"d"})",
+      R"({"text":"\\\"","more":{"a":[1,{"b":"}"}]},"id":"e"})",
+      R"({"id":"first","x":1,"id":"last"})",
+      R"({"\u0069d":"escaped key"})",
+      R"({"id":"caf\u00e9 \n"})",
+      R"({"id":7})",
+      R"({"id":null})",
+      R"({"ids":"no","i":"no"})",
+      R"({})",
+      R"({"n":-1.5e3,"t":true,"f":false,"z":null,"id":"after literals"})",
+  };
+  for (const std::string& text : objects) {
+    lethe::json::ScanError error;
+    ASSERT_TRUE(lethe::json::scan_object(
+        text, [](std::string_view, const lethe::json::Value&) {}, error))
+        << text;
+    const native::Json dom = native::Json::parse(text);
+    std::optional<std::string> expected;
+    if (dom.contains("id") && dom["id"].is_string()) expected = dom["id"].get<std::string>();
+    EXPECT_EQ(native::string_member_of_scanned(text, "id"), expected) << text;
+  }
+}
+
+TEST(NativeJsonText, EveryFixtureRecordGivesTheSameBytes) {
+  namespace fs = std::filesystem;
+  int records = 0;
+  for (const auto& entry :
+       fs::recursive_directory_iterator(std::string(LETHE_SOURCE_DIR) + "/tests/fixtures/native")) {
+    if (!entry.is_regular_file()) continue;
+    std::ifstream in(entry.path());
+    std::string line;
+    while (std::getline(in, line)) {
+      native::Json value = native::Json::parse(line, nullptr, false);
+      if (value.is_discarded()) continue;  // a fixture's cut or broken line
+      EXPECT_EQ(lethe_text(value), nlohmann_text(value)) << entry.path() << ": " << line;
+      ++records;
+    }
+  }
+  EXPECT_GT(records, 50);
+}
+
+}  // namespace
+}  // namespace lethe
