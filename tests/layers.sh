@@ -18,8 +18,9 @@ declare -A allowed=(
   [common]="common"
   [parse]="common parse"
   [native]="common parse native"
-  [write]="common parse write"
-  [call]="common parse native write call"
+  [sync]="common parse sync"
+  [write]="common parse sync write"
+  [call]="common parse native sync write call"
 )
 for layer in "${!allowed[@]}"; do
   [[ -d "ext/$layer" ]] || { fail "ext/$layer is missing"; continue; }
@@ -38,7 +39,7 @@ for dir in ext/*/; do
 done
 
 # No SQLite below write/.
-if grep -rEn '\bsqlite3_[a-z_0-9]+|\bsqlite3\s*\*|SQLITE_[A-Z_]+|<sqlite3' ext/common ext/parse ext/native --include='*.?pp' |
+if grep -rEn '\bsqlite3_[a-z_0-9]+|\bsqlite3\s*\*|SQLITE_[A-Z_]+|<sqlite3' ext/common ext/parse ext/native ext/sync --include='*.?pp' |
   grep -v '^\S*:[0-9]*:\s*//' ; then
   fail "the lines above use SQLite outside write/ and call/"
 fi

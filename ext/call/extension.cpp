@@ -12,6 +12,7 @@ SQLITE_EXTENSION_INIT1
 #include "call/feed_table.hpp"
 #include "call/ingest.hpp"
 #include "call/ingest_table.hpp"
+#include "call/sync_table.hpp"
 #include "common/version.hpp"
 #include "write/connection.hpp"
 
@@ -22,15 +23,22 @@ void version_function(sqlite3_context* ctx, int, sqlite3_value**) noexcept {
   sqlite3_result_text(ctx, kVersion, -1, SQLITE_STATIC);
 }
 
-void last_ingest_function(sqlite3_context* ctx, int, sqlite3_value**) noexcept {
-  const auto* state = static_cast<const ConnectionState*>(sqlite3_user_data(ctx));
-  if (state->last_ingest_json.empty()) {
+// A JSON summary kept on the connection, NULL before there is one.
+void result_summary(sqlite3_context* ctx, const std::string& json) noexcept {
+  if (json.empty()) {
     sqlite3_result_null(ctx);
     return;
   }
-  sqlite3_result_text(ctx, state->last_ingest_json.data(),
-                      static_cast<int>(state->last_ingest_json.size()), SQLITE_TRANSIENT);
+  sqlite3_result_text(ctx, json.data(), static_cast<int>(json.size()), SQLITE_TRANSIENT);
   sqlite3_result_subtype(ctx, 'J');  // JSON, for the json1 functions
+}
+
+void last_ingest_function(sqlite3_context* ctx, int, sqlite3_value**) noexcept {
+  result_summary(ctx, static_cast<const ConnectionState*>(sqlite3_user_data(ctx))->last_ingest_json);
+}
+
+void last_sync_function(sqlite3_context* ctx, int, sqlite3_value**) noexcept {
+  result_summary(ctx, static_cast<const ConnectionState*>(sqlite3_user_data(ctx))->last_sync_json);
 }
 
 // What a bug report needs: lethe's version, the SQLite it was built against
@@ -82,6 +90,7 @@ struct FunctionEntry {
 constexpr FunctionEntry kFunctions[] = {
     {"lethe_version", SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, version_function},
     {"lethe_last_ingest", SQLITE_UTF8 | SQLITE_INNOCUOUS, last_ingest_function},
+    {"lethe_last_sync", SQLITE_UTF8 | SQLITE_INNOCUOUS, last_sync_function},
     {"lethe_debug", SQLITE_UTF8 | SQLITE_INNOCUOUS, debug_function},
 };
 
@@ -100,6 +109,7 @@ int register_all(sqlite3* db, char** error, bool refuse_own_transaction) {
   int rc = register_ingest_module(db, state);
   if (rc == SQLITE_OK) rc = register_feed_table(db, state);
   if (rc == SQLITE_OK) rc = register_convert_module(db);
+  if (rc == SQLITE_OK) rc = register_sync_module(db, state);
   for (const FunctionEntry& f : kFunctions) {
     if (rc != SQLITE_OK) break;
     rc = sqlite3_create_function_v2(db, f.name, 0, f.flags, state, f.call, nullptr, nullptr,

@@ -286,43 +286,36 @@ class ParserThread {
   std::thread thread_;  // last: starts after the queue exists
 };
 
-class Call {
- public:
-  Call(Store& store, const std::string& owner, const IngestOptions& options)
-      : store_(store), owner_(owner), options_(options) {}
+// Where SQLite lets a call write, and how much of a batch goes at once: with
+// the call's savepoint, in chunks; inside a caller's writing statement with
+// max_errors or foreign keys on, the batch is the one statement run that
+// must succeed whole, so it is one chunk (CallScope::write_in_statements).
+struct WriteMode {
+  bool savepoint = false;
+  bool in_chunks = true;
+};
 
-  // Every failure leaves through CallScope::fail, which undoes the call
-  // and decides its code and message: it throws CallError.
-  IngestResult run(std::string_view batch) {
+WriteMode write_mode(CallScope& scope, CallMode mode, bool max_errors) {
+  WriteMode m;
+  m.savepoint = mode == CallMode::Savepoint;
+  m.in_chunks = m.savepoint || scope.keeps_written_prefixes(max_errors);
+  return m;
+}
+
+// One batch's lines read and written inside a call whose scope is open. It
+// neither commits nor fails the call: whoever opened the scope does.
+class BatchRun {
+ public:
+  BatchRun(CallScope& scope, const std::string& owner, const IngestOptions& options)
+      : scope_(scope), owner_(owner), options_(options) {
+    // Reserved now, so that nothing allocates once the writes are in.
+    result_.summary_json.reserve(kSummaryJsonCapacity);
+  }
+
+  IngestResult run(std::string_view batch, WriteMode mode) {
     const auto started = std::chrono::steady_clock::now();
-    CallScope scope(store_);
-    try {
-      scope.refuse_if_nested();
-      // Reserved now, so that nothing allocates once the writes are in.
-      result_.summary_json.reserve(kSummaryJsonCapacity);
-      bool savepoint = false;
-      bool in_chunks = true;
-      if (!options_.dry_run) {
-        savepoint = scope.begin() == CallMode::Savepoint;
-        // Inside a caller's writing statement, with max_errors or foreign
-        // keys on, the batch is the one statement run that must succeed
-        // whole, so it is one chunk (CallScope::write_in_statements).
-        if (!savepoint && !scope.keeps_written_prefixes(options_.max_errors.has_value())) {
-          in_chunks = false;
-        }
-      }
-      read_and_write(batch, savepoint, in_chunks, scope);
-      summarize(batch, started);
-      if (!options_.dry_run) scope.commit();
-    } catch (const BatchError& e) {
-      scope.fail(e.code(), e.what());
-    } catch (const InputError& e) {
-      scope.fail(SQLITE_ERROR, e.what());
-    } catch (const std::bad_alloc&) {
-      scope.fail(SQLITE_NOMEM, "out of memory");
-    } catch (const std::exception& e) {
-      scope.fail(SQLITE_ERROR, e.what());
-    }
+    read_and_write(batch, mode.savepoint, mode.in_chunks, scope_);
+    summarize(batch, started);
     return std::move(result_);
   }
 
@@ -407,7 +400,7 @@ class Call {
                                        std::string(result_.rejects.message(*first)));
   }
 
-  Store& store_;
+  CallScope& scope_;
   const std::string& owner_;
   const IngestOptions& options_;
   IngestResult result_;
@@ -460,9 +453,33 @@ std::string summary_json(const IngestSummary& s) {
   return out;
 }
 
+// Every failure leaves through CallScope::fail, which undoes the call and
+// decides its code and message: it throws CallError.
 IngestResult ingest(Store& store, const std::string& owner, std::string_view batch,
                     const IngestOptions& options) {
-  return Call(store, owner, options).run(batch);
+  CallScope scope(store);
+  try {
+    scope.refuse_if_nested();
+    WriteMode mode;  // dry_run: nothing opened, the batch read in chunks
+    if (!options.dry_run) mode = write_mode(scope, scope.begin(), options.max_errors.has_value());
+    IngestResult result = BatchRun(scope, owner, options).run(batch, mode);
+    if (!options.dry_run) scope.commit();
+    return result;
+  } catch (const BatchError& e) {
+    scope.fail(e.code(), e.what());
+  } catch (const InputError& e) {
+    scope.fail(SQLITE_ERROR, e.what());
+  } catch (const std::bad_alloc&) {
+    scope.fail(SQLITE_NOMEM, "out of memory");
+  } catch (const std::exception& e) {
+    scope.fail(SQLITE_ERROR, e.what());
+  }
+}
+
+IngestResult ingest_batch(CallScope& scope, CallMode mode, const std::string& owner,
+                          std::string_view batch, const IngestOptions& options) {
+  return BatchRun(scope, owner, options)
+      .run(batch, write_mode(scope, mode, options.max_errors.has_value()));
 }
 
 }  // namespace lethe

@@ -71,4 +71,10 @@ struct IngestResult {
 IngestResult ingest(Store& store, const std::string& owner, std::string_view batch,
                     const IngestOptions& options);
 
+// Reads and writes one batch inside a call that writes several (lethe_sync):
+// `scope` is open (begin() returned `mode`) and stays the caller's to commit
+// or fail. Throws what the writes throw (BatchError, InputError, ...).
+IngestResult ingest_batch(CallScope& scope, CallMode mode, const std::string& owner,
+                          std::string_view batch, const IngestOptions& options);
+
 }  // namespace lethe

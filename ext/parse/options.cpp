@@ -33,11 +33,7 @@ std::optional<Format> format_named(std::string_view name) {
   return std::nullopt;
 }
 
-// host: the rule of a wire line's host (1..256 bytes, no control
-// characters); the options text is JSON, so it is valid UTF-8 already.
-bool host_text_ok(const std::string& host) {
-  return !host.empty() && host.size() <= 256 && !has_control_character(host);
-}
+bool host_text_ok(const std::string& host) { return is_host_text(host); }
 
 // The keys only a native format reads; seen[] records which were given.
 enum NativeKey { kHost, kSourceFile, kMaxFieldBytes, kNativeKeys };
@@ -157,6 +153,10 @@ IngestOptions parse_options(std::string_view json_text, OptionsFor call) {
     }
   }
   return options;
+}
+
+bool is_host_text(std::string_view host) {
+  return !host.empty() && host.size() <= 256 && is_valid_utf8(host) && !has_control_character(host);
 }
 
 void check_owner_text(std::string_view owner) {

@@ -43,6 +43,10 @@ IngestOptions default_options(OptionsFor call);
 // Throws InputError with a sentence for the batch error.
 IngestOptions parse_options(std::string_view json_text, OptionsFor call = OptionsFor::Ingest);
 
+// The rule of a wire line's host: 1..256 bytes of valid UTF-8 without
+// control characters.
+bool is_host_text(std::string_view host);
+
 // The owner argument's text rule: 1..256 bytes of valid UTF-8 without
 // control characters. Throws InputError naming the problem.
 void check_owner_text(std::string_view owner);

@@ -10,6 +10,7 @@ namespace lethe {
 struct ConnectionState {
   Feed* active_feed = nullptr;   // non-null only while the sink statement runs
   std::string last_ingest_json;  // lethe_last_ingest(); empty before any
+  std::string last_sync_json;    // lethe_last_sync(); empty before any
   bool call_running = false;     // calls don't nest (docs/contract.md section 1)
   // A call was refused for nesting: a trigger on sessions or turns calls
   // lethe_ingest, so lethe's cached statements hold that trigger's program,

@@ -1,0 +1,447 @@
+// lethe_sync(home [, options]): archives every agent folder lethe knows under
+// a home folder, in one call, inside the caller's transaction (a CallScope,
+// as lethe_ingest). It reads only the files that changed since the last
+// sync (sync/files.hpp says what counts as a change) and returns one row per
+// file it read and one per file it could not read: nothing is skipped
+// without a row or a count. Its state is in tables of its own
+// (write/sync_store.hpp).
+//
+//   SELECT * FROM lethe_sync('/home/ana');
+//   SELECT * FROM lethe_sync('/home/ana', '{"host": "laptop", "owner": "ana"}');
+//
+// It reads the file system, so it is DIRECTONLY: no view or trigger of a
+// database file can call it.
+#include "call/sync_table.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <new>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "call/ingest.hpp"
+#include "call/table_support.hpp"
+#include "common/machine.hpp"
+#include "common/text.hpp"
+#include "native/converter.hpp"
+#include "sync/files.hpp"
+#include "sync/sync_options.hpp"
+#include "write/sync_store.hpp"
+
+namespace lethe {
+
+namespace {
+
+enum Column {
+  kPath,
+  kFormat,
+  kCode,
+  kLines,
+  kAccepted,
+  kRejected,
+  kMessage,
+  kHomeArg,
+  kOptionsArg
+};
+
+constexpr const char* kSchema =
+    "CREATE TABLE x(path TEXT, format TEXT, code TEXT, lines INTEGER, accepted INTEGER,"
+    " rejected INTEGER, message TEXT, home HIDDEN, options HIDDEN)";
+
+constexpr int kHasHome = 1;
+constexpr int kHasOptions = 2;
+constexpr const char* kOutOfMemory = "out of memory; nothing of this sync was written";
+
+// One result row: a file read, or one that could not be.
+struct SyncRow {
+  std::string path;
+  std::string format;
+  std::string_view code;  // static
+  std::optional<std::uint64_t> lines;
+  std::optional<std::uint64_t> accepted;
+  std::optional<std::uint64_t> rejected;
+  std::string message;
+};
+
+struct SyncTable {
+  sqlite3_vtab base{};
+  sqlite3* db = nullptr;
+  ConnectionState* state = nullptr;
+  std::optional<Store> store;
+};
+
+struct SyncCursor {
+  sqlite3_vtab_cursor base{};
+  std::vector<SyncRow> rows;
+  std::size_t position = 0;
+};
+
+// A file name as session_meta.source_file can carry it: valid UTF-8 of at
+// most 4096 bytes (the wire rule), else none (the sync tables keep the name
+// itself, byte for byte).
+std::optional<std::string> source_file_of(const std::string& path) {
+  if (path.size() > 4096 || !is_valid_utf8(path)) return std::nullopt;
+  return path;
+}
+
+// The home as given, made absolute and without trailing slashes: the same
+// folder is the same key however it was typed.
+std::string normalized_home(std::string home) {
+  if (home.empty()) throw InputError("home must not be empty: give the home folder to archive");
+  if (home.front() != '/') {
+    std::string cwd(4096, '\0');
+    if (::getcwd(cwd.data(), cwd.size()) == nullptr) {
+      throw InputError("home '" + home + "' is relative and the current folder is unknown");
+    }
+    cwd.resize(std::char_traits<char>::length(cwd.c_str()));
+    home = cwd + "/" + home;
+  }
+  while (home.size() > 1 && home.back() == '/') home.pop_back();
+  return home;
+}
+
+std::string quoted(const std::string& text) { return "'" + text + "'"; }
+
+class SyncCall {
+ public:
+  SyncCall(Store& store, ConnectionState& state, std::string home, sync::SyncOptions options)
+      : store_(store), state_(state), home_(std::move(home)), options_(std::move(options)) {}
+
+  std::vector<SyncRow> run() {
+    const auto started = std::chrono::steady_clock::now();
+    CallScope scope(store_);
+    try {
+      scope.refuse_if_nested();
+      const CallMode mode = scope.begin();
+      SyncStore sync_store(store_.db());
+      sync_store.ensure_tables();
+      const sync::HomeListing listing = sync::list_home(home_);
+      binding_ = resolve_binding(sync_store);
+      run_ = sync_store.start_run(home_, binding_);
+      if (new_binding_) sync_store.bind(home_, binding_, run_);
+      auto last_reads = sync_store.last_reads(binding_.host, home_);
+      counts_.files_ignored = listing.ignored;
+      for (const sync::Found& found : listing.found) {
+        consider(found, last_reads, sync_store, scope, mode);
+      }
+      counts_.files_gone = sync_store.count_gone(binding_.host, home_, run_);
+      counts_.elapsed_ms =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+              .count();
+      sync_store.finish_run(run_, counts_);
+      std::string summary = summary_json();
+      scope.commit();
+      state_.last_sync_json.swap(summary);
+    } catch (const BatchError& e) {
+      scope.fail(e.code(), e.what());
+    } catch (const InputError& e) {
+      scope.fail(SQLITE_ERROR, e.what());
+    } catch (const std::bad_alloc&) {
+      scope.fail(SQLITE_NOMEM, "out of memory");
+    } catch (const std::exception& e) {
+      scope.fail(SQLITE_ERROR, e.what());
+    }
+    return std::move(rows_);
+  }
+
+ private:
+  // The host and owner this run archives under: what the run says, else
+  // what the home was first synced with, else the machine's name and the
+  // login name. A run that says otherwise than the first is refused: it
+  // would store every session a second time under the other name.
+  HomeBinding resolve_binding(SyncStore& sync_store) {
+    const std::optional<HomeBinding> first = sync_store.binding(home_);
+    HomeBinding chosen;
+    chosen.host = options_.host                   ? *options_.host
+                  : first && !first->host.empty() ? first->host
+                                                  : machine_host();
+    chosen.owner = options_.owner                   ? *options_.owner
+                   : first && !first->owner.empty() ? first->owner
+                                                    : sync::login_name();
+    check_owner_text(chosen.owner);
+    if (!first) {
+      new_binding_ = true;
+      return chosen;
+    }
+    if (first->host.empty()) {  // the old sql/sync.sql's default host
+      sync_store.adopt_default_host_rows(home_, chosen.host);
+      new_binding_ = true;
+    }
+    refuse_other_name("host", first->host, chosen.host);
+    refuse_other_name("owner", first->owner, chosen.owner);
+    new_binding_ = new_binding_ || first->owner.empty();
+    return chosen;
+  }
+
+  void refuse_other_name(const char* what, const std::string& first, const std::string& given) {
+    if (first.empty() || first == given) return;
+    throw InputError(std::string("home ") + quoted(home_) + " was first synced with " + what + " " +
+                     quoted(first) + ", and this run says " + quoted(given) +
+                     ": that would store every session again under the other name. Leave the " +
+                     what + " out to keep " + quoted(first) +
+                     "; to rename, see \"Renaming a machine or owner\" "
+                     "in docs/guide/sync.md");
+  }
+
+  void consider(const sync::Found& found, std::unordered_map<std::string, sync::LastRead>& last,
+                SyncStore& sync_store, CallScope& scope, CallMode mode) {
+    ++counts_.files_seen;
+    const std::string_view format = format_name(found.agent->format);
+    if (found.trouble != sync::Trouble::None) {
+      fail_file(found.path, format, found.trouble, found.message, {}, sync_store);
+      return;
+    }
+    const auto previous = last.find(found.path);
+    const std::optional<sync::LastRead> last_read =
+        previous == last.end() ? std::nullopt : std::optional<sync::LastRead>(previous->second);
+    if (!sync::needs_read(last_read, found.identity)) {
+      ++counts_.files_unchanged;
+      sync_store.mark_seen(binding_.host, found.path, run_);
+      return;
+    }
+    const std::int64_t read_at = sync::now_ns();
+    sync::FileRead read = sync::read_file(found.path, options_.max_file_bytes);
+    if (read.trouble != sync::Trouble::None) {
+      fail_file(found.path, format, read.trouble, read.message, read.identity, sync_store);
+      return;
+    }
+    // A file in an agent's folder whose contents are plainly another
+    // format is not stored under this agent's name.
+    const std::optional<Format> detected = native::detect_format(read.data);
+    if (detected && *detected != found.agent->format && *detected != Format::Wire) {
+      fail_file(found.path, format, sync::Trouble::NotRecognised,
+                std::string("its contents are ") + std::string(format_name(*detected)) +
+                    "'s format, not " + std::string(format) + "'s: not stored",
+                read.identity, sync_store);
+      return;
+    }
+    ingest_file(found.path, found.agent->format, read, read_at, sync_store, scope, mode);
+  }
+
+  void ingest_file(const std::string& path, Format format, const sync::FileRead& read,
+                   std::int64_t read_at, SyncStore& sync_store, CallScope& scope, CallMode mode) {
+    IngestOptions options = default_options(OptionsFor::Ingest);
+    options.format = format;
+    options.host = binding_.host;
+    options.source_file = source_file_of(path);
+    const IngestResult result = ingest_batch(scope, mode, binding_.owner, read.data, options);
+    const IngestSummary& s = result.summary;
+    ++counts_.files_read;
+    counts_.lines += s.lines;
+    counts_.accepted += s.accepted;
+    counts_.rejected += s.rejected;
+    counts_.bytes += read.data.size();
+    sync_store.replace_problems(binding_.host, path, result.rejects);
+    FileRecord record;
+    record.path = path;
+    record.format = format_name(format);
+    record.identity = read.identity;
+    record.read_at_ns = read_at;
+    record.status = "READ";
+    record.problems = s.rejected;
+    sync_store.record(binding_.host, record, run_);
+    std::string message = "read " + std::to_string(read.data.size()) +
+                          " bytes: " + std::to_string(s.source.turns) + " turns";
+    if (s.rejected > 0) {
+      message += ", " + std::to_string(s.rejected) +
+                 " lines rejected (their rows are in lethe_sync_problems)";
+    }
+    rows_.push_back({path, std::string(format_name(format)), "READ", s.lines, s.accepted,
+                     s.rejected, std::move(message)});
+  }
+
+  void fail_file(const std::string& path, std::string_view format, sync::Trouble trouble,
+                 const std::string& message, const sync::FileIdentity& identity,
+                 SyncStore& sync_store) {
+    ++counts_.files_failed;
+    FileRecord record;
+    record.path = path;
+    record.format = format;
+    record.identity = identity;
+    record.read_at_ns = sync::now_ns();
+    record.status = sync::trouble_code(trouble);
+    record.message = message;
+    sync_store.record(binding_.host, record, run_);
+    rows_.push_back({path, std::string(format), sync::trouble_code(trouble), std::nullopt,
+                     std::nullopt, std::nullopt, message});
+  }
+
+  std::string summary_json() const {
+    const auto text = [](std::string_view s) {
+      std::string out = "\"";
+      for (const char c : s) {
+        const auto u = static_cast<unsigned char>(c);
+        if (c == '"' || c == '\\') {
+          out += '\\';
+          out += c;
+        } else if (u < 0x20) {
+          static constexpr char kHex[] = "0123456789abcdef";
+          out += "\\u00";
+          out += kHex[u >> 4];
+          out += kHex[u & 15];
+        } else {
+          out += c;
+        }
+      }
+      return out + "\"";
+    };
+    const auto n = [](std::uint64_t v) { return std::to_string(v); };
+    char elapsed[32];
+    std::snprintf(elapsed, sizeof elapsed, "%.3f", counts_.elapsed_ms);
+    std::string home = is_valid_utf8(home_) ? home_ : std::string("(not UTF-8)");
+    return "{\"run\":" + std::to_string(run_) + ",\"home\":" + text(home) +
+           ",\"host\":" + text(binding_.host) + ",\"owner\":" + text(binding_.owner) +
+           ",\"files_seen\":" + n(counts_.files_seen) + ",\"files_read\":" + n(counts_.files_read) +
+           ",\"files_unchanged\":" + n(counts_.files_unchanged) +
+           ",\"files_failed\":" + n(counts_.files_failed) +
+           ",\"files_gone\":" + n(counts_.files_gone) +
+           ",\"files_ignored\":" + n(counts_.files_ignored) + ",\"lines\":" + n(counts_.lines) +
+           ",\"accepted\":" + n(counts_.accepted) + ",\"rejected\":" + n(counts_.rejected) +
+           ",\"bytes\":" + n(counts_.bytes) + ",\"elapsed_ms\":" + elapsed + "}";
+  }
+
+  Store& store_;
+  ConnectionState& state_;
+  const std::string home_;
+  const sync::SyncOptions options_;
+  HomeBinding binding_;
+  bool new_binding_ = false;
+  std::int64_t run_ = 0;
+  SyncCounts counts_;
+  std::vector<SyncRow> rows_;
+};
+
+// The home argument: TEXT, or a BLOB for a name that is not UTF-8.
+std::string home_argument(sqlite3_value* value) {
+  const int type = sqlite3_value_type(value);
+  if (type != SQLITE_TEXT && type != SQLITE_BLOB) {
+    throw InputError("home must be the path of a home folder as TEXT (or a BLOB of its bytes)");
+  }
+  const auto* data = static_cast<const char*>(sqlite3_value_blob(value));
+  return normalized_home(std::string(data == nullptr ? "" : data,
+                                     static_cast<std::size_t>(sqlite3_value_bytes(value))));
+}
+
+sync::SyncOptions sync_options_argument(sqlite3_value* value) {
+  if (value == nullptr || sqlite3_value_type(value) == SQLITE_NULL) return {};
+  if (sqlite3_value_type(value) != SQLITE_TEXT) {
+    throw InputError("options must be NULL or a JSON object in TEXT");
+  }
+  const auto* text = reinterpret_cast<const char*>(sqlite3_value_text(value));
+  return sync::parse_sync_options({text, static_cast<std::size_t>(sqlite3_value_bytes(value))});
+}
+
+int sync_connect(sqlite3* db, void* aux, int, const char* const*, sqlite3_vtab** out,
+                 char**) noexcept {
+  const int rc = sqlite3_declare_vtab(db, kSchema);
+  if (rc != SQLITE_OK) return rc;
+  auto* table = new (std::nothrow) SyncTable;
+  if (table == nullptr) return SQLITE_NOMEM;
+  table->db = db;
+  table->state = static_cast<ConnectionState*>(aux);
+  // It reads the file system and writes: only SQL the caller wrote may call it.
+  sqlite3_vtab_config(db, SQLITE_VTAB_DIRECTONLY);
+  *out = &table->base;
+  return SQLITE_OK;
+}
+
+int sync_disconnect(sqlite3_vtab* vtab) noexcept {
+  delete reinterpret_cast<SyncTable*>(vtab);
+  return SQLITE_OK;
+}
+
+constexpr const char* kArgumentNames[] = {"home", "options"};
+
+int sync_best_index(sqlite3_vtab* vtab, sqlite3_index_info* info) noexcept {
+  return plan_arguments(vtab, info, "lethe_sync", kHomeArg, kArgumentNames, 1, 10);
+}
+
+int sync_open(sqlite3_vtab* vtab, sqlite3_vtab_cursor** out) noexcept {
+  auto* cursor = new (std::nothrow) SyncCursor;
+  if (cursor == nullptr) {
+    set_vtab_error(vtab, "lethe_sync", kOutOfMemory);
+    return sqlite3_get_autocommit(reinterpret_cast<SyncTable*>(vtab)->db) == 0 ? SQLITE_ERROR
+                                                                               : SQLITE_NOMEM;
+  }
+  *out = &cursor->base;
+  return SQLITE_OK;
+}
+
+int sync_filter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int argc,
+                sqlite3_value** argv) noexcept {
+  auto* cursor = reinterpret_cast<SyncCursor*>(cur);
+  auto* table = reinterpret_cast<SyncTable*>(cur->pVtab);
+  return guarded(table->db, cur->pVtab, "lethe_sync", kOutOfMemory, [&] {
+    cursor->rows.clear();
+    cursor->position = 0;
+    if ((idx_num & kHasHome) == 0 || argc < 1) throw InputError("home argument is required");
+    std::string home = home_argument(argv[0]);
+    sync::SyncOptions options =
+        sync_options_argument((idx_num & kHasOptions) != 0 && argc > 1 ? argv[1] : nullptr);
+    if (!table->store) table->store.emplace(table->db, *table->state);
+    cursor->rows =
+        SyncCall(*table->store, *table->state, std::move(home), std::move(options)).run();
+    return SQLITE_OK;
+  });
+}
+
+void result_text(sqlite3_context* ctx, std::string_view text) noexcept {
+  sqlite3_result_text64(ctx, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+}
+
+void result_count(sqlite3_context* ctx, const std::optional<std::uint64_t>& n) noexcept {
+  if (n) {
+    sqlite3_result_int64(ctx, static_cast<sqlite3_int64>(*n));
+  } else {
+    sqlite3_result_null(ctx);
+  }
+}
+
+int sync_column(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int column) noexcept {
+  const auto* cursor = reinterpret_cast<SyncCursor*>(cur);
+  const SyncRow& row = cursor->rows[cursor->position];
+  switch (column) {
+    case kPath:
+      if (is_valid_utf8(row.path)) {
+        result_text(ctx, row.path);
+      } else {  // the name's exact bytes
+        sqlite3_result_blob64(ctx, row.path.data(), row.path.size(), SQLITE_TRANSIENT);
+      }
+      break;
+    case kFormat:
+      result_text(ctx, row.format);
+      break;
+    case kCode:
+      result_text(ctx, row.code);
+      break;
+    case kLines:
+      result_count(ctx, row.lines);
+      break;
+    case kAccepted:
+      result_count(ctx, row.accepted);
+      break;
+    case kRejected:
+      result_count(ctx, row.rejected);
+      break;
+    case kMessage:
+      result_text(ctx, row.message);
+      break;
+    default:
+      sqlite3_result_null(ctx);
+      break;
+  }
+  return SQLITE_OK;
+}
+
+constexpr sqlite3_module kSyncModule = eponymous_rows_module<SyncCursor>(
+    {sync_connect, sync_best_index, sync_disconnect, sync_open, sync_filter, sync_column});
+
+}  // namespace
+
+int register_sync_module(sqlite3* db, ConnectionState* state) {
+  return sqlite3_create_module_v2(db, "lethe_sync", &kSyncModule, state, nullptr);
+}
+
+}  // namespace lethe

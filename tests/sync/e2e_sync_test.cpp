@@ -1,0 +1,695 @@
+// lethe_sync(home [, options]) through a real connection: every file of
+// every agent folder read once, nothing skipped without a row, the home's
+// host and owner kept, atomic in the caller's transaction, and equal to one
+// clean sync whatever happened before (appends, rewrites, deletions, two
+// syncs at once, a kill -9).
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "support/e2e_support.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using lethe_test::Db;
+using lethe_test::Result;
+using lethe_test::Row;
+
+// A home folder as the agents leave it.
+class Home {
+ public:
+  Home() : root_(lethe_test::temp_dir() / "home") { fs::create_directories(root_); }
+  ~Home() {
+    std::error_code ignored;
+    fs::permissions(root_.parent_path(), fs::perms::all, ignored);
+    fs::remove_all(root_.parent_path(), ignored);
+  }
+  Home(const Home&) = delete;
+  Home& operator=(const Home&) = delete;
+
+  const fs::path& root() const { return root_; }
+  std::string path() const { return root_.string(); }
+  fs::path at(const std::string& relative) const { return root_ / relative; }
+
+  void write(const std::string& relative, const std::string& text) const {
+    fs::create_directories(at(relative).parent_path());
+    std::ofstream(at(relative), std::ios::binary | std::ios::trunc) << text;
+  }
+  void append(const std::string& relative, const std::string& text) const {
+    fs::create_directories(at(relative).parent_path());
+    std::ofstream(at(relative), std::ios::binary | std::ios::app) << text;
+  }
+  // Every file's time set back, so the next sync sees settled files (a
+  // file changed within two seconds of a read is read again, for clocks
+  // with coarse ticks).
+  // One fixed time for every settle: a file's time then moves only when it
+  // is written again.
+  void settle() const {
+    static const auto old = fs::file_time_type::clock::now() - std::chrono::hours(1);
+    for (const auto& entry : fs::recursive_directory_iterator(root_)) {
+      if (entry.is_regular_file()) fs::last_write_time(entry.path(), old);
+    }
+  }
+
+ private:
+  fs::path root_;
+};
+
+// One Claude Code user record and one assistant record per turn.
+std::string claude_turn(const std::string& session, int n) {
+  char t[32];
+  std::snprintf(t, sizeof t, "2026-03-02T%02d:%02d:%02d.000Z", 9 + n / 3600, n / 60 % 60, n % 60);
+  const std::string id = session + "-" + std::to_string(n);
+  return R"({"type":"user","sessionId":")" + session + R"(","uuid":"u)" + id +
+         R"(","timestamp":")" + t + R"(","cwd":"/w","message":{"role":"user","content":"ask )" +
+         std::to_string(n) + R"("}})" + "\n" + R"({"type":"assistant","sessionId":")" + session +
+         R"(","uuid":"a)" + id + R"(","timestamp":")" + t + R"(","message":{"id":"m)" + id +
+         R"(","role":"assistant","model":"claude-sonnet-4-5","content":[{"type":"text","text":"answer )" +
+         std::to_string(n) + R"("}],"usage":{"input_tokens":3,"output_tokens":5}}})" + "\n";
+}
+
+std::string claude_file(const std::string& session, int turns) {
+  std::string text;
+  for (int n = 0; n < turns; ++n) text += claude_turn(session, n);
+  return text;
+}
+
+std::string claude_path(const std::string& project, const std::string& session) {
+  return ".claude/projects/" + project + "/" + session + ".jsonl";
+}
+
+// A database with lethe's schema.
+class Archive : public Db {
+ public:
+  explicit Archive(const std::string& path = ":memory:") : Db(path) { apply_schema(); }
+};
+
+Result sync(Db& db, const Home& home, const std::string& options = "") {
+  if (options.empty()) return db.query("SELECT * FROM lethe_sync(?1)", home.path());
+  return db.query("SELECT * FROM lethe_sync(?1, ?2)", home.path(), options);
+}
+
+Result must_sync(Db& db, const Home& home, const std::string& options = "") {
+  Result r = sync(db, home, options);
+  EXPECT_TRUE(r.ok()) << r.error;
+  return r;
+}
+
+// The archive as a person reads it: sessions and turns.
+std::vector<Row> archive_rows(Db& db) {
+  Result s = db.query(
+      "SELECT owner, tool, host, session_id, started_at, ended_at, working_dir, source_file "
+      "FROM sessions ORDER BY 1, 2, 3, 4");
+  Result t = db.query("SELECT * FROM turns ORDER BY 1, 2, 3, 4, 5");
+  EXPECT_TRUE(s.ok() && t.ok()) << s.error << t.error;
+  std::vector<Row> rows = s.rows;
+  rows.push_back({std::string("--")});
+  rows.insert(rows.end(), t.rows.begin(), t.rows.end());
+  return rows;
+}
+
+std::map<std::string, std::string> codes_by_path(const Result& r) {
+  std::map<std::string, std::string> codes;
+  for (const Row& row : r.rows) codes[row[0].value_or("")] = row[2].value_or("");
+  return codes;
+}
+
+const std::string kNoOptions;
+
+// --- The home folder ----------------------------------------------------------
+
+TEST(Sync, AHomeWithNoAgentFolderIsABatchErrorNamingTheFoldersLookedFor) {
+  Home home;
+  home.write("notes.txt", "not a transcript\n");
+  Archive db;
+  Result r = sync(db, home);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error.find(".claude/projects"), std::string::npos) << r.error;
+  EXPECT_NE(r.error.find(".codex/sessions"), std::string::npos) << r.error;
+  EXPECT_NE(r.error.find(".gemini/tmp"), std::string::npos) << r.error;
+  EXPECT_EQ(db.count("SELECT count(*) FROM turns"), 0);
+}
+
+TEST(Sync, AMistypedHomeOrTheAgentsOwnFolderIsABatchError) {
+  Home home;
+  home.write(claude_path("p", "s1"), claude_file("s1", 2));
+  Archive db;
+  Result typo = db.query("SELECT * FROM lethe_sync(?1)", home.path() + "x");
+  ASSERT_FALSE(typo.ok());
+  EXPECT_NE(typo.error.find("is not a folder"), std::string::npos) << typo.error;
+  // A home pointed at ~/.claude: the folders are not there.
+  Result inside = db.query("SELECT * FROM lethe_sync(?1)", home.path() + "/.claude");
+  ASSERT_FALSE(inside.ok());
+  EXPECT_NE(inside.error.find("none of the agents' folders"), std::string::npos) << inside.error;
+  EXPECT_EQ(db.count("SELECT count(*) FROM sqlite_schema WHERE name = 'lethe_sync_runs'"), 0);
+}
+
+TEST(Sync, ReadsEveryAgentFolderAndReturnsARowPerFileRead) {
+  Archive db;
+  const fs::path fixture = lethe_test::source_path("tests/clients/sync/home");
+  Home home;
+  fs::copy(fixture, home.root(), fs::copy_options::recursive);
+  Result r = must_sync(db, home, R"({"host":"laptop","owner":"ana"})");
+  std::set<std::string> formats;
+  for (const Row& row : r.rows) {
+    EXPECT_EQ(row[2], "READ") << *row[0] << ": " << row[6].value_or("");
+    formats.insert(row[1].value_or(""));
+  }
+  EXPECT_EQ(formats, (std::set<std::string>{"claude-code", "codex", "gemini-cli"}));
+  EXPECT_EQ(r.rows.size(), 4u);  // notes.txt and logs.json are not transcripts
+  EXPECT_EQ(db.count("SELECT count(*) FROM turns WHERE host = 'laptop' AND owner = 'ana'"),
+            db.count("SELECT count(*) FROM turns"));
+  EXPECT_GT(db.count("SELECT count(*) FROM turns"), 0);
+  const std::string last = db.scalar("SELECT lethe_last_sync()").value_or("");
+  EXPECT_NE(last.find("\"files_read\":4"), std::string::npos) << last;
+  EXPECT_NE(last.find("\"files_ignored\":2"), std::string::npos) << last;
+}
+
+// --- Change detection -----------------------------------------------------------
+
+TEST(Sync, AnUnchangedFileIsNotReadAgainAndAGrownOneIs) {
+  Home home;
+  home.write(claude_path("p", "s1"), claude_file("s1", 2));
+  home.write(claude_path("p", "s2"), claude_file("s2", 2));
+  home.settle();
+  Archive db;
+  EXPECT_EQ(must_sync(db, home).rows.size(), 2u);
+  EXPECT_EQ(must_sync(db, home).rows.size(), 0u);
+  home.append(claude_path("p", "s1"), claude_turn("s1", 2));
+  home.settle();
+  Result again = must_sync(db, home);
+  ASSERT_EQ(again.rows.size(), 1u);
+  EXPECT_NE(again.rows[0][0]->find("s1.jsonl"), std::string::npos);
+  EXPECT_EQ(db.count("SELECT count(*) FROM turns WHERE session_id = 's1'"), 6);
+}
+
+TEST(Sync, AFileThatShrankOrWasReplacedIsReadAgain) {
+  Home home;
+  home.write(claude_path("p", "s1"), claude_file("s1", 3));
+  home.settle();
+  Archive db;
+  must_sync(db, home);
+  // The same size and time, another inode: a rewrite by rename.
+  const fs::path file = home.at(claude_path("p", "s1"));
+  const auto when = fs::last_write_time(file);
+  const std::string replaced = claude_file("s1", 3);
+  home.write(claude_path("p", "s1.tmp"), replaced);
+  fs::rename(home.at(claude_path("p", "s1.tmp")), file);
+  fs::last_write_time(file, when);
+  EXPECT_EQ(must_sync(db, home).rows.size(), 1u);
+  // Shorter, with its time set back: read again all the same.
+  home.write(claude_path("p", "s1"), claude_file("s1", 1));
+  fs::last_write_time(file, when);
+  EXPECT_EQ(must_sync(db, home).rows.size(), 1u);
+}
+
+TEST(Sync, AFileChangedInTheSameClockTickAsItsReadIsReadAgain) {
+  Home home;
+  home.write(claude_path("p", "s1"), claude_file("s1", 1));  // its time: now
+  Archive db;
+  must_sync(db, home);
+  // An append in the same tick would keep size-changes visible, but not a
+  // rewrite of the same size: the file is read again until it has settled.
+  EXPECT_EQ(must_sync(db, home).rows.size(), 1u);
+  home.settle();
+  must_sync(db, home);
+  EXPECT_EQ(must_sync(db, home).rows.size(), 0u);
+}
+
+// --- Files that can't be read ---------------------------------------------------
+
+// Runs `body` in a child process as the user nobody (root reads any file,
+// so an unreadable file needs another user); returns its exit status.
+template <typename Body>
+int as_nobody(Body body) {
+  const pid_t child = ::fork();
+  if (child == 0) {
+    int status = 1;
+    if (::geteuid() != 0 || (::setgid(65534) == 0 && ::setuid(65534) == 0)) status = body();
+    ::_exit(status);
+  }
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 99;
+}
+
+void open_to_all(const fs::path& path) {
+  fs::permissions(path, fs::perms::all);
+  for (const auto& entry : fs::recursive_directory_iterator(path)) {
+    fs::permissions(entry.path(), entry.is_directory()
+                                      ? fs::perms::all
+                                      : fs::perms::owner_read | fs::perms::owner_write |
+                                            fs::perms::group_read | fs::perms::others_read |
+                                            fs::perms::others_write);
+  }
+}
+
+TEST(Sync, AnUnreadableFileIsARowAndIsReadOnceItCanBe) {
+  Home home;
+  home.write(claude_path("p", "s1"), claude_file("s1", 2));
+  home.write(claude_path("p", "s2"), claude_file("s2", 2));
+  home.settle();
+  const fs::path db_path = home.root().parent_path() / "agents.db";
+  { Archive created(db_path.string()); }
+  open_to_all(home.root().parent_path());
+  const fs::path secret = home.at(claude_path("p", "s2"));
+  fs::permissions(secret, fs::perms::owner_read | fs::perms::owner_write);  // root's, mode 600
+  // As another user: s2 can't be read; a row says so and the sync goes on.
+  const std::string home_path = home.path();
+  const auto run = [&](const char* expected_s2_code) {
+    return as_nobody([&] {
+      try {
+        Db db(db_path.string());
+        Result r = db.query("SELECT path, format, code FROM lethe_sync(?1)", home_path);
+        if (!r.ok()) return 2;
+        const auto codes = codes_by_path(r);
+        const auto s2 = codes.find(secret.string());
+        if (expected_s2_code == nullptr) return s2 == codes.end() ? 0 : 3;
+        return s2 != codes.end() && s2->second == expected_s2_code ? 0 : 4;
+      } catch (...) {
+        return 5;
+      }
+    });
+  };
+  ASSERT_EQ(run("UNREADABLE"), 0);
+  {
+    Db db(db_path.string());
+    EXPECT_EQ(db.count("SELECT count(*) FROM turns WHERE session_id = 's1'"), 4);
+    EXPECT_EQ(db.count("SELECT count(*) FROM turns WHERE session_id = 's2'"), 0);
+    EXPECT_EQ(db.scalar("SELECT status FROM lethe_sync_files WHERE path LIKE '%s2.jsonl'"),
+              "UNREADABLE");
+  }
+  // chmod changes no time and no size: the file is read all the same.
+  fs::permissions(secret, fs::perms::others_read, fs::perm_options::add);
+  ASSERT_EQ(run("READ"), 0);
+  Db db(db_path.string());
+  EXPECT_EQ(db.count("SELECT count(*) FROM turns WHERE session_id = 's2'"), 4);
+}
+
+TEST(Sync, ANameThatIsNotUtf8IsKeptByteForByteAndTheRestIsArchived) {
+  Home home;
+  const std::string odd = ".claude/projects/p/caf\xE9-\xFF.jsonl";
+  home.write(odd, claude_file("odd", 1));
+  home.write(claude_path("p", "s1"), claude_file("s1", 1));
+  home.settle();
+  Archive db;
+  Result r = must_sync(db, home);
+  ASSERT_EQ(r.rows.size(), 2u);
+  EXPECT_EQ(db.count("SELECT count(*) FROM turns"), 4);
+  // The name is a BLOB of its bytes, in the result and in the sync table.
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM lethe_sync_files WHERE typeof(path) = 'blob' AND "
+                      "path = CAST(?1 AS BLOB)",
+                      home.at(odd).string()),
+            "1");
+  EXPECT_EQ(must_sync(db, home).rows.size(), 0u);  // and it is found again next time
+}
+
+TEST(Sync, AFileOverSqlitesLengthLimitIsRead) {
+  Home home;
+  const std::string big = claude_file("big", 200);
+  home.write(claude_path("p", "big"), big);
+  home.settle();
+  Archive db;
+  sqlite3_limit(db.handle(), SQLITE_LIMIT_LENGTH, static_cast<int>(big.size() / 4));
+  Result r = must_sync(db, home);
+  ASSERT_EQ(r.rows.size(), 1u);
+  EXPECT_EQ(r.rows[0][2], "READ");
+  EXPECT_EQ(db.count("SELECT count(*) FROM turns"), 400);
+}
+
+TEST(Sync, AFileOverMaxFileBytesIsARowNotASilentSkip) {
+  Home home;
+  home.write(claude_path("p", "s1"), claude_file("s1", 5));
+  home.settle();
+  Archive db;
+  Result r = must_sync(db, home, R"({"max_file_bytes": 100})");
+  ASSERT_EQ(r.rows.size(), 1u);
+  EXPECT_EQ(r.rows[0][2], "TOO_BIG");
+  EXPECT_NE(r.rows[0][6]->find("max_file_bytes"), std::string::npos);
+  // Not read, so read by the next run that may.
+  EXPECT_EQ(must_sync(db, home).rows.size(), 1u);
+  EXPECT_EQ(db.count("SELECT count(*) FROM turns"), 10);
+}
+
+TEST(Sync, AFileOfAnotherAgentsFormatIsNotStoredUnderThisAgentsName) {
+  Home home;
+  const std::string codex_first_line =
+      R"({"timestamp":"2026-03-02T10:20:11.000Z","type":"session_meta","payload":{"id":"c1","timestamp":"2026-03-02T10:20:11.000Z","cwd":"/w"}})"
+      "\n";
+  home.write(claude_path("p", "stray"), codex_first_line);
+  home.write(claude_path("p", "s1"), claude_file("s1", 1));
+  home.settle();
+  Archive db;
+  const auto codes = codes_by_path(must_sync(db, home));
+  EXPECT_EQ(codes.at(home.at(claude_path("p", "stray")).string()), "NOT_RECOGNISED");
+  EXPECT_EQ(db.count("SELECT count(*) FROM turns WHERE tool <> 'claude-code'"), 0);
+}
+
+// --- Symbolic links -------------------------------------------------------------
+
+TEST(Sync, SymlinkedProjectFoldersAndTranscriptsAreReadAndALoopIsARow) {
+  Home home;
+  const fs::path elsewhere = home.root().parent_path() / "elsewhere";
+  fs::create_directories(elsewhere / "proj");
+  std::ofstream(elsewhere / "proj" / "s1.jsonl") << claude_file("s1", 1);
+  std::ofstream(elsewhere / "s2.jsonl") << claude_file("s2", 1);
+  fs::create_directories(home.at(".claude/projects/p"));
+  fs::create_directory_symlink(elsewhere / "proj", home.at(".claude/projects/linked"));
+  fs::create_symlink(elsewhere / "s2.jsonl", home.at(".claude/projects/p/s2.jsonl"));
+  fs::create_directory_symlink(home.at(".claude/projects"), home.at(".claude/projects/p/loop"));
+  fs::create_symlink(elsewhere / "gone.jsonl", home.at(".claude/projects/p/broken.jsonl"));
+  home.settle();
+  Archive db;
+  const auto codes = codes_by_path(must_sync(db, home));
+  EXPECT_EQ(codes.at(home.at(".claude/projects/linked/s1.jsonl").string()), "READ");
+  EXPECT_EQ(codes.at(home.at(".claude/projects/p/s2.jsonl").string()), "READ");
+  EXPECT_EQ(codes.at(home.at(".claude/projects/p/loop").string()), "LOOP");
+  EXPECT_EQ(codes.at(home.at(".claude/projects/p/broken.jsonl").string()), "BROKEN_LINK");
+  EXPECT_EQ(db.count("SELECT count(*) FROM turns"), 4);
+}
+
+// --- Host and owner -------------------------------------------------------------
+
+TEST(Sync, HostAndOwnerAreStoredVerbatimNeverEvaluated) {
+  for (const std::string host : {"10-0-0-5", "007", "1e3", "a'b\"c", "x;DROP TABLE turns"}) {
+    Home home;
+    home.write(claude_path("p", "s1"), claude_file("s1", 1));
+    home.settle();
+    Archive db;
+    std::string escaped;
+    for (const char c : host) escaped += (c == '"' ? std::string("\\\"") : std::string(1, c));
+    must_sync(db, home, "{\"host\":\"" + escaped + "\",\"owner\":\"" + escaped + "\"}");
+    EXPECT_EQ(db.scalar("SELECT DISTINCT host FROM turns"), host);
+    EXPECT_EQ(db.scalar("SELECT DISTINCT owner FROM turns"), host);
+    EXPECT_EQ(db.scalar("SELECT typeof(host) FROM turns LIMIT 1"), "text");
+  }
+}
+
+TEST(Sync, TheFirstHostAndOwnerAreKeptAndAnotherNameIsRefused) {
+  Home home;
+  home.write(claude_path("p", "s1"), claude_file("s1", 1));
+  home.settle();
+  Archive db;
+  must_sync(db, home, R"({"host":"laptop","owner":"ana"})");
+  // A scheduled run says nothing: the first names are used.
+  home.append(claude_path("p", "s1"), claude_turn("s1", 1));
+  home.settle();
+  must_sync(db, home);
+  EXPECT_EQ(db.count("SELECT count(*) FROM sessions"), 1);
+  EXPECT_EQ(db.scalar("SELECT host || '/' || owner FROM sessions"), "laptop/ana");
+  EXPECT_EQ(db.count("SELECT count(*) FROM turns"), 4);
+  Result other = sync(db, home, R"({"host":"desktop"})");
+  ASSERT_FALSE(other.ok());
+  EXPECT_NE(other.error.find("first synced with host 'laptop'"), std::string::npos) << other.error;
+  EXPECT_NE(other.error.find("rename"), std::string::npos) << other.error;
+  EXPECT_FALSE(sync(db, home, R"({"owner":"ben"})").ok());
+  EXPECT_EQ(db.count("SELECT count(*) FROM sessions"), 1);
+}
+
+TEST(Sync, OptionsAreJsonAndUnknownKeysAreRefused) {
+  Home home;
+  home.write(claude_path("p", "s1"), claude_file("s1", 1));
+  Archive db;
+  for (const char* bad : {"not json", "[]", R"({"hots":"x"})", R"({"host":""})", R"({"host":7})",
+                          R"({"owner":"a\u0001b"})", R"({"max_file_bytes":0})"}) {
+    Result r = sync(db, home, bad);
+    EXPECT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.error.rfind("lethe_sync: ", 0), 0u) << r.error;
+  }
+  EXPECT_EQ(db.count("SELECT count(*) FROM turns"), 0);
+}
+
+// --- Atomic in the caller's transaction ----------------------------------------
+
+TEST(Sync, RunsInsideTheCallersTransaction) {
+  Home home;
+  home.write(claude_path("p", "s1"), claude_file("s1", 2));
+  home.settle();
+  Archive db;
+  db.must("BEGIN");
+  must_sync(db, home);
+  EXPECT_EQ(db.count("SELECT count(*) FROM turns"), 4);
+  db.must("ROLLBACK");
+  EXPECT_EQ(db.count("SELECT count(*) FROM turns"), 0);
+  EXPECT_EQ(db.count("SELECT count(*) FROM sqlite_schema WHERE name = 'lethe_sync_runs'"), 0);
+  // Inside the caller's writing statement too (INSERT ... SELECT).
+  db.must("CREATE TABLE synced AS SELECT * FROM lethe_sync('" + home.path() + "') WHERE 0");
+  db.must("INSERT INTO synced SELECT * FROM lethe_sync('" + home.path() + "')");
+  EXPECT_EQ(db.count("SELECT count(*) FROM synced"), 1);
+  EXPECT_EQ(db.count("SELECT count(*) FROM turns"), 4);
+}
+
+TEST(Sync, AFailedSyncLeavesNothing) {
+  Home home;
+  home.write(claude_path("p", "s1"), claude_file("s1", 2));
+  home.write(claude_path("p", "s2"), claude_file("s2", 2));
+  home.settle();
+  Archive db;
+  // The second file's turns are refused by the database as a whole (a
+  // trigger that fails the statement): the call fails and keeps nothing.
+  db.must(
+      "CREATE TRIGGER no_s2 BEFORE INSERT ON sessions WHEN NEW.session_id = 's2' "
+      "BEGIN SELECT RAISE(ROLLBACK, 'no s2'); END");
+  db.must("BEGIN; CREATE TABLE mine(x); INSERT INTO mine VALUES (1);");
+  Result r = sync(db, home);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(db.count("SELECT count(*) FROM turns"), 0);
+  EXPECT_EQ(db.count("SELECT count(*) FROM sqlite_schema WHERE name = 'lethe_sync_runs'"), 0);
+}
+
+TEST(Sync, CannotBeCalledFromAViewOrTriggerOfTheDatabase) {
+  Home home;
+  home.write(claude_path("p", "s1"), claude_file("s1", 1));
+  Archive db;
+  db.must("CREATE VIEW hostile AS SELECT * FROM lethe_sync('" + home.path() + "')");
+  Result r = db.query("SELECT * FROM hostile");
+  EXPECT_FALSE(r.ok());
+  EXPECT_EQ(db.count("SELECT count(*) FROM turns"), 0);
+}
+
+// --- Equal to one clean sync ---------------------------------------------------
+
+TEST(Sync, TwoSyncsAtOnceEqualOne) {
+  Home home;
+  for (int s = 0; s < 12; ++s) {
+    home.write(claude_path("p", "s" + std::to_string(s)), claude_file("s" + std::to_string(s), 30));
+  }
+  home.settle();
+  const fs::path db_path = home.root().parent_path() / "agents.db";
+  { Archive(db_path.string()).must("PRAGMA journal_mode = WAL"); }
+  // Threads, each with its connection, the way the command does it: wait
+  // for the write lock (BEGIN IMMEDIATE), sync, commit.
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      try {
+        Db db(db_path.string());
+        sqlite3_busy_timeout(db.handle(), 60000);
+        db.must("BEGIN IMMEDIATE");
+        if (!sync(db, home).ok()) ++failures;
+        db.must("COMMIT");
+      } catch (...) {
+        ++failures;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  Db db(db_path.string());
+  Archive clean;
+  must_sync(clean, home,
+            R"({"host":")" + *db.scalar("SELECT DISTINCT host FROM turns") + R"(","owner":")" +
+                *db.scalar("SELECT DISTINCT owner FROM turns") + "\"}");
+  EXPECT_EQ(archive_rows(db), archive_rows(clean));
+  EXPECT_EQ(db.count("SELECT count(*) FROM lethe_sync_files"), 12);
+}
+
+TEST(Sync, TwoProcessesAtOnceEqualOne) {
+  Home home;
+  for (int s = 0; s < 8; ++s) {
+    home.write(claude_path("p", "s" + std::to_string(s)), claude_file("s" + std::to_string(s), 40));
+  }
+  home.settle();
+  const fs::path db_path = home.root().parent_path() / "agents.db";
+  { Archive(db_path.string()).must("PRAGMA journal_mode = WAL"); }
+  std::vector<pid_t> children;
+  for (int p = 0; p < 3; ++p) {
+    const pid_t child = ::fork();
+    if (child == 0) {
+      int status = 1;
+      try {
+        Db db(db_path.string());
+        sqlite3_busy_timeout(db.handle(), 60000);
+        db.must("BEGIN IMMEDIATE");
+        status = sync(db, home, R"({"host":"h","owner":"o"})").ok() ? 0 : 2;
+        db.must("COMMIT");
+      } catch (...) {
+        status = 3;
+      }
+      ::_exit(status);
+    }
+    children.push_back(child);
+  }
+  for (const pid_t child : children) {
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  }
+  Db db(db_path.string());
+  Archive clean;
+  must_sync(clean, home, R"({"host":"h","owner":"o"})");
+  EXPECT_EQ(archive_rows(db), archive_rows(clean));
+}
+
+TEST(Sync, KillNineAtAnyPointThenARerunEqualsOneCleanSync) {
+  Home home;
+  for (int s = 0; s < 40; ++s) {
+    home.write(claude_path("p", "s" + std::to_string(s)), claude_file("s" + std::to_string(s), 60));
+  }
+  home.settle();
+  const fs::path db_path = home.root().parent_path() / "agents.db";
+  { Archive created(db_path.string()); }
+  std::mt19937 random(17);
+  for (int attempt = 0; attempt < 6; ++attempt) {
+    const pid_t child = ::fork();
+    if (child == 0) {
+      try {
+        Db db(db_path.string());
+        sqlite3_busy_timeout(db.handle(), 60000);
+        sync(db, home, R"({"host":"h","owner":"o"})");
+      } catch (...) {
+      }
+      ::_exit(0);
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(random() % 40000));
+    ::kill(child, SIGKILL);
+    int status = 0;
+    ::waitpid(child, &status, 0);
+  }
+  Db db(db_path.string());
+  sqlite3_busy_timeout(db.handle(), 60000);
+  must_sync(db, home, R"({"host":"h","owner":"o"})");
+  EXPECT_EQ(db.scalar("PRAGMA integrity_check"), "ok");
+  Archive clean;
+  must_sync(clean, home, R"({"host":"h","owner":"o"})");
+  EXPECT_EQ(archive_rows(db), archive_rows(clean));
+}
+
+// Any interleaving of appends, rewrites, deletions and syncs equals one sync
+// of the final home plus the turns of the deleted files.
+TEST(Sync, AnyInterleavingEqualsOneSyncOfTheFinalHomePlusTheDeletedFiles) {
+  for (unsigned seed = 1; seed <= 6; ++seed) {
+    std::mt19937 random(seed);
+    Home home;
+    Archive db;
+    std::map<std::string, int> turns;   // session -> turns in its file
+    std::map<std::string, int> synced;  // session -> turns in its file at the last sync
+    std::set<std::string> deleted;
+    for (int step = 0; step < 30; ++step) {
+      const std::string session = "s" + std::to_string(random() % 5);
+      const std::string file = claude_path("p", session);
+      switch (random() % 5) {
+        case 0:
+        case 1:  // append a turn
+          if (deleted.count(session)) break;
+          home.append(file, claude_turn(session, turns[session]++));
+          break;
+        case 2:  // rewrite whole (same turns, so the content converges)
+          if (deleted.count(session) || turns[session] == 0) break;
+          home.write(file, claude_file(session, turns[session]));
+          break;
+        case 3:  // delete
+          if (deleted.count(session) || turns[session] == 0) break;
+          fs::remove(home.at(file));
+          deleted.insert(session);
+          break;
+        default:
+          if (step % 3 == 0) home.settle();
+          if (fs::exists(home.at(".claude/projects"))) {
+            const Result r = sync(db, home, R"({"host":"h","owner":"o"})");
+            ASSERT_TRUE(r.ok()) << r.error;
+            for (const auto& [name, count] : turns) {
+              if (!deleted.count(name)) synced[name] = count;
+            }
+          }
+      }
+    }
+    home.settle();
+    if (!fs::exists(home.at(".claude/projects")))
+      fs::create_directories(home.at(".claude/projects"));
+    const Result last = sync(db, home, R"({"host":"h","owner":"o"})");
+    ASSERT_TRUE(last.ok()) << last.error;
+    // The model: one sync of the final home, then each deleted file as the
+    // last sync before its deletion saw it.
+    Archive model;
+    ASSERT_TRUE(sync(model, home, R"({"host":"h","owner":"o"})").ok());
+    Home gone;
+    fs::create_directories(gone.at(".claude/projects"));
+    for (const std::string& session : deleted) {
+      if (synced[session] > 0)
+        gone.write(claude_path("p", session), claude_file(session, synced[session]));
+    }
+    {
+      gone.settle();
+      ASSERT_TRUE(sync(model, gone, R"({"host":"h","owner":"o"})").ok());
+    }
+    const auto strip_sources = [](std::vector<Row> rows) {
+      for (Row& row : rows) {
+        if (row.size() == 8) row[7].reset();  // source_file: which home it came from
+      }
+      return rows;
+    };
+    EXPECT_EQ(strip_sources(archive_rows(db)), strip_sources(archive_rows(model)))
+        << "seed " << seed;
+  }
+}
+
+// --- A database the old sql/sync.sql wrote --------------------------------------
+
+TEST(Sync, TheOldScriptsTablesAreAdoptedNotDuplicated) {
+  Home home;
+  home.write(claude_path("p", "s1"), claude_file("s1", 2));
+  home.settle();
+  Archive db;
+  // What sql/sync.sql (removed) left: its three tables, a run with the
+  // default host '' and the home's name as owner, a file row.
+  db.must(R"(
+    CREATE TABLE lethe_sync_runs (run INTEGER PRIMARY KEY, started_at TEXT NOT NULL, home TEXT,
+      host TEXT NOT NULL, owner TEXT, files_seen INTEGER, files_read INTEGER, problems INTEGER,
+      files_gone INTEGER);
+    CREATE TABLE lethe_sync_files (host TEXT NOT NULL, path TEXT NOT NULL, format TEXT NOT NULL,
+      mtime INTEGER, size INTEGER, read_at INTEGER, last_seen_run INTEGER, problems INTEGER,
+      PRIMARY KEY (host, path));
+    CREATE TABLE lethe_sync_problems (host TEXT NOT NULL, path TEXT NOT NULL, line INTEGER,
+      byte_offset INTEGER, code TEXT, field TEXT, message TEXT);)");
+  db.query(
+      "INSERT INTO lethe_sync_runs (started_at, home, host, owner) VALUES "
+      "('2026-03-01T00:00:00Z', ?1, '', 'ana')",
+      home.path());
+  db.query("INSERT INTO lethe_sync_files VALUES ('', ?1, 'claude-code', 1, 10, 1, 1, 0)",
+           home.at(claude_path("p", "s1")).string());
+  must_sync(db, home);
+  EXPECT_EQ(db.count("SELECT count(*) FROM lethe_sync_files"), 1);
+  EXPECT_EQ(db.count("SELECT count(*) FROM lethe_sync_files WHERE host = ''"), 0);
+  EXPECT_EQ(db.scalar("SELECT owner FROM lethe_sync_homes"), "ana");
+  EXPECT_EQ(db.scalar("SELECT DISTINCT owner FROM turns"), "ana");
+  EXPECT_EQ(db.count("SELECT count(*) FROM lethe_sync_runs"), 2);
+}
+
+}  // namespace
