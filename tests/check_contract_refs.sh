@@ -63,9 +63,26 @@ if [[ -n $outside ]]; then
   failures=$((failures + 1))
 fi
 
+# Every document the code cites by path exists (docs/..., README.md,
+# ARCHITECTURE.md, bench/README.md), so a moved page can't leave a stale
+# pointer behind. bench/gen_corpus.py is skipped: it writes paths into the
+# transcripts it generates, as text an agent might have written.
+paths=0
+while IFS=: read -r file line path; do
+  [[ -n $path ]] || continue
+  paths=$((paths + 1))
+  if [[ ! -f $path ]]; then
+    echo "FAIL: $file:$line cites $path, which does not exist"
+    failures=$((failures + 1))
+  fi
+done < <(git grep -nIoE '(^|[^A-Za-z0-9_./-])(docs/[A-Za-z0-9_./-]+|bench/README|ARCHITECTURE|README)\.md' -- \
+  ext tests sql bench ':!bench/gen_corpus.py' ':!bench/runs' ':!tests/fuzz/corpus' \
+  ':!tests/fixtures' ':!tests/clients/sync/home' 2>/dev/null |
+  sed -E 's/^([^:]*:[0-9]+:)[^A-Za-z]?/\1/' || true)
+
 if ((count == 0)); then
   echo "FAIL: found no contract citation at all; the pattern is broken"
   exit 1
 fi
 if ((failures > 0)); then exit 1; fi
-echo "ok: $count contract section citations, all in $contract"
+echo "ok: $count contract section citations, all in $contract; $paths document paths cited, all there"
