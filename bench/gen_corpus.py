@@ -23,7 +23,7 @@ everything comes from random.Random seeded with --seed, nothing from the clock
 or from str hashing. A one-line summary (lines, bytes, mean line bytes incl.
 the LF, bad lines, sessions) goes to stderr.
 
-What a good line looks like (docs/contract.md, section 3):
+What a good line looks like (docs/reference/contract.md, section 3):
   - tool "claude-code" | "codex" | "gemini-cli"; host from a handful of
     machines (Linux, macOS and one Windows box whose paths have backslashes
     and whose shell output uses CRLF inside content).

@@ -6,7 +6,7 @@ Usage:
                                 [--mb M] [--seed K] --out FILE
 
 Writes about M megabytes (default 100) of one agent's own file format in the
-shape of the real files (docs/native-formats.md): one long session, as each
+shape of the real files (docs/reference/adapters.md): one long session, as each
 agent writes one file per session.
   - claude-code: a typed prompt, an API response split over 1 to 4 records
     that repeat a growing usage (text, thinking, tool_use), a tool_result,

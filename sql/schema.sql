@@ -1,4 +1,4 @@
--- lethe schema: docs/contract.md section 8. Safe to apply again to a
+-- lethe schema: docs/reference/contract.md section 8. Safe to apply again to a
 -- database that has it: the tables are created only when missing, and
 -- lethe's write path (the view and trigger at the end) is replaced by this
 -- version's, which is how a database reaches a new release's write path.

@@ -23,7 +23,7 @@
 --                   /home/ana)
 --
 -- What it reads (lethe_ingest with format claude-code, codex or gemini-cli;
--- docs/native-formats.md):
+-- docs/reference/adapters.md):
 --   Claude Code  $LETHE_HOME/.claude/projects/**/*.jsonl (sub-agents too)
 --   Codex        $LETHE_HOME/.codex/sessions/**/*.jsonl
 --   Gemini CLI   $LETHE_HOME/.gemini/tmp/**/chats/**/*.json and *.jsonl
@@ -42,9 +42,9 @@
 -- has whole seconds: an append in that same second would not change it).
 -- fsdir() gives no size without reading the file, so the size is recorded
 -- when a file is read, not used to decide. A changed file is read whole:
--- lethe's native readers converge (docs/native-formats.md), so reading a
--- file again after an agent appended to it leaves exactly what one full
--- first run leaves. A file
+-- lethe's native readers converge (docs/reference/adapters.md, section 2),
+-- so reading a file again after an agent appended to it leaves exactly what
+-- one full first run leaves. A file
 -- that disappeared (Claude Code deletes transcripts after 30 days) keeps its
 -- turns and its row; last_seen_run says which run last saw it.
 --

@@ -29,7 +29,7 @@
 -- (and, as a rule, no tokens or cost). Tokens sum to 0 when no turn of a row
 -- has any.
 --
--- Tokens (lethe's one meaning for every tool, docs/native-formats.md):
+-- Tokens (lethe's one meaning for every tool, docs/reference/adapters.md):
 -- tokens_in is every prompt token of the request, cache reads and cache
 -- writes included; tokens_out every generated token. cache_read_tokens and cache_write_tokens
 -- come from the turn's metadata (metadata.cache_read_tokens,

@@ -1,19 +1,21 @@
 #!/usr/bin/env bash
 # The code and tests cite the project's contract as "contract section N" (or
 # "contract, section N", "contract v1, sections 2, 3 and 5", "sections 2-4").
-# Fails when a cited section has no "## N." header in docs/contract.md (or,
-# for "adapters section N", in docs/adapters.md), and when anything still
-# points at a contract outside the repository.
+# Fails when a cited section has no "## N." header in
+# docs/reference/contract.md (or, for "adapters section N", in
+# docs/reference/adapters.md), and when anything still points at a contract
+# outside the repository.
 # Usage: check_contract_refs.sh [repository root]
 set -euo pipefail
 cd "${1:-$(dirname "$0")/..}"
-contract=docs/contract.md
+contract=docs/reference/contract.md
 [[ -f $contract ]] || { echo "FAIL: $contract is missing"; exit 1; }
 
 failures=0
-# Every citation of `word` ("contract", or "adapters" for docs/adapters.md):
-# the text after it (up to 40 characters on the same line, no sentence end
-# between) that names one or more section numbers. Sets `cited`.
+# Every citation of `word` ("contract", or "adapters" for
+# docs/reference/adapters.md): the text after it (up to 40 characters on the
+# same line, no sentence end between) that names one or more section
+# numbers. Sets `cited`.
 check_citations() {
   local word="$1" doc="$2" hit where numbers n section from to
   cited=0
@@ -45,7 +47,7 @@ check_citations() {
   done <<<"$citations"
 }
 
-check_citations adapters docs/adapters.md
+check_citations adapters docs/reference/adapters.md
 check_citations contract "$contract"
 count=$cited
 
@@ -56,14 +58,31 @@ outside=$( (git ls-files -co --exclude-standard 2>/dev/null || find . -type f -n
   grep -v -e '^tests/check_contract_refs.sh$' -e '^build' -e '/node_modules/' |
   xargs -d '\n' grep -nE '/work/shared|\.\./shared/|wire-v1\.md|adapters-v1\.md' 2>/dev/null || true)
 if [[ -n $outside ]]; then
-  echo "FAIL: paths to a contract outside the repository (cite docs/contract.md instead):"
+  echo "FAIL: paths to a contract outside the repository (cite docs/reference/contract.md instead):"
   echo "$outside"
   failures=$((failures + 1))
 fi
+
+# Every document the code cites by path exists (docs/..., README.md,
+# ARCHITECTURE.md, bench/README.md), so a moved page can't leave a stale
+# pointer behind. bench/gen_corpus.py is skipped: it writes paths into the
+# transcripts it generates, as text an agent might have written.
+paths=0
+while IFS=: read -r file line path; do
+  [[ -n $path ]] || continue
+  paths=$((paths + 1))
+  if [[ ! -f $path ]]; then
+    echo "FAIL: $file:$line cites $path, which does not exist"
+    failures=$((failures + 1))
+  fi
+done < <(git grep -nIoE '(^|[^A-Za-z0-9_./-])(docs/[A-Za-z0-9_./-]+|bench/README|ARCHITECTURE|README)\.md' -- \
+  ext tests sql bench ':!bench/gen_corpus.py' ':!bench/runs' ':!tests/fuzz/corpus' \
+  ':!tests/fixtures' ':!tests/clients/sync/home' 2>/dev/null |
+  sed -E 's/^([^:]*:[0-9]+:)[^A-Za-z]?/\1/' || true)
 
 if ((count == 0)); then
   echo "FAIL: found no contract citation at all; the pattern is broken"
   exit 1
 fi
 if ((failures > 0)); then exit 1; fi
-echo "ok: $count contract section citations, all in $contract"
+echo "ok: $count contract section citations, all in $contract; $paths document paths cited, all there"

@@ -95,7 +95,7 @@ constexpr FunctionEntry kFunctions[] = {
 };
 
 // Each connection gets its own state; `refuse_own_transaction` is the
-// replicated-database guard (docs/contract.md section 1).
+// replicated-database guard (docs/reference/contract.md section 1).
 int register_all(sqlite3* db, char** error, bool refuse_own_transaction) {
   if (sqlite3_libversion_number() < kMinimumSqliteVersion) {
     *error = sqlite3_mprintf("lethe needs SQLite %s or newer (STRICT tables); this is SQLite %s",

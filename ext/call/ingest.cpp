@@ -40,7 +40,7 @@ struct Chunk {
 };
 
 // Where the wire lines come from: the batch itself, or, for a native format
-// (docs/native-formats.md), the lines converted from it, each at the native
+// (docs/reference/native-formats.md), the lines converted from it, each at the native
 // line and byte offset of the record it was built from, pulled from the
 // converter one at a time (only what a format must hold back is in memory).
 // So the rest of the flow (validation, writing, max_errors, dry_run) is the

@@ -1,4 +1,4 @@
-// Native transcript formats (docs/native-formats.md): the files Claude Code,
+// Native transcript formats (docs/reference/native-formats.md): the files Claude Code,
 // Codex CLI and Gemini CLI write, turned into wire-v1 lines. Needs no SQLite:
 // lethe_ingest feeds the produced lines through the wire flow, and
 // lethe_convert shows them.
@@ -56,7 +56,7 @@ class Output;
 // line as it comes: only what a format must hold back (an open Claude
 // response, a Codex answer waiting for its tokens, a Gemini message before
 // its last version) is in memory, plus the compact index a reader builds of
-// the whole file first (docs/native-formats.md, "What it costs").
+// the whole file first (docs/reference/native-formats.md, "What it costs").
 class Converter {
  public:
   // Throws InputError when the format is `auto` and not recognized. `data`

@@ -1,7 +1,7 @@
 // The rejected lines of one call, kept compact. A call may reject millions
 // of lines (a wrong file, a batch of junk), and each becomes a result row
 // that must be held until SQLite reads it: so a row is a small fixed record
-// (docs/contract.md section 1, "Memory"), and its field and message texts
+// (docs/reference/contract.md section 1, "Memory"), and its field and message texts
 // are stored once per distinct text in the call's TextPool and looked up
 // only when SQLite reads the row's columns.
 //
@@ -54,7 +54,7 @@ class TextPool {
 // A row's field id when the row has no field (the column is NULL).
 inline constexpr std::uint32_t kNoRejectField = TextPool::kNotKept - 1;
 
-// One result row of lethe_ingest (docs/contract.md section 1, "Result
+// One result row of lethe_ingest (docs/reference/contract.md section 1, "Result
 // columns"): 32 bytes whatever its message.
 struct RejectRow {
   std::uint64_t line = 0;

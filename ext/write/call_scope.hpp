@@ -4,7 +4,7 @@
 // undoes the call in its destructor unless commit() ran, and fail() is the
 // one place that turns a failure into the code and message the call returns.
 //
-// The promises it keeps (docs/contract.md section 1) and how a call writes
+// The promises it keeps (docs/reference/contract.md section 1) and how a call writes
 // in each calling context (a savepoint and chunks where SQLite allows one,
 // the sink statement inside the caller's writing statement) are stated once,
 // in ARCHITECTURE.md, "How a call stays atomic".

@@ -1,6 +1,6 @@
 // The error types of the SQLite side: a batch error carried from deep in a
 // call up to the callback boundary, where it becomes the statement's code and
-// message (docs/contract.md section 6), and the outcome of a failed call.
+// message (docs/reference/contract.md section 6), and the outcome of a failed call.
 #pragma once
 
 #include <cstddef>

@@ -28,7 +28,7 @@ struct DbRejection {
 };
 
 // What one line, or several lines of one session merged, write into the
-// session's row (docs/contract.md section 7: MIN start, MAX end, first
+// session's row (docs/reference/contract.md section 7: MIN start, MAX end, first
 // non-null descriptive value).
 struct SessionValues {
   const TurnRecord* key = nullptr;  // tool, host, session_id

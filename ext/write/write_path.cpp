@@ -33,7 +33,7 @@ struct Column {
   FeedColumn source;
 };
 
-// docs/contract.md sections 7 and 8.
+// docs/reference/contract.md sections 7 and 8.
 constexpr Column kSessionColumns[] = {
     {"owner", "TEXT", true, Merge::Key, kOwner},
     {"tool", "TEXT", true, Merge::Key, kTool},

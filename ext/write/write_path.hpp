@@ -1,5 +1,5 @@
 // The write path, stated once: the columns lethe writes, where each value
-// comes from, and how a new value merges with a stored one (docs/contract.md
+// comes from, and how a new value merges with a stored one (docs/reference/contract.md
 // section 7). Every piece of SQL that writes (the set-based upserts, the
 // feed table's schema, the INSTEAD OF trigger of sql/schema.sql) and the
 // canonical text of the tables are generated from the tables in

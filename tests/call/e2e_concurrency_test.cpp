@@ -246,13 +246,13 @@ TEST(Concurrency, WriteLockedFormsNeedNoRetry) {
   expect_same_as_sequential(path);
 }
 
-// README, "Waiting for other writers": the statement that calls lethe_ingest
-// already holds a read transaction (its plan starts with OP_Transaction 0 0),
-// and SQLite never calls the busy handler to upgrade a read transaction to a
-// write one, so in autocommit mode a call fails at once with SQLITE_BUSY
-// while another connection writes, busy_timeout or not, and writes nothing;
-// inside BEGIN IMMEDIATE (which waits for the write lock) it gets through.
-// Both journal modes.
+// docs/reference/functions.md, "Limits", "Waiting for other writers": the
+// statement that calls lethe_ingest already holds a read transaction (its
+// plan starts with OP_Transaction 0 0), and SQLite never calls the busy
+// handler to upgrade a read transaction to a write one, so in autocommit
+// mode a call fails at once with SQLITE_BUSY while another connection
+// writes, busy_timeout or not, and writes nothing; inside BEGIN IMMEDIATE
+// (which waits for the write lock) it gets through. Both journal modes.
 TEST(Concurrency, BusyTimeoutAppliesOnlyToBeginImmediate) {
   for (const char* journal : {"WAL", "DELETE"}) {
     for (const bool immediate : {false, true}) {
@@ -295,7 +295,8 @@ TEST(Concurrency, BusyTimeoutAppliesOnlyToBeginImmediate) {
         EXPECT_GE(waited, 300) << "it did not wait for the other writer";
         EXPECT_EQ(caller.count("SELECT count(*) FROM turns"), 1);
       } else {
-        ASSERT_FALSE(r.ok()) << "the documented limitation is gone: update README";
+        ASSERT_FALSE(r.ok())
+            << "the documented limitation is gone: update docs/reference/functions.md";
         EXPECT_EQ(r.rc, SQLITE_BUSY) << r.error;
         EXPECT_EQ(r.error.rfind("lethe_ingest:", 0), 0u) << r.error;
         EXPECT_LT(waited, 5000) << "it waited for the busy timeout, yet failed";

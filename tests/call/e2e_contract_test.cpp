@@ -1,4 +1,4 @@
-// Acceptance tests for wire contract v1 (docs/contract.md), end to
+// Acceptance tests for wire contract v1 (docs/reference/contract.md), end to
 // end through a real SQLite connection with the built lethe module loaded.
 // Each test names the clause it pins down; each can fail when that clause
 // breaks.

@@ -1,4 +1,5 @@
-"""Runs every fenced code block of README.md and docs/*.md as written.
+"""Runs every fenced code block of README.md, ARCHITECTURE.md and docs/**/*.md
+as written.
 
 Usage:
   /usr/bin/python3 run_doc_snippets.py --root <repository> --module <lethe.so>
@@ -204,6 +205,15 @@ def run_block(block, scratch, args):
     return None
 
 
+def default_files(root):
+    """README.md and ARCHITECTURE.md (when present), then every Markdown file
+    under docs/, subfolders included, in path order."""
+    tops = [name for name in ("README.md", "ARCHITECTURE.md")
+            if os.path.isfile(os.path.join(root, name))]
+    return tops + sorted(os.path.relpath(p, root) for p in
+                         glob.glob(os.path.join(root, "docs", "**", "*.md"), recursive=True))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--root", required=True)
@@ -213,12 +223,12 @@ def main():
     parser.add_argument("--node", default="node")
     parser.add_argument("--node-modules", default="")
     parser.add_argument("--list", action="store_true", help="list the blocks, run nothing")
-    parser.add_argument("files", nargs="*", help="default: README.md and docs/*.md")
+    parser.add_argument("files", nargs="*",
+                        help="default: README.md, ARCHITECTURE.md and docs/**/*.md")
     args = parser.parse_args()
     args.root = os.path.abspath(args.root)
     args.module = os.path.abspath(args.module)
-    files = args.files or (["README.md"] + sorted(
-        os.path.relpath(p, args.root) for p in glob.glob(os.path.join(args.root, "docs", "*.md"))))
+    files = args.files or default_files(args.root)
 
     blocks, problems = [], []
     for name in files:

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# ctest's doc_snippets: every fenced code block of README.md and docs/*.md,
-# run as written (see run_doc_snippets.py). Installs better-sqlite3 for the
-# js blocks first, as the Node.js client test does.
+# ctest's doc_snippets: every fenced code block of README.md, ARCHITECTURE.md
+# and docs/**/*.md, run as written (see run_doc_snippets.py). Installs
+# better-sqlite3 for the js blocks first, as the Node.js client test does.
 #
 # Usage: run_doc_snippets.sh <sqlite3> <python3> <node> <npm> <lethe module> <repository root>
 set -euo pipefail

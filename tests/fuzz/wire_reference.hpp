@@ -1,4 +1,4 @@
-// An independent reference for wire contract v1 (docs/contract.md,
+// An independent reference for wire contract v1 (docs/reference/contract.md,
 // sections 2-5), written from the contract's text and nothing else: framing
 // by hand, JSON by nlohmann::json (a different parser from lethe's own
 // scanner), timestamps by civil-date arithmetic. The fuzz targets compare

@@ -1,4 +1,4 @@
-// End-to-end tests of native transcripts (docs/native-formats.md) through a
+// End-to-end tests of native transcripts (docs/reference/native-formats.md) through a
 // real SQLite connection: lethe_ingest with a native format and
 // lethe_convert, over the project's fixtures (tests/fixtures/native, one
 // rule each, laid out like the agents' own folders) and over generated

@@ -1,4 +1,4 @@
-// Unit tests of the native readers (docs/native-formats.md): options,
+// Unit tests of the native readers (docs/reference/native-formats.md): options,
 // detection, and each mapping rule of Claude Code, Codex CLI and Gemini CLI,
 // on small inline transcripts. The fixtures and the properties through a
 // real connection are in e2e_native_test.cpp.
@@ -817,7 +817,7 @@ TEST(NativeGemini, ProblemsAtTheRecordThatLacksTheField) {
 
 // ---------------------------------------------------------------------------
 // Streaming: a conversion holds only what its format must hold back, never
-// the whole file (the memory bound of docs/native-formats.md, "What it
+// the whole file (the memory bound of docs/reference/native-formats.md, "What it
 // costs"). Counted in items held, not bytes or time: nothing here depends on
 // the machine.
 
@@ -1069,7 +1069,7 @@ TEST(NativeJsonText, AnEscapeAtAnyPositionOfALongString) {
 }
 
 // The readers' DOM is built by lethe's own builder from text the scanner
-// validated (docs/native-formats.md): it must be the DOM nlohmann's parser
+// validated (docs/reference/native-formats.md): it must be the DOM nlohmann's parser
 // gives, member order and number kinds included.
 void expect_same_dom(const std::string& text) {
   native::Json ours;

@@ -499,9 +499,9 @@ TEST_P(FullFault, EveryPageBudget) {
 
 // Regression (found by the sweep above): SQLITE_FULL inside a caller's
 // transaction must leave the caller's earlier work and transaction alone
-// (contract section 1; README: FULL is reported as SQLITE_ERROR "because
-// lethe has already undone its own writes and your earlier work must
-// survive"). Since the write path binds single-row upserts (INSERT ...
+// (contract section 1; docs/reference/functions.md: FULL is reported as
+// SQLITE_ERROR "because lethe has already undone its own writes and your
+// earlier work must survive"). Since the write path binds single-row upserts (INSERT ...
 // VALUES ... ON CONFLICT), SQLite runs them without a statement journal, so
 // a FULL in one of them rolls back the caller's whole transaction. (The
 // existing BatchFull test does not see it: its TEMP trigger on turns makes

@@ -1,4 +1,4 @@
-// The memory bound of a native ingest (docs/native-formats.md, "What it
+// The memory bound of a native ingest (docs/reference/native-formats.md, "What it
 // costs"): lethe_ingest pulls the wire lines from the converter one at a
 // time, so a call on a native transcript holds what the format must hold
 // back and the chunks in flight, never a copy of the file. A binary of its

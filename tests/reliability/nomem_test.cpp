@@ -265,9 +265,10 @@ TEST_P(NoMem, EveryAllocationOfTheCall) {
         } else {
           ++lost_caller;
           // Contract section 1: the caller's earlier work is never touched;
-          // README: NOMEM inside a transaction is reported as SQLITE_ERROR
-          // because "your earlier work must survive". Where SQLite itself
-          // rolled back, lethe must at least say so.
+          // docs/reference/functions.md: NOMEM inside a transaction is
+          // reported as SQLITE_ERROR because "your earlier work must
+          // survive". Where SQLite itself rolled back, lethe must at least
+          // say so.
           if (from_lethe) {
             EXPECT_TRUE(mentions(r.error, {"rolled back the whole transaction"}))
                 << "the caller's transaction and earlier work are gone and the message does "
@@ -372,12 +373,12 @@ TEST(NoMemRegression, FailureAfterTheCommitMustNotReportAFailedCall) {
 }
 
 // A C++ allocation failure anywhere in the call (here one halfway through
-// it) makes lethe return SQLITE_NOMEM, and SQLite then
-// rolls back the caller's whole transaction: README promises that inside a
-// transaction NOMEM is reported as SQLITE_ERROR "because lethe has already
-// undone its own writes and your earlier work must survive" (contract
-// section 1: the caller's earlier work is never touched), and the message
-// does not even say the transaction is gone.
+// it) makes lethe return SQLITE_NOMEM, and SQLite then rolls back the
+// caller's whole transaction: docs/reference/functions.md promises that
+// inside a transaction NOMEM is reported as SQLITE_ERROR "because lethe has
+// already undone its own writes and your earlier work must survive"
+// (contract section 1: the caller's earlier work is never touched), and the
+// message does not even say the transaction is gone.
 TEST(NoMemRegression, CxxOutOfMemoryInsideTransactionKeepsCallersWork) {
   const fs::path dir = lethe_test::temp_dir();
   const fs::path tmpl = make_template(dir, "DELETE");

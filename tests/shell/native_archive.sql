@@ -1,7 +1,8 @@
--- README's three one-statement archives of the agents' own folders, run in
--- the real sqlite3 shell over tests/fixtures/native/home, a tree laid out
+-- The user guide's three one-statement archives of the agents' own folders
+-- (docs/guide/agents.md), run in the real sqlite3 shell over
+-- tests/fixtures/native/home, a tree laid out
 -- like a home folder (~/.claude/projects, ~/.codex/sessions, ~/.gemini/tmp).
--- The statements are README's, verbatim (tests/shell/readme_statements.sh
+-- The statements are the guide's, verbatim (tests/shell/readme_statements.sh
 -- checks that); only :home differs. Output is compared with
 -- native_archive.expected.
 .bail on

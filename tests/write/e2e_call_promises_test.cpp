@@ -1,4 +1,4 @@
-// Every promise of a call (docs/contract.md section 1), tried the hard way:
+// Every promise of a call (docs/reference/contract.md section 1), tried the hard way:
 // a schema that is missing or changed under the caller, an interrupt at every
 // statement lethe runs, max_errors inside a writing statement, a call reached
 // from inside another one, a write path that drifted or was replaced, user
@@ -525,7 +525,7 @@ TEST(CallPromises, AUniqueIndexOnTurnsKeepsTheInputOrder) {
 }
 
 // Issue 12: lethe never changes a connection setting of its caller, not even
-// the ones that would make it faster (bench/README.md lists them): a call
+// the ones that would make it faster (docs/guide/performance.md lists them): a call
 // over several chunks leaves every one as the caller set it.
 TEST(CallPromises, TheCallersConnectionSettingsStayAsTheyWere) {
   const char* settings[] = {

@@ -96,7 +96,7 @@ echo; echo "## 7. A home folder without agents: nothing to do, no error"
 mkdir "$work/empty"
 LETHE_HOME="$work/empty" "$shell" "$work/agents.db" -cmd ".load ${module%.so}" -cmd '.headers on' < "$root/sql/sync.sql"
 
-echo; echo "## 8. Two machines into one archive (sql/merge.sql, the README statement)"
+echo; echo "## 8. Two machines into one archive (sql/merge.sql, the statement of docs/guide/packs.md)"
 new_db "$work/desk.db"
 LETHE_HOME="$full" "$shell" "$work/desk.db" -cmd ".load ${module%.so}" \
   -cmd '.parameter set @host desk' -cmd '.parameter set @owner ana' < "$root/sql/sync.sql" > /dev/null
