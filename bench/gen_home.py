@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Deterministic generator of a home folder of agent transcripts for bench/run
-(method sync_home, which runs sql/sync.sql on it).
+(method sync_home, which runs lethe_sync() on it).
 
 Usage:
     python3 bench/gen_home.py [--mb M] [--seed K] --out DIR

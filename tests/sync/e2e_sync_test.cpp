@@ -421,6 +421,32 @@ TEST(Sync, TheFirstHostAndOwnerAreKeptAndAnotherNameIsRefused) {
   EXPECT_EQ(db.count("SELECT count(*) FROM sessions"), 1);
 }
 
+// The SQL block under "Renaming a machine or owner" in docs/guide/sync.md.
+std::string renaming_recipe() {
+  const std::string guide = lethe_test::read_file(lethe_test::source_path("docs/guide/sync.md"));
+  const std::size_t section = guide.find("### Renaming a machine or owner");
+  const std::size_t open = guide.find("```sql\n", section);
+  const std::size_t close = guide.find("```", open + 7);
+  if (section == std::string::npos || open == std::string::npos || close == std::string::npos) {
+    throw std::runtime_error("docs/guide/sync.md has no renaming recipe");
+  }
+  return guide.substr(open + 7, close - open - 7);
+}
+
+TEST(Sync, TheRenamingRecipeOfTheGuideWorks) {
+  Home home;
+  home.write(claude_path("p", "s1"), claude_file("s1", 2));
+  home.settle();
+  Archive db;
+  db.must("PRAGMA foreign_keys = ON");
+  must_sync(db, home, R"({"host":"laptop","owner":"ana"})");
+  db.must(renaming_recipe());
+  must_sync(db, home, R"({"host":"desk"})");
+  EXPECT_EQ(db.scalar("SELECT group_concat(DISTINCT host) FROM turns"), "desk");
+  EXPECT_EQ(db.count("SELECT count(*) FROM turns"), 4);
+  EXPECT_EQ(db.count("SELECT count(*) FROM lethe_sync_files WHERE host = 'desk'"), 1);
+}
+
 TEST(Sync, OptionsAreJsonAndUnknownKeysAreRefused) {
   Home home;
   home.write(claude_path("p", "s1"), claude_file("s1", 1));
