@@ -233,8 +233,8 @@ TEST(Sync, AFileChangedInTheSameClockTickAsItsReadIsReadAgain) {
 
 // --- Files that can't be read ---------------------------------------------------
 
-// Runs `body` in a child process as the user nobody (root reads any file,
-// so an unreadable file needs another user); returns its exit status.
+// Runs `body` in a child process, as the user nobody when this is root
+// (root reads any file, whatever its mode); returns its exit status.
 template <typename Body>
 int as_nobody(Body body) {
   const pid_t child = ::fork();
@@ -268,7 +268,7 @@ TEST(Sync, AnUnreadableFileIsARowAndIsReadOnceItCanBe) {
   { Archive created(db_path.string()); }
   open_to_all(home.root().parent_path());
   const fs::path secret = home.at(claude_path("p", "s2"));
-  fs::permissions(secret, fs::perms::owner_read | fs::perms::owner_write);  // root's, mode 600
+  fs::permissions(secret, fs::perms::none);  // mode 000; root reads it anyway, hence as_nobody
   // As another user: s2 can't be read; a row says so and the sync goes on.
   const std::string home_path = home.path();
   const auto run = [&](const char* expected_s2_code) {
@@ -295,7 +295,8 @@ TEST(Sync, AnUnreadableFileIsARowAndIsReadOnceItCanBe) {
               "UNREADABLE");
   }
   // chmod changes no time and no size: the file is read all the same.
-  fs::permissions(secret, fs::perms::others_read, fs::perm_options::add);
+  fs::permissions(secret, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
+                              fs::perms::others_read);
   ASSERT_EQ(run("READ"), 0);
   Db db(db_path.string());
   EXPECT_EQ(db.count("SELECT count(*) FROM turns WHERE session_id = 's2'"), 4);
