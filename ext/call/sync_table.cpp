@@ -15,6 +15,7 @@
 
 #include <unistd.h>
 
+#include <charconv>
 #include <chrono>
 #include <new>
 #include <optional>
@@ -26,6 +27,7 @@
 #include "common/machine.hpp"
 #include "common/text.hpp"
 #include "native/converter.hpp"
+#include "native/json_write.hpp"
 #include "sync/files.hpp"
 #include "sync/sync_options.hpp"
 #include "write/sync_store.hpp"
@@ -268,38 +270,34 @@ class SyncCall {
                      std::nullopt, std::nullopt, message});
   }
 
+  // lethe_last_sync()'s JSON. Numbers with to_chars: the host's locale
+  // must not turn a '.' into a ','.
   std::string summary_json() const {
-    const auto text = [](std::string_view s) {
-      std::string out = "\"";
-      for (const char c : s) {
-        const auto u = static_cast<unsigned char>(c);
-        if (c == '"' || c == '\\') {
-          out += '\\';
-          out += c;
-        } else if (u < 0x20) {
-          static constexpr char kHex[] = "0123456789abcdef";
-          out += "\\u00";
-          out += kHex[u >> 4];
-          out += kHex[u & 15];
-        } else {
-          out += c;
-        }
-      }
-      return out + "\"";
-    };
-    const auto n = [](std::uint64_t v) { return std::to_string(v); };
-    char elapsed[32];
-    std::snprintf(elapsed, sizeof elapsed, "%.3f", counts_.elapsed_ms);
-    std::string home = is_valid_utf8(home_) ? home_ : std::string("(not UTF-8)");
-    return "{\"run\":" + std::to_string(run_) + ",\"home\":" + text(home) +
-           ",\"host\":" + text(binding_.host) + ",\"owner\":" + text(binding_.owner) +
-           ",\"files_seen\":" + n(counts_.files_seen) + ",\"files_read\":" + n(counts_.files_read) +
-           ",\"files_unchanged\":" + n(counts_.files_unchanged) +
-           ",\"files_failed\":" + n(counts_.files_failed) +
-           ",\"files_gone\":" + n(counts_.files_gone) +
-           ",\"files_ignored\":" + n(counts_.files_ignored) + ",\"lines\":" + n(counts_.lines) +
-           ",\"accepted\":" + n(counts_.accepted) + ",\"rejected\":" + n(counts_.rejected) +
-           ",\"bytes\":" + n(counts_.bytes) + ",\"elapsed_ms\":" + elapsed + "}";
+    std::string out = "{\"run\":" + std::to_string(run_) + ",\"home\":";
+    native::append_json_string(out, is_valid_utf8(home_) ? home_ : std::string("(not UTF-8)"));
+    out += ",\"host\":";
+    native::append_json_string(out, binding_.host);
+    out += ",\"owner\":";
+    native::append_json_string(out, binding_.owner);
+    const std::pair<const char*, std::uint64_t> counts[] = {
+        {"files_seen", counts_.files_seen},
+        {"files_read", counts_.files_read},
+        {"files_unchanged", counts_.files_unchanged},
+        {"files_failed", counts_.files_failed},
+        {"files_gone", counts_.files_gone},
+        {"files_ignored", counts_.files_ignored},
+        {"lines", counts_.lines},
+        {"accepted", counts_.accepted},
+        {"rejected", counts_.rejected},
+        {"bytes", counts_.bytes}};
+    for (const auto& [name, value] : counts) {
+      out.append(",\"").append(name).append("\":").append(std::to_string(value));
+    }
+    char elapsed[64];
+    const auto end = std::to_chars(elapsed, elapsed + sizeof elapsed, counts_.elapsed_ms,
+                                   std::chars_format::fixed, 3);
+    out.append(",\"elapsed_ms\":").append(elapsed, end.ptr).append("}");
+    return out;
   }
 
   Store& store_;

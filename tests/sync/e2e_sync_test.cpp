@@ -178,6 +178,11 @@ TEST(Sync, ReadsEveryAgentFolderAndReturnsARowPerFileRead) {
   const std::string last = db.scalar("SELECT lethe_last_sync()").value_or("");
   EXPECT_NE(last.find("\"files_read\":4"), std::string::npos) << last;
   EXPECT_NE(last.find("\"files_ignored\":2"), std::string::npos) << last;
+  EXPECT_EQ(
+      db.scalar(
+          "SELECT json_valid(lethe_last_sync()) AND "
+          "lethe_last_sync() ->> 'elapsed_ms' >= 0 AND lethe_last_sync() ->> 'owner' = 'ana'"),
+      "1");
 }
 
 // --- Change detection -----------------------------------------------------------
