@@ -241,7 +241,9 @@ class SyncCall {
       } else {
         call_.record_read(file.path, file.format, file.read, file.read_at, *result, store_);
       }
-      file.read = sync::FileRead{};  // its bytes are written: free them
+      // Its bytes are written: free them (assigning an empty string would
+      // keep the buffer).
+      std::string().swap(file.read.data);
     }
 
    private:
