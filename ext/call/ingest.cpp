@@ -439,8 +439,8 @@ class BatchRun {
 };
 
 // ingest_batches on two threads: the parsing thread loads and parses batch
-// i + 1 while this one writes batch i (ARCHITECTURE.md, "A call's two
-// threads").
+// i + 1 while this one writes batch i (ARCHITECTURE.md, "Chunks and the
+// parsing thread").
 void write_batches_pipelined(CallScope& scope, const std::string& owner, BatchList& list,
                              ParserThread& parser) {
   std::optional<BatchRun> current;
