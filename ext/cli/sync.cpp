@@ -195,7 +195,7 @@ int run_sync(const Args& raw) {
     return all_read ? kExitOk : kExitIncomplete;
   } catch (const Failure& failure) {
     // A failed run leaves a line in the log too, with when and where.
-    std::cerr << utc_now() << " lethe sync: failed, nothing was stored: " << failure.what()
+    std::cerr << utc_now() << " lethe sync: failed: " << failure.what()
               << " (home=" << log_value(home) << " db=" << log_value(choice.path) << ")"
               << std::endl;
     return failure.status();
