@@ -17,6 +17,10 @@ unset LETHE_DB XDG_DATA_HOME
 export HOME="$work/home"
 fixtures="$root/tests/clients/sync/home"
 cp -r "$fixtures" "$HOME"
+# Files an agent last wrote a while ago: lethe_sync reads a file again when
+# it changed within 2 s of its last read (file times are coarse), so freshly
+# copied files would be read by two runs in a row.
+find "$HOME" -exec touch -h -d '2026-03-05 10:00:00 UTC' {} +
 default_db="$HOME/.local/share/lethe/agents.db"
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
