@@ -23,7 +23,10 @@ from every machine in one SQLite database, and see what they cost.
 Verbs:
   sync      archive this machine's transcripts (the files that changed)
   search    find what was said: lethe search "go.mod"
-  daily     tokens and cost per day; also monthly, session, blocks
+  daily     tokens and cost per day, all agents together
+  monthly   tokens and cost per month
+  session   tokens and cost per session
+  blocks    Claude Code's 5-hour billing blocks
   merge     merge another machine's archive into this one
   sql       the sqlite3 shell on the archive, with lethe loaded
 
@@ -49,8 +52,15 @@ struct Verb {
   int (*run)(const Args&);
 };
 
-constexpr Verb kVerbs[] = {
-    {"sync", run_sync}, {"search", run_search}, {"merge", run_merge}, {"sql", run_sql}};
+int report_daily(const Args& args) { return run_report("daily", args); }
+int report_monthly(const Args& args) { return run_report("monthly", args); }
+int report_session(const Args& args) { return run_report("session", args); }
+int report_blocks(const Args& args) { return run_report("blocks", args); }
+
+constexpr Verb kVerbs[] = {{"sync", run_sync},          {"search", run_search},
+                           {"merge", run_merge},        {"sql", run_sql},
+                           {"daily", report_daily},     {"monthly", report_monthly},
+                           {"session", report_session}, {"blocks", report_blocks}};
 
 // lethe_version() of the extension compiled in, as SQL sees it.
 int print_version() {

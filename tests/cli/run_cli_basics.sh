@@ -8,7 +8,7 @@
 source "$(dirname "$0")/common.sh"
 module="${4:?lethe.so}"
 
-verbs=(sync search merge sql)
+verbs=(sync search merge sql daily monthly session blocks)
 for verb in "${verbs[@]}"; do
   run "$verb" --help
   expect_rc 0 "lethe $verb --help"
