@@ -6,7 +6,6 @@
 #include <sys/stat.h>
 
 #include <iostream>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -115,13 +114,14 @@ void ingest(const Database& archive, const std::string& owner, const std::string
               << (st.is_null(2) ? "" : " " + printable(st.bytes(2)))
               << "): " << printable(st.bytes(3)) << '\n';
   }
-  const std::optional<std::string> last = query_text(archive, "SELECT lethe_last_ingest()");
-  if (!last) return;
-  const nlohmann::json call = nlohmann::json::parse(*last, nullptr, false);
-  if (!call.is_object()) return;
-  result.lines += call.value("lines", std::int64_t{0});
-  result.accepted += call.value("accepted", std::int64_t{0});
-  result.rejected += call.value("rejected", std::int64_t{0});
+  Statement last(archive,
+                 "SELECT json_extract(j, '$.lines'), json_extract(j, '$.accepted'), "
+                 "json_extract(j, '$.rejected') FROM (SELECT lethe_last_ingest() AS j) "
+                 "WHERE json_valid(j)");
+  if (!last.step()) return;
+  result.lines += last.integer(0).value_or(0);
+  result.accepted += last.integer(1).value_or(0);
+  result.rejected += last.integer(2).value_or(0);
 }
 
 OwnerResult merge_owner(const Database& archive, const Database& other, const std::string& owner) {

@@ -2,6 +2,7 @@
 // be valid UTF-8 (a file name) made safe for a terminal or a log file.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -18,6 +19,10 @@ std::string printable(std::string_view text);
 // when it is empty or holds a space, a quote or '=', so `key=value` fields
 // split back unambiguously.
 std::string log_value(std::string_view text);
+
+// `text` as a JSON string, quotes included; nullopt when it is not valid
+// UTF-8 (JSON text is Unicode).
+std::optional<std::string> json_string(std::string_view text);
 
 // The width of `text` on a terminal, counting UTF-8 characters (a table's
 // columns line up for names that are not ASCII).

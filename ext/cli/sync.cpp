@@ -7,7 +7,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
-#include <nlohmann/json.hpp>
+#include <utility>
+#include <vector>
 
 #include "cli/archive.hpp"
 #include "cli/args.hpp"
@@ -74,7 +75,7 @@ struct Unread {
 };
 
 struct Outcome {
-  std::string summary;  // lethe_last_sync(), JSON
+  std::vector<std::string> summary;  // the log line's values (kSummaryFields)
   std::vector<Unread> unread;
 };
 
@@ -90,15 +91,18 @@ std::string normalized_home(const std::string& home) {
   return text;
 }
 
+// {"host": ..., "owner": ...}: JSON written here, handed over as a bound
+// value, never read as SQL.
 std::string options_json(const Arguments& args) {
-  nlohmann::json options = nlohmann::json::object();
-  if (auto host = args.value("host")) options["host"] = *host;
-  if (auto owner = args.value("owner")) options["owner"] = *owner;
-  try {
-    return options.dump();
-  } catch (const nlohmann::json::exception&) {
-    throw UsageError("sync", "--host and --owner must be UTF-8 text");
+  std::string json;
+  for (const char* key : {"host", "owner"}) {
+    const std::optional<std::string> value = args.value(key);
+    if (!value) continue;
+    const std::optional<std::string> quoted = json_string(*value);
+    if (!quoted) throw UsageError("sync", std::string("--") + key + " must be UTF-8 text");
+    json += (json.empty() ? "{\"" : ", \"") + std::string(key) + "\": " + *quoted;
   }
+  return json.empty() ? "{}" : json + "}";
 }
 
 // Brings the usage pack's summary up to date, when the pack has one.
@@ -106,10 +110,30 @@ void refresh_usage(const Database& db) {
   if (db.has_view("usage_refresh")) db.exec("INSERT INTO usage_refresh DEFAULT VALUES");
 }
 
-nlohmann::json parse_summary(const std::string& text) {
-  nlohmann::json summary = nlohmann::json::parse(text, nullptr, false);
-  if (!summary.is_object()) throw Failure("lethe_last_sync() is not a JSON object: " + text);
-  return summary;
+// The log line's fields and lethe_last_sync()'s keys, in the line's order.
+constexpr std::pair<const char*, const char*> kSummaryFields[] = {
+    {"home", "home"},           {"host", "host"},       {"owner", "owner"},
+    {"files", "files_seen"},    {"read", "files_read"}, {"unchanged", "files_unchanged"},
+    {"failed", "files_failed"}, {"gone", "files_gone"}, {"lines", "lines"},
+    {"rejected", "rejected"}};
+constexpr std::size_t kSummarySize = sizeof kSummaryFields / sizeof kSummaryFields[0];
+
+// lethe_last_sync()'s values for the log line, read with SQLite's JSON
+// functions ("?" for a key it does not have).
+std::vector<std::string> read_summary(const Database& db) {
+  std::string sql = "SELECT ";
+  for (const auto& [label, key] : kSummaryFields) {
+    sql += std::string(sql.size() > 7 ? ", " : "") + "json_extract(s, '$." + key + "')";
+  }
+  sql += " FROM (SELECT lethe_last_sync() AS s) WHERE json_valid(s)";
+  Statement st(db, sql);
+  if (!st.step()) throw Failure("lethe_last_sync() says nothing of the run that just ended");
+  std::vector<std::string> values;
+  values.reserve(kSummarySize);
+  for (std::size_t i = 0; i < kSummarySize; ++i) {
+    values.push_back(log_value(st.text(static_cast<int>(i)).value_or("?")));
+  }
+  return values;
 }
 
 Outcome sync(const Database& db, const std::string& home, const std::string& options) {
@@ -124,20 +148,18 @@ Outcome sync(const Database& db, const std::string& home, const std::string& opt
     const std::string code = st.bytes(2);
     if (code != "READ") outcome.unread.push_back({st.bytes(0), code, st.bytes(6)});
   }
-  const std::optional<std::string> summary = query_text(db, "SELECT lethe_last_sync()");
-  if (!summary) throw Failure("lethe_last_sync() says nothing of the run that just ended");
-  parse_summary(*summary);  // checked before the commit: a run is stored whole or not at all
-  outcome.summary = *summary;
+  outcome.summary = read_summary(db);  // before the commit: a run is stored whole or not at all
   refresh_usage(db);
   transaction.commit();
   progress.stop();
   return outcome;
 }
 
-std::string field(const nlohmann::json& summary, const char* key) {
-  const auto found = summary.find(key);
-  if (found == summary.end() || found->is_null()) return "?";
-  return found->is_string() ? log_value(found->get<std::string>()) : found->dump();
+std::string summary_value(const std::vector<std::string>& values, std::string_view label) {
+  for (std::size_t i = 0; i < kSummarySize; ++i) {
+    if (label == kSummaryFields[i].first) return values[i];
+  }
+  return "?";
 }
 
 std::string seconds_since(std::chrono::steady_clock::time_point start) {
@@ -147,14 +169,13 @@ std::string seconds_since(std::chrono::steady_clock::time_point start) {
   return text.data();
 }
 
-void print_summary(const nlohmann::json& s, const std::string& db_path,
+void print_summary(const std::vector<std::string>& values, const std::string& db_path,
                    std::chrono::steady_clock::time_point start) {
-  std::cout << utc_now() << " lethe sync: home=" << field(s, "home") << " host=" << field(s, "host")
-            << " owner=" << field(s, "owner") << " files=" << field(s, "files_seen")
-            << " read=" << field(s, "files_read") << " unchanged=" << field(s, "files_unchanged")
-            << " failed=" << field(s, "files_failed") << " gone=" << field(s, "files_gone")
-            << " lines=" << field(s, "lines") << " rejected=" << field(s, "rejected")
-            << " db=" << log_value(db_path) << ' ' << seconds_since(start) << std::endl;
+  std::cout << utc_now() << " lethe sync:";
+  for (std::size_t i = 0; i < kSummarySize; ++i) {
+    std::cout << ' ' << kSummaryFields[i].first << '=' << values[i];
+  }
+  std::cout << " db=" << log_value(db_path) << ' ' << seconds_since(start) << std::endl;
 }
 
 void print_unread(const std::vector<Unread>& unread) {
@@ -188,10 +209,9 @@ int run_sync(const Args& raw) {
   try {
     const Database db = open_archive(choice, OpenMode::kCreate);
     const Outcome outcome = sync(db, home, options);
-    const nlohmann::json summary = parse_summary(outcome.summary);
     print_unread(outcome.unread);
-    print_summary(summary, choice.path, start);
-    const bool all_read = outcome.unread.empty() && field(summary, "files_failed") == "0";
+    print_summary(outcome.summary, choice.path, start);
+    const bool all_read = outcome.unread.empty() && summary_value(outcome.summary, "failed") == "0";
     return all_read ? kExitOk : kExitIncomplete;
   } catch (const Failure& failure) {
     // A failed run leaves a line in the log too, with when and where.

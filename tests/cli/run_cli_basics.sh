@@ -44,7 +44,8 @@ check_usage "--limit must be a whole number from 1 to 1000000, not '-3'" search 
 check_usage "--limit must be a whole number" search x --limit 12abc
 check_usage "the query is empty" search '  '
 check_usage "name one database to merge from" merge
-check_usage "--host and --owner must be UTF-8 text" sync --host $'\xff'
+check_usage "--host must be UTF-8 text" sync --host $'\xff'
+check_usage "--owner must be UTF-8 text" sync --owner $'a\xc3'
 run
 expect_rc 2 "lethe without a verb"
 [[ "$err" == "Usage: lethe VERB"* ]] || fail "lethe without a verb does not print its usage: $err"
