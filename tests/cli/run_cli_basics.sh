@@ -65,8 +65,6 @@ db="$work/meta.db"
 run sql --db "$db" "SELECT value FROM lethe_meta WHERE name = 'sql_files'"
 expect_rc 0 "lethe sql on a new database"
 for f in "$root"/sql/*.sql; do
-  # (sync.sql, while it exists, is a script for the sqlite3 shell, not a pack.)
-  [[ "$(basename "$f")" == sync.sql ]] && continue
   [[ " $out " == *" $(basename "$f") "* ]] || fail "sql/$(basename "$f") is not compiled into the command (lethe_meta: $out)"
 done
 [[ "$out" == "schema.sql "* ]] || fail "schema.sql is not applied first: $out"
@@ -107,5 +105,11 @@ set -e
 err="$(cat "$work/err")"
 [[ "$rc" == 2 && "$err" == *"the loadable module lethe.so is neither at $work/alone/lib/"*"lethe.so (installed) nor at $work/alone/lethe.so (build tree)"* ]] ||
   fail "lethe sql without a module: status $rc, $err"
-pass "lethe sql loads the module, or names where it looked"
+set +e
+PATH=/nonexistent "$lethe" sql --db "$db" "SELECT 1" >"$work/out" 2>"$work/err"
+rc=$?
+set -e
+[[ "$rc" == 2 && "$(cat "$work/err")" == *"the sqlite3 shell is not installed (apt-get install sqlite3)"* ]] ||
+  fail "lethe sql without sqlite3: status $rc, $(cat "$work/err")"
+pass "lethe sql loads the module, or names where it looked, or says sqlite3 is missing"
 echo "PASS: the command's basics"
