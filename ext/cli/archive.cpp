@@ -123,7 +123,13 @@ Database open_archive(const DatabaseChoice& choice, OpenMode mode) {
   if (exists && S_ISDIR(info.st_mode)) {
     throw Failure(choice.path + " is a folder: --db and LETHE_DB name the database file");
   }
-  if (!exists && choice.is_default) create_folders(std::filesystem::path(path).parent_path());
+  const std::filesystem::path folder = std::filesystem::path(path).parent_path();
+  if (!exists && choice.is_default) create_folders(folder);
+  std::error_code error;
+  if (!exists && !std::filesystem::is_directory(folder, error)) {
+    throw Failure("cannot create the database " + choice.path + ": the folder " +
+                  folder.lexically_normal().string() + " does not exist (create it first)");
+  }
   const int flags = SQLITE_OPEN_READWRITE | (mode == OpenMode::kCreate ? SQLITE_OPEN_CREATE : 0);
   Database db(path, flags);
   sqlite3_busy_timeout(db.get(), kBusyTimeoutMs);

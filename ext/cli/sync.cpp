@@ -210,7 +210,10 @@ int run_sync(const Args& raw) {
     const Database db = open_archive(choice, OpenMode::kCreate);
     const Outcome outcome = sync(db, home, options);
     print_unread(outcome.unread);
-    print_summary(outcome.summary, choice.path, start);
+    std::error_code error;
+    const std::filesystem::path db_path = std::filesystem::absolute(choice.path, error);
+    print_summary(outcome.summary, error ? choice.path : db_path.lexically_normal().string(),
+                  start);
     const bool all_read = outcome.unread.empty() && summary_value(outcome.summary, "failed") == "0";
     return all_read ? kExitOk : kExitIncomplete;
   } catch (const Failure& failure) {

@@ -25,7 +25,12 @@ once="$(counts "$default_db")"
 pass "first run: $out"
 
 # 2. Again, from another folder, the home written another way: nothing changes.
-(cd / && run sync --home "$HOME/")
+cd /
+run sync --home "$HOME/"
+cd - >/dev/null
+expect_rc 0 "a second lethe sync from another folder"
+[[ "$out" == *" home=$HOME "* && "$out" == *" read=0 unchanged=4 "* ]] ||
+  fail "a run from another folder read files again, or named the home otherwise: $out"
 run sync --home "$HOME/."
 expect_rc 0 "a second lethe sync"
 [[ "$out" == *" home=$HOME "* && "$out" == *" read=0 unchanged=4 "* ]] ||
@@ -44,9 +49,13 @@ LETHE_DB="$work/env.db" run sync --db "$work/option.db"
 [[ -f "$work/option.db" && "$out" == *" db=$work/option.db "* ]] || fail "--db does not win over LETHE_DB: $out"
 run sync --db "$work/no/such/folder/a.db"
 expect_rc 2 "--db in a folder that does not exist"
-[[ "$err" == *"failed: cannot open the database $work/no/such/folder/a.db"* ]] ||
+[[ "$err" == *"failed: cannot create the database $work/no/such/folder/a.db: the folder $work/no/such/folder does not exist (create it first)"* ]] ||
   fail "--db in a missing folder: $err"
 [[ ! -e "$work/no" ]] || fail "--db created folders it was not asked to"
+cd "$work"
+run sync --db relative.db
+cd - >/dev/null
+[[ -f "$work/relative.db" && "$out" == *" db=$work/relative.db "* ]] || fail "a relative --db is not logged as a full path: $out"
 pass "--db, LETHE_DB, XDG_DATA_HOME, and the default"
 
 # 4. Files it cannot read: status 1, one line each on stderr, the rest stored.
