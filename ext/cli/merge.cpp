@@ -1,8 +1,8 @@
 // `lethe merge OTHER.db`: another archive's sessions and turns into this one,
 // as sql/merge.sql says: its view lethe_wire_lines turns OTHER's rows back
 // into wire lines, and lethe_ingest stores them, one owner per call. OTHER
-// is opened read-only and gets the view as a TEMP view of that connection,
-// so the file is never written.
+// is opened read-only and gets the pack's views as TEMP views of that
+// connection, so the file is never written.
 #include <sys/stat.h>
 
 #include <iostream>
@@ -45,24 +45,30 @@ named on stderr); 2 when nothing was merged (the message says why).
 // under SQLite's 1 GB limit on one value.
 constexpr std::size_t kBatchBytes = std::size_t{64} << 20;
 
-// The merge pack's view, made TEMP: the same text, read against OTHER's own
+// The merge pack's views, made TEMP: the same text, each CREATE VIEW a
+// CREATE TEMP VIEW (and its DROP the temp one's), read against OTHER's own
 // tables (a TEMP view's unqualified names resolve to the main database).
-std::string temp_view_sql() {
+std::string temp_views_sql() {
   std::string text;
   for (const SqlFile& file : sql_files()) {
-    if (file.name == "merge.sql") text = std::string(file.text);
+    if (file.name == "merge.sql") text = "\n" + std::string(file.text);
   }
-  const auto replace_once = [&text](const std::string& from, const std::string& to) {
-    const std::size_t at = text.find(from);
-    if (at == std::string::npos || text.find(from, at + 1) != std::string::npos) {
-      throw Failure("sql/merge.sql no longer has exactly one '" + from +
-                    "': ext/cli/merge.cpp must follow it");
+  const auto replace_all = [&text](const std::string& from, const std::string& to) {
+    std::size_t count = 0;
+    for (std::size_t at = text.find(from); at != std::string::npos;
+         at = text.find(from, at + to.size())) {
+      text.replace(at, from.size(), to);
+      ++count;
     }
-    text.replace(at, from.size(), to);
+    return count;
   };
-  replace_once("DROP VIEW IF EXISTS lethe_wire_lines;",
-               "DROP VIEW IF EXISTS temp.lethe_wire_lines;");
-  replace_once("CREATE VIEW lethe_wire_lines AS", "CREATE TEMP VIEW lethe_wire_lines AS");
+  replace_all("\nDROP VIEW IF EXISTS ", "\nDROP VIEW IF EXISTS temp.");
+  replace_all("\nCREATE VIEW ", "\nCREATE TEMP VIEW ");
+  if (text.find("\nCREATE TEMP VIEW lethe_wire_lines AS") == std::string::npos) {
+    throw Failure(
+        "sql/merge.sql no longer creates the view lethe_wire_lines: ext/cli/merge.cpp "
+        "must follow it");
+  }
   return text;
 }
 
@@ -83,7 +89,7 @@ Database open_other(const std::string& path) {
   if (!other.has_table("sessions") || !other.has_table("turns")) {
     throw Failure(path + " is not a lethe archive: it has no tables sessions and turns");
   }
-  other.exec(temp_view_sql());
+  other.exec(temp_views_sql());
   return other;
 }
 
