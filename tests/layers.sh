@@ -6,6 +6,9 @@
 #   common/  <- parse/  <- native/       no SQLite at all
 #   write/   every SQL statement lethe runs; SQLite, never sqlite3_vtab
 #   call/    the SQLite glue; alone knows sqlite3_vtab
+#   cli/     the `lethe` command: a client of the extension like any other,
+#            through the public sqlite3 API of the system's libsqlite3; it
+#            includes common/, parse/ and its own files, never write/ or call/
 #
 #   bash tests/layers.sh [repository root]
 set -euo pipefail
@@ -21,6 +24,7 @@ declare -A allowed=(
   [sync]="common parse sync"
   [write]="common parse sync write"
   [call]="common parse native sync write call"
+  [cli]="common parse cli"
 )
 for layer in "${!allowed[@]}"; do
   [[ -d "ext/$layer" ]] || { fail "ext/$layer is missing"; continue; }
@@ -48,9 +52,17 @@ if grep -rEn 'sqlite3_vtab|sqlite3_module|sqlite3_index_info|sqlite3_context' ex
   grep -v '^ext/call/' | grep -v '^\S*:[0-9]*:\s*//'; then
   fail "the lines above use SQLite's virtual-table or function API outside call/"
 fi
-# Only write/ runs SQL: prepares statements, executes text.
-if grep -rEn 'sqlite3_prepare|sqlite3_exec\b' ext --include='*.?pp' | grep -v '^ext/write/'; then
-  fail "the lines above run SQL outside write/"
+# Only write/ runs SQL for the extension: prepares statements, executes text.
+# (cli/ is the command, a client that runs its own queries on its own
+# connection, as any program that loads lethe does.)
+if grep -rEn 'sqlite3_prepare|sqlite3_exec\b' ext --include='*.?pp' | grep -v '^ext/write/' |
+  grep -v '^ext/cli/'; then
+  fail "the lines above run SQL outside write/ (and the command's cli/)"
+fi
+# The command talks to SQLite as a client does (sqlite3.h, the system's
+# library), never through the routines table of a loadable extension.
+if grep -rEn '<sqlite3ext\.h>|SQLITE_EXTENSION_INIT' ext/cli; then
+  fail "the lines above make the command an extension: it includes <sqlite3.h> only"
 fi
 # Every source file of ext/ is built (a file left behind by a move is not).
 for file in $(find ext -name '*.cpp' | sort); do

@@ -5,6 +5,10 @@
 #   - Python's load_extension("lethe"),
 #   - examples/demo.sql with `.load lethe` and the installed SQL files
 #     (/usr/share/lethe/sql), against the demo's golden output,
+#   - the command /usr/bin/lethe: README's cron line, verbatim, in cron's
+#     environment on a fixture home; `lethe sql` with the installed module;
+#     the systemd user units in /usr/lib/systemd/user, unmodified, through
+#     systemd-analyze verify --user (when it is here),
 # and remove it with dpkg -r, which must leave none of its files. The package
 # is removed whatever happens (trap), and the test refuses to run when a lethe
 # package is already installed (it would replace and then remove it).
@@ -79,8 +83,11 @@ echo "built $(basename "$deb")"
 
 module="/usr/lib/$multiarch/lethe.so"
 sqldir="/usr/share/lethe/sql"
+cli="/usr/bin/lethe"
+units="/usr/lib/systemd/user"
 contents="$(dpkg-deb -c "$deb")"
-for f in ".$module" ".$sqldir/schema.sql" ".$sqldir/search.sql" ".$sqldir/usage.sql"; do
+for f in ".$module" ".$sqldir/schema.sql" ".$sqldir/search.sql" ".$sqldir/usage.sql" ".$cli" \
+         ".$units/lethe-sync.service" ".$units/lethe-sync.timer"; do
   grep -q " $f\$" <<<"$contents" || fail "the package has no $f:"$'\n'"$contents"
 done
 
@@ -89,6 +96,7 @@ done
 if out="$(cd / && env -u LD_LIBRARY_PATH -u LD_PRELOAD "$shell" :memory: '.load lethe' 2>&1)"; then
   fail "'.load lethe' already works before the package is installed: another lethe.so is where the loader looks"
 fi
+[[ ! -e "$cli" ]] || fail "$cli exists before the package is installed"
 
 we_touched_dpkg=1
 dpkg_retry dpkg -i "$deb" || fail "dpkg -i $(basename "$deb") failed"
@@ -129,12 +137,37 @@ plain "$shell" demo.db <demo.sql >demo.out 2>&1 || true
 source "$root/tests/golden.sh"
 golden_compare "the demo with the installed package" "$root/tests/shell/example_demo.expected" demo.out ""
 
+# The command, as README's cron line runs it: cron's environment (PATH
+# /usr/bin:/bin), a fixture home, no terminal, stdin closed.
+home="$work/home"
+cp -r "$root/tests/clients/sync/home" "$home"
+cron_line="$(grep -E '^0 \* \* \* \* ' "$root/README.md" | head -1)"
+[[ -n "$cron_line" ]] || fail "README.md has no cron line"
+env -i HOME="$home" LOGNAME="$(id -un)" SHELL=/bin/sh PATH=/usr/bin:/bin \
+  setsid sh -c "$(cut -d' ' -f6- <<<"$cron_line")" </dev/null >"$work/cron.mail" 2>&1 ||
+  fail "README's cron line failed with the package: $(cat "$work/cron.mail")"
+grep -q " lethe sync: home=$home .* files=4 read=4 .* failed=0 " "$home/.lethe-sync.log" ||
+  fail "the cron line did not log a sync of the fixture home: $(cat "$home/.lethe-sync.log" 2>&1)"
+echo "cron line: $(cat "$home/.lethe-sync.log")"
+out="$(plain env HOME="$home" "$cli" sql "SELECT lethe_version(), count(*) FROM turns" 2>&1)" ||
+  fail "lethe sql with the package failed: $out"
+[[ "$out" == "$version|18" ]] || fail "lethe sql with the package gave '$out', expected '$version|18'"
+echo "lethe sql: the installed module -> $out"
+if command -v systemd-analyze >/dev/null; then
+  mkdir -m 700 "$work/run"
+  out="$(XDG_RUNTIME_DIR="$work/run" systemd-analyze verify --user "$units/lethe-sync.service" \
+    "$units/lethe-sync.timer" 2>&1)" || fail "systemd-analyze verify of the installed units: $out"
+  [[ -z "$out" ]] || fail "systemd-analyze verify warns about the installed units: $out"
+  echo "systemd-analyze verify --user: the installed units, ExecStart=lethe found in /usr/bin"
+fi
+
 # Removed: none of its files stays, and `.load lethe` no longer finds it.
 cd "$work"
 dpkg_retry dpkg -r lethe || fail "dpkg -r lethe failed"
 we_installed=0
 [[ -z "$(installed_version)" ]] || fail "lethe is still installed after dpkg -r"
-for f in "$module" "$sqldir/schema.sql" "$sqldir/search.sql" "$sqldir/usage.sql"; do
+for f in "$module" "$sqldir/schema.sql" "$sqldir/search.sql" "$sqldir/usage.sql" "$cli" \
+         "$units/lethe-sync.service" "$units/lethe-sync.timer"; do
   [[ ! -e "$f" ]] || fail "$f is still there after dpkg -r lethe"
 done
 if out="$(plain "$shell" :memory: '.load lethe' 2>&1)"; then
