@@ -34,7 +34,8 @@ void result_summary(sqlite3_context* ctx, const std::string& json) noexcept {
 }
 
 void last_ingest_function(sqlite3_context* ctx, int, sqlite3_value**) noexcept {
-  result_summary(ctx, static_cast<const ConnectionState*>(sqlite3_user_data(ctx))->last_ingest_json);
+  result_summary(ctx,
+                 static_cast<const ConnectionState*>(sqlite3_user_data(ctx))->last_ingest_json);
 }
 
 void last_sync_function(sqlite3_context* ctx, int, sqlite3_value**) noexcept {

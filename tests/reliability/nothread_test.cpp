@@ -8,8 +8,8 @@
 #include <pthread.h>
 
 #include <atomic>
-#include <filesystem>
 #include <cerrno>
+#include <filesystem>
 #include <string>
 #include <thread>
 #include <vector>
@@ -126,9 +126,10 @@ SyncOutcome sync_with_threads(bool refused, const std::string& home) {
   g_thread_requests = 0;
   g_refuse_threads = refused;
   SyncOutcome out;
-  out.rows = db.query("SELECT path, format, code, lines, accepted, rejected FROM lethe_sync(?1, "
-                      "'{\"host\": \"h\", \"owner\": \"o\"}')",
-                      home);
+  out.rows = db.query(
+      "SELECT path, format, code, lines, accepted, rejected FROM lethe_sync(?1, "
+      "'{\"host\": \"h\", \"owner\": \"o\"}')",
+      home);
   g_refuse_threads = false;
   out.thread_requests = g_thread_requests;
   out.turns = lethe_test::dump(db, "turns");
