@@ -6,8 +6,18 @@
 -- overwrites a price you set, see model_prices below):
 --   sqlite3 agents.db < sql/usage.sql          (or .read sql/usage.sql)
 --
+--   usage_daily, usage_local_daily, usage_monthly
+--                    per owner and UTC day / local day / UTC month, all
+--                    agents together
+--   usage_daily_by_agent, usage_local_daily_by_agent, usage_monthly_by_agent
+--                    the same per agent (tool)
+--   usage_daily_by_model, usage_local_daily_by_model, usage_monthly_by_model
+--                    the same per agent and model
 --   session_summary  one row per session: project, start, end, duration,
 --                    turns, tokens in/out, cache read/write, cost, models
+--   session_usage_by_model  a session's usage per model
+--   usage_blocks     Claude Code's 5-hour billing blocks, per owner, with
+--                    ccusage's rule (see below); usage_block_models: per model
 --   turn_usage       one row per turn with its session's project, its UTC
 --                    day and month, its local day, its cache tokens and its
 --                    cost: the base of the views below and of your own
@@ -17,8 +27,9 @@
 --   usage_by_month   per UTC month, owner, tool, model and project
 --   usage_by_period  the three above in one: period_kind ('day',
 --                    'local_day', 'month') and period, then their columns
---   usage_blocks     Claude Code's 5-hour billing blocks, per owner, with
---                    ccusage's rule (see below)
+--   usage_sums       every grouped sum above in one (period_kind, grain)
+--   usage_grain      the grain they are all made of: per owner, tool,
+--                    session, model and UTC quarter hour
 --   model_prices     USD per million tokens of each model: input, output,
 --                    cache read, cache write; yours to edit
 --   usage_settings   name/value settings: local_day_modifier
@@ -61,10 +72,26 @@
 -- 'gpt-4.1-2025-04-14' uses 'gpt-4.1'). Prices are the base tier: the
 -- surcharges of very long prompts (over 200k tokens for some models) and
 -- of 1-hour cache writes are not modelled.
--- In the grouped views, cost_usd is the sum rounded to 6 decimals (0.0 when
--- no turn of the row has tokens), and NULL when any turn of the row has
--- tokens but an unknown cost: unpriced_turns says how many.
---
+-- Sums. A turn is billable when it is counted (see above) and has tokens
+-- or a cost of its own; only billable turns can have a cost. In every
+-- grouped view:
+--   cost_usd         the sum of the costs rounded to 6 decimals; NULL when
+--                    a billable turn of the row has an unknown cost (a
+--                    total that leaves it out would be wrong), and NULL
+--                    when the row has no billable turn (user, tool and
+--                    system turns, an answer whose usage was lost): never a
+--                    0 that means "unknown" or "nothing to cost". A 0.0 is
+--                    a real 0 (a model you priced at 0).
+--   unpriced_turns   how many billable turns have an unknown cost
+--   billable_turns   how many turns can have a cost
+--   priced_cost_usd  the sum of the costs that are known (NULL when none
+--                    is): what was spent at least, when unpriced_turns > 0
+--   input_tokens     the uncached input (tokens_in minus cache reads and
+--                    writes), total_tokens = tokens_in + tokens_out: the
+--                    figures ccusage calls inputTokens and totalTokens
+-- So a day's total is a row of usage_daily, not a sum() over usage_by_day:
+-- sum() skips NULLs and would turn "unknown" back into a number.
+
 -- Totals only count what is stored, and lethe stores a turn once (its key is
 -- (owner, tool, host, session_id, turn_id); a re-sent line overwrites it), so
 -- ingesting the same batch again changes no total.
@@ -88,7 +115,9 @@
 -- Local days: local_day = date(timestamp, <local_day_modifier>), where the
 -- modifier is the value of usage_settings 'local_day_modifier' (default
 -- '+00:00', i.e. UTC). Name your offset once, and usage_by_local_day and
--- turn_usage.local_day follow it:
+-- turn_usage.local_day follow it (the grouped views take the local day of
+-- each UTC quarter hour: the same day for every offset that is a multiple
+-- of 15 minutes, which every time zone in use today is):
 --   UPDATE usage_settings SET value = '+09:00' WHERE name = 'local_day_modifier';
 --   UPDATE usage_settings SET value = '-05:00' WHERE name = 'local_day_modifier';
 --   -- the time zone of the process running SQLite (TZ variable; daylight
@@ -97,7 +126,9 @@
 -- Any other grouping works on turn_usage the same way:
 --   SELECT date(timestamp, '-05:00') AS day, owner, tool,
 --          count(*) AS turns, sum(tokens_in) AS tokens_in,
---          sum(tokens_out) AS tokens_out, round(total(cost_usd), 6) AS cost_usd
+--          sum(tokens_out) AS tokens_out,
+--          CASE WHEN sum(unpriced) = 0 AND sum(billable) > 0
+--               THEN round(total(cost_usd), 6) END AS cost_usd
 --   FROM turn_usage GROUP BY 1, 2, 3 ORDER BY 1, 2, 3;
 --   -- local months: strftime('%Y-%m', timestamp, 'localtime')
 --   -- local weeks starting on Monday: strftime('%Y-W%W', timestamp, 'localtime')
@@ -118,14 +149,19 @@
 --   SELECT tool, session_id, project, started_at, duration_s, turns, cost_usd
 --   FROM session_summary WHERE owner = 'ana' ORDER BY cost_usd DESC LIMIT 10;
 --
---   -- What each model cost per month, all owners:
---   SELECT month, model, sum(tokens_in), sum(tokens_out), round(sum(cost_usd), 6)
---   FROM usage_by_month WHERE model IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2;
+--   -- Ana's days, all agents together (cost_usd NULL: a price is missing):
+--   SELECT day, sessions, turns, cost_usd, unpriced_turns, priced_cost_usd
+--   FROM usage_daily WHERE owner = 'ana' ORDER BY day DESC LIMIT 14;
 --
---   -- Cost per project in March 2026:
---   SELECT project, round(sum(cost_usd), 6) AS cost_usd FROM usage_by_day
---   WHERE day BETWEEN '2026-03-01' AND '2026-03-31' GROUP BY project
---   ORDER BY cost_usd DESC;
+--   -- What each agent and model cost per month:
+--   SELECT month, tool, model, tokens_in, tokens_out, cost_usd
+--   FROM usage_monthly_by_model WHERE owner = 'ana' ORDER BY 1, 2, 3;
+--
+--   -- Cost per project in March 2026 (a missing price makes it NULL):
+--   SELECT project, CASE WHEN sum(unpriced_turns) = 0 AND sum(billable_turns) > 0
+--                        THEN round(total(cost_usd), 6) END AS cost_usd
+--   FROM usage_by_day WHERE day BETWEEN '2026-03-01' AND '2026-03-31'
+--   GROUP BY project ORDER BY cost_usd DESC;
 --
 --   -- Models used that have no price yet:
 --   SELECT DISTINCT model FROM turn_usage WHERE unpriced;
@@ -300,7 +336,10 @@ WITH
                         ELSE r.tokens_out * p.output_usd_per_mtok END
                 ) / 1000000.0
       END AS price_cost,
-      p.price_model
+      p.price_model,
+      -- A response that can have a cost: it has tokens, or a cost of its own.
+      r.counted AND (coalesce(r.tokens_in, 0) > 0 OR coalesce(r.tokens_out, 0) > 0
+                     OR r.own_cost IS NOT NULL) AS billable
     FROM ranked AS r
     LEFT JOIN model_price_match AS p ON p.model = r.model
   )
@@ -327,52 +366,205 @@ SELECT
        WHEN own_cost IS NOT NULL THEN 'turn'
        WHEN price_cost IS NOT NULL THEN 'model_prices' END AS cost_source,
   price_model,                           -- the model_prices row that matched
-  counted AND own_cost IS NULL AND price_cost IS NULL
-    AND (coalesce(tokens_in, 0) > 0 OR coalesce(tokens_out, 0) > 0) AS unpriced
+  billable AND own_cost IS NULL AND price_cost IS NULL AS unpriced,
+  billable,
+  -- The UTC quarter hour the turn falls in, 'YYYY-MM-DDTHH:MM': the grain
+  -- of the sums below.
+  substr(timestamp, 1, 14) || CASE WHEN substr(timestamp, 15, 2) < '15' THEN '00'
+                                   WHEN substr(timestamp, 15, 2) < '30' THEN '15'
+                                   WHEN substr(timestamp, 15, 2) < '45' THEN '30'
+                                   ELSE '45' END AS quarter
 FROM priced;
 
--- usage_by_period holds the three summaries at once, so their columns and
--- sums are written once: period_kind is 'day' (UTC), 'local_day' or 'month'
--- and period its value. The three views below are its slices (SQLite moves
--- their period_kind filter into the scan, so each reads turn_usage once).
--- sessions counts the sessions with at least one turn in the row. The
--- separator char(31) cannot occur in host or session_id (the wire contract
--- forbids control characters there), so distinct pairs stay distinct.
+-- The grain every sum below is made of: per owner, tool, session, model and
+-- UTC quarter hour. A day, a local day (every UTC offset in use is a
+-- multiple of 15 minutes), a month or a 5-hour block is a set of quarter
+-- hours, so each of them is a sum of these rows. at_quarter_start holds the
+-- turns exactly at the quarter's first millisecond apart: a 5-hour block
+-- ends at such an instant and keeps a turn made at it.
+DROP VIEW IF EXISTS usage_grain;
+CREATE VIEW usage_grain AS
+SELECT
+  owner, tool, session_id, model, quarter,
+  substr(timestamp, 15, 2) IN ('00', '15', '30', '45')
+    AND substr(timestamp, 18, 6) = '00.000' AS at_quarter_start,
+  max(project) AS project,
+  count(*) AS turns,
+  count(CASE WHEN role = 'user' THEN 1 END) AS user_turns,
+  sum(billable) AS billable_turns,
+  sum(unpriced) AS unpriced_turns,
+  -- The known costs (turns whose cost is known).
+  total(CASE WHEN billable AND NOT unpriced THEN cost_usd END) AS known_cost,
+  coalesce(sum(tokens_in), 0) AS tokens_in,
+  coalesce(sum(tokens_out), 0) AS tokens_out,
+  coalesce(sum(cache_read_tokens), 0) AS cache_read_tokens,
+  coalesce(sum(cache_write_tokens), 0) AS cache_write_tokens,
+  min(CASE WHEN billable THEN timestamp END) AS first_billable,
+  max(CASE WHEN billable THEN timestamp END) AS last_billable
+FROM turn_usage
+GROUP BY owner, tool, session_id, model, quarter, at_quarter_start;
+
+-- Every sum of the pack, once: per period (UTC day, local day, UTC month)
+-- and grain ('all': all agents together; 'agent': per tool; 'model': per
+-- tool and model). The views below are its slices: SQLite moves their
+-- constant filters into the scan.
+--   cost_usd         the rounded sum of the costs; NULL when a turn of the
+--                    row has tokens but no known cost (unpriced_turns says
+--                    how many), and NULL when no turn of the row can have a
+--                    cost at all (user and tool turns only): never a 0
+--                    that means "unknown" or "nothing"
+--   priced_cost_usd  the sum of the known costs, NULL when there is none:
+--                    what is known to have been spent, a lower bound when
+--                    unpriced_turns > 0
+--   input_tokens     the uncached input: tokens_in minus cache reads and
+--                    cache writes (ccusage's inputTokens)
+--   total_tokens     tokens_in + tokens_out (ccusage's totalTokens)
+DROP VIEW IF EXISTS usage_sums;
+CREATE VIEW usage_sums AS
+SELECT
+  k.period_kind, g.grain,
+  CASE k.period_kind WHEN 'day' THEN substr(u.quarter, 1, 10)
+                     WHEN 'month' THEN substr(u.quarter, 1, 7)
+                     ELSE date(u.quarter, (SELECT value FROM usage_settings
+                                           WHERE name = 'local_day_modifier')) END AS period,
+  u.owner,
+  CASE WHEN g.grain <> 'all' THEN u.tool END AS tool,
+  CASE WHEN g.grain = 'model' THEN u.model END AS model,
+  count(DISTINCT u.tool || char(31) || u.session_id) AS sessions,
+  sum(u.turns) AS turns,
+  sum(u.billable_turns) AS billable_turns,
+  sum(u.unpriced_turns) AS unpriced_turns,
+  CASE WHEN sum(u.billable_turns) = 0 OR sum(u.unpriced_turns) > 0 THEN NULL
+       ELSE round(total(u.known_cost), 6) END AS cost_usd,
+  CASE WHEN sum(u.billable_turns) > sum(u.unpriced_turns)
+       THEN round(total(u.known_cost), 6) END AS priced_cost_usd,
+  sum(u.tokens_in) AS tokens_in,
+  sum(u.tokens_out) AS tokens_out,
+  sum(u.tokens_in) - sum(u.cache_read_tokens) - sum(u.cache_write_tokens) AS input_tokens,
+  sum(u.cache_read_tokens) AS cache_read_tokens,
+  sum(u.cache_write_tokens) AS cache_write_tokens,
+  sum(u.tokens_in) + sum(u.tokens_out) AS total_tokens,
+  group_concat(DISTINCT u.tool) AS agents,
+  group_concat(DISTINCT u.model) AS models
+FROM (SELECT 'day' AS period_kind UNION ALL SELECT 'local_day' UNION ALL SELECT 'month') AS k,
+     (SELECT 'all' AS grain UNION ALL SELECT 'agent' UNION ALL SELECT 'model') AS g,
+     usage_grain AS u
+GROUP BY k.period_kind, g.grain, period, u.owner,
+         CASE WHEN g.grain <> 'all' THEN u.tool END,
+         CASE WHEN g.grain = 'model' THEN u.model END;
+
+DROP VIEW IF EXISTS usage_daily;
+CREATE VIEW usage_daily AS
+SELECT period AS day, owner, sessions, turns, billable_turns, unpriced_turns, cost_usd,
+       priced_cost_usd, tokens_in, tokens_out, input_tokens, cache_read_tokens,
+       cache_write_tokens, total_tokens, agents, models
+FROM usage_sums WHERE period_kind = 'day' AND grain = 'all';
+
+DROP VIEW IF EXISTS usage_daily_by_agent;
+CREATE VIEW usage_daily_by_agent AS
+SELECT period AS day, owner, tool, sessions, turns, billable_turns, unpriced_turns, cost_usd,
+       priced_cost_usd, tokens_in, tokens_out, input_tokens, cache_read_tokens,
+       cache_write_tokens, total_tokens, models
+FROM usage_sums WHERE period_kind = 'day' AND grain = 'agent';
+
+DROP VIEW IF EXISTS usage_daily_by_model;
+CREATE VIEW usage_daily_by_model AS
+SELECT period AS day, owner, tool, model, sessions, turns, billable_turns, unpriced_turns,
+       cost_usd, priced_cost_usd, tokens_in, tokens_out, input_tokens, cache_read_tokens,
+       cache_write_tokens, total_tokens
+FROM usage_sums WHERE period_kind = 'day' AND grain = 'model';
+
+DROP VIEW IF EXISTS usage_local_daily;
+CREATE VIEW usage_local_daily AS
+SELECT period AS local_day, owner, sessions, turns, billable_turns, unpriced_turns, cost_usd,
+       priced_cost_usd, tokens_in, tokens_out, input_tokens, cache_read_tokens,
+       cache_write_tokens, total_tokens, agents, models
+FROM usage_sums WHERE period_kind = 'local_day' AND grain = 'all';
+
+DROP VIEW IF EXISTS usage_local_daily_by_agent;
+CREATE VIEW usage_local_daily_by_agent AS
+SELECT period AS local_day, owner, tool, sessions, turns, billable_turns, unpriced_turns,
+       cost_usd, priced_cost_usd, tokens_in, tokens_out, input_tokens, cache_read_tokens,
+       cache_write_tokens, total_tokens, models
+FROM usage_sums WHERE period_kind = 'local_day' AND grain = 'agent';
+
+DROP VIEW IF EXISTS usage_local_daily_by_model;
+CREATE VIEW usage_local_daily_by_model AS
+SELECT period AS local_day, owner, tool, model, sessions, turns, billable_turns,
+       unpriced_turns, cost_usd, priced_cost_usd, tokens_in, tokens_out, input_tokens,
+       cache_read_tokens, cache_write_tokens, total_tokens
+FROM usage_sums WHERE period_kind = 'local_day' AND grain = 'model';
+
+DROP VIEW IF EXISTS usage_monthly;
+CREATE VIEW usage_monthly AS
+SELECT period AS month, owner, sessions, turns, billable_turns, unpriced_turns, cost_usd,
+       priced_cost_usd, tokens_in, tokens_out, input_tokens, cache_read_tokens,
+       cache_write_tokens, total_tokens, agents, models
+FROM usage_sums WHERE period_kind = 'month' AND grain = 'all';
+
+DROP VIEW IF EXISTS usage_monthly_by_agent;
+CREATE VIEW usage_monthly_by_agent AS
+SELECT period AS month, owner, tool, sessions, turns, billable_turns, unpriced_turns, cost_usd,
+       priced_cost_usd, tokens_in, tokens_out, input_tokens, cache_read_tokens,
+       cache_write_tokens, total_tokens, models
+FROM usage_sums WHERE period_kind = 'month' AND grain = 'agent';
+
+DROP VIEW IF EXISTS usage_monthly_by_model;
+CREATE VIEW usage_monthly_by_model AS
+SELECT period AS month, owner, tool, model, sessions, turns, billable_turns, unpriced_turns,
+       cost_usd, priced_cost_usd, tokens_in, tokens_out, input_tokens, cache_read_tokens,
+       cache_write_tokens, total_tokens
+FROM usage_sums WHERE period_kind = 'month' AND grain = 'model';
+
+-- usage_by_period holds the three summaries per tool, model and project at
+-- once, with their first columns as they always were; usage_by_day,
+-- usage_by_local_day and usage_by_month are its slices. sessions counts the
+-- sessions with at least one turn in the row.
 DROP VIEW IF EXISTS usage_by_period;
 CREATE VIEW usage_by_period AS
 SELECT
   k.period_kind,
-  CASE k.period_kind WHEN 'day' THEN t.day WHEN 'local_day' THEN t.local_day
-                     ELSE t.month END AS period,
-  t.owner, t.tool, t.model, t.project,
-  count(DISTINCT t.host || char(31) || t.session_id) AS sessions,
-  count(*) AS turns,
-  coalesce(sum(t.tokens_in), 0) AS tokens_in,
-  coalesce(sum(t.tokens_out), 0) AS tokens_out,
-  CASE WHEN sum(t.unpriced) > 0 THEN NULL ELSE round(total(t.cost_usd), 6) END AS cost_usd,
-  coalesce(sum(t.cache_read_tokens), 0) AS cache_read_tokens,
-  coalesce(sum(t.cache_write_tokens), 0) AS cache_write_tokens,
-  sum(t.unpriced) AS unpriced_turns
-FROM (SELECT 'day' AS period_kind UNION ALL SELECT 'local_day' UNION ALL SELECT 'month') k,
-     turn_usage t
-GROUP BY k.period_kind, period, t.owner, t.tool, t.model, t.project;
+  CASE k.period_kind WHEN 'day' THEN substr(u.quarter, 1, 10)
+                     WHEN 'month' THEN substr(u.quarter, 1, 7)
+                     ELSE date(u.quarter, (SELECT value FROM usage_settings
+                                           WHERE name = 'local_day_modifier')) END AS period,
+  u.owner, u.tool, u.model, u.project,
+  count(DISTINCT u.session_id) AS sessions,
+  sum(u.turns) AS turns,
+  sum(u.tokens_in) AS tokens_in,
+  sum(u.tokens_out) AS tokens_out,
+  CASE WHEN sum(u.billable_turns) = 0 OR sum(u.unpriced_turns) > 0 THEN NULL
+       ELSE round(total(u.known_cost), 6) END AS cost_usd,
+  sum(u.cache_read_tokens) AS cache_read_tokens,
+  sum(u.cache_write_tokens) AS cache_write_tokens,
+  sum(u.unpriced_turns) AS unpriced_turns,
+  -- Added columns.
+  sum(u.billable_turns) AS billable_turns,
+  CASE WHEN sum(u.billable_turns) > sum(u.unpriced_turns)
+       THEN round(total(u.known_cost), 6) END AS priced_cost_usd
+FROM (SELECT 'day' AS period_kind UNION ALL SELECT 'local_day' UNION ALL SELECT 'month') AS k,
+     usage_grain AS u
+GROUP BY k.period_kind, period, u.owner, u.tool, u.model, u.project;
 
 DROP VIEW IF EXISTS usage_by_day;
 CREATE VIEW usage_by_day AS
 SELECT period AS day, owner, tool, model, project, sessions, turns, tokens_in, tokens_out,
-       cost_usd, cache_read_tokens, cache_write_tokens, unpriced_turns
+       cost_usd, cache_read_tokens, cache_write_tokens, unpriced_turns, billable_turns,
+       priced_cost_usd
 FROM usage_by_period WHERE period_kind = 'day';
 
 DROP VIEW IF EXISTS usage_by_local_day;
 CREATE VIEW usage_by_local_day AS
 SELECT period AS local_day, owner, tool, model, project, sessions, turns, tokens_in,
-       tokens_out, cost_usd, cache_read_tokens, cache_write_tokens, unpriced_turns
+       tokens_out, cost_usd, cache_read_tokens, cache_write_tokens, unpriced_turns,
+       billable_turns, priced_cost_usd
 FROM usage_by_period WHERE period_kind = 'local_day';
 
 DROP VIEW IF EXISTS usage_by_month;
 CREATE VIEW usage_by_month AS
 SELECT period AS month, owner, tool, model, project, sessions, turns, tokens_in, tokens_out,
-       cost_usd, cache_read_tokens, cache_write_tokens, unpriced_turns
+       cost_usd, cache_read_tokens, cache_write_tokens, unpriced_turns, billable_turns,
+       priced_cost_usd
 FROM usage_by_period WHERE period_kind = 'month';
 
 DROP VIEW IF EXISTS session_summary;
@@ -388,61 +580,132 @@ SELECT
   count(CASE WHEN u.role = 'user' THEN 1 END) AS user_turns,
   coalesce(sum(u.tokens_in), 0) AS tokens_in,
   coalesce(sum(u.tokens_out), 0) AS tokens_out,
-  CASE WHEN sum(u.unpriced) > 0 THEN NULL ELSE round(total(u.cost_usd), 6) END
-    AS cost_usd,
+  CASE WHEN coalesce(sum(u.billable), 0) = 0 OR sum(u.unpriced) > 0 THEN NULL
+       ELSE round(total(u.cost_usd), 6) END AS cost_usd,
   group_concat(DISTINCT u.model) AS models,
   s.source_file,
   coalesce(sum(u.cache_read_tokens), 0) AS cache_read_tokens,
   coalesce(sum(u.cache_write_tokens), 0) AS cache_write_tokens,
-  coalesce(sum(u.unpriced), 0) AS unpriced_turns
+  coalesce(sum(u.unpriced), 0) AS unpriced_turns,
+  -- Added columns.
+  coalesce(sum(u.billable), 0) AS billable_turns,
+  CASE WHEN coalesce(sum(u.billable), 0) > coalesce(sum(u.unpriced), 0)
+       THEN round(total(CASE WHEN NOT u.unpriced THEN u.cost_usd END), 6) END
+    AS priced_cost_usd
 FROM sessions AS s
 LEFT JOIN turn_usage AS u
   ON u.owner = s.owner AND u.tool = s.tool AND u.host = s.host
  AND u.session_id = s.session_id
 GROUP BY s.owner, s.tool, s.host, s.session_id;
 
+-- A session's usage per model (its tool is the session's).
+DROP VIEW IF EXISTS session_usage_by_model;
+CREATE VIEW session_usage_by_model AS
+SELECT
+  owner, tool, session_id, model,
+  sum(turns) AS turns,
+  sum(billable_turns) AS billable_turns,
+  sum(unpriced_turns) AS unpriced_turns,
+  CASE WHEN sum(billable_turns) = 0 OR sum(unpriced_turns) > 0 THEN NULL
+       ELSE round(total(known_cost), 6) END AS cost_usd,
+  CASE WHEN sum(billable_turns) > sum(unpriced_turns)
+       THEN round(total(known_cost), 6) END AS priced_cost_usd,
+  sum(tokens_in) AS tokens_in,
+  sum(tokens_out) AS tokens_out,
+  sum(tokens_in) - sum(cache_read_tokens) - sum(cache_write_tokens) AS input_tokens,
+  sum(cache_read_tokens) AS cache_read_tokens,
+  sum(cache_write_tokens) AS cache_write_tokens,
+  sum(tokens_in) + sum(tokens_out) AS total_tokens
+FROM usage_grain
+GROUP BY owner, tool, session_id, model;
+
+-- Billing blocks. The walk goes over the quarter hours that hold billable
+-- Claude Code turns (the turns of a quarter are less than 5 hours apart and
+-- a block starts and ends on whole hours, so only a turn exactly at a
+-- quarter's first millisecond can end a block inside a quarter: it is kept
+-- apart, at_quarter_start).
+DROP VIEW IF EXISTS usage_block_walk;
+CREATE VIEW usage_block_walk AS
+WITH RECURSIVE
+  unit AS MATERIALIZED (
+    SELECT owner, quarter, at_quarter_start,
+           unixepoch(min(first_billable)) * 1000
+             + CAST(substr(min(first_billable), 21, 3) AS INTEGER) AS first_ms,
+           unixepoch(max(last_billable)) * 1000
+             + CAST(substr(max(last_billable), 21, 3) AS INTEGER) AS last_ms,
+           row_number() OVER (PARTITION BY owner
+                              ORDER BY quarter, at_quarter_start DESC) AS n
+    FROM usage_grain
+    WHERE tool = 'claude-code' AND billable_turns > 0
+    GROUP BY owner, quarter, at_quarter_start
+  ),
+  -- One step per unit, carrying its block's start (ms since 1970, floored
+  -- to the UTC hour).
+  walk (owner, n, first_ms, last_ms, block_ms) AS (
+    SELECT owner, n, first_ms, last_ms, first_ms - first_ms % 3600000 FROM unit WHERE n = 1
+    UNION ALL
+    SELECT u.owner, u.n, u.first_ms, u.last_ms,
+           CASE WHEN u.first_ms - w.block_ms > 18000000 OR u.first_ms - w.last_ms > 18000000
+                THEN u.first_ms - u.first_ms % 3600000 ELSE w.block_ms END
+    FROM walk AS w
+    JOIN unit AS u ON u.owner = w.owner AND u.n = w.n + 1
+  )
+SELECT w.owner, u.quarter, u.at_quarter_start, w.block_ms, w.last_ms
+FROM walk AS w JOIN unit AS u ON u.owner = w.owner AND u.n = w.n;
+
 DROP VIEW IF EXISTS usage_blocks;
 CREATE VIEW usage_blocks AS
-WITH RECURSIVE
-  entry AS MATERIALIZED (
-    SELECT owner, timestamp, model, tokens_in, tokens_out, cache_read_tokens,
-           cache_write_tokens, cost_usd, unpriced,
-           unixepoch(timestamp) * 1000 + CAST(substr(timestamp, 21, 3) AS INTEGER) AS ms,
-           row_number() OVER (PARTITION BY owner
-                              ORDER BY timestamp, host, session_id, turn_id) AS n
-    FROM turn_usage
-    WHERE tool = 'claude-code' AND counted
-      AND (tokens_in IS NOT NULL OR tokens_out IS NOT NULL)
-  ),
-  -- One step per turn, carrying its block's start (ms since 1970, floored
-  -- to the UTC hour).
-  walk (owner, n, ms, block_ms) AS (
-    SELECT owner, n, ms, ms - ms % 3600000 FROM entry WHERE n = 1
-    UNION ALL
-    SELECT e.owner, e.n, e.ms,
-           CASE WHEN e.ms - w.block_ms > 18000000 OR e.ms - w.ms > 18000000
-                THEN e.ms - e.ms % 3600000 ELSE w.block_ms END
-    FROM walk AS w
-    JOIN entry AS e ON e.owner = w.owner AND e.n = w.n + 1
-  )
 SELECT
-  e.owner,
-  strftime('%Y-%m-%dT%H:%M:%fZ', w.block_ms / 1000, 'unixepoch') AS block_start,
-  strftime('%Y-%m-%dT%H:%M:%fZ', w.block_ms / 1000 + 18000, 'unixepoch') AS block_end,
-  min(e.timestamp) AS first_turn,
-  max(e.timestamp) AS last_turn,
-  count(*) AS turns,
-  coalesce(sum(e.tokens_in), 0) AS tokens_in,
-  coalesce(sum(e.tokens_out), 0) AS tokens_out,
-  coalesce(sum(e.cache_read_tokens), 0) AS cache_read_tokens,
-  coalesce(sum(e.cache_write_tokens), 0) AS cache_write_tokens,
-  CASE WHEN sum(e.unpriced) > 0 THEN NULL ELSE round(total(e.cost_usd), 6) END AS cost_usd,
-  sum(e.unpriced) AS unpriced_turns,
-  group_concat(DISTINCT e.model) AS models,
-  unixepoch('now') * 1000 < w.block_ms + 18000000
-    AND unixepoch('now') * 1000 - max(e.ms) < 18000000 AS is_active
-FROM walk AS w
-JOIN entry AS e ON e.owner = w.owner AND e.n = w.n
-GROUP BY e.owner, w.block_ms;
+  g.owner,
+  strftime('%Y-%m-%dT%H:%M:%fZ', b.block_ms / 1000, 'unixepoch') AS block_start,
+  strftime('%Y-%m-%dT%H:%M:%fZ', b.block_ms / 1000 + 18000, 'unixepoch') AS block_end,
+  min(g.first_billable) AS first_turn,
+  max(g.last_billable) AS last_turn,
+  sum(g.billable_turns) AS turns,
+  sum(g.tokens_in) AS tokens_in,
+  sum(g.tokens_out) AS tokens_out,
+  sum(g.cache_read_tokens) AS cache_read_tokens,
+  sum(g.cache_write_tokens) AS cache_write_tokens,
+  CASE WHEN sum(g.unpriced_turns) > 0 THEN NULL ELSE round(total(g.known_cost), 6) END
+    AS cost_usd,
+  sum(g.unpriced_turns) AS unpriced_turns,
+  group_concat(DISTINCT g.model) AS models,
+  unixepoch('now') * 1000 < b.block_ms + 18000000
+    AND unixepoch('now') * 1000 - max(b.last_ms) < 18000000 AS is_active,
+  -- Added columns.
+  CASE WHEN sum(g.billable_turns) > sum(g.unpriced_turns)
+       THEN round(total(g.known_cost), 6) END AS priced_cost_usd,
+  sum(g.tokens_in) - sum(g.cache_read_tokens) - sum(g.cache_write_tokens) AS input_tokens,
+  sum(g.tokens_in) + sum(g.tokens_out) AS total_tokens
+FROM usage_block_walk AS b
+JOIN usage_grain AS g
+  ON g.owner = b.owner AND g.quarter = b.quarter AND g.at_quarter_start = b.at_quarter_start
+ AND g.tool = 'claude-code' AND g.billable_turns > 0
+GROUP BY g.owner, b.block_ms;
+
+-- The blocks of usage_blocks per model.
+DROP VIEW IF EXISTS usage_block_models;
+CREATE VIEW usage_block_models AS
+SELECT
+  g.owner,
+  strftime('%Y-%m-%dT%H:%M:%fZ', b.block_ms / 1000, 'unixepoch') AS block_start,
+  g.model,
+  sum(g.billable_turns) AS turns,
+  sum(g.unpriced_turns) AS unpriced_turns,
+  CASE WHEN sum(g.unpriced_turns) > 0 THEN NULL ELSE round(total(g.known_cost), 6) END
+    AS cost_usd,
+  CASE WHEN sum(g.billable_turns) > sum(g.unpriced_turns)
+       THEN round(total(g.known_cost), 6) END AS priced_cost_usd,
+  sum(g.tokens_in) AS tokens_in,
+  sum(g.tokens_out) AS tokens_out,
+  sum(g.tokens_in) - sum(g.cache_read_tokens) - sum(g.cache_write_tokens) AS input_tokens,
+  sum(g.cache_read_tokens) AS cache_read_tokens,
+  sum(g.cache_write_tokens) AS cache_write_tokens,
+  sum(g.tokens_in) + sum(g.tokens_out) AS total_tokens
+FROM usage_block_walk AS b
+JOIN usage_grain AS g
+  ON g.owner = b.owner AND g.quarter = b.quarter AND g.at_quarter_start = b.at_quarter_start
+ AND g.tool = 'claude-code' AND g.billable_turns > 0
+GROUP BY g.owner, b.block_ms, g.model;
 
 RELEASE lethe_usage_pack;

@@ -144,7 +144,7 @@ test('the SQL packs work in better-sqlite3\'s SQLite', () => {
     assert.deepEqual(
       t.db.prepare('SELECT session_id, project, duration_s, turns, tokens_in, tokens_out, cost_usd FROM session_summary').all(),
       [{ session_id: 's-1', project: '/home/ana/src/lethe', duration_s: 5, turns: 2,
-         tokens_in: 0, tokens_out: 0, cost_usd: 0 }]);
+         tokens_in: 0, tokens_out: 0, cost_usd: null }]);   // nothing to cost: NULL, not 0
     // better-sqlite3 enables foreign keys: deleting the session cascades to
     // its turns, and the index follows.
     t.db.prepare('DELETE FROM sessions').run();
