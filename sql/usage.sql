@@ -32,7 +32,9 @@
 --                    session, model and UTC quarter hour
 --   model_prices     USD per million tokens of each model: input, output,
 --                    cache read, cache write; yours to edit
---   usage_settings   name/value settings: local_day_modifier
+--   model_price_tiers  the prices of requests whose prompt is over a size
+--   usage_settings   name/value settings: local_day_modifier,
+--                    cache_write_1h_multiplier
 --
 -- The project is the session's working_dir (session_meta.working_dir), NULL
 -- when no line of the session gave one. The model is a turn's model: user,
@@ -61,17 +63,27 @@
 -- so no sum counts them.
 --
 -- Cost. A turn's cost_usd is its own (the line's cost_usd: cost_source
--- 'turn'); else, when it has tokens, the price of its model in model_prices
--- (cost_source 'model_prices'):
+-- 'turn'); else, when it has tokens, the price of its model (cost_source
+-- 'model_prices'):
 --   (uncached input * input + cache reads * cache_read
---    + cache writes * cache_write + tokens_out * output) / 1,000,000
+--    + 5-minute cache writes * cache_write
+--    + 1-hour cache writes * input * cache_write_1h_multiplier
+--    + tokens_out * output) / 1,000,000
+-- The 1-hour writes are Claude Code's usage.cache_creation.
+-- ephemeral_1h_input_tokens (kept in metadata.usage); the multiplier is a
+-- row of usage_settings (2: Anthropic's price of a 1-hour write is twice the
+-- input's). OpenAI and Gemini report their cached input inside the input
+-- tokens: it is the cache reads here, at the cached-input price, and they
+-- report no writes. The prices are the request's: model_prices, or the row
+-- of model_price_tiers whose threshold its prompt exceeds (long prompts
+-- cost more for some models; a Codex turn sums several requests, and their
+-- mean prompt decides). price_tier says which.
 -- A model that model_prices does not know, or a price left NULL where the
 -- turn has such tokens, gives an unknown cost: NULL, never 0 (unpriced = 1).
 -- A model matches its row exactly, or with a date suffix
 -- ('claude-sonnet-4-5-20250929' uses 'claude-sonnet-4-5',
--- 'gpt-4.1-2025-04-14' uses 'gpt-4.1'). Prices are the base tier: the
--- surcharges of very long prompts (over 200k tokens for some models) and
--- of 1-hour cache writes are not modelled.
+-- 'gpt-4.1-2025-04-14' uses 'gpt-4.1'). Batch, flex, priority and regional
+-- prices are not modelled.
 -- Sums. A turn is billable when it is counted (see above) and has tokens
 -- or a cost of its own; only billable turns can have a cost. In every
 -- grouped view:
@@ -174,6 +186,13 @@ CREATE TABLE IF NOT EXISTS usage_settings (
   value TEXT
 );
 INSERT OR IGNORE INTO usage_settings (name, value) VALUES ('local_day_modifier', '+00:00');
+-- What a 1-hour cache write costs, times the input price of its request's
+-- tier: 2, Anthropic's multiplier for every Claude model (5-minute writes
+-- are model_prices.cache_write_usd_per_mtok, 1.25 times the input price).
+-- A setting, not a column of model_prices: a column a later pack adds could
+-- not be added to an existing table by SQL alone, and no other provider
+-- reports 1-hour writes.
+INSERT OR IGNORE INTO usage_settings (name, value) VALUES ('cache_write_1h_multiplier', '2');
 
 CREATE TABLE IF NOT EXISTS model_prices (
   model                    TEXT PRIMARY KEY,
@@ -265,6 +284,67 @@ ON CONFLICT (model) DO UPDATE SET
   source                   = excluded.source
 WHERE model_prices.source LIKE 'lethe %';
 
+-- Prices that depend on the size of a request's prompt. A request whose
+-- prompt (tokens_in: input, cache reads and cache writes) exceeds
+-- above_input_tokens pays that row's prices for every token of it (the row
+-- with the highest such threshold); other requests pay model_prices. Kept
+-- like model_prices: the pack's rows say 'lethe <date>', yours 'user', and
+-- applying the pack again refreshes only the pack's rows.
+CREATE TABLE IF NOT EXISTS model_price_tiers (
+  model                    TEXT NOT NULL,     -- a model of model_prices
+  above_input_tokens       INTEGER NOT NULL,
+  input_usd_per_mtok       REAL,
+  output_usd_per_mtok      REAL,
+  cache_read_usd_per_mtok  REAL,
+  cache_write_usd_per_mtok REAL,              -- 5-minute writes for Claude
+  source                   TEXT NOT NULL DEFAULT 'user',
+  PRIMARY KEY (model, above_input_tokens)
+);
+
+DROP TRIGGER IF EXISTS model_price_tiers_edited;
+CREATE TRIGGER model_price_tiers_edited AFTER UPDATE ON model_price_tiers
+WHEN NEW.source = OLD.source AND NEW.source <> 'user'
+ AND (NEW.input_usd_per_mtok IS NOT OLD.input_usd_per_mtok
+   OR NEW.output_usd_per_mtok IS NOT OLD.output_usd_per_mtok
+   OR NEW.cache_read_usd_per_mtok IS NOT OLD.cache_read_usd_per_mtok
+   OR NEW.cache_write_usd_per_mtok IS NOT OLD.cache_write_usd_per_mtok)
+BEGIN
+  UPDATE model_price_tiers SET source = 'user'
+  WHERE model = NEW.model AND above_input_tokens = NEW.above_input_tokens;
+END;
+
+-- The published long-prompt prices, looked up on 2026-12-06:
+-- * Anthropic, https://platform.claude.com/docs/en/about-claude/pricing
+--   ("Long context pricing"): Claude Sonnet 4 and 4.5 with the 1M-token
+--   context, requests over 200k input tokens (cache reads and writes
+--   included): 2x input, 1.5x output, the cache prices scaled with the
+--   input. Sonnet and Opus 4.6 and later bill the whole window at their
+--   base price (no row).
+-- * OpenAI, https://developers.openai.com/api/docs/models/gpt-5.4: prompts
+--   over 272k input tokens at 2x input and 1.5x output.
+-- * Google, https://ai.google.dev/gemini-api/docs/pricing: Gemini 2.5 Pro
+--   and 3 Pro, prompts over 200k tokens (input, output, context caching).
+-- Not here: Claude Haiku 5.5's price above 100k tokens (the pack's row is
+-- its tier up to 100k; no published figure found), Gemini's 128k tiers of
+-- older models.
+INSERT INTO model_price_tiers (model, above_input_tokens, input_usd_per_mtok,
+  output_usd_per_mtok, cache_read_usd_per_mtok, cache_write_usd_per_mtok, source)
+SELECT column1, column2, column3, column4, column5, column6, 'lethe 2026-12-06'
+FROM (VALUES
+  ('claude-sonnet-4-5',    200000, 6.00, 22.50, 0.60, 7.50),
+  ('claude-sonnet-4',      200000, 6.00, 22.50, 0.60, 7.50),
+  ('gpt-5.4',              272000, 5.00, 22.50, 0.50, 5.00),
+  ('gemini-2.5-pro',       200000, 2.50, 15.00, 0.25, NULL),
+  ('gemini-3-pro-preview', 200000, 4.00, 18.00, 0.40, NULL))
+WHERE true
+ON CONFLICT (model, above_input_tokens) DO UPDATE SET
+  input_usd_per_mtok       = excluded.input_usd_per_mtok,
+  output_usd_per_mtok      = excluded.output_usd_per_mtok,
+  cache_read_usd_per_mtok  = excluded.cache_read_usd_per_mtok,
+  cache_write_usd_per_mtok = excluded.cache_write_usd_per_mtok,
+  source                   = excluded.source
+WHERE model_price_tiers.source LIKE 'lethe %';
+
 -- The price row of a model: its own, else the one its name is with a date
 -- suffix (-YYYYMMDD as Anthropic writes it, -YYYY-MM-DD as OpenAI does).
 DROP VIEW IF EXISTS model_price_match;
@@ -301,6 +381,12 @@ WITH
         AS cache_read,
       CASE WHEN json_valid(t.metadata) THEN t.metadata ->> '$.cache_write_tokens' END
         AS cache_write,
+      -- Claude's usage as it came: the 1-hour part of the cache writes.
+      CASE WHEN json_valid(t.metadata)
+           THEN t.metadata ->> '$.usage.cache_creation.ephemeral_1h_input_tokens' END
+        AS cache_write_1h,
+      -- Codex: the requests a turn's usage sums (one user turn's).
+      CASE WHEN json_valid(t.metadata) THEN t.metadata ->> '$.requests' END AS requests,
       CASE WHEN json_valid(s.metadata)
            THEN s.metadata ->> '$.parent_session_id' IS NOT NULL ELSE 0 END
         AS sub_agent
@@ -319,6 +405,31 @@ WITH
                  host, session_id, turn_id) = 1 AS counted
     FROM turn
   ),
+  -- The prices of each turn's request: its model's row of model_prices, or
+  -- the tier of model_price_tiers its prompt falls in. A Codex turn sums
+  -- the requests of one user turn: its mean prompt per request decides.
+  rated AS (
+    SELECT r.*, p.price_model, x.above_input_tokens AS price_tier,
+      CASE WHEN x.model IS NULL THEN p.input_usd_per_mtok ELSE x.input_usd_per_mtok END
+        AS input_price,
+      CASE WHEN x.model IS NULL THEN p.output_usd_per_mtok ELSE x.output_usd_per_mtok END
+        AS output_price,
+      CASE WHEN x.model IS NULL THEN p.cache_read_usd_per_mtok
+           ELSE x.cache_read_usd_per_mtok END AS read_price,
+      CASE WHEN x.model IS NULL THEN p.cache_write_usd_per_mtok
+           ELSE x.cache_write_usd_per_mtok END AS write_price,
+      -- Of the cache writes, the 1-hour ones (never more than all of them).
+      min(coalesce(r.cache_write_1h, 0), coalesce(r.cache_write, 0)) AS write_1h
+    FROM ranked AS r
+    LEFT JOIN model_price_match AS p ON p.model = r.model
+    LEFT JOIN model_price_tiers AS x
+      ON x.model = p.price_model
+     AND x.above_input_tokens = (
+           SELECT max(y.above_input_tokens) FROM model_price_tiers AS y
+           WHERE y.model = p.price_model
+             AND y.above_input_tokens
+                 < coalesce(r.tokens_in, 0) * 1.0 / max(coalesce(r.requests, 1), 1))
+  ),
   priced AS (
     SELECT r.*,
       -- NULL when a token kind the turn has is not priced.
@@ -327,21 +438,23 @@ WITH
            ELSE (  CASE WHEN max(coalesce(r.tokens_in, 0) - coalesce(r.cache_read, 0)
                                  - coalesce(r.cache_write, 0), 0) = 0 THEN 0
                         ELSE max(coalesce(r.tokens_in, 0) - coalesce(r.cache_read, 0)
-                                 - coalesce(r.cache_write, 0), 0) * p.input_usd_per_mtok END
+                                 - coalesce(r.cache_write, 0), 0) * r.input_price END
                  + CASE WHEN coalesce(r.cache_read, 0) = 0 THEN 0
-                        ELSE r.cache_read * p.cache_read_usd_per_mtok END
-                 + CASE WHEN coalesce(r.cache_write, 0) = 0 THEN 0
-                        ELSE r.cache_write * p.cache_write_usd_per_mtok END
+                        ELSE r.cache_read * r.read_price END
+                 + CASE WHEN coalesce(r.cache_write, 0) - r.write_1h = 0 THEN 0
+                        ELSE (r.cache_write - r.write_1h) * r.write_price END
+                 + CASE WHEN r.write_1h = 0 THEN 0
+                        ELSE r.write_1h * r.input_price
+                             * (SELECT CAST(value AS REAL) FROM usage_settings
+                                WHERE name = 'cache_write_1h_multiplier') END
                  + CASE WHEN coalesce(r.tokens_out, 0) = 0 THEN 0
-                        ELSE r.tokens_out * p.output_usd_per_mtok END
+                        ELSE r.tokens_out * r.output_price END
                 ) / 1000000.0
       END AS price_cost,
-      p.price_model,
       -- A response that can have a cost: it has tokens, or a cost of its own.
       r.counted AND (coalesce(r.tokens_in, 0) > 0 OR coalesce(r.tokens_out, 0) > 0
                      OR r.own_cost IS NOT NULL) AS billable
-    FROM ranked AS r
-    LEFT JOIN model_price_match AS p ON p.model = r.model
+    FROM rated AS r
   )
 SELECT
   owner, tool, host, session_id, turn_id, role,
@@ -368,6 +481,8 @@ SELECT
   price_model,                           -- the model_prices row that matched
   billable AND own_cost IS NULL AND price_cost IS NULL AS unpriced,
   billable,
+  CASE WHEN counted AND cache_write IS NOT NULL THEN write_1h END AS cache_write_1h_tokens,
+  CASE WHEN counted THEN price_tier END AS price_tier,  -- model_price_tiers' threshold
   -- The UTC quarter hour the turn falls in, 'YYYY-MM-DDTHH:MM': the grain
   -- of the sums below.
   substr(timestamp, 1, 14) || CASE WHEN substr(timestamp, 15, 2) < '15' THEN '00'
@@ -399,6 +514,7 @@ SELECT
   coalesce(sum(tokens_out), 0) AS tokens_out,
   coalesce(sum(cache_read_tokens), 0) AS cache_read_tokens,
   coalesce(sum(cache_write_tokens), 0) AS cache_write_tokens,
+  coalesce(sum(cache_write_1h_tokens), 0) AS cache_write_1h_tokens,
   min(CASE WHEN billable THEN timestamp END) AS first_billable,
   max(CASE WHEN billable THEN timestamp END) AS last_billable
 FROM turn_usage
@@ -443,6 +559,7 @@ SELECT
   sum(u.tokens_in) - sum(u.cache_read_tokens) - sum(u.cache_write_tokens) AS input_tokens,
   sum(u.cache_read_tokens) AS cache_read_tokens,
   sum(u.cache_write_tokens) AS cache_write_tokens,
+  sum(u.cache_write_1h_tokens) AS cache_write_1h_tokens,
   sum(u.tokens_in) + sum(u.tokens_out) AS total_tokens,
   group_concat(DISTINCT u.tool) AS agents,
   group_concat(DISTINCT u.model) AS models
@@ -457,63 +574,63 @@ DROP VIEW IF EXISTS usage_daily;
 CREATE VIEW usage_daily AS
 SELECT period AS day, owner, sessions, turns, billable_turns, unpriced_turns, cost_usd,
        priced_cost_usd, tokens_in, tokens_out, input_tokens, cache_read_tokens,
-       cache_write_tokens, total_tokens, agents, models
+       cache_write_tokens, cache_write_1h_tokens, total_tokens, agents, models
 FROM usage_sums WHERE period_kind = 'day' AND grain = 'all';
 
 DROP VIEW IF EXISTS usage_daily_by_agent;
 CREATE VIEW usage_daily_by_agent AS
 SELECT period AS day, owner, tool, sessions, turns, billable_turns, unpriced_turns, cost_usd,
        priced_cost_usd, tokens_in, tokens_out, input_tokens, cache_read_tokens,
-       cache_write_tokens, total_tokens, models
+       cache_write_tokens, cache_write_1h_tokens, total_tokens, models
 FROM usage_sums WHERE period_kind = 'day' AND grain = 'agent';
 
 DROP VIEW IF EXISTS usage_daily_by_model;
 CREATE VIEW usage_daily_by_model AS
 SELECT period AS day, owner, tool, model, sessions, turns, billable_turns, unpriced_turns,
        cost_usd, priced_cost_usd, tokens_in, tokens_out, input_tokens, cache_read_tokens,
-       cache_write_tokens, total_tokens
+       cache_write_tokens, cache_write_1h_tokens, total_tokens
 FROM usage_sums WHERE period_kind = 'day' AND grain = 'model';
 
 DROP VIEW IF EXISTS usage_local_daily;
 CREATE VIEW usage_local_daily AS
 SELECT period AS local_day, owner, sessions, turns, billable_turns, unpriced_turns, cost_usd,
        priced_cost_usd, tokens_in, tokens_out, input_tokens, cache_read_tokens,
-       cache_write_tokens, total_tokens, agents, models
+       cache_write_tokens, cache_write_1h_tokens, total_tokens, agents, models
 FROM usage_sums WHERE period_kind = 'local_day' AND grain = 'all';
 
 DROP VIEW IF EXISTS usage_local_daily_by_agent;
 CREATE VIEW usage_local_daily_by_agent AS
 SELECT period AS local_day, owner, tool, sessions, turns, billable_turns, unpriced_turns,
        cost_usd, priced_cost_usd, tokens_in, tokens_out, input_tokens, cache_read_tokens,
-       cache_write_tokens, total_tokens, models
+       cache_write_tokens, cache_write_1h_tokens, total_tokens, models
 FROM usage_sums WHERE period_kind = 'local_day' AND grain = 'agent';
 
 DROP VIEW IF EXISTS usage_local_daily_by_model;
 CREATE VIEW usage_local_daily_by_model AS
 SELECT period AS local_day, owner, tool, model, sessions, turns, billable_turns,
        unpriced_turns, cost_usd, priced_cost_usd, tokens_in, tokens_out, input_tokens,
-       cache_read_tokens, cache_write_tokens, total_tokens
+       cache_read_tokens, cache_write_tokens, cache_write_1h_tokens, total_tokens
 FROM usage_sums WHERE period_kind = 'local_day' AND grain = 'model';
 
 DROP VIEW IF EXISTS usage_monthly;
 CREATE VIEW usage_monthly AS
 SELECT period AS month, owner, sessions, turns, billable_turns, unpriced_turns, cost_usd,
        priced_cost_usd, tokens_in, tokens_out, input_tokens, cache_read_tokens,
-       cache_write_tokens, total_tokens, agents, models
+       cache_write_tokens, cache_write_1h_tokens, total_tokens, agents, models
 FROM usage_sums WHERE period_kind = 'month' AND grain = 'all';
 
 DROP VIEW IF EXISTS usage_monthly_by_agent;
 CREATE VIEW usage_monthly_by_agent AS
 SELECT period AS month, owner, tool, sessions, turns, billable_turns, unpriced_turns, cost_usd,
        priced_cost_usd, tokens_in, tokens_out, input_tokens, cache_read_tokens,
-       cache_write_tokens, total_tokens, models
+       cache_write_tokens, cache_write_1h_tokens, total_tokens, models
 FROM usage_sums WHERE period_kind = 'month' AND grain = 'agent';
 
 DROP VIEW IF EXISTS usage_monthly_by_model;
 CREATE VIEW usage_monthly_by_model AS
 SELECT period AS month, owner, tool, model, sessions, turns, billable_turns, unpriced_turns,
        cost_usd, priced_cost_usd, tokens_in, tokens_out, input_tokens, cache_read_tokens,
-       cache_write_tokens, total_tokens
+       cache_write_tokens, cache_write_1h_tokens, total_tokens
 FROM usage_sums WHERE period_kind = 'month' AND grain = 'model';
 
 -- usage_by_period holds the three summaries per tool, model and project at
@@ -541,7 +658,8 @@ SELECT
   -- Added columns.
   sum(u.billable_turns) AS billable_turns,
   CASE WHEN sum(u.billable_turns) > sum(u.unpriced_turns)
-       THEN round(total(u.known_cost), 6) END AS priced_cost_usd
+       THEN round(total(u.known_cost), 6) END AS priced_cost_usd,
+  sum(u.cache_write_1h_tokens) AS cache_write_1h_tokens
 FROM (SELECT 'day' AS period_kind UNION ALL SELECT 'local_day' UNION ALL SELECT 'month') AS k,
      usage_grain AS u
 GROUP BY k.period_kind, period, u.owner, u.tool, u.model, u.project;
@@ -550,21 +668,21 @@ DROP VIEW IF EXISTS usage_by_day;
 CREATE VIEW usage_by_day AS
 SELECT period AS day, owner, tool, model, project, sessions, turns, tokens_in, tokens_out,
        cost_usd, cache_read_tokens, cache_write_tokens, unpriced_turns, billable_turns,
-       priced_cost_usd
+       priced_cost_usd, cache_write_1h_tokens
 FROM usage_by_period WHERE period_kind = 'day';
 
 DROP VIEW IF EXISTS usage_by_local_day;
 CREATE VIEW usage_by_local_day AS
 SELECT period AS local_day, owner, tool, model, project, sessions, turns, tokens_in,
        tokens_out, cost_usd, cache_read_tokens, cache_write_tokens, unpriced_turns,
-       billable_turns, priced_cost_usd
+       billable_turns, priced_cost_usd, cache_write_1h_tokens
 FROM usage_by_period WHERE period_kind = 'local_day';
 
 DROP VIEW IF EXISTS usage_by_month;
 CREATE VIEW usage_by_month AS
 SELECT period AS month, owner, tool, model, project, sessions, turns, tokens_in, tokens_out,
        cost_usd, cache_read_tokens, cache_write_tokens, unpriced_turns, billable_turns,
-       priced_cost_usd
+       priced_cost_usd, cache_write_1h_tokens
 FROM usage_by_period WHERE period_kind = 'month';
 
 DROP VIEW IF EXISTS session_summary;
@@ -591,7 +709,8 @@ SELECT
   coalesce(sum(u.billable), 0) AS billable_turns,
   CASE WHEN coalesce(sum(u.billable), 0) > coalesce(sum(u.unpriced), 0)
        THEN round(total(CASE WHEN NOT u.unpriced THEN u.cost_usd END), 6) END
-    AS priced_cost_usd
+    AS priced_cost_usd,
+  coalesce(sum(u.cache_write_1h_tokens), 0) AS cache_write_1h_tokens
 FROM sessions AS s
 LEFT JOIN turn_usage AS u
   ON u.owner = s.owner AND u.tool = s.tool AND u.host = s.host
@@ -615,6 +734,7 @@ SELECT
   sum(tokens_in) - sum(cache_read_tokens) - sum(cache_write_tokens) AS input_tokens,
   sum(cache_read_tokens) AS cache_read_tokens,
   sum(cache_write_tokens) AS cache_write_tokens,
+  sum(cache_write_1h_tokens) AS cache_write_1h_tokens,
   sum(tokens_in) + sum(tokens_out) AS total_tokens
 FROM usage_grain
 GROUP BY owner, tool, session_id, model;
@@ -676,7 +796,8 @@ SELECT
   CASE WHEN sum(g.billable_turns) > sum(g.unpriced_turns)
        THEN round(total(g.known_cost), 6) END AS priced_cost_usd,
   sum(g.tokens_in) - sum(g.cache_read_tokens) - sum(g.cache_write_tokens) AS input_tokens,
-  sum(g.tokens_in) + sum(g.tokens_out) AS total_tokens
+  sum(g.tokens_in) + sum(g.tokens_out) AS total_tokens,
+  sum(g.cache_write_1h_tokens) AS cache_write_1h_tokens
 FROM usage_block_walk AS b
 JOIN usage_grain AS g
   ON g.owner = b.owner AND g.quarter = b.quarter AND g.at_quarter_start = b.at_quarter_start
@@ -701,6 +822,7 @@ SELECT
   sum(g.tokens_in) - sum(g.cache_read_tokens) - sum(g.cache_write_tokens) AS input_tokens,
   sum(g.cache_read_tokens) AS cache_read_tokens,
   sum(g.cache_write_tokens) AS cache_write_tokens,
+  sum(g.cache_write_1h_tokens) AS cache_write_1h_tokens,
   sum(g.tokens_in) + sum(g.tokens_out) AS total_tokens
 FROM usage_block_walk AS b
 JOIN usage_grain AS g
