@@ -167,9 +167,16 @@ INSERT INTO tool_calls_fts (tool_calls_fts)
 SELECT 'rebuild' WHERE (SELECT needed FROM temp.lethe_tool_resync);
 DROP TABLE temp.lethe_tool_resync;
 
+-- A session's copies on every host it was seen on, by id: the search views
+-- show a turn once and say which hosts hold its session.
+CREATE INDEX IF NOT EXISTS sessions_by_session_id ON sessions (owner, tool, session_id, host);
+
 -- CROSS JOIN keeps the index the outer loop, so that MATCH always reaches
 -- FTS5 (a plan starting from sessions, for a filter on tool or host, would
 -- fail with "unable to use function MATCH in the requested context").
+-- A session synced from two machines holds its turns twice: a hit is the
+-- copy of the first host that has the turn with this text, and hosts lists
+-- every host of its session; project is the session's first working_dir.
 DROP VIEW IF EXISTS turn_search;
 CREATE VIEW turn_search AS
 SELECT
@@ -178,12 +185,26 @@ SELECT
   snippet(turns_fts, 0, '[', ']', '…', 12) AS snippet,
   t.owner, t.tool, t.host, t.session_id, t.turn_id, t.seq, t.role,
   t.timestamp, t.model, t.content,
-  s.working_dir AS project             -- the session's working_dir
+  coalesce(s.working_dir,
+           (SELECT o.working_dir FROM sessions AS o
+            WHERE o.owner = t.owner AND o.tool = t.tool AND o.session_id = t.session_id
+              AND o.working_dir IS NOT NULL ORDER BY o.host LIMIT 1)) AS project,
+  (SELECT group_concat(h.host, ',') FROM (
+     SELECT o.host FROM sessions AS o
+     WHERE o.owner = t.owner AND o.tool = t.tool AND o.session_id = t.session_id
+     ORDER BY o.host) AS h) AS hosts
 FROM turns_fts
 CROSS JOIN turns AS t ON t.rowid = turns_fts.rowid
 CROSS JOIN sessions AS s
   ON s.owner = t.owner AND s.tool = t.tool AND s.host = t.host
- AND s.session_id = t.session_id;
+ AND s.session_id = t.session_id
+WHERE NOT EXISTS (
+  SELECT 1 FROM sessions AS o
+  JOIN turns AS c
+    ON c.owner = o.owner AND c.tool = o.tool AND c.host = o.host
+   AND c.session_id = o.session_id AND c.turn_id = t.turn_id
+  WHERE o.owner = t.owner AND o.tool = t.tool AND o.session_id = t.session_id
+    AND o.host < t.host AND c.content IS t.content);
 
 DROP VIEW IF EXISTS tool_call_search;
 CREATE VIEW tool_call_search AS
@@ -193,13 +214,27 @@ SELECT
   snippet(tool_calls_fts, 0, '[', ']', '…', 12) AS snippet,
   t.owner, t.tool, t.host, t.session_id, t.turn_id, t.seq, t.role,
   t.timestamp, t.model, t.content,
-  s.working_dir AS project,
-  t.tool_calls
+  coalesce(s.working_dir,
+           (SELECT o.working_dir FROM sessions AS o
+            WHERE o.owner = t.owner AND o.tool = t.tool AND o.session_id = t.session_id
+              AND o.working_dir IS NOT NULL ORDER BY o.host LIMIT 1)) AS project,
+  t.tool_calls,
+  (SELECT group_concat(h.host, ',') FROM (
+     SELECT o.host FROM sessions AS o
+     WHERE o.owner = t.owner AND o.tool = t.tool AND o.session_id = t.session_id
+     ORDER BY o.host) AS h) AS hosts
 FROM tool_calls_fts
 CROSS JOIN turns AS t ON t.rowid = tool_calls_fts.rowid
 CROSS JOIN sessions AS s
   ON s.owner = t.owner AND s.tool = t.tool AND s.host = t.host
- AND s.session_id = t.session_id;
+ AND s.session_id = t.session_id
+WHERE NOT EXISTS (
+  SELECT 1 FROM sessions AS o
+  JOIN turns AS c
+    ON c.owner = o.owner AND c.tool = o.tool AND c.host = o.host
+   AND c.session_id = o.session_id AND c.turn_id = t.turn_id
+  WHERE o.owner = t.owner AND o.tool = t.tool AND o.session_id = t.session_id
+    AND o.host < t.host AND c.tool_calls IS t.tool_calls);
 
 RELEASE lethe_search_pack;
 

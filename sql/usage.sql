@@ -370,10 +370,23 @@ JOIN model_prices AS p ON p.model = x.price_model;
 DROP VIEW IF EXISTS turn_usage;
 CREATE VIEW turn_usage AS
 WITH
+  -- A session as people see it: (owner, tool, session_id), whatever hosts it
+  -- was seen on. Its project is the first working_dir given (hosts in
+  -- order), and it is a sub-agent's when any copy says so.
+  sess AS (
+    SELECT owner, tool, session_id,
+           substr(min(CASE WHEN working_dir IS NOT NULL
+                           THEN host || char(31) || working_dir END),
+                  length(min(CASE WHEN working_dir IS NOT NULL THEN host END)) + 2) AS project,
+           max(CASE WHEN json_valid(metadata)
+                    THEN metadata ->> '$.parent_session_id' IS NOT NULL ELSE 0 END) AS sub_agent
+    FROM sessions
+    GROUP BY owner, tool, session_id
+  ),
   turn AS (
     SELECT
       t.owner, t.tool, t.host, t.session_id, t.turn_id, t.role, t.timestamp,
-      t.model, s.working_dir AS project, t.tokens_in, t.tokens_out,
+      t.model, s.project, t.tokens_in, t.tokens_out,
       t.cost_usd AS own_cost,
       CASE WHEN json_valid(t.metadata) THEN t.metadata ->> '$.message_id' END
         AS message_id,
@@ -387,13 +400,14 @@ WITH
         AS cache_write_1h,
       -- Codex: the requests a turn's usage sums (one user turn's).
       CASE WHEN json_valid(t.metadata) THEN t.metadata ->> '$.requests' END AS requests,
-      CASE WHEN json_valid(s.metadata)
-           THEN s.metadata ->> '$.parent_session_id' IS NOT NULL ELSE 0 END
-        AS sub_agent
+      s.sub_agent,
+      -- The copy of the turn on the first host that has it: the one a
+      -- count of turns counts.
+      row_number() OVER (PARTITION BY t.owner, t.tool, t.session_id, t.turn_id
+                         ORDER BY t.host) = 1 AS first_copy
     FROM turns AS t
-    JOIN sessions AS s
-      ON s.owner = t.owner AND s.tool = t.tool AND s.host = t.host
-     AND s.session_id = t.session_id
+    JOIN sess AS s
+      ON s.owner = t.owner AND s.tool = t.tool AND s.session_id = t.session_id
   ),
   ranked AS (
     SELECT *,
@@ -483,6 +497,7 @@ SELECT
   billable,
   CASE WHEN counted AND cache_write IS NOT NULL THEN write_1h END AS cache_write_1h_tokens,
   CASE WHEN counted THEN price_tier END AS price_tier,  -- model_price_tiers' threshold
+  first_copy,
   -- The UTC quarter hour the turn falls in, 'YYYY-MM-DDTHH:MM': the grain
   -- of the sums below.
   substr(timestamp, 1, 14) || CASE WHEN substr(timestamp, 15, 2) < '15' THEN '00'
@@ -504,8 +519,8 @@ SELECT
   substr(timestamp, 15, 2) IN ('00', '15', '30', '45')
     AND substr(timestamp, 18, 6) = '00.000' AS at_quarter_start,
   max(project) AS project,
-  count(*) AS turns,
-  count(CASE WHEN role = 'user' THEN 1 END) AS user_turns,
+  sum(first_copy) AS turns,
+  count(CASE WHEN role = 'user' AND first_copy THEN 1 END) AS user_turns,
   sum(billable) AS billable_turns,
   sum(unpriced) AS unpriced_turns,
   -- The known costs (turns whose cost is known).
@@ -685,37 +700,68 @@ SELECT period AS month, owner, tool, model, project, sessions, turns, tokens_in,
        priced_cost_usd, cache_write_1h_tokens
 FROM usage_by_period WHERE period_kind = 'month';
 
+-- One row per session as people see it, (owner, tool, session_id): a
+-- session synced from two machines (a shared or copied home) is one row,
+-- hosts says where it was seen, host is the first of them. Its start is the
+-- earliest, its end the latest, its project and source file the first
+-- given (hosts in order), its turns each turn once.
 DROP VIEW IF EXISTS session_summary;
 CREATE VIEW session_summary AS
+WITH
+  s AS (
+    SELECT owner, tool, session_id, min(host) AS host,
+           group_concat(host, ',') AS hosts, count(*) AS host_count,
+           min(started_at) AS started_at, max(ended_at) AS ended_at,
+           substr(min(CASE WHEN working_dir IS NOT NULL
+                           THEN host || char(31) || working_dir END),
+                  length(min(CASE WHEN working_dir IS NOT NULL THEN host END)) + 2) AS project,
+           substr(min(CASE WHEN source_file IS NOT NULL
+                           THEN host || char(31) || source_file END),
+                  length(min(CASE WHEN source_file IS NOT NULL THEN host END)) + 2)
+             AS source_file
+    FROM (SELECT * FROM sessions ORDER BY owner, tool, session_id, host)
+    GROUP BY owner, tool, session_id
+  ),
+  u AS (
+    SELECT owner, tool, session_id,
+           sum(turns) AS turns, sum(user_turns) AS user_turns,
+           sum(billable_turns) AS billable_turns, sum(unpriced_turns) AS unpriced_turns,
+           total(known_cost) AS known_cost,
+           sum(tokens_in) AS tokens_in, sum(tokens_out) AS tokens_out,
+           sum(cache_read_tokens) AS cache_read_tokens,
+           sum(cache_write_tokens) AS cache_write_tokens,
+           sum(cache_write_1h_tokens) AS cache_write_1h_tokens,
+           group_concat(DISTINCT model) AS models
+    FROM usage_grain
+    GROUP BY owner, tool, session_id
+  )
 SELECT
   s.owner, s.tool, s.host, s.session_id,
-  s.working_dir AS project,
+  s.project,
   s.started_at,                  -- session_meta.started_at, else its first turn
   s.ended_at,                    -- its last turn
   round((julianday(s.ended_at) - julianday(s.started_at)) * 86400.0, 3)
     AS duration_s,
-  count(u.turn_id) AS turns,
-  count(CASE WHEN u.role = 'user' THEN 1 END) AS user_turns,
-  coalesce(sum(u.tokens_in), 0) AS tokens_in,
-  coalesce(sum(u.tokens_out), 0) AS tokens_out,
-  CASE WHEN coalesce(sum(u.billable), 0) = 0 OR sum(u.unpriced) > 0 THEN NULL
-       ELSE round(total(u.cost_usd), 6) END AS cost_usd,
-  group_concat(DISTINCT u.model) AS models,
+  coalesce(u.turns, 0) AS turns,
+  coalesce(u.user_turns, 0) AS user_turns,
+  coalesce(u.tokens_in, 0) AS tokens_in,
+  coalesce(u.tokens_out, 0) AS tokens_out,
+  CASE WHEN coalesce(u.billable_turns, 0) = 0 OR u.unpriced_turns > 0 THEN NULL
+       ELSE round(u.known_cost, 6) END AS cost_usd,
+  u.models,
   s.source_file,
-  coalesce(sum(u.cache_read_tokens), 0) AS cache_read_tokens,
-  coalesce(sum(u.cache_write_tokens), 0) AS cache_write_tokens,
-  coalesce(sum(u.unpriced), 0) AS unpriced_turns,
+  coalesce(u.cache_read_tokens, 0) AS cache_read_tokens,
+  coalesce(u.cache_write_tokens, 0) AS cache_write_tokens,
+  coalesce(u.unpriced_turns, 0) AS unpriced_turns,
   -- Added columns.
-  coalesce(sum(u.billable), 0) AS billable_turns,
-  CASE WHEN coalesce(sum(u.billable), 0) > coalesce(sum(u.unpriced), 0)
-       THEN round(total(CASE WHEN NOT u.unpriced THEN u.cost_usd END), 6) END
+  coalesce(u.billable_turns, 0) AS billable_turns,
+  CASE WHEN u.billable_turns > u.unpriced_turns THEN round(u.known_cost, 6) END
     AS priced_cost_usd,
-  coalesce(sum(u.cache_write_1h_tokens), 0) AS cache_write_1h_tokens
-FROM sessions AS s
-LEFT JOIN turn_usage AS u
-  ON u.owner = s.owner AND u.tool = s.tool AND u.host = s.host
- AND u.session_id = s.session_id
-GROUP BY s.owner, s.tool, s.host, s.session_id;
+  coalesce(u.cache_write_1h_tokens, 0) AS cache_write_1h_tokens,
+  s.hosts,                       -- every host it was seen on, in order
+  s.host_count
+FROM s
+LEFT JOIN u ON u.owner = s.owner AND u.tool = s.tool AND u.session_id = s.session_id;
 
 -- A session's usage per model (its tool is the session's).
 DROP VIEW IF EXISTS session_usage_by_model;
