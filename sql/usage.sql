@@ -30,6 +30,9 @@
 --   usage_sums       every grouped sum above in one (period_kind, grain)
 --   usage_grain      the grain they are all made of: per owner, tool,
 --                    session, model and UTC quarter hour
+--   usage_refresh    INSERT INTO usage_refresh DEFAULT VALUES: brings the
+--                    caches the views read up to date ("Fast sums" below);
+--                    usage_cache_status says whether they are
 --   model_prices     USD per million tokens of each model: input, output,
 --                    cache read, cache write; yours to edit
 --   model_price_tiers  the prices of requests whose prompt is over a size
@@ -345,6 +348,175 @@ ON CONFLICT (model, above_input_tokens) DO UPDATE SET
   source                   = excluded.source
 WHERE model_price_tiers.source LIKE 'lethe %';
 
+
+-- Fast sums. Reading every turn, with the JSON of its metadata, for every
+-- sum takes seconds on a large archive; the sums are served from a cache
+-- instead, kept right this way:
+--   usage_turn_cache, usage_grain_cache  turn_usage and usage_grain as of
+--                       the last refresh (caches: dropped and rebuilt when
+--                       the pack is applied again)
+--   usage_changed_sessions  the sessions written since then: triggers on
+--                       turns and sessions note them (one lookup and at most
+--                       one insert a row; not INSERT OR IGNORE, which a
+--                       writer's own conflict clause would override), and a
+--                       change of model_prices, model_price_tiers
+--                       or cache_write_1h_multiplier marks the whole cache
+--                       stale
+--   usage_cache_status  fresh = 1 when nothing changed since the last
+--                       refresh: then every view reads the caches; else
+--                       every view computes from turns, right but slower
+--   usage_refresh       INSERT INTO usage_refresh DEFAULT VALUES brings the
+--                       caches up to date: the changed sessions, and every
+--                       session that shares a response (message id) with
+--                       one of them, are computed again; everything when
+--                       the cache is stale. Applying the pack ends with it.
+-- Run the refresh after a sync (the `lethe` command does); between a write
+-- and the refresh the views are right, only slower.
+CREATE TABLE IF NOT EXISTS usage_cache_state (
+  id           INTEGER PRIMARY KEY CHECK (id = 1),
+  mode         TEXT NOT NULL DEFAULT 'all',  -- 'refresh-...' inside usage_refresh only
+  stale        INTEGER NOT NULL DEFAULT 1,   -- 1: everything is computed again
+  refreshed_at TEXT
+);
+INSERT OR IGNORE INTO usage_cache_state (id) VALUES (1);
+UPDATE usage_cache_state SET mode = 'all', stale = 1;
+
+CREATE TABLE IF NOT EXISTS usage_changed_sessions (
+  owner      TEXT NOT NULL,
+  tool       TEXT NOT NULL,
+  session_id TEXT NOT NULL,
+  PRIMARY KEY (owner, tool, session_id)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS usage_refresh_scope (
+  owner      TEXT NOT NULL,
+  tool       TEXT NOT NULL,
+  session_id TEXT NOT NULL,
+  PRIMARY KEY (owner, tool, session_id)
+) WITHOUT ROWID;
+DELETE FROM usage_refresh_scope;
+
+DROP VIEW IF EXISTS usage_cache_status;
+CREATE VIEW usage_cache_status AS
+SELECT mode = 'all' AND stale = 0
+         AND NOT EXISTS (SELECT 1 FROM usage_changed_sessions) AS fresh,
+       mode, stale, refreshed_at,
+       (SELECT count(*) FROM usage_changed_sessions) AS changed_sessions
+FROM usage_cache_state;
+
+DROP TABLE IF EXISTS usage_turn_cache;
+CREATE TABLE usage_turn_cache (
+  turn_rowid INTEGER PRIMARY KEY,   -- turns.rowid
+  dkey TEXT, owner TEXT, tool TEXT, host TEXT, session_id TEXT, turn_id TEXT, role TEXT,
+  timestamp TEXT, day TEXT, month TEXT, model TEXT, project TEXT, tokens_in INTEGER,
+  tokens_out INTEGER, cost_usd REAL, cache_read_tokens INTEGER, cache_write_tokens INTEGER,
+  message_id TEXT, counted INTEGER, cost_source TEXT, price_model TEXT, unpriced INTEGER,
+  billable INTEGER, cache_write_1h_tokens INTEGER, price_tier INTEGER, first_copy INTEGER,
+  quarter TEXT
+);
+CREATE INDEX usage_turn_cache_by_session ON usage_turn_cache (owner, tool, session_id);
+CREATE INDEX usage_turn_cache_by_response ON usage_turn_cache (owner, tool, dkey);
+
+DROP TABLE IF EXISTS usage_grain_cache;
+CREATE TABLE usage_grain_cache (
+  owner TEXT, tool TEXT, session_id TEXT, model TEXT, quarter TEXT, at_quarter_start INTEGER,
+  project TEXT, turns INTEGER, user_turns INTEGER, billable_turns INTEGER,
+  unpriced_turns INTEGER, known_cost REAL, tokens_in INTEGER, tokens_out INTEGER,
+  cache_read_tokens INTEGER, cache_write_tokens INTEGER, cache_write_1h_tokens INTEGER,
+  first_billable TEXT, last_billable TEXT
+);
+CREATE INDEX usage_grain_cache_by_session ON usage_grain_cache (owner, tool, session_id);
+
+DROP TRIGGER IF EXISTS usage_turns_ai;
+DROP TRIGGER IF EXISTS usage_turns_au;
+DROP TRIGGER IF EXISTS usage_turns_ad;
+DROP TRIGGER IF EXISTS usage_sessions_ai;
+DROP TRIGGER IF EXISTS usage_sessions_au;
+DROP TRIGGER IF EXISTS usage_sessions_ad;
+CREATE TRIGGER usage_turns_ai AFTER INSERT ON turns BEGIN
+  INSERT INTO usage_changed_sessions SELECT NEW.owner, NEW.tool, NEW.session_id
+  WHERE NOT EXISTS (SELECT 1 FROM usage_changed_sessions AS c WHERE c.owner = NEW.owner
+                      AND c.tool = NEW.tool AND c.session_id = NEW.session_id);
+END;
+CREATE TRIGGER usage_turns_au AFTER UPDATE ON turns BEGIN
+  INSERT INTO usage_changed_sessions SELECT NEW.owner, NEW.tool, NEW.session_id
+  WHERE NOT EXISTS (SELECT 1 FROM usage_changed_sessions AS c WHERE c.owner = NEW.owner
+                      AND c.tool = NEW.tool AND c.session_id = NEW.session_id);
+  INSERT INTO usage_changed_sessions SELECT OLD.owner, OLD.tool, OLD.session_id
+  WHERE NOT EXISTS (SELECT 1 FROM usage_changed_sessions AS c WHERE c.owner = OLD.owner
+                      AND c.tool = OLD.tool AND c.session_id = OLD.session_id);
+END;
+CREATE TRIGGER usage_turns_ad AFTER DELETE ON turns BEGIN
+  INSERT INTO usage_changed_sessions SELECT OLD.owner, OLD.tool, OLD.session_id
+  WHERE NOT EXISTS (SELECT 1 FROM usage_changed_sessions AS c WHERE c.owner = OLD.owner
+                      AND c.tool = OLD.tool AND c.session_id = OLD.session_id);
+END;
+CREATE TRIGGER usage_sessions_ai AFTER INSERT ON sessions BEGIN
+  INSERT INTO usage_changed_sessions SELECT NEW.owner, NEW.tool, NEW.session_id
+  WHERE NOT EXISTS (SELECT 1 FROM usage_changed_sessions AS c WHERE c.owner = NEW.owner
+                      AND c.tool = NEW.tool AND c.session_id = NEW.session_id);
+END;
+-- lethe's upsert sets a session's start and end on every line; only what
+-- the sums read (its working_dir, its metadata, its key) marks it.
+CREATE TRIGGER usage_sessions_au AFTER UPDATE ON sessions
+WHEN OLD.working_dir IS NOT NEW.working_dir OR OLD.metadata IS NOT NEW.metadata
+  OR OLD.owner IS NOT NEW.owner OR OLD.tool IS NOT NEW.tool OR OLD.host IS NOT NEW.host
+  OR OLD.session_id IS NOT NEW.session_id
+BEGIN
+  INSERT INTO usage_changed_sessions SELECT NEW.owner, NEW.tool, NEW.session_id
+  WHERE NOT EXISTS (SELECT 1 FROM usage_changed_sessions AS c WHERE c.owner = NEW.owner
+                      AND c.tool = NEW.tool AND c.session_id = NEW.session_id);
+  INSERT INTO usage_changed_sessions SELECT OLD.owner, OLD.tool, OLD.session_id
+  WHERE NOT EXISTS (SELECT 1 FROM usage_changed_sessions AS c WHERE c.owner = OLD.owner
+                      AND c.tool = OLD.tool AND c.session_id = OLD.session_id);
+END;
+CREATE TRIGGER usage_sessions_ad AFTER DELETE ON sessions BEGIN
+  INSERT INTO usage_changed_sessions SELECT OLD.owner, OLD.tool, OLD.session_id
+  WHERE NOT EXISTS (SELECT 1 FROM usage_changed_sessions AS c WHERE c.owner = OLD.owner
+                      AND c.tool = OLD.tool AND c.session_id = OLD.session_id);
+END;
+
+-- A price or a setting the costs read: everything is computed again.
+DROP TRIGGER IF EXISTS usage_prices_ai;
+DROP TRIGGER IF EXISTS usage_prices_au;
+DROP TRIGGER IF EXISTS usage_prices_ad;
+DROP TRIGGER IF EXISTS usage_tiers_ai;
+DROP TRIGGER IF EXISTS usage_tiers_au;
+DROP TRIGGER IF EXISTS usage_tiers_ad;
+DROP TRIGGER IF EXISTS usage_settings_ai;
+DROP TRIGGER IF EXISTS usage_settings_au;
+DROP TRIGGER IF EXISTS usage_settings_ad;
+CREATE TRIGGER usage_prices_ai AFTER INSERT ON model_prices BEGIN
+  UPDATE usage_cache_state SET stale = 1 WHERE stale = 0;
+END;
+CREATE TRIGGER usage_prices_au AFTER UPDATE ON model_prices BEGIN
+  UPDATE usage_cache_state SET stale = 1 WHERE stale = 0;
+END;
+CREATE TRIGGER usage_prices_ad AFTER DELETE ON model_prices BEGIN
+  UPDATE usage_cache_state SET stale = 1 WHERE stale = 0;
+END;
+CREATE TRIGGER usage_tiers_ai AFTER INSERT ON model_price_tiers BEGIN
+  UPDATE usage_cache_state SET stale = 1 WHERE stale = 0;
+END;
+CREATE TRIGGER usage_tiers_au AFTER UPDATE ON model_price_tiers BEGIN
+  UPDATE usage_cache_state SET stale = 1 WHERE stale = 0;
+END;
+CREATE TRIGGER usage_tiers_ad AFTER DELETE ON model_price_tiers BEGIN
+  UPDATE usage_cache_state SET stale = 1 WHERE stale = 0;
+END;
+CREATE TRIGGER usage_settings_ai AFTER INSERT ON usage_settings
+WHEN NEW.name <> 'local_day_modifier' BEGIN
+  UPDATE usage_cache_state SET stale = 1 WHERE stale = 0;
+END;
+CREATE TRIGGER usage_settings_au AFTER UPDATE ON usage_settings
+WHEN NEW.name <> 'local_day_modifier' OR OLD.name <> 'local_day_modifier' BEGIN
+  UPDATE usage_cache_state SET stale = 1 WHERE stale = 0;
+END;
+CREATE TRIGGER usage_settings_ad AFTER DELETE ON usage_settings
+WHEN OLD.name <> 'local_day_modifier' BEGIN
+  UPDATE usage_cache_state SET stale = 1 WHERE stale = 0;
+END;
+
 -- The price row of a model: its own, else the one its name is with a date
 -- suffix (-YYYYMMDD as Anthropic writes it, -YYYY-MM-DD as OpenAI does).
 DROP VIEW IF EXISTS model_price_match;
@@ -367,8 +539,12 @@ FROM (
 ) AS x
 JOIN model_prices AS p ON p.model = x.price_model;
 
-DROP VIEW IF EXISTS turn_usage;
-CREATE VIEW turn_usage AS
+-- The computation of turn_usage (see "Fast sums"): every turn of turns
+-- while the cache is not up to date, the sessions of usage_refresh_scope
+-- while usage_refresh updates it, none otherwise. Its columns are
+-- usage_turn_cache's.
+DROP VIEW IF EXISTS usage_turn_live;
+CREATE VIEW usage_turn_live AS
 WITH
   -- A session as people see it: (owner, tool, session_id), whatever hosts it
   -- was seen on. Its project is the first working_dir given (hosts in
@@ -385,7 +561,7 @@ WITH
   ),
   turn AS (
     SELECT
-      t.owner, t.tool, t.host, t.session_id, t.turn_id, t.role, t.timestamp,
+      t.turn_rowid, t.owner, t.tool, t.host, t.session_id, t.turn_id, t.role, t.timestamp,
       t.model, s.project, t.tokens_in, t.tokens_out,
       t.cost_usd AS own_cost,
       CASE WHEN json_valid(t.metadata) THEN t.metadata ->> '$.message_id' END
@@ -405,19 +581,32 @@ WITH
       -- count of turns counts.
       row_number() OVER (PARTITION BY t.owner, t.tool, t.session_id, t.turn_id
                          ORDER BY t.host) = 1 AS first_copy
-    FROM turns AS t
+    FROM (SELECT t.rowid AS turn_rowid, t.* FROM turns AS t
+          WHERE (SELECT mode = 'all' AND NOT fresh FROM usage_cache_status)
+          UNION ALL
+          SELECT t.rowid, t.* FROM usage_refresh_scope AS r
+          JOIN sessions AS o
+            ON o.owner = r.owner AND o.tool = r.tool AND o.session_id = r.session_id
+          JOIN turns AS t
+            ON t.owner = o.owner AND t.tool = o.tool AND t.host = o.host
+           AND t.session_id = o.session_id
+          WHERE (SELECT mode = 'refresh-turns' FROM usage_cache_state)) AS t
     JOIN sess AS s
       ON s.owner = t.owner AND s.tool = t.tool AND s.session_id = t.session_id
+  ),
+  keyed AS (
+    -- The response a turn is a copy of: its message id, else the turn.
+    SELECT *, CASE WHEN message_id IS NOT NULL THEN 'm' || message_id
+                   ELSE 't' || session_id || char(31) || turn_id END AS dkey
+    FROM turn
   ),
   ranked AS (
     SELECT *,
       row_number() OVER (
-        PARTITION BY owner, tool,
-          CASE WHEN message_id IS NOT NULL THEN 'm' || message_id
-               ELSE 't' || session_id || char(31) || turn_id END
+        PARTITION BY owner, tool, dkey
         ORDER BY sub_agent, tokens_out DESC NULLS LAST, timestamp,
                  host, session_id, turn_id) = 1 AS counted
-    FROM turn
+    FROM keyed
   ),
   -- The prices of each turn's request: its model's row of model_prices, or
   -- the tier of model_price_tiers its prompt falls in. A Codex turn sums
@@ -471,6 +660,7 @@ WITH
     FROM rated AS r
   )
 SELECT
+  turn_rowid, dkey,
   owner, tool, host, session_id, turn_id, role,
   timestamp,
   date(timestamp) AS day,                -- UTC
@@ -482,9 +672,6 @@ SELECT
   CASE WHEN NOT counted THEN NULL
        WHEN own_cost IS NOT NULL THEN own_cost
        ELSE price_cost END AS cost_usd,
-  -- Added columns (after the ones above, which keep their places).
-  date(timestamp, (SELECT value FROM usage_settings
-                   WHERE name = 'local_day_modifier')) AS local_day,
   CASE WHEN counted THEN cache_read END AS cache_read_tokens,
   CASE WHEN counted THEN cache_write END AS cache_write_tokens,
   message_id,
@@ -506,14 +693,31 @@ SELECT
                                    ELSE '45' END AS quarter
 FROM priced;
 
+-- One row per stored turn: the cache while it is up to date, else computed.
+DROP VIEW IF EXISTS turn_usage;
+CREATE VIEW turn_usage AS
+SELECT owner, tool, host, session_id, turn_id, role, timestamp, day, month, model, project,
+       tokens_in, tokens_out, cost_usd,
+       -- Added columns (after the ones above, which keep their places).
+       date(timestamp, (SELECT value FROM usage_settings
+                        WHERE name = 'local_day_modifier')) AS local_day,
+       cache_read_tokens, cache_write_tokens, message_id, counted, cost_source, price_model,
+       unpriced, billable, cache_write_1h_tokens, price_tier, first_copy, quarter
+FROM (SELECT * FROM usage_turn_cache WHERE (SELECT fresh FROM usage_cache_status)
+      UNION ALL
+      SELECT * FROM usage_turn_live);
+
 -- The grain every sum below is made of: per owner, tool, session, model and
 -- UTC quarter hour. A day, a local day (every UTC offset in use is a
 -- multiple of 15 minutes), a month or a 5-hour block is a set of quarter
 -- hours, so each of them is a sum of these rows. at_quarter_start holds the
 -- turns exactly at the quarter's first millisecond apart: a 5-hour block
 -- ends at such an instant and keeps a turn made at it.
-DROP VIEW IF EXISTS usage_grain;
-CREATE VIEW usage_grain AS
+-- usage_grain computed: from usage_turn_live (every turn while the cache
+-- is not up to date), or, inside usage_refresh, from the turn cache of the
+-- sessions it refreshes. Its columns are usage_grain_cache's.
+DROP VIEW IF EXISTS usage_grain_live;
+CREATE VIEW usage_grain_live AS
 SELECT
   owner, tool, session_id, model, quarter,
   substr(timestamp, 15, 2) IN ('00', '15', '30', '45')
@@ -532,8 +736,19 @@ SELECT
   coalesce(sum(cache_write_1h_tokens), 0) AS cache_write_1h_tokens,
   min(CASE WHEN billable THEN timestamp END) AS first_billable,
   max(CASE WHEN billable THEN timestamp END) AS last_billable
-FROM turn_usage
+FROM (SELECT c.* FROM usage_refresh_scope AS r
+      JOIN usage_turn_cache AS c
+        ON c.owner = r.owner AND c.tool = r.tool AND c.session_id = r.session_id
+      WHERE (SELECT mode = 'refresh-grain' FROM usage_cache_state)
+      UNION ALL
+      SELECT * FROM usage_turn_live)
 GROUP BY owner, tool, session_id, model, quarter, at_quarter_start;
+
+DROP VIEW IF EXISTS usage_grain;
+CREATE VIEW usage_grain AS
+SELECT * FROM usage_grain_cache WHERE (SELECT fresh FROM usage_cache_status)
+UNION ALL
+SELECT * FROM usage_grain_live;
 
 -- Every sum of the pack, once: per period (UTC day, local day, UTC month)
 -- and grain ('all': all agents together; 'agent': per tool; 'model': per
@@ -875,5 +1090,69 @@ JOIN usage_grain AS g
   ON g.owner = b.owner AND g.quarter = b.quarter AND g.at_quarter_start = b.at_quarter_start
  AND g.tool = 'claude-code' AND g.billable_turns > 0
 GROUP BY g.owner, b.block_ms, g.model;
+
+-- What usage_refresh computes again: the changed sessions, and every session
+-- that holds a copy of a response one of them holds (before or after the
+-- change), and so on: so that each response's copies are all counted again
+-- together.
+DROP VIEW IF EXISTS usage_refresh_closure;
+CREATE VIEW usage_refresh_closure AS
+WITH RECURSIVE
+  reach (kind, owner, tool, x) AS (
+    SELECT 's', owner, tool, session_id FROM usage_changed_sessions
+    UNION
+    -- the responses the changed sessions hold now
+    SELECT 'k', t.owner, t.tool,
+           CASE WHEN json_valid(t.metadata) AND t.metadata ->> '$.message_id' IS NOT NULL
+                THEN 'm' || (t.metadata ->> '$.message_id')
+                ELSE 't' || t.session_id || char(31) || t.turn_id END
+    FROM usage_changed_sessions AS c
+    JOIN sessions AS o ON o.owner = c.owner AND o.tool = c.tool AND o.session_id = c.session_id
+    JOIN turns AS t
+      ON t.owner = o.owner AND t.tool = o.tool AND t.host = o.host AND t.session_id = o.session_id
+    UNION
+    -- the responses a reached session held at the last refresh
+    SELECT 'k', u.owner, u.tool, u.dkey FROM reach AS r
+    JOIN usage_turn_cache AS u
+      ON r.kind = 's' AND u.owner = r.owner AND u.tool = r.tool AND u.session_id = r.x
+    UNION
+    -- the sessions that held a reached response
+    SELECT 's', u.owner, u.tool, u.session_id FROM reach AS r
+    JOIN usage_turn_cache AS u
+      ON r.kind = 'k' AND u.owner = r.owner AND u.tool = r.tool AND u.dkey = r.x
+  )
+SELECT DISTINCT owner, tool, x AS session_id FROM reach WHERE kind = 's';
+
+DROP VIEW IF EXISTS usage_refresh;
+CREATE VIEW usage_refresh AS SELECT NULL AS reason WHERE 0;
+DROP TRIGGER IF EXISTS usage_refresh_run;
+CREATE TRIGGER usage_refresh_run INSTEAD OF INSERT ON usage_refresh BEGIN
+  DELETE FROM usage_refresh_scope;
+  -- Stale: every session, from nothing.
+  INSERT INTO usage_refresh_scope
+  SELECT DISTINCT owner, tool, session_id FROM sessions
+  WHERE (SELECT stale FROM usage_cache_state);
+  DELETE FROM usage_turn_cache WHERE (SELECT stale FROM usage_cache_state);
+  DELETE FROM usage_grain_cache WHERE (SELECT stale FROM usage_cache_state);
+  -- Else the changed sessions and those that share a response with them.
+  INSERT OR IGNORE INTO usage_refresh_scope
+  SELECT owner, tool, session_id FROM usage_refresh_closure
+  WHERE NOT (SELECT stale FROM usage_cache_state);
+  DELETE FROM usage_turn_cache
+  WHERE (owner, tool, session_id) IN (SELECT owner, tool, session_id FROM usage_refresh_scope);
+  UPDATE usage_cache_state SET mode = 'refresh-turns';
+  INSERT INTO usage_turn_cache SELECT * FROM usage_turn_live;
+  DELETE FROM usage_grain_cache
+  WHERE (owner, tool, session_id) IN (SELECT owner, tool, session_id FROM usage_refresh_scope);
+  UPDATE usage_cache_state SET mode = 'refresh-grain';
+  INSERT INTO usage_grain_cache SELECT * FROM usage_grain_live;
+  DELETE FROM usage_refresh_scope;
+  DELETE FROM usage_changed_sessions;
+  UPDATE usage_cache_state
+  SET mode = 'all', stale = 0, refreshed_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now');
+END;
+
+-- The pack's views and prices may be new: compute the caches now.
+INSERT INTO usage_refresh DEFAULT VALUES;
 
 RELEASE lethe_usage_pack;
