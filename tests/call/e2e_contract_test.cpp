@@ -1230,15 +1230,17 @@ TEST(ContractRegistry, EveryRegisteredFunctionAndModuleIsKnown) {
   ASSERT_TRUE(functions.ok()) << functions.error;
   std::set<std::string> got;
   for (const Row& row : functions.rows) got.insert(row[0].value());
-  EXPECT_EQ(got, (std::set<std::string>{"lethe_debug", "lethe_last_ingest", "lethe_sink_row",
-                                        "lethe_sink_value", "lethe_version"}));
+  EXPECT_EQ(got, (std::set<std::string>{"lethe_debug", "lethe_last_ingest", "lethe_last_sync",
+                                        "lethe_sink_row", "lethe_sink_value", "lethe_stats",
+                                        "lethe_version"}));
 
   Result modules = db.query(
       "SELECT DISTINCT name FROM pragma_module_list WHERE name LIKE 'lethe%' ORDER BY name");
   ASSERT_TRUE(modules.ok()) << modules.error;
   got.clear();
   for (const Row& row : modules.rows) got.insert(row[0].value());
-  EXPECT_EQ(got, (std::set<std::string>{"lethe_convert", "lethe_ingest", "lethe_sink_rows"}));
+  EXPECT_EQ(got, (std::set<std::string>{"lethe_convert", "lethe_ingest", "lethe_sink_rows",
+                                        "lethe_sync"}));
 
   // Nothing outside the lethe prefix either: compare with a connection
   // without the extension.
@@ -1258,10 +1260,11 @@ TEST(ContractRegistry, EveryRegisteredFunctionAndModuleIsKnown) {
   std::set_difference(with_m.begin(), with_m.end(), without_m.begin(), without_m.end(),
                       std::inserter(added_modules, added_modules.end()));
   EXPECT_EQ(added_functions,
-            (std::set<std::string>{"lethe_debug", "lethe_last_ingest", "lethe_sink_row",
-                                   "lethe_sink_value", "lethe_version"}));
-  EXPECT_EQ(added_modules,
-            (std::set<std::string>{"lethe_convert", "lethe_ingest", "lethe_sink_rows"}));
+            (std::set<std::string>{"lethe_debug", "lethe_last_ingest", "lethe_last_sync",
+                                   "lethe_sink_row", "lethe_sink_value", "lethe_stats",
+                                   "lethe_version"}));
+  EXPECT_EQ(added_modules, (std::set<std::string>{"lethe_convert", "lethe_ingest",
+                                                  "lethe_sink_rows", "lethe_sync"}));
 }
 
 // ---------------------------------------------------------------------------
