@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Deterministic generator of a home folder of agent transcripts for bench/run
-(method sync_home, which runs sql/sync.sql on it).
+(method sync_home, which runs lethe_sync() on it).
 
 Usage:
     python3 bench/gen_home.py [--mb M] [--seed K] --out DIR
@@ -15,7 +15,8 @@ Each file is one session of bench/gen_native.py's generators
 MB, clipped to 4 kB..30 MB: a mean of about 0.5 MB, so 1 GB makes about
 2,000 files). Every file's mtime is set to its session's start, in the past,
 so a sync that follows at once sees unchanged files as unchanged.
-Prints one JSON line: {"files": N, "bytes": B, "by_format": {...}}.
+With --files N: N small files (4 to 8 kB) instead, for the re-sync of many
+files. Prints one JSON line: {"files": N, "bytes": B, "by_format": {...}}.
 The same arguments give byte-identical files (random.Random(seed)).
 """
 import argparse
@@ -57,6 +58,9 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--mb", type=float, default=1000)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--files", type=int, default=0,
+                    help="instead of --mb: this many small files (4 to 8 kB each), for the re-sync "
+                         "of many files")
     ap.add_argument("--out", required=True)
     a = ap.parse_args()
     home = Path(a.out)
@@ -65,7 +69,10 @@ def main():
     files, total, by_format = 0, 0, {}
     for fmt in FORMATS:
         written = 0
-        for target in sizes(r, a.mb * 1e6 / len(FORMATS)):
+        targets = ([r.randint(4000, 8000) for _ in range(a.files // len(FORMATS) +
+                                                         (1 if FORMATS.index(fmt) < a.files % len(FORMATS) else 0))]
+                   if a.files else sizes(r, a.mb * 1e6 / len(FORMATS)))
+        for target in targets:
             start = g.ms
             session = "%08x-%04x-4%03x-8%03x-%012x" % (r.getrandbits(32), r.getrandbits(16), r.getrandbits(12),
                                                        r.getrandbits(12), r.getrandbits(48))

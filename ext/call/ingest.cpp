@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <deque>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <new>
@@ -37,6 +38,10 @@ struct Chunk {
   std::uint64_t lines = 0;  // non-blank lines
   // How the call's input was read, up to this chunk.
   std::optional<SourceCounts> source;
+  // Several batches in one call (ingest_batches): which batch, and whether
+  // this marks its end (no rows) or that it was not to be written at all.
+  std::size_t batch = 0;
+  enum class Mark { None, End, NotLoaded } mark = Mark::None;
 };
 
 // Where the wire lines come from: the batch itself, or, for a native format
@@ -249,12 +254,15 @@ class ChunkQueue {
   std::exception_ptr failure_;
 };
 
-// Runs a ChunkParser on its own thread. The destructor stops and joins it,
-// so no exit path of a call can leave the thread running.
+// Runs a producer of chunks on its own thread (a ChunkParser over one batch,
+// or over the batches of ingest_batches). The destructor stops and joins
+// it, so no exit path of a call can leave the thread running.
 class ParserThread {
  public:
-  ParserThread(std::string_view batch, const IngestOptions& options)
-      : thread_([this, batch, &options] { produce(batch, options); }) {}
+  using Producer = std::function<void(ParserThread&)>;
+
+  explicit ParserThread(Producer produce)
+      : produce_(std::move(produce)), thread_([this] { run(); }) {}
   ~ParserThread() {
     queue_.stop();
     thread_.join();
@@ -262,28 +270,44 @@ class ParserThread {
   ParserThread(const ParserThread&) = delete;
   ParserThread& operator=(const ParserThread&) = delete;
 
+  // Producer side: hands a chunk to the writer; false when the writer has
+  // stopped (the producer returns then). Frees the chunks written since.
+  bool push(std::unique_ptr<Chunk> chunk) {
+    if (!queue_.push(std::move(chunk))) return false;
+    queue_.free_written();  // here, on this thread
+    return true;
+  }
+
   bool pop(std::unique_ptr<Chunk>& chunk) { return queue_.pop(chunk); }
   void recycle(std::unique_ptr<Chunk> chunk) { queue_.recycle(std::move(chunk)); }
 
+  // The chunks of one batch, pushed as they are parsed; false when the
+  // writer stopped.
+  bool parse_batch(std::string_view batch, const IngestOptions& options, std::size_t index) {
+    ChunkParser parser(batch, options, true);
+    auto chunk = std::make_unique<Chunk>();
+    while (parser.next(*chunk)) {
+      chunk->batch = index;
+      if (!push(std::move(chunk))) return false;
+      chunk = std::make_unique<Chunk>();
+    }
+    return true;
+  }
+
  private:
-  void produce(std::string_view batch, const IngestOptions& options) noexcept {
+  void run() noexcept {
     std::exception_ptr failure;
     try {
-      ChunkParser parser(batch, options, true);
-      auto chunk = std::make_unique<Chunk>();
-      while (parser.next(*chunk)) {
-        if (!queue_.push(std::move(chunk))) break;
-        queue_.free_written();  // here, on this thread
-        chunk = std::make_unique<Chunk>();
-      }
+      produce_(*this);
     } catch (...) {
       failure = std::current_exception();  // std::bad_alloc: SQLITE_NOMEM
     }
     queue_.finish(failure);
   }
 
+  Producer produce_;
   ChunkQueue queue_;
-  std::thread thread_;  // last: starts after the queue exists
+  std::thread thread_;  // last: starts after the queue and the producer exist
 };
 
 // Where SQLite lets a call write, and how much of a batch goes at once: with
@@ -313,22 +337,28 @@ class BatchRun {
   }
 
   IngestResult run(std::string_view batch, WriteMode mode) {
-    const auto started = std::chrono::steady_clock::now();
     read_and_write(batch, mode.savepoint, mode.in_chunks, scope_);
-    summarize(batch, started);
+    return finish(batch.size());
+  }
+
+  // For chunks parsed elsewhere (ingest_batches): one chunk of the batch,
+  // then the result once its last chunk was taken.
+  void take(Chunk& chunk, bool savepoint) { consume(chunk, scope_, savepoint); }
+  IngestResult finish(std::size_t bytes) {
+    summarize(bytes);
     return std::move(result_);
   }
 
  private:
-  void summarize(std::string_view batch, std::chrono::steady_clock::time_point started) {
+  void summarize(std::size_t bytes) {
     result_.rejects.sort();
     IngestSummary& s = result_.summary;
     s.rejected = result_.rejects.size();
     s.accepted = s.lines - s.rejected;
-    s.bytes = batch.size();
+    s.bytes = bytes;
     s.dry_run = options_.dry_run;
     s.elapsed_ms =
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started_)
             .count();
     write_summary_json(s, result_.summary_json);
   }
@@ -340,7 +370,8 @@ class BatchRun {
     std::optional<ParserThread> parser_thread;
     if (savepoint && batch.size() >= kPipelineMinBytes && std::thread::hardware_concurrency() > 1) {
       try {
-        parser_thread.emplace(batch, options_);
+        parser_thread.emplace(
+            [&, batch](ParserThread& thread) { thread.parse_batch(batch, options_, 0); });
       } catch (const std::system_error&) {
         // No thread to be had (a process limit, a sandbox): parse here.
       }
@@ -404,7 +435,50 @@ class BatchRun {
   const std::string& owner_;
   const IngestOptions& options_;
   IngestResult result_;
+  const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };
+
+// ingest_batches on two threads: the parsing thread loads and parses batch
+// i + 1 while this one writes batch i (ARCHITECTURE.md, "Chunks and the
+// parsing thread").
+void write_batches_pipelined(CallScope& scope, const std::string& owner, BatchList& list,
+                             ParserThread& parser) {
+  std::optional<BatchRun> current;
+  std::size_t index = 0;
+  std::unique_ptr<Chunk> parsed;
+  while (parser.pop(parsed)) {
+    if (parsed->mark == Chunk::Mark::NotLoaded) {
+      list.written(parsed->batch, nullptr);
+    } else if (parsed->mark == Chunk::Mark::End) {
+      IngestResult result = current->finish(list.bytes(parsed->batch));
+      current.reset();
+      list.written(parsed->batch, &result);
+    } else {
+      if (!current || index != parsed->batch) {
+        index = parsed->batch;
+        current.emplace(scope, owner, list.options(index));
+      }
+      current->take(*parsed, true);
+    }
+    parser.recycle(std::move(parsed));
+  }
+}
+
+// The parsing thread's side of write_batches_pipelined: every batch loaded,
+// parsed and marked, in order.
+void parse_batches(ParserThread& thread, BatchList& list) {
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    auto mark = std::make_unique<Chunk>();
+    mark->batch = i;
+    if (!list.load(i)) {
+      mark->mark = Chunk::Mark::NotLoaded;
+    } else {
+      if (!thread.parse_batch(list.data(i), list.options(i), i)) return;
+      mark->mark = Chunk::Mark::End;
+    }
+    if (!thread.push(std::move(mark))) return;
+  }
+}
 
 }  // namespace
 
@@ -513,6 +587,29 @@ IngestResult ingest_batch(CallScope& scope, CallMode mode, const std::string& ow
                           std::string_view batch, const IngestOptions& options) {
   return BatchRun(scope, owner, options)
       .run(batch, write_mode(scope, mode, options.max_errors.has_value()));
+}
+
+void ingest_batches(CallScope& scope, CallMode mode, const std::string& owner, BatchList& list) {
+  std::optional<ParserThread> parser;
+  if (mode == CallMode::Savepoint && list.size() > 1 && std::thread::hardware_concurrency() > 1) {
+    try {
+      parser.emplace([&list](ParserThread& thread) { parse_batches(thread, list); });
+    } catch (const std::system_error&) {
+      // No thread to be had: load, parse and write each batch here.
+    }
+  }
+  if (parser) {
+    write_batches_pipelined(scope, owner, list, *parser);
+    return;
+  }
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    if (!list.load(i)) {
+      list.written(i, nullptr);
+      continue;
+    }
+    IngestResult result = ingest_batch(scope, mode, owner, list.data(i), list.options(i));
+    list.written(i, &result);
+  }
 }
 
 }  // namespace lethe

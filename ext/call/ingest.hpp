@@ -77,4 +77,27 @@ IngestResult ingest(Store& store, const std::string& owner, std::string_view bat
 IngestResult ingest_batch(CallScope& scope, CallMode mode, const std::string& owner,
                           std::string_view batch, const IngestOptions& options);
 
+// The batches of a call that writes many (lethe_sync: a home's files).
+// load(i) and data(i)/options(i) run on the parsing thread when there is
+// one, so they touch nothing but batch i's own state (no SQLite); written(i)
+// runs on the caller's thread, in order, after batch i is written (result)
+// or when load(i) said it is not to be written (nullptr).
+class BatchList {
+ public:
+  virtual ~BatchList() = default;
+  virtual std::size_t size() const = 0;
+  // Reads batch i; false when it is not to be written.
+  virtual bool load(std::size_t i) = 0;
+  virtual std::string_view data(std::size_t i) const = 0;
+  virtual const IngestOptions& options(std::size_t i) const = 0;
+  virtual std::size_t bytes(std::size_t i) const = 0;
+  virtual void written(std::size_t i, IngestResult* result) = 0;
+};
+
+// Writes every batch of `list` inside an open call, in order. With the
+// call's savepoint and two hardware threads, batch i + 1 is loaded and
+// parsed on a second thread while batch i is written. Throws what the
+// writes throw; the caller fails or commits the call.
+void ingest_batches(CallScope& scope, CallMode mode, const std::string& owner, BatchList& list);
+
 }  // namespace lethe

@@ -15,7 +15,10 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <charconv>
 #include <chrono>
+#include <deque>
 #include <new>
 #include <optional>
 #include <string>
@@ -26,6 +29,7 @@
 #include "common/machine.hpp"
 #include "common/text.hpp"
 #include "native/converter.hpp"
+#include "native/json_write.hpp"
 #include "sync/files.hpp"
 #include "sync/sync_options.hpp"
 #include "write/sync_store.hpp"
@@ -123,9 +127,12 @@ class SyncCall {
       if (new_binding_) sync_store.bind(home_, binding_, run_);
       auto last_reads = sync_store.last_reads(binding_.host, home_);
       counts_.files_ignored = listing.ignored;
-      for (const sync::Found& found : listing.found) {
-        consider(found, last_reads, sync_store, scope, mode);
-      }
+      FilesToRead to_read(*this, sync_store);
+      for (const sync::Found& found : listing.found)
+        consider(found, last_reads, sync_store, to_read);
+      ingest_batches(scope, mode, binding_.owner, to_read);
+      std::stable_sort(rows_.begin(), rows_.end(),
+                       [](const SyncRow& a, const SyncRow& b) { return a.path < b.path; });
       counts_.files_gone = sync_store.count_gone(binding_.host, home_, run_);
       counts_.elapsed_ms =
           std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
@@ -185,8 +192,75 @@ class SyncCall {
                      "in docs/guide/sync.md");
   }
 
+  // The files a run reads, as the batches of one call: loaded (read from
+  // disk, and checked to be this agent's format) on the parsing thread
+  // while the previous file is written (call/ingest.hpp, ingest_batches).
+  class FilesToRead : public BatchList {
+   public:
+    FilesToRead(SyncCall& call, SyncStore& store) : call_(call), store_(store) {}
+
+    void add(const sync::Found& found) {
+      File& file = files_.emplace_back();
+      file.path = found.path;
+      file.format = found.agent->format;
+      file.options = default_options(OptionsFor::Ingest);
+      file.options.format = found.agent->format;
+      file.options.host = call_.binding_.host;
+      file.options.source_file = source_file_of(found.path);
+    }
+
+    std::size_t size() const override { return files_.size(); }
+    std::string_view data(std::size_t i) const override { return files_[i].read.data; }
+    const IngestOptions& options(std::size_t i) const override { return files_[i].options; }
+    std::size_t bytes(std::size_t i) const override { return files_[i].read.data.size(); }
+
+    bool load(std::size_t i) override {
+      File& file = files_[i];
+      file.read_at = sync::now_ns();
+      file.read = sync::read_file(file.path, call_.options_.max_file_bytes);
+      if (file.read.trouble != sync::Trouble::None) return false;
+      // A file in an agent's folder whose contents are plainly another
+      // format is not stored under this agent's name.
+      const std::optional<Format> detected = native::detect_format(file.read.data);
+      if (detected && *detected != file.format && *detected != Format::Wire) {
+        file.read.trouble = sync::Trouble::NotRecognised;
+        file.read.message = std::string("its contents are ") + std::string(format_name(*detected)) +
+                            "'s format, not " + std::string(format_name(file.format)) +
+                            "'s: not stored";
+        return false;
+      }
+      return true;
+    }
+
+    void written(std::size_t i, IngestResult* result) override {
+      File& file = files_[i];
+      const std::string_view format = format_name(file.format);
+      if (result == nullptr) {
+        call_.fail_file(file.path, format, file.read.trouble, file.read.message, file.read.identity,
+                        store_);
+      } else {
+        call_.record_read(file.path, file.format, file.read, file.read_at, *result, store_);
+      }
+      // Its bytes are written: free them (assigning an empty string would
+      // keep the buffer).
+      std::string().swap(file.read.data);
+    }
+
+   private:
+    struct File {
+      std::string path;
+      Format format = Format::Wire;
+      IngestOptions options;
+      std::int64_t read_at = 0;
+      sync::FileRead read;
+    };
+    SyncCall& call_;
+    SyncStore& store_;
+    std::deque<File> files_;  // a deque: a file never moves while the other thread reads it
+  };
+
   void consider(const sync::Found& found, std::unordered_map<std::string, sync::LastRead>& last,
-                SyncStore& sync_store, CallScope& scope, CallMode mode) {
+                SyncStore& sync_store, FilesToRead& to_read) {
     ++counts_.files_seen;
     const std::string_view format = format_name(found.agent->format);
     if (found.trouble != sync::Trouble::None) {
@@ -201,32 +275,11 @@ class SyncCall {
       sync_store.mark_seen(binding_.host, found.path, run_);
       return;
     }
-    const std::int64_t read_at = sync::now_ns();
-    sync::FileRead read = sync::read_file(found.path, options_.max_file_bytes);
-    if (read.trouble != sync::Trouble::None) {
-      fail_file(found.path, format, read.trouble, read.message, read.identity, sync_store);
-      return;
-    }
-    // A file in an agent's folder whose contents are plainly another
-    // format is not stored under this agent's name.
-    const std::optional<Format> detected = native::detect_format(read.data);
-    if (detected && *detected != found.agent->format && *detected != Format::Wire) {
-      fail_file(found.path, format, sync::Trouble::NotRecognised,
-                std::string("its contents are ") + std::string(format_name(*detected)) +
-                    "'s format, not " + std::string(format) + "'s: not stored",
-                read.identity, sync_store);
-      return;
-    }
-    ingest_file(found.path, found.agent->format, read, read_at, sync_store, scope, mode);
+    to_read.add(found);
   }
 
-  void ingest_file(const std::string& path, Format format, const sync::FileRead& read,
-                   std::int64_t read_at, SyncStore& sync_store, CallScope& scope, CallMode mode) {
-    IngestOptions options = default_options(OptionsFor::Ingest);
-    options.format = format;
-    options.host = binding_.host;
-    options.source_file = source_file_of(path);
-    const IngestResult result = ingest_batch(scope, mode, binding_.owner, read.data, options);
+  void record_read(const std::string& path, Format format, const sync::FileRead& read,
+                   std::int64_t read_at, const IngestResult& result, SyncStore& sync_store) {
     const IngestSummary& s = result.summary;
     ++counts_.files_read;
     counts_.lines += s.lines;
@@ -268,38 +321,34 @@ class SyncCall {
                      std::nullopt, std::nullopt, message});
   }
 
+  // lethe_last_sync()'s JSON. Numbers with to_chars: the host's locale
+  // must not turn a '.' into a ','.
   std::string summary_json() const {
-    const auto text = [](std::string_view s) {
-      std::string out = "\"";
-      for (const char c : s) {
-        const auto u = static_cast<unsigned char>(c);
-        if (c == '"' || c == '\\') {
-          out += '\\';
-          out += c;
-        } else if (u < 0x20) {
-          static constexpr char kHex[] = "0123456789abcdef";
-          out += "\\u00";
-          out += kHex[u >> 4];
-          out += kHex[u & 15];
-        } else {
-          out += c;
-        }
-      }
-      return out + "\"";
-    };
-    const auto n = [](std::uint64_t v) { return std::to_string(v); };
-    char elapsed[32];
-    std::snprintf(elapsed, sizeof elapsed, "%.3f", counts_.elapsed_ms);
-    std::string home = is_valid_utf8(home_) ? home_ : std::string("(not UTF-8)");
-    return "{\"run\":" + std::to_string(run_) + ",\"home\":" + text(home) +
-           ",\"host\":" + text(binding_.host) + ",\"owner\":" + text(binding_.owner) +
-           ",\"files_seen\":" + n(counts_.files_seen) + ",\"files_read\":" + n(counts_.files_read) +
-           ",\"files_unchanged\":" + n(counts_.files_unchanged) +
-           ",\"files_failed\":" + n(counts_.files_failed) +
-           ",\"files_gone\":" + n(counts_.files_gone) +
-           ",\"files_ignored\":" + n(counts_.files_ignored) + ",\"lines\":" + n(counts_.lines) +
-           ",\"accepted\":" + n(counts_.accepted) + ",\"rejected\":" + n(counts_.rejected) +
-           ",\"bytes\":" + n(counts_.bytes) + ",\"elapsed_ms\":" + elapsed + "}";
+    std::string out = "{\"run\":" + std::to_string(run_) + ",\"home\":";
+    native::append_json_string(out, is_valid_utf8(home_) ? home_ : std::string("(not UTF-8)"));
+    out += ",\"host\":";
+    native::append_json_string(out, binding_.host);
+    out += ",\"owner\":";
+    native::append_json_string(out, binding_.owner);
+    const std::pair<const char*, std::uint64_t> counts[] = {
+        {"files_seen", counts_.files_seen},
+        {"files_read", counts_.files_read},
+        {"files_unchanged", counts_.files_unchanged},
+        {"files_failed", counts_.files_failed},
+        {"files_gone", counts_.files_gone},
+        {"files_ignored", counts_.files_ignored},
+        {"lines", counts_.lines},
+        {"accepted", counts_.accepted},
+        {"rejected", counts_.rejected},
+        {"bytes", counts_.bytes}};
+    for (const auto& [name, value] : counts) {
+      out.append(",\"").append(name).append("\":").append(std::to_string(value));
+    }
+    char elapsed[64];
+    const auto end = std::to_chars(elapsed, elapsed + sizeof elapsed, counts_.elapsed_ms,
+                                   std::chars_format::fixed, 3);
+    out.append(",\"elapsed_ms\":").append(elapsed, end.ptr).append("}");
+    return out;
   }
 
   Store& store_;

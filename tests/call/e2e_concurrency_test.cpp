@@ -22,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/call_contexts.hpp"
 #include "support/e2e_support.hpp"
 
 using namespace lethe_test;
@@ -82,39 +83,30 @@ Batch make_batch(int p, int b) {
   return batch;
 }
 
-// How a process makes its calls, in turn.
-enum class Context { Select, Immediate, InsertSelect, Deferred };
-
-// `rejects` names the process's own table for INSERT ... SELECT.
-Result call(Db& db, Context context, const std::string& ndjson, const std::string& rejects) {
-  switch (context) {
-    case Context::Select:
-      return db.query("SELECT * FROM lethe_ingest('alice', ?1)", ndjson);
-    case Context::Immediate:
-    case Context::Deferred: {
-      Result begin = db.query(context == Context::Immediate ? "BEGIN IMMEDIATE" : "BEGIN");
-      if (!begin.ok()) return begin;
-      Result r = db.query("SELECT * FROM lethe_ingest('alice', ?1)", ndjson);
-      Result end = db.query(r.ok() ? "COMMIT" : "ROLLBACK");
-      if (r.ok() && !end.ok()) return end;
-      return r;
-    }
-    case Context::InsertSelect: {
-      Result r =
-          db.query("INSERT INTO " + rejects + " SELECT * FROM lethe_ingest('alice', ?1)", ndjson);
-      if (!r.ok()) return r;
-      r = db.query("SELECT * FROM " + rejects);
-      db.must("DELETE FROM " + rejects);
-      return r;
-    }
+// How a process makes its calls, in turn: CallContext::Autocommit,
+// BeginCommit, BeginImmediate or InsertSelect (into `rejects`, the
+// process's own table).
+Result call(Db& db, CallContext context, const std::string& ndjson, const std::string& rejects) {
+  const std::string sql = call_sql(context, "'alice', ?1", rejects);
+  if (caller_has_transaction(context)) {
+    Result begin = db.query(open_sql(context));
+    if (!begin.ok()) return begin;
+    Result r = db.query(sql, ndjson);
+    Result end = db.query(r.ok() ? close_sql(context) : rollback_sql(context));
+    if (r.ok() && !end.ok()) return end;
+    return r;
   }
-  return {};
+  Result r = db.query(sql, ndjson);
+  if (!in_writing_statement(context) || !r.ok()) return r;
+  r = db.query("SELECT * FROM " + rejects);
+  db.must("DELETE FROM " + rejects);
+  return r;
 }
 
 // The child: its own connection, its batches, then _exit (1 on any failure).
 // Writes to `report_fd` how many calls failed with SQLITE_BUSY and were
 // retried.
-[[noreturn]] void child(const fs::path& path, int p, const std::vector<Context>& contexts,
+[[noreturn]] void child(const fs::path& path, int p, const std::vector<CallContext>& contexts,
                         bool retry_busy, int report_fd) {
   int exit_code = 0;
   int busy = 0;
@@ -124,7 +116,7 @@ Result call(Db& db, Context context, const std::string& ndjson, const std::strin
     db.must("PRAGMA synchronous = NORMAL");
     for (int b = 0; b < kBatchesPerProcess; ++b) {
       const Batch batch = make_batch(p, b);
-      const Context context = contexts[static_cast<std::size_t>(b) % contexts.size()];
+      const CallContext context = contexts[static_cast<std::size_t>(b) % contexts.size()];
       const std::string rejects = "rejects_" + std::to_string(p);
       Result r = call(db, context, batch.ndjson, rejects);
       while (!r.ok() && retry_busy && (r.rc & 0xff) == SQLITE_BUSY) {
@@ -164,7 +156,7 @@ struct RunResult {
 };
 
 // Forks the processes over a fresh WAL database; returns when all exited.
-RunResult run_processes(const fs::path& path, const std::vector<Context>& contexts,
+RunResult run_processes(const fs::path& path, const std::vector<CallContext>& contexts,
                         bool retry_busy) {
   {
     Db setup(path.string());
@@ -180,7 +172,7 @@ RunResult run_processes(const fs::path& path, const std::vector<Context>& contex
   std::vector<pid_t> children;
   for (int p = 0; p < kProcesses; ++p) {
     // Each process starts with a different context, so they mix at once.
-    std::vector<Context> mine(contexts);
+    std::vector<CallContext> mine(contexts);
     std::rotate(mine.begin(), mine.begin() + p % static_cast<int>(mine.size()), mine.end());
     const pid_t pid = fork();
     if (pid == 0) child(path, p, mine, retry_busy, pipe_fds[1]);
@@ -229,8 +221,9 @@ void expect_same_as_sequential(const fs::path& path) {
 // a client must; a failed attempt writes nothing.
 TEST(Concurrency, ProcessesLoseNoUpdate) {
   const fs::path path = temp_dir() / "shared.db";
-  const RunResult r =
-      run_processes(path, {Context::Select, Context::Immediate, Context::InsertSelect}, true);
+  const RunResult r = run_processes(
+      path, {CallContext::Autocommit, CallContext::BeginImmediate, CallContext::InsertSelect},
+      true);
   ASSERT_EQ(r.failed_processes, 0) << "see the children's messages above";
   std::printf("  busy retries: %d\n", r.busy_retries);
   expect_same_as_sequential(path);
@@ -241,7 +234,8 @@ TEST(Concurrency, ProcessesLoseNoUpdate) {
 // statement is a write): the busy timeout must get every call through.
 TEST(Concurrency, WriteLockedFormsNeedNoRetry) {
   const fs::path path = temp_dir() / "shared.db";
-  const RunResult r = run_processes(path, {Context::Immediate, Context::InsertSelect}, false);
+  const RunResult r =
+      run_processes(path, {CallContext::BeginImmediate, CallContext::InsertSelect}, false);
   ASSERT_EQ(r.failed_processes, 0) << "see the children's messages above";
   expect_same_as_sequential(path);
 }
@@ -280,8 +274,8 @@ TEST(Concurrency, BusyTimeoutAppliesOnlyToBeginImmediate) {
           other.must("COMMIT");
         });
       }
-      Result r = immediate ? call(caller, Context::Immediate, line() + "\n", "")
-                           : caller.query("SELECT * FROM lethe_ingest('alice', ?1)", line());
+      Result r = immediate ? call(caller, CallContext::BeginImmediate, line() + "\n", "")
+                           : caller.query(call_sql(CallContext::Autocommit, "'alice', ?1"), line());
       const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(
                               std::chrono::steady_clock::now() - started)
                               .count();
@@ -313,7 +307,8 @@ TEST(Concurrency, BusyTimeoutAppliesOnlyToBeginImmediate) {
 // failed attempts must have written nothing, so the result is the same.
 TEST(Concurrency, DeferredTransactionsRetriedOnBusyLoseNoUpdate) {
   const fs::path path = temp_dir() / "shared.db";
-  const RunResult r = run_processes(path, {Context::Deferred, Context::Select}, true);
+  const RunResult r =
+      run_processes(path, {CallContext::BeginCommit, CallContext::Autocommit}, true);
   ASSERT_EQ(r.failed_processes, 0) << "see the children's messages above";
   std::printf("  busy retries in deferred transactions: %d\n", r.busy_retries);
   expect_same_as_sequential(path);

@@ -32,6 +32,7 @@
 #include <string>
 #include <vector>
 
+#include "support/call_contexts.hpp"
 #include "support/e2e_support.hpp"
 
 using namespace lethe_test;
@@ -869,36 +870,28 @@ std::vector<Row> session_spans(const std::vector<Row>& sessions) {
 
 // --- calling lethe in different contexts --------------------------------------
 
-enum class Context { Select, Transaction, InsertSelect, Savepoint };
+// The contexts a piece goes through at random, in the order the seeds pick
+// them (an index of rng.between(0, 3)).
+constexpr CallContext kRandomContexts[] = {CallContext::Autocommit, CallContext::BeginCommit,
+                                           CallContext::InsertSelect,
+                                           CallContext::SavepointRelease};
 
-std::vector<Reject> call(Db& db, Context context, const std::string& owner,
+std::vector<Reject> call(Db& db, CallContext context, const std::string& owner,
                          const std::string& batch, const std::optional<std::string>& options) {
-  const std::string source = options ? "lethe_ingest(?1, ?2, ?3)" : "lethe_ingest(?1, ?2)";
-  const std::string select = "SELECT line, byte_offset, code, field, message FROM " + source;
-  auto run = [&](const std::string& sql) {
+  const std::string sql = call_sql(context, options ? "?1, ?2, ?3" : "?1, ?2");
+  auto run = [&] {
     return options ? db.query(sql, owner, batch, *options) : db.query(sql, owner, batch);
   };
-  Result r;
-  switch (context) {
-    case Context::Select:
-      r = run(select);
-      break;
-    case Context::Transaction:
-      db.must("BEGIN");
-      r = run(select);
-      db.must("COMMIT");
-      break;
-    case Context::InsertSelect:
-      db.must("CREATE TABLE IF NOT EXISTS rejects(line, byte_offset, code, field, message)");
-      r = run("INSERT INTO rejects " + select);
-      if (r.ok()) r = db.query("SELECT * FROM rejects ORDER BY rowid");
-      db.must("DELETE FROM rejects");
-      break;
-    case Context::Savepoint:
-      db.must("SAVEPOINT caller");
-      r = run(select);
-      db.must("RELEASE caller");
-      break;
+  const bool insert_select = context == CallContext::InsertSelect;
+  if (insert_select) {
+    db.must("CREATE TABLE IF NOT EXISTS rejects(line, byte_offset, code, field, message)");
+  }
+  db.must(open_sql(context));
+  Result r = run();
+  db.must(close_sql(context));
+  if (insert_select) {
+    if (r.ok()) r = db.query("SELECT * FROM rejects ORDER BY rowid");
+    db.must("DELETE FROM rejects");
   }
   EXPECT_TRUE(r.ok()) << r.error;
   EXPECT_EQ(sqlite3_get_autocommit(db.handle()), 1);
@@ -1016,7 +1009,9 @@ void run_scenario(std::uint64_t seed, int n_lines, bool line_by_line) {
     }
   }
   const Piece whole = piece(s, 0, s.lines.size(), offsets);
-  auto random_context = [&rng] { return static_cast<Context>(rng.between(0, 3)); };
+  auto random_context = [&rng] {
+    return kRandomContexts[static_cast<std::size_t>(rng.between(0, 3))];
+  };
 
   // One batch: a dry run first, then for real, once per owner.
   Db one;
@@ -1025,7 +1020,8 @@ void run_scenario(std::uint64_t seed, int n_lines, bool line_by_line) {
     std::string dry = s.options ? s.options->substr(0, s.options->size() - 1) + ",\"dry_run\":true}"
                                 : "{\"dry_run\":true}";
     SCOPED_TRACE("dry run");
-    expect_rejects(s, whole, call(one, Context::Select, owners[0], whole.batch, dry), offsets);
+    expect_rejects(s, whole, call(one, CallContext::Autocommit, owners[0], whole.batch, dry),
+                   offsets);
     EXPECT_EQ(one.count("SELECT count(*) FROM turns") + one.count("SELECT count(*) FROM sessions"),
               0);
   }
@@ -1064,7 +1060,8 @@ void run_scenario(std::uint64_t seed, int n_lines, bool line_by_line) {
       for (std::size_t i = 0; i < s.lines.size(); ++i) {
         if (s.lines[i].blank && !(i == 0 && s.bom)) continue;
         const Piece p = piece(s, i, i + 1, offsets);
-        expect_rejects(s, p, call(single, Context::Select, owner, p.batch, s.options), offsets);
+        expect_rejects(s, p, call(single, CallContext::Autocommit, owner, p.batch, s.options),
+                       offsets);
       }
     }
     EXPECT_EQ(db_sessions(single), sessions) << "line by line vs one batch";

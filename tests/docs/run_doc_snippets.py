@@ -11,9 +11,9 @@ after README's first command: `sql/` and `examples/`, `build/lethe.so` (the
 module under test), the files of tests/docs/fixtures/ (transcripts.ndjson,
 batch.ndjson, the folder inbox/, ...) and agents.db, a database with the
 schema, both SQL packs and examples/demo.ndjson ingested as owner 'ana'.
-A directory holding `lethe.so` is on LD_LIBRARY_PATH, so `.load lethe` and
-`load_extension("lethe")` work as they do once the Debian package is
-installed.
+Nothing puts the module on the loader's path: a snippet loads it as a user
+does after the quick start, `./build/lethe` (`.load lethe` without a path
+works only once lethe is installed, and a snippet that says so fails here).
 
   sh, bash, shell  bash -e -o pipefail, in the scratch folder
   console          the lines starting with "$ ", the same way
@@ -111,9 +111,6 @@ class Scratch:
         self.args = args
         self.tmp = tmp
         self.template = os.path.join(tmp, "template")
-        self.libdir = os.path.join(tmp, "lib")
-        os.makedirs(self.libdir)
-        os.symlink(args.module, os.path.join(self.libdir, "lethe.so"))
         root = args.root
         shutil.copytree(os.path.join(root, "tests", "docs", "fixtures"), self.template,
                         symlinks=True)
@@ -121,7 +118,7 @@ class Scratch:
         shutil.copytree(os.path.join(root, "examples"), os.path.join(self.template, "examples"))
         os.makedirs(os.path.join(self.template, "build"))
         os.symlink(args.module, os.path.join(self.template, "build", "lethe.so"))
-        setup = (".bail on\n.load lethe\n.read sql/schema.sql\n.read sql/search.sql\n"
+        setup = (".bail on\n.load ./build/lethe\n.read sql/schema.sql\n.read sql/search.sql\n"
                  ".read sql/usage.sql\n"
                  "SELECT count(*) FROM lethe_ingest('ana', readfile('examples/demo.ndjson'));\n")
         out = subprocess.run([args.sqlite3, "agents.db"], input=setup, text=True,
@@ -132,8 +129,6 @@ class Scratch:
 
     def env(self):
         env = dict(os.environ)
-        env["LD_LIBRARY_PATH"] = os.pathsep.join(
-            p for p in (self.libdir, env.get("LD_LIBRARY_PATH")) if p)
         if self.args.node_modules:
             env["NODE_PATH"] = self.args.node_modules
         return env
@@ -170,7 +165,7 @@ def command_for(block, folder, args):
             f.write(script)
         return ["bash", "-e", "-o", "pipefail", path], None, False
     if kind == "sql":
-        return [args.sqlite3, "-bail", "-cmd", ".load lethe", "agents.db"], block.text, True
+        return [args.sqlite3, "-bail", "-cmd", ".load ./build/lethe", "agents.db"], block.text, True
     if kind == "python":
         path = os.path.join(folder, "snippet.py")
         with open(path, "w", encoding="utf-8") as f:

@@ -22,12 +22,14 @@
 #include <string>
 #include <vector>
 
+#include "support/call_contexts.hpp"
 #include "support/e2e_support.hpp"
 #include "support/fault_support.hpp"
 
 namespace {
 
 using namespace lethe_fault;
+using lethe_test::CallContext;
 using lethe_test::Result;
 using lethe_test::Value;
 
@@ -200,21 +202,21 @@ void register_fault_vfs() {
 
 // --- one failing call and what must hold after it -----------------------------
 
-enum class Context { Autocommit, Transaction, InsertSelect };
-
 // The caller's part before the call: its transaction and earlier work.
-void begin_caller(Db& db, Context context) {
-  if (context == Context::Transaction) db.must("BEGIN; INSERT INTO notes VALUES ('mine');");
+void begin_caller(Db& db, CallContext context) {
+  if (caller_has_transaction(context)) {
+    db.must(std::string(open_sql(context)) + "; INSERT INTO notes VALUES ('mine');");
+  }
 }
 
 // The call. In the INSERT ... SELECT context the statement is the caller's
 // own, and so is its commit at the end of the statement, after the call.
-Result call(Db& db, Context context, const std::string& batch) {
-  if (context == Context::InsertSelect) {
-    return db.query("INSERT INTO rejects SELECT * FROM lethe_ingest(?1, ?2)", "alice", batch);
-  }
-  return db.query("SELECT * FROM lethe_ingest(?1, ?2)", "alice", batch);
+Result call(Db& db, CallContext context, const std::string& batch) {
+  return db.query(call_sql(context), "alice", batch);
 }
+
+// A test name's part for a context: autocommit, begincommit, insertselect.
+std::string label(CallContext context) { return lower(context_name(context)); }
 
 struct Outcome {
   bool failed = false;
@@ -225,7 +227,7 @@ struct Outcome {
 // the caller's transaction either intact or (when SQLite rolled it back and
 // `may_lose_caller`) said to be gone, integrity. Ends the caller's
 // transaction.
-Outcome check_failed_call(Db& db, Context context, const Result& r, const Snapshot& before,
+Outcome check_failed_call(Db& db, CallContext context, const Result& r, const Snapshot& before,
                           int cause, const std::vector<std::string>& words, bool may_lose_caller) {
   Outcome out;
   out.failed = !r.ok();
@@ -233,13 +235,13 @@ Outcome check_failed_call(Db& db, Context context, const Result& r, const Snapsh
   // Only the caller's INSERT ... SELECT can fail after the call, when SQLite
   // commits that statement; that message is SQLite's own.
   const bool after_the_call =
-      context == Context::InsertSelect && r.error.rfind("lethe_ingest:", 0) != 0;
+      context == CallContext::InsertSelect && r.error.rfind("lethe_ingest:", 0) != 0;
   if (!after_the_call) {
     EXPECT_EQ(r.error.rfind("lethe_ingest:", 0), 0u) << r.error;
   }
   EXPECT_TRUE(mentions(r.error, words)) << "the message does not name the cause: " << r.error;
   const bool in_transaction = sqlite3_get_autocommit(db.handle()) == 0;
-  if (context == Context::Transaction) {
+  if (caller_has_transaction(context)) {
     if (in_transaction) {
       EXPECT_EQ(r.rc, SQLITE_ERROR) << r.error;
       EXPECT_EQ(db.count("SELECT count(*) FROM notes WHERE x = 'mine'"), 1)
@@ -271,7 +273,7 @@ Outcome check_failed_call(Db& db, Context context, const Result& r, const Snapsh
     const Snapshot after = snapshot(db);
     EXPECT_TRUE(after == before) << "the call left rows behind: " << difference(after, before);
   }
-  if (context == Context::InsertSelect) {
+  if (context == CallContext::InsertSelect) {
     EXPECT_EQ(db.count("SELECT count(*) FROM rejects"), 0);
   }
   EXPECT_EQ(db.scalar("PRAGMA integrity_check"), Value("ok"));
@@ -307,16 +309,13 @@ void configure(Db& db) {
 struct IoCase {
   const char* journal;
   Op op;
-  Context context;
+  CallContext context;
   int lines;
   long max_points;
 };
 
 std::string label(const IoCase& c) {
-  return std::string(c.journal) + (c.op == Op::Write ? "_write_" : "_sync_") +
-         (c.context == Context::Autocommit    ? "autocommit"
-          : c.context == Context::Transaction ? "transaction"
-                                              : "insertselect") +
+  return std::string(c.journal) + (c.op == Op::Write ? "_write_" : "_sync_") + label(c.context) +
          "_" + std::to_string(c.lines);
 }
 
@@ -347,7 +346,7 @@ TEST_P(IoFault, EveryPointOfTheCall) {
     g_injector.disarm();
     total = g_injector.calls;
     ASSERT_TRUE(r.ok()) << r.error;
-    if (c.context == Context::Transaction) db.must("COMMIT");
+    db.must(close_sql(c.context));
     ASSERT_EQ(db.count("SELECT count(*) FROM turns"), turns_after);
   }
   ASSERT_GT(total, 0) << "test setup: the call makes no such calls";
@@ -374,7 +373,7 @@ TEST_P(IoFault, EveryPointOfTheCall) {
       if (!outcome.failed) {
         // SQLite may get past a failed write it can do without; then the
         // call must be complete.
-        if (c.context == Context::Transaction) db.must("COMMIT");
+        db.must(close_sql(c.context));
         EXPECT_EQ(db.count("SELECT count(*) FROM turns"), turns_after)
             << "the call succeeded but lost rows";
         EXPECT_EQ(db.scalar("PRAGMA integrity_check"), Value("ok"));
@@ -398,15 +397,16 @@ std::vector<IoCase> io_cases() {
   std::vector<IoCase> cases;
   for (const char* journal : {"DELETE", "WAL"}) {
     for (Op op : {Op::Write, Op::Sync}) {
-      for (Context context : {Context::Autocommit, Context::Transaction, Context::InsertSelect}) {
+      for (CallContext context :
+           {CallContext::Autocommit, CallContext::BeginCommit, CallContext::InsertSelect}) {
         // In WAL mode nothing syncs before the commit, which is the caller's.
-        if (journal == std::string("WAL") && op == Op::Sync && context == Context::Transaction) {
+        if (journal == std::string("WAL") && op == Op::Sync && caller_has_transaction(context)) {
           continue;
         }
         cases.push_back({journal, op, context, 200, 1000});
       }
       // More than 1024 lines: chunk boundaries, sampled.
-      cases.push_back({journal, op, Context::Autocommit, 1500, 40});
+      cases.push_back({journal, op, CallContext::Autocommit, 1500, 40});
     }
   }
   return cases;
@@ -420,17 +420,12 @@ INSTANTIATE_TEST_SUITE_P(Sweep, IoFault, ::testing::ValuesIn(io_cases()),
 // --- SQLITE_FULL ----------------------------------------------------------------
 
 struct FullCase {
-  Context context;
+  CallContext context;
   int lines;
   long max_points;
 };
 
-std::string label(const FullCase& c) {
-  return std::string(c.context == Context::Autocommit    ? "autocommit"
-                     : c.context == Context::Transaction ? "transaction"
-                                                         : "insertselect") +
-         "_" + std::to_string(c.lines);
-}
+std::string label(const FullCase& c) { return label(c.context) + "_" + std::to_string(c.lines); }
 
 void PrintTo(const FullCase& c, std::ostream* os) { *os << label(c); }
 
@@ -453,7 +448,7 @@ TEST_P(FullFault, EveryPageBudget) {
     begin_caller(db, c.context);
     Result r = call(db, c.context, b);
     ASSERT_TRUE(r.ok()) << r.error;
-    if (c.context == Context::Transaction) db.must("COMMIT");
+    db.must(close_sql(c.context));
     needed = db.count("PRAGMA page_count") - pages_before;
   }
   ASSERT_GT(needed, 2);
@@ -475,7 +470,7 @@ TEST_P(FullFault, EveryPageBudget) {
         check_failed_call(db, c.context, r, before, SQLITE_FULL, {"full", "SQLITE_FULL"}, false);
     if (!outcome.failed) {
       // Fewer pages than measured can do when the free list helps.
-      if (c.context == Context::Transaction) db.must("COMMIT");
+      db.must(close_sql(c.context));
       EXPECT_EQ(db.count("SELECT count(*) FROM turns"), turns_after);
       continue;
     }
@@ -528,11 +523,11 @@ TEST(FullRegression, CallersTransactionSurvivesWithoutTriggers) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Sweep, FullFault,
-                         ::testing::Values(FullCase{Context::Autocommit, 300, 200},
-                                           FullCase{Context::Transaction, 300, 200},
-                                           FullCase{Context::InsertSelect, 300, 200},
-                                           FullCase{Context::Autocommit, 1500, 40},
-                                           FullCase{Context::Transaction, 1500, 40}),
+                         ::testing::Values(FullCase{CallContext::Autocommit, 300, 200},
+                                           FullCase{CallContext::BeginCommit, 300, 200},
+                                           FullCase{CallContext::InsertSelect, 300, 200},
+                                           FullCase{CallContext::Autocommit, 1500, 40},
+                                           FullCase{CallContext::BeginCommit, 1500, 40}),
                          [](const ::testing::TestParamInfo<FullCase>& info) {
                            return label(info.param);
                          });

@@ -10,7 +10,10 @@
 #include <malloc.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <new>
 #include <string>
 
@@ -194,6 +197,47 @@ TEST(NativeMemory, AnIngestHoldsABoundedAmountWhateverTheFileSize) {
                 static_cast<double>(data.size()) / (1 << 20));
     EXPECT_LE(used, kBoundBytes) << c.format;
   }
+}
+
+// lethe_sync holds a file's bytes until they are written, at most the one
+// being written and the one read ahead, never the home: 24 files of 2 MiB
+// stay within two files and the chunks in flight.
+TEST(NativeMemory, ASyncHoldsTwoFilesAtATimeNotTheHome) {
+  std::string one = claude_file().substr(0, std::size_t{2} << 20);
+  one.resize(one.rfind('\n') + 1);
+  const std::filesystem::path home = lethe_test::temp_dir() / "home";
+  const std::filesystem::path project = home / ".claude" / "projects" / "p";
+  std::filesystem::create_directories(project);
+  std::size_t total = 0;
+  for (int n = 0; n < 24; ++n) {
+    std::string file = one;
+    const std::string id = "\"sessionId\":\"s" + std::to_string(n) + "\"";
+    for (std::size_t at = 0; (at = file.find("\"sessionId\":\"s1\"", at)) != std::string::npos;
+         at += id.size()) {
+      file.replace(at, 16, id);
+    }
+    std::ofstream(project / ("s" + std::to_string(n) + ".jsonl"), std::ios::binary) << file;
+    total += file.size();
+  }
+  const auto old = std::filesystem::file_time_type::clock::now() - std::chrono::hours(1);
+  for (const auto& entry : std::filesystem::directory_iterator(project)) {
+    std::filesystem::last_write_time(entry.path(), old);
+  }
+  Db db;
+  db.apply_schema();
+  const std::size_t before = g_live.load();
+  g_peak = before;
+  const lethe_test::Result r = db.query(
+      "SELECT count(*) FROM lethe_sync(?1, '{\"host\": \"h\", \"owner\": \"o\"}') WHERE code = "
+      "'READ'",
+      home.string());
+  ASSERT_TRUE(r.ok()) << r.error;
+  EXPECT_EQ(r.rows.at(0).at(0), "24");
+  const std::size_t used = g_peak.load() - before;
+  std::printf("sync: %.1f MiB of C++ heap for a home of %.1f MiB\n",
+              static_cast<double>(used) / (1 << 20), static_cast<double>(total) / (1 << 20));
+  EXPECT_LE(used, std::size_t{32} << 20) << "a sync must not hold the home's files";
+  std::filesystem::remove_all(home.parent_path());
 }
 
 }  // namespace

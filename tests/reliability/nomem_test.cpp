@@ -30,6 +30,7 @@
 #include <string>
 #include <vector>
 
+#include "support/call_contexts.hpp"
 #include "support/fault_support.hpp"
 
 namespace {
@@ -138,23 +139,21 @@ void operator delete[](void* p, const std::nothrow_t&) noexcept { ::operator del
 namespace {
 
 using namespace lethe_fault;
+using lethe_test::CallContext;
 using lethe_test::Result;
 using lethe_test::Value;
 
-enum class Context { Autocommit, Transaction, InsertSelect };
-
-const char* label(Context c) {
-  return c == Context::Autocommit    ? "autocommit"
-         : c == Context::Transaction ? "transaction"
-                                     : "insertselect";
+// The caller's part before the call: its transaction and earlier work.
+void begin_caller(Db& db, CallContext context) {
+  if (caller_has_transaction(context)) {
+    db.must(std::string(open_sql(context)) + "; INSERT INTO notes VALUES ('mine');");
+  }
 }
 
 // The call's statement, stepped with the faults armed only inside
 // sqlite3_step (the test's own allocations never fail).
-Result armed_call(Db& db, Context context, const std::string& batch) {
-  const std::string sql = context == Context::InsertSelect
-                              ? "INSERT INTO rejects SELECT * FROM lethe_ingest(?1, ?2)"
-                              : "SELECT * FROM lethe_ingest(?1, ?2)";
+Result armed_call(Db& db, CallContext context, const std::string& batch) {
+  const std::string sql = call_sql(context);
   Result result;
   sqlite3_stmt* stmt = nullptr;
   result.rc = sqlite3_prepare_v2(db.handle(), sql.c_str(), -1, &stmt, nullptr);
@@ -179,15 +178,16 @@ Result armed_call(Db& db, Context context, const std::string& batch) {
 
 struct Case {
   Source source;
-  Context context;
+  CallContext context;
   int lines;
   long max_points;
   bool sticky;
 };
 
 std::string name(const Case& c) {
-  return std::string(c.source == Source::Sqlite ? "sqlite_" : "cxx_") + label(c.context) + "_" +
-         std::to_string(c.lines) + (c.sticky ? "_sticky" : "");
+  return std::string(c.source == Source::Sqlite ? "sqlite_" : "cxx_") +
+         lower(context_name(c.context)) + "_" + std::to_string(c.lines) +
+         (c.sticky ? "_sticky" : "");
 }
 
 void PrintTo(const Case& c, std::ostream* os) { *os << name(c); }
@@ -214,12 +214,12 @@ TEST_P(NoMem, EveryAllocationOfTheCall) {
   long total = 0;
   {
     auto db = open();
-    if (c.context == Context::Transaction) db->must("BEGIN; INSERT INTO notes VALUES ('mine');");
+    begin_caller(*db, c.context);
     g_faults.arm(c.source, 0, false);
     Result r = armed_call(*db, c.context, b);
     total = g_faults.calls;
     ASSERT_TRUE(r.ok()) << r.error;
-    if (c.context == Context::Transaction) db->must("COMMIT");
+    db->must(close_sql(c.context));
     ASSERT_EQ(db->count("SELECT count(*) FROM turns"), turns_after);
   }
   ASSERT_GT(total, 10);
@@ -231,7 +231,7 @@ TEST_P(NoMem, EveryAllocationOfTheCall) {
     SCOPED_TRACE("allocation " + std::to_string(n) + " of " + std::to_string(total));
     auto db = open();
     const Snapshot before = snapshot(*db);
-    if (c.context == Context::Transaction) db->must("BEGIN; INSERT INTO notes VALUES ('mine');");
+    begin_caller(*db, c.context);
     g_faults.arm(c.source, n, c.sticky);
     const Result r = armed_call(*db, c.context, b);
     // The count must not depend on thread timing (lethe hands chunks between
@@ -256,12 +256,12 @@ TEST_P(NoMem, EveryAllocationOfTheCall) {
       outside += from_lethe ? 0 : 1;
       EXPECT_TRUE(mentions(r.error, {"out of memory", "NOMEM"}))
           << "the message does not name the cause: " << r.error << " (rc " << r.rc << ")";
-      if (c.context == Context::Transaction) {
+      if (caller_has_transaction(c.context)) {
         if (in_transaction) {
           EXPECT_EQ(r.rc, SQLITE_ERROR) << r.error;
           EXPECT_EQ(db->count("SELECT count(*) FROM notes WHERE x = 'mine'"), 1)
               << "the caller's work is gone but its transaction is open";
-          db->must("ROLLBACK");
+          db->must(rollback_sql(c.context));
         } else {
           ++lost_caller;
           // Contract section 1: the caller's earlier work is never touched;
@@ -313,15 +313,16 @@ std::vector<Case> cases() {
   for (Source source : {Source::Sqlite, Source::Cxx}) {
     // Every allocation (or an even sample of 300) of a short batch, in each
     // context; a sample of a longer batch and of one over a chunk boundary.
-    for (Context context : {Context::Autocommit, Context::Transaction, Context::InsertSelect}) {
+    for (CallContext context :
+         {CallContext::Autocommit, CallContext::BeginCommit, CallContext::InsertSelect}) {
       out.push_back({source, context, 8, 300, false});
     }
-    out.push_back({source, Context::Autocommit, 300, 150, false});
-    out.push_back({source, Context::Autocommit, 1100, 40, false});
+    out.push_back({source, CallContext::Autocommit, 300, 150, false});
+    out.push_back({source, CallContext::Autocommit, 1100, 40, false});
     // Over 4 MiB: lethe parses on a worker thread while it writes.
-    out.push_back({source, Context::Autocommit, 4500, 12, false});
-    out.push_back({source, Context::Autocommit, 8, 40, true});
-    out.push_back({source, Context::Transaction, 8, 40, true});
+    out.push_back({source, CallContext::Autocommit, 4500, 12, false});
+    out.push_back({source, CallContext::Autocommit, 8, 40, true});
+    out.push_back({source, CallContext::BeginCommit, 8, 40, true});
   }
   return out;
 }
@@ -335,12 +336,12 @@ INSTANTIATE_TEST_SUITE_P(Sweep, NoMem, ::testing::ValuesIn(cases()),
 
 // How many C++ allocations a successful call of `b` makes in a fresh copy.
 long count_cxx_allocations(const fs::path& tmpl, const fs::path& work, const std::string& b,
-                           bool transaction) {
+                           CallContext context) {
   restore(tmpl, work);
   Db db(work.string());
-  if (transaction) db.must("BEGIN; INSERT INTO notes VALUES ('mine');");
+  begin_caller(db, context);
   g_faults.arm(Source::Cxx, 0, false);
-  const Result r = armed_call(db, Context::Autocommit, b);
+  const Result r = armed_call(db, context, b);
   if (!r.ok()) throw std::runtime_error(r.error);
   return g_faults.calls;
 }
@@ -356,12 +357,12 @@ TEST(NoMemRegression, FailureAfterTheCommitMustNotReportAFailedCall) {
   const fs::path tmpl = make_template(dir, "DELETE");
   const fs::path work = dir / "work.db";
   const std::string b = batch(8, 40, "x");
-  const long total = count_cxx_allocations(tmpl, work, b, false);
+  const long total = count_cxx_allocations(tmpl, work, b, CallContext::Autocommit);
   restore(tmpl, work);
   Db db(work.string());
   const Snapshot before = snapshot(db);
   g_faults.arm(Source::Cxx, total, false);  // the very last allocation
-  const Result r = armed_call(db, Context::Autocommit, b);
+  const Result r = armed_call(db, CallContext::Autocommit, b);
   ASSERT_EQ(g_faults.failures, 1);
   const Snapshot after = snapshot(db);
   if (r.ok()) {
@@ -384,12 +385,12 @@ TEST(NoMemRegression, CxxOutOfMemoryInsideTransactionKeepsCallersWork) {
   const fs::path tmpl = make_template(dir, "DELETE");
   const fs::path work = dir / "work.db";
   const std::string b = batch(8, 40, "x");
-  const long total = count_cxx_allocations(tmpl, work, b, true);
+  const long total = count_cxx_allocations(tmpl, work, b, CallContext::BeginCommit);
   restore(tmpl, work);
   Db db(work.string());
-  db.must("BEGIN; INSERT INTO notes VALUES ('mine');");
+  begin_caller(db, CallContext::BeginCommit);
   g_faults.arm(Source::Cxx, total / 2, false);
-  const Result r = armed_call(db, Context::Autocommit, b);
+  const Result r = armed_call(db, CallContext::BeginCommit, b);
   ASSERT_EQ(g_faults.failures, 1);
   ASSERT_FALSE(r.ok());
   EXPECT_TRUE(mentions(r.error, {"out of memory"})) << r.error;

@@ -8,6 +8,7 @@
 #include <pthread.h>
 
 #include <atomic>
+#include <filesystem>
 #include <cerrno>
 #include <string>
 #include <thread>
@@ -108,6 +109,48 @@ TEST_P(NoThread, RefusedWorkerThreadGivesTheSameResults) {
   EXPECT_EQ(fallback.turns, pipelined.turns);
   EXPECT_EQ(static_cast<std::int64_t>(fallback.turns.size()),
             distinct_turns(4500) + distinct_turns(300));
+}
+
+// lethe_sync reads a home's files on the parsing thread while it writes
+// the previous one; refused that thread, it reads and writes them in turn:
+// the same rows and tables.
+struct SyncOutcome {
+  int thread_requests = 0;
+  lethe_test::Result rows;
+  std::vector<Row> turns;
+};
+
+SyncOutcome sync_with_threads(bool refused, const std::string& home) {
+  Db db;
+  db.apply_schema();
+  g_thread_requests = 0;
+  g_refuse_threads = refused;
+  SyncOutcome out;
+  out.rows = db.query("SELECT path, format, code, lines, accepted, rejected FROM lethe_sync(?1, "
+                      "'{\"host\": \"h\", \"owner\": \"o\"}')",
+                      home);
+  g_refuse_threads = false;
+  out.thread_requests = g_thread_requests;
+  out.turns = lethe_test::dump(db, "turns");
+  return out;
+}
+
+TEST(NoThreadSync, ARefusedThreadGivesTheSameSync) {
+  if (std::thread::hardware_concurrency() < 2) {
+    GTEST_SKIP() << "one CPU: lethe never asks for a worker thread here";
+  }
+  const std::filesystem::path home = lethe_test::temp_dir() / "home";
+  std::filesystem::copy(lethe_test::source_path("tests/clients/sync/home"), home,
+                        std::filesystem::copy_options::recursive);
+  const SyncOutcome pipelined = sync_with_threads(false, home.string());
+  ASSERT_TRUE(pipelined.rows.ok()) << pipelined.rows.error;
+  ASSERT_GE(pipelined.thread_requests, 1) << "the files were not read on a second thread";
+  const SyncOutcome fallback = sync_with_threads(true, home.string());
+  ASSERT_TRUE(fallback.rows.ok()) << "a refused thread failed the sync: " << fallback.rows.error;
+  EXPECT_EQ(fallback.rows.rows, pipelined.rows.rows);
+  EXPECT_EQ(fallback.turns, pipelined.turns);
+  EXPECT_EQ(fallback.rows.rows.size(), 4u);
+  std::filesystem::remove_all(home.parent_path());
 }
 
 INSTANTIATE_TEST_SUITE_P(Context, NoThread, ::testing::Values(false, true),

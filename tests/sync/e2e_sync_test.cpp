@@ -178,6 +178,11 @@ TEST(Sync, ReadsEveryAgentFolderAndReturnsARowPerFileRead) {
   const std::string last = db.scalar("SELECT lethe_last_sync()").value_or("");
   EXPECT_NE(last.find("\"files_read\":4"), std::string::npos) << last;
   EXPECT_NE(last.find("\"files_ignored\":2"), std::string::npos) << last;
+  EXPECT_EQ(
+      db.scalar(
+          "SELECT json_valid(lethe_last_sync()) AND "
+          "lethe_last_sync() ->> 'elapsed_ms' >= 0 AND lethe_last_sync() ->> 'owner' = 'ana'"),
+      "1");
 }
 
 // --- Change detection -----------------------------------------------------------
@@ -233,8 +238,8 @@ TEST(Sync, AFileChangedInTheSameClockTickAsItsReadIsReadAgain) {
 
 // --- Files that can't be read ---------------------------------------------------
 
-// Runs `body` in a child process as the user nobody (root reads any file,
-// so an unreadable file needs another user); returns its exit status.
+// Runs `body` in a child process, as the user nobody when this is root
+// (root reads any file, whatever its mode); returns its exit status.
 template <typename Body>
 int as_nobody(Body body) {
   const pid_t child = ::fork();
@@ -268,7 +273,7 @@ TEST(Sync, AnUnreadableFileIsARowAndIsReadOnceItCanBe) {
   { Archive created(db_path.string()); }
   open_to_all(home.root().parent_path());
   const fs::path secret = home.at(claude_path("p", "s2"));
-  fs::permissions(secret, fs::perms::owner_read | fs::perms::owner_write);  // root's, mode 600
+  fs::permissions(secret, fs::perms::none);  // mode 000; root reads it anyway, hence as_nobody
   // As another user: s2 can't be read; a row says so and the sync goes on.
   const std::string home_path = home.path();
   const auto run = [&](const char* expected_s2_code) {
@@ -295,7 +300,8 @@ TEST(Sync, AnUnreadableFileIsARowAndIsReadOnceItCanBe) {
               "UNREADABLE");
   }
   // chmod changes no time and no size: the file is read all the same.
-  fs::permissions(secret, fs::perms::others_read, fs::perm_options::add);
+  fs::permissions(secret, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
+                              fs::perms::others_read);
   ASSERT_EQ(run("READ"), 0);
   Db db(db_path.string());
   EXPECT_EQ(db.count("SELECT count(*) FROM turns WHERE session_id = 's2'"), 4);
@@ -419,6 +425,32 @@ TEST(Sync, TheFirstHostAndOwnerAreKeptAndAnotherNameIsRefused) {
   EXPECT_NE(other.error.find("rename"), std::string::npos) << other.error;
   EXPECT_FALSE(sync(db, home, R"({"owner":"ben"})").ok());
   EXPECT_EQ(db.count("SELECT count(*) FROM sessions"), 1);
+}
+
+// The SQL block under "Renaming a machine or owner" in docs/guide/sync.md.
+std::string renaming_recipe() {
+  const std::string guide = lethe_test::read_file(lethe_test::source_path("docs/guide/sync.md"));
+  const std::size_t section = guide.find("### Renaming a machine or owner");
+  const std::size_t open = guide.find("```sql\n", section);
+  const std::size_t close = guide.find("```", open + 7);
+  if (section == std::string::npos || open == std::string::npos || close == std::string::npos) {
+    throw std::runtime_error("docs/guide/sync.md has no renaming recipe");
+  }
+  return guide.substr(open + 7, close - open - 7);
+}
+
+TEST(Sync, TheRenamingRecipeOfTheGuideWorks) {
+  Home home;
+  home.write(claude_path("p", "s1"), claude_file("s1", 2));
+  home.settle();
+  Archive db;
+  db.must("PRAGMA foreign_keys = ON");
+  must_sync(db, home, R"({"host":"laptop","owner":"ana"})");
+  db.must(renaming_recipe());
+  must_sync(db, home, R"({"host":"desk"})");
+  EXPECT_EQ(db.scalar("SELECT group_concat(DISTINCT host) FROM turns"), "desk");
+  EXPECT_EQ(db.count("SELECT count(*) FROM turns"), 4);
+  EXPECT_EQ(db.count("SELECT count(*) FROM lethe_sync_files WHERE host = 'desk'"), 1);
 }
 
 TEST(Sync, OptionsAreJsonAndUnknownKeysAreRefused) {

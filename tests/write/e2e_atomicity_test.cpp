@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "support/call_contexts.hpp"
 #include "support/e2e_support.hpp"
 
 using namespace lethe_test;
@@ -196,53 +197,7 @@ std::string dave_batch() { return join_lines({line(at("09:30"), "d1", "t1")}); }
 
 // --- the contexts ----------------------------------------------------------
 
-enum class Context {
-  Autocommit,
-  BeginCommit,
-  BeginRollback,
-  SavepointRollbackTo,
-  SavepointRelease,
-  StagingJoin,
-  InsertSelect,
-  InsertSelectInBegin,
-  CreateTableAs,
-  CreateTableAsInBegin,
-  Limit1,
-  CountStar,
-};
-
-const char* context_name(Context c) {
-  switch (c) {
-    case Context::Autocommit:
-      return "Autocommit";
-    case Context::BeginCommit:
-      return "BeginCommit";
-    case Context::BeginRollback:
-      return "BeginRollback";
-    case Context::SavepointRollbackTo:
-      return "SavepointRollbackTo";
-    case Context::SavepointRelease:
-      return "SavepointRelease";
-    case Context::StagingJoin:
-      return "StagingJoin";
-    case Context::InsertSelect:
-      return "InsertSelect";
-    case Context::InsertSelectInBegin:
-      return "InsertSelectInBegin";
-    case Context::CreateTableAs:
-      return "CreateTableAs";
-    case Context::CreateTableAsInBegin:
-      return "CreateTableAsInBegin";
-    case Context::Limit1:
-      return "Limit1";
-    case Context::CountStar:
-      return "CountStar";
-  }
-  return "?";
-}
-
-// Readable parameters in gtest's output.
-void PrintTo(Context c, std::ostream* os) { *os << context_name(c); }
+// Readable parameters in gtest's output (CallContext prints itself).
 void PrintTo(Refusal r, std::ostream* os) { *os << refusal_name(r); }
 
 struct Outcome {
@@ -256,96 +211,47 @@ struct Outcome {
   std::vector<std::pair<std::string, std::string>> applied;
 };
 
-Outcome run_in_context(Db& db, Context context, const std::string& batch,
-                       const std::string& good_batch) {
+// The staging-table context: alice's batch between carol's and dave's in an
+// inbox, one statement calling lethe_ingest for each row.
+Outcome run_staging_join(Db& db, const std::string& batch, const std::string& good_batch) {
   Outcome out;
-  out.applied = {{kOwner, good_batch}};
-  auto take = [&](const Result& r) {
-    Ingest in = to_ingest(r);
-    out.rc = in.rc;
-    out.error = in.error;
-    out.rejects = in.rejects;
-  };
-  const std::string select =
-      "SELECT line, byte_offset, code, field, message FROM lethe_ingest(?1, ?2)";
-  switch (context) {
-    case Context::Autocommit:
-      take(db.query(select, kOwner, batch));
-      break;
-    case Context::BeginCommit:
-      db.must("BEGIN");
-      take(db.query(select, kOwner, batch));
-      db.must("COMMIT");
-      break;
-    case Context::BeginRollback:
-      db.must("BEGIN");
-      take(db.query(select, kOwner, batch));
-      db.must("ROLLBACK");
-      out.applied.clear();
-      break;
-    case Context::SavepointRollbackTo:
-      db.must("SAVEPOINT caller");
-      take(db.query(select, kOwner, batch));
-      db.must("ROLLBACK TO caller; RELEASE caller");
-      out.applied.clear();
-      break;
-    case Context::SavepointRelease:
-      db.must("SAVEPOINT caller");
-      take(db.query(select, kOwner, batch));
-      db.must("RELEASE caller");
-      break;
-    case Context::StagingJoin: {
-      db.must("CREATE TABLE inbox(id INTEGER PRIMARY KEY, owner TEXT, body TEXT)");
-      db.query("INSERT INTO inbox VALUES (1, 'carol', ?1), (2, ?2, ?3), (3, 'dave', ?4)",
-               carol_batch(), kOwner, batch, dave_batch());
-      Result r = db.query(
-          "SELECT i.id, r.line, r.byte_offset, r.code, r.field, r.message "
-          "FROM inbox i, lethe_ingest(i.owner, i.body) r");
-      out.rc = r.rc;
-      out.error = r.error;
-      for (Row& row : r.rows) {
-        EXPECT_EQ(row.at(0).value_or("?"), "2") << "reject attributed to the wrong inbox row";
-        row.erase(row.begin());
-      }
-      out.rejects = to_ingest(r).rejects;
-      out.applied = {{"carol", carol_batch()}, {kOwner, good_batch}, {"dave", dave_batch()}};
-      break;
-    }
-    case Context::InsertSelect:
-    case Context::InsertSelectInBegin: {
-      db.must("CREATE TABLE rejects(line, byte_offset, code, field, message)");
-      const bool txn = context == Context::InsertSelectInBegin;
-      if (txn) db.must("BEGIN");
-      Result r = db.query("INSERT INTO rejects SELECT * FROM lethe_ingest(?1, ?2)", kOwner, batch);
-      if (txn) db.must("COMMIT");
-      out.rc = r.rc;
-      out.error = r.error;
-      out.rejects = rejects_of_table(db, "rejects");
-      break;
-    }
-    case Context::CreateTableAs:
-    case Context::CreateTableAsInBegin: {
-      const bool txn = context == Context::CreateTableAsInBegin;
-      if (txn) db.must("BEGIN");
-      Result r =
-          db.query("CREATE TABLE rejects AS SELECT * FROM lethe_ingest(?1, ?2)", kOwner, batch);
-      if (txn) db.must("COMMIT");
-      out.rc = r.rc;
-      out.error = r.error;
-      if (r.ok()) out.rejects = rejects_of_table(db, "rejects");
-      break;
-    }
-    case Context::Limit1:
-      take(db.query(select + " LIMIT 1", kOwner, batch));
-      break;
-    case Context::CountStar: {
-      Result r = db.query("SELECT count(*) FROM lethe_ingest(?1, ?2)", kOwner, batch);
-      out.rc = r.rc;
-      out.error = r.error;
-      out.count_only = true;
-      if (r.ok() && !r.rows.empty()) out.count = std::stoll(r.rows[0][0].value_or("-1"));
-      break;
-    }
+  db.must(kStagingTableSql);
+  db.query("INSERT INTO inbox VALUES (1, 'carol', ?1), (2, ?2, ?3), (3, 'dave', ?4)", carol_batch(),
+           kOwner, batch, dave_batch());
+  Result r = db.query(call_sql(CallContext::StagingJoin));
+  out.rc = r.rc;
+  out.error = r.error;
+  for (Row& row : r.rows) {
+    EXPECT_EQ(row.at(0).value_or("?"), "2") << "reject attributed to the wrong inbox row";
+    row.erase(row.begin());
+  }
+  out.rejects = to_ingest(r).rejects;
+  out.applied = {{"carol", carol_batch()}, {kOwner, good_batch}, {"dave", dave_batch()}};
+  return out;
+}
+
+Outcome run_in_context(Db& db, CallContext context, const std::string& batch,
+                       const std::string& good_batch) {
+  if (context == CallContext::StagingJoin) return run_staging_join(db, batch, good_batch);
+  const bool insert_select =
+      context == CallContext::InsertSelect || context == CallContext::InsertSelectInBegin;
+  if (insert_select) db.must("CREATE TABLE rejects(line, byte_offset, code, field, message)");
+  db.must(open_sql(context));
+  const Result r = db.query(call_sql(context), kOwner, batch);
+  db.must(close_sql(context));
+  Outcome out;
+  out.rc = r.rc;
+  out.error = r.error;
+  if (!undone_by_caller(context)) out.applied = {{kOwner, good_batch}};
+  if (context == CallContext::CountStar) {
+    out.count_only = true;
+    if (r.ok() && !r.rows.empty()) out.count = std::stoll(r.rows[0][0].value_or("-1"));
+  } else if (in_writing_statement(context)) {
+    // The rejects are in the caller's table (which CREATE TABLE ... AS
+    // makes only when it succeeds).
+    if (insert_select || r.ok()) out.rejects = rejects_of_table(db, "rejects");
+  } else {
+    out.rejects = to_ingest(r).rejects;
   }
   return out;
 }
@@ -368,7 +274,7 @@ std::pair<std::vector<Row>, std::vector<Row>> reference_state(
 
 // --- contexts x refusals ---------------------------------------------------
 
-class AtomicityContext : public ::testing::TestWithParam<std::tuple<Context, Refusal>> {};
+class AtomicityContext : public ::testing::TestWithParam<std::tuple<CallContext, Refusal>> {};
 
 TEST_P(AtomicityContext, RefusedLineLeavesNothingAndOthersAreStored) {
   const auto [context, refusal] = GetParam();
@@ -407,10 +313,9 @@ TEST_P(AtomicityContext, RefusedLineLeavesNothingAndOthersAreStored) {
   // by definition, so the refused line's session write (made before its turn
   // write failed) may stay. Its turn must not, and every other line is
   // stored exactly as elsewhere.
-  const bool nested = context == Context::InsertSelect || context == Context::InsertSelectInBegin ||
-                      context == Context::CreateTableAs || context == Context::CreateTableAsInBegin;
-  const bool fail_keeps_session_write = nested && (refusal == Refusal::TurnRaiseFailNewSession ||
-                                                   refusal == Refusal::TurnRaiseFailLaterTurn);
+  const bool fail_keeps_session_write =
+      in_writing_statement(context) &&
+      (refusal == Refusal::TurnRaiseFailNewSession || refusal == Refusal::TurnRaiseFailLaterTurn);
   if (fail_keeps_session_write) {
     EXPECT_EQ(db.count("SELECT count(*) FROM turns WHERE session_id = '" + bad_session(refusal) +
                        "' AND turn_id = '" + bad_turn(refusal) + "'"),
@@ -450,15 +355,16 @@ TEST_P(AtomicityContext, RefusedLineLeavesNothingAndOthersAreStored) {
 INSTANTIATE_TEST_SUITE_P(
     AtomicContexts, AtomicityContext,
     ::testing::Combine(
-        ::testing::Values(Context::Autocommit, Context::BeginCommit, Context::BeginRollback,
-                          Context::SavepointRollbackTo, Context::SavepointRelease,
-                          Context::StagingJoin, Context::InsertSelect, Context::InsertSelectInBegin,
-                          Context::CreateTableAs, Context::CreateTableAsInBegin, Context::Limit1,
-                          Context::CountStar),
+        ::testing::Values(CallContext::Autocommit, CallContext::BeginCommit,
+                          CallContext::BeginRollback, CallContext::SavepointRollbackTo,
+                          CallContext::SavepointRelease, CallContext::StagingJoin,
+                          CallContext::InsertSelect, CallContext::InsertSelectInBegin,
+                          CallContext::CreateTableAs, CallContext::CreateTableAsInBegin,
+                          CallContext::Limit1, CallContext::CountStar),
         ::testing::Values(Refusal::TurnTriggerNewSession, Refusal::TurnTriggerLaterTurn,
                           Refusal::SessionTriggerNewSession, Refusal::SessionCheckLaterTurn,
                           Refusal::TurnRaiseFailNewSession, Refusal::TurnRaiseFailLaterTurn)),
-    [](const ::testing::TestParamInfo<std::tuple<Context, Refusal>>& info) {
+    [](const ::testing::TestParamInfo<std::tuple<CallContext, Refusal>>& info) {
       return std::string(context_name(std::get<0>(info.param))) + "_" +
              refusal_name(std::get<1>(info.param));
     });
@@ -655,7 +561,8 @@ TEST(AtomicForeignKey, EveryLineOfAnUnknownOwnerIsRefused) {
 }
 
 void child_table_failure_refuses_only_its_lines(bool deferred) {
-  for (Context context : {Context::Autocommit, Context::BeginCommit, Context::SavepointRelease}) {
+  for (CallContext context :
+       {CallContext::Autocommit, CallContext::BeginCommit, CallContext::SavepointRelease}) {
     SCOPED_TRACE(context_name(context));
     Db db((temp_dir() / "fk-mixed.db").string());
     fast(db);

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "support/call_contexts.hpp"
 #include "support/e2e_support.hpp"
 
 using namespace lethe_test;
@@ -132,33 +133,8 @@ int interrupt_on_statement(unsigned type, void* context, void*, void* x) {
   return 0;
 }
 
-enum class Context { Autocommit, Transaction, Savepoint, InsertSelect, InsertSelectInTransaction };
-
-const char* name_of(Context c) {
-  switch (c) {
-    case Context::Autocommit:
-      return "autocommit";
-    case Context::Transaction:
-      return "BEGIN";
-    case Context::Savepoint:
-      return "SAVEPOINT";
-    case Context::InsertSelect:
-      return "INSERT ... SELECT";
-    default:
-      return "BEGIN; INSERT ... SELECT";
-  }
-}
-
-bool caller_has_transaction(Context c) {
-  return c == Context::Transaction || c == Context::Savepoint ||
-         c == Context::InsertSelectInTransaction;
-}
-
-std::string call_sql(Context c) {
-  return c == Context::InsertSelect || c == Context::InsertSelectInTransaction
-             ? "INSERT INTO rejects SELECT * FROM lethe_ingest('ana', ?1)"
-             : "SELECT * FROM lethe_ingest('ana', ?1)";
-}
+// The call of this file's tests, in a context: ana's batch, bound as ?1.
+std::string ana_call(CallContext c) { return call_sql(c, "'ana', ?1"); }
 
 // The first chunk's lines (ext/call/ingest.hpp kChunkRows); the test below
 // checks it against what lethe_debug() says.
@@ -178,8 +154,9 @@ TEST(CallPromises, AnInterruptAtAnyStatementLeavesAllOrNothingAndATrueMessage) {
   const int total_turns = kFirstChunkLines + 2 * kFirstChunkLines + 12;
   std::string batch = many_lines(total_turns);
   batch += line("", "s1", "refuse-me") + "\n";
-  for (Context context : {Context::Autocommit, Context::Transaction, Context::Savepoint,
-                          Context::InsertSelect, Context::InsertSelectInTransaction}) {
+  for (CallContext context :
+       {CallContext::Autocommit, CallContext::BeginCommit, CallContext::SavepointRelease,
+        CallContext::InsertSelect, CallContext::InsertSelectInBegin}) {
     // How many statements a whole call runs, traced once without interrupting.
     int statements = 0;
     {
@@ -191,12 +168,13 @@ TEST(CallPromises, AnInterruptAtAnyStatementLeavesAllOrNothingAndATrueMessage) {
           "BEGIN SELECT RAISE(ABORT, 'refused'); END");
       InterruptAt at{db.handle()};
       sqlite3_trace_v2(db.handle(), SQLITE_TRACE_STMT, interrupt_on_statement, &at);
-      ASSERT_TRUE(db.query(call_sql(context), batch).ok());
+      ASSERT_TRUE(db.query(ana_call(context), batch).ok());
       statements = at.seen;
     }
     ASSERT_GT(statements, 3);
     for (int k = 0; k < statements; ++k) {
-      SCOPED_TRACE(std::string(name_of(context)) + ", interrupt at statement " + std::to_string(k));
+      SCOPED_TRACE(std::string(context_name(context)) + ", interrupt at statement " +
+                   std::to_string(k));
       Db db;
       db.apply_schema();
       db.must("CREATE TABLE rejects(line, byte_offset, code, field, message)");
@@ -204,14 +182,12 @@ TEST(CallPromises, AnInterruptAtAnyStatementLeavesAllOrNothingAndATrueMessage) {
           "CREATE TRIGGER refuse BEFORE INSERT ON turns WHEN NEW.turn_id = 'refuse-me' "
           "BEGIN SELECT RAISE(ABORT, 'refused'); END");
       db.must("CREATE TABLE notes(x)");
-      if (context == Context::Transaction || context == Context::InsertSelectInTransaction) {
-        db.must("BEGIN; INSERT INTO notes VALUES ('mine')");
-      } else if (context == Context::Savepoint) {
-        db.must("SAVEPOINT mine; INSERT INTO notes VALUES ('mine')");
+      if (caller_has_transaction(context)) {
+        db.must(std::string(open_sql(context)) + "; INSERT INTO notes VALUES ('mine')");
       }
       InterruptAt at{db.handle(), k};
       sqlite3_trace_v2(db.handle(), SQLITE_TRACE_STMT, interrupt_on_statement, &at);
-      Result r = db.query(call_sql(context), batch);
+      Result r = db.query(ana_call(context), batch);
       sqlite3_trace_v2(db.handle(), 0, nullptr, nullptr);
       const std::int64_t turns = db.count("SELECT count(*) FROM turns");
       if (r.ok()) {
@@ -450,8 +426,9 @@ TEST(CallPromises, OneBatchWritesWhatOneCallPerLineWrites) {
       {"lethe's schema alone", "CREATE TABLE unrelated(x)"},
   };
   for (const Differential& d : setups) {
-    for (Context context : {Context::Autocommit, Context::Transaction, Context::InsertSelect}) {
-      SCOPED_TRACE(std::string(d.name) + ", " + name_of(context));
+    for (CallContext context :
+         {CallContext::Autocommit, CallContext::BeginCommit, CallContext::InsertSelect}) {
+      SCOPED_TRACE(std::string(d.name) + ", " + context_name(context));
       auto prepare = [&](Db& db) {
         db.apply_schema();
         db.must(
@@ -469,18 +446,19 @@ TEST(CallPromises, OneBatchWritesWhatOneCallPerLineWrites) {
       }
       Db batch;
       prepare(batch);
-      if (context == Context::Transaction) batch.must("BEGIN");
+      batch.must(open_sql(context));
       std::string joined;
       for (const std::string& l : lines) joined += l + "\n";
-      Result r = batch.query(call_sql(context) == call_sql(Context::InsertSelect)
-                                 ? "SELECT * FROM lethe_ingest('ana', ?1)"
-                                 : call_sql(context),
-                             joined);
-      if (context == Context::InsertSelect) {
+      // INSERT ... SELECT is compared on a database of its own below; this
+      // one takes a plain call.
+      Result r = batch.query(
+          ana_call(context == CallContext::InsertSelect ? CallContext::Autocommit : context),
+          joined);
+      if (context == CallContext::InsertSelect) {
         r = Result{};
         Db nested;
         prepare(nested);
-        r = nested.query("INSERT INTO rejects SELECT * FROM lethe_ingest('ana', ?1)", joined);
+        r = nested.query(ana_call(CallContext::InsertSelect), joined);
         ASSERT_TRUE(r.ok()) << r.error;
         EXPECT_EQ(observed(nested), observed(one_by_one));
         std::vector<bool> refused_nested(lines.size(), false);
@@ -491,7 +469,7 @@ TEST(CallPromises, OneBatchWritesWhatOneCallPerLineWrites) {
         continue;
       }
       ASSERT_TRUE(r.ok()) << r.error;
-      if (context == Context::Transaction) batch.must("COMMIT");
+      batch.must(close_sql(context));
       EXPECT_EQ(observed(batch), observed(one_by_one));
       std::vector<bool> refused_batch(lines.size(), false);
       for (const Row& row : r.rows) refused_batch[std::stoul(*row[0]) - 1] = true;
@@ -505,17 +483,17 @@ TEST(CallPromises, OneBatchWritesWhatOneCallPerLineWrites) {
 // moves it, so in input order line 1 is refused, and in key order (a before
 // b) it would not be.
 TEST(CallPromises, AUniqueIndexOnTurnsKeepsTheInputOrder) {
-  for (Context context : {Context::Autocommit, Context::Transaction}) {
-    SCOPED_TRACE(name_of(context));
+  for (CallContext context : {CallContext::Autocommit, CallContext::BeginCommit}) {
+    SCOPED_TRACE(context_name(context));
     Db db;
     db.apply_schema();
     db.must("CREATE UNIQUE INDEX one_seq ON turns(owner, tool, host, session_id, seq)");
     ASSERT_TRUE(ingest(db, "ana", line("\"seq\":1", "s1", "a")).rejects.empty());
-    if (context == Context::Transaction) db.must("BEGIN");
+    db.must(open_sql(context));
     const Ingest r =
         ingest(db, "ana", line("\"seq\":1", "s1", "b") + "\n" + line("\"seq\":2", "s1", "a"));
     ASSERT_TRUE(r.ok()) << r.error;
-    if (context == Context::Transaction) db.must("COMMIT");
+    db.must(close_sql(context));
     ASSERT_EQ(r.rejects.size(), 1u);
     EXPECT_EQ(r.rejects[0].line, 1);
     EXPECT_EQ(r.rejects[0].code, "DB_CONSTRAINT");
@@ -537,8 +515,8 @@ TEST(CallPromises, TheCallersConnectionSettingsStayAsTheyWere) {
         line("\"seq\":" + std::to_string(i), "s" + std::to_string(i % 7), "t" + std::to_string(i)) +
         "\n";
   }
-  for (Context context : {Context::Autocommit, Context::Transaction}) {
-    SCOPED_TRACE(name_of(context));
+  for (CallContext context : {CallContext::Autocommit, CallContext::BeginCommit}) {
+    SCOPED_TRACE(context_name(context));
     Db db;
     db.apply_schema();
     db.must(
@@ -555,11 +533,11 @@ TEST(CallPromises, TheCallersConnectionSettingsStayAsTheyWere) {
       return rows;
     };
     const std::vector<Row> before = values();
-    if (context == Context::Transaction) db.must("BEGIN");
+    db.must(open_sql(context));
     const Ingest r = ingest(db, "ana", batch);
     ASSERT_TRUE(r.ok()) << r.error;
     EXPECT_TRUE(r.rejects.empty());
-    if (context == Context::Transaction) db.must("COMMIT");
+    db.must(close_sql(context));
     EXPECT_EQ(values(), before);
     EXPECT_EQ(db.count("SELECT count(*) FROM turns"), 3000);
   }

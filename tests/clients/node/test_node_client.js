@@ -115,6 +115,27 @@ test('inside db.transaction(): a throw rolls the ingest back', () => {
   } finally { t.close(); }
 });
 
+test('lethe_sync of a home folder inside db.transaction(), host and owner as JSON', () => {
+  const t = open();
+  try {
+    const home = path.join(path.dirname(t.file), 'home');
+    fs.cpSync(path.join(root, 'tests', 'clients', 'sync', 'home'), home, { recursive: true });
+    const options = JSON.stringify({ host: '007', owner: 'ana' });
+    const sync = t.db.transaction((fail) => {
+      const rows = t.db.prepare('SELECT format, code FROM lethe_sync(?, ?)').all(home, options);
+      if (fail) throw new Error('abandon');
+      return rows;
+    });
+    assert.throws(() => sync(true), /abandon/);
+    assert.equal(t.count('turns'), 0);
+    const rows = sync(false);
+    assert.equal(rows.length, 4);
+    assert.ok(rows.every((r) => r.code === 'READ'), JSON.stringify(rows));
+    assert.deepEqual(t.db.prepare('SELECT DISTINCT host, typeof(host) AS type FROM turns').all(),
+                     [{ host: '007', type: 'text' }]);
+  } finally { t.close(); }
+});
+
 test('a batch error throws a SqliteError and writes nothing', () => {
   const t = open();
   try {

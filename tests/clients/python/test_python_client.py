@@ -179,6 +179,27 @@ class PythonClientTest(unittest.TestCase):
         self.assertIn("lethe_ingest:", str(caught.exception))
         self.assertEqual(self.db.execute("SELECT count(*) FROM turns").fetchone()[0], 0)
 
+    def test_sync_a_home_folder(self):
+        # lethe_sync from Python: the fixture home, host and owner as JSON
+        # built by Python (no value ever becomes SQL), in a transaction the
+        # caller opens, and rolled back with it.
+        import shutil
+        home = os.path.join(self.tmp.name, "home")
+        shutil.copytree(os.path.join(ROOT, "tests", "clients", "sync", "home"), home)
+        db = self.connect(isolation_level=None)
+        options = json.dumps({"host": "10-0-0-5", "owner": "ana"})
+        db.execute("BEGIN")
+        rows = db.execute("SELECT format, code FROM lethe_sync(?, ?)", (home, options)).fetchall()
+        self.assertEqual(sorted(set(rows)), [("claude-code", "READ"), ("codex", "READ"),
+                                              ("gemini-cli", "READ")])
+        self.assertEqual(db.execute("SELECT DISTINCT host FROM turns").fetchall(), [("10-0-0-5",)])
+        db.execute("ROLLBACK")
+        self.assertEqual(db.execute("SELECT count(*) FROM turns").fetchone()[0], 0)
+        with self.assertRaises(sqlite3.OperationalError) as raised:
+            db.execute("SELECT * FROM lethe_sync(?)", (home + "/.claude",)).fetchall()
+        self.assertIn("none of the agents' folders", str(raised.exception))
+        db.close()
+
     def test_packs(self):
         self.db.executescript(read("sql", "search.sql"))
         self.db.executescript(read("sql", "usage.sql"))

@@ -4,7 +4,7 @@
 # installed with npm into <install dir> (the first run needs the npm
 # registry; later runs reuse it) and run offline with CLAUDE_CONFIG_DIR
 # pointed at the fixture. Its per-day input, output, cache-creation and
-# cache-read tokens and cost are compared with lethe's (sql/sync.sql, then
+# cache-read tokens and cost are compared with lethe's (lethe_sync(), then
 # sql/usage.sql), in UTC days and in Tokyo's days (TZ for ccusage, the
 # '+09:00' local_day_modifier for lethe). Every difference must be one that
 # is explained below; output compared with ccusage.expected.
@@ -39,8 +39,8 @@ cp -r "$here/home" "$work/home"
 # 1-hour cache writes, a prompt over 200k tokens, a model nobody prices.
 cp -r "$here/ccusage_home/." "$work/home/"
 "$shell" "$work/agents.db" ".read $root/sql/schema.sql" ".read $root/sql/usage.sql"
-LETHE_HOME="$work/home" "$shell" "$work/agents.db" -cmd ".load ${module%.so}" \
-  -cmd '.parameter set @host laptop' -cmd '.parameter set @owner ana' < "$root/sql/sync.sql" > /dev/null
+"$shell" "$work/agents.db" -cmd ".load ${module%.so}" \
+  "SELECT count(*) FROM lethe_sync('$work/home', '{\"host\": \"laptop\", \"owner\": \"ana\"}')" > /dev/null
 CLAUDE_CONFIG_DIR="$work/home/.claude" TZ=UTC env -u LD_PRELOAD -u ASAN_OPTIONS "$node" "$bin" daily --json --offline > "$work/utc.json"
 CLAUDE_CONFIG_DIR="$work/home/.claude" TZ=Asia/Tokyo env -u LD_PRELOAD -u ASAN_OPTIONS "$node" "$bin" daily --json --offline > "$work/tokyo.json"
 

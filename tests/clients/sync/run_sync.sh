@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Golden test of sql/sync.sql through the real sqlite3 shell: a home folder
+# Golden test of lethe_sync() through the real sqlite3 shell: a home folder
 # with Claude Code (a session and its sub-agent), Codex and Gemini CLI
 # transcripts and two files that are not transcripts. The first run sees the
 # files cut short (agents append while they run), the second the whole
@@ -24,11 +24,14 @@ codex="$(echo "$work"/home/.codex/sessions/2026/03/02/*.jsonl)"
 gemini="$(echo "$work"/home/.gemini/tmp/9f2c/chats/*.jsonl)"
 at() { find "$work/home" -type f -exec touch -d "$1" {} +; }
 
-sync() {   # one run, as the README says, owner ana, host laptop
-  LETHE_HOME="$work/home" "$shell" "$1" -cmd ".load ${module%.so}" \
-    -cmd '.parameter set @host laptop' -cmd '.parameter set @owner ana' \
-    -cmd '.headers on' < "$root/sql/sync.sql"
+sync_home() {   # <db> <home> <host>: one run, owner ana
+  "$shell" "$1" -cmd ".load ${module%.so}" -cmd '.headers on' \
+    "SELECT replace(path, '$2/', '~/') AS path, format, code, lines, rejected
+     FROM lethe_sync('$2', json_object('host', '$3', 'owner', 'ana'))" \
+    "SELECT files_seen, files_read, files_unchanged, files_failed, problems, files_gone
+     FROM lethe_sync_runs ORDER BY run DESC LIMIT 1"
 }
+sync() { sync_home "$1" "$work/home" laptop; }
 report() {
   "$shell" "$1" -cmd '.headers on' \
     "SELECT replace(path, '$work/home/', '~/') AS path, format, size, problems,
@@ -92,14 +95,14 @@ echo "#  gemini-2.5-pro: (11083 x 1.25 + 9870 x 0.125 + 173 x 10) / 1e6 = 0.0168
   "SELECT day, tool, model, turns, tokens_in, tokens_out, cache_read_tokens, cache_write_tokens, cost_usd, unpriced_turns
    FROM usage_by_day WHERE model IS NOT NULL ORDER BY day, tool, model"
 
-echo; echo "## 7. A home folder without agents: nothing to do, no error"
+echo; echo "## 7. A home folder without agents: an error that names the folders looked for"
 mkdir "$work/empty"
-LETHE_HOME="$work/empty" "$shell" "$work/agents.db" -cmd ".load ${module%.so}" -cmd '.headers on' < "$root/sql/sync.sql"
+"$shell" "$work/agents.db" -cmd ".load ${module%.so}" "SELECT * FROM lethe_sync('$work/empty')" 2>&1 \
+  | sed "s|$work/||g" || true
 
 echo; echo "## 8. Two machines into one archive (sql/merge.sql, the statement of docs/guide/packs.md)"
 new_db "$work/desk.db"
-LETHE_HOME="$full" "$shell" "$work/desk.db" -cmd ".load ${module%.so}" \
-  -cmd '.parameter set @host desk' -cmd '.parameter set @owner ana' < "$root/sql/sync.sql" > /dev/null
+sync_home "$work/desk.db" "$full" desk > /dev/null
 merge_all() {
   "$shell" "$work/central.db" -cmd ".load ${module%.so}" \
     "ATTACH '$work/agents.db' AS laptop" \
@@ -130,4 +133,4 @@ echo "# the same home synced on two machines: each response counted once (Claude
 } >"$work/actual" 2>&1 || { cat "$work/actual"; echo "FAIL: a step failed" >&2; exit 1; }
 
 source "$root/tests/golden.sh"
-golden_compare "sql/sync.sql" "$here/sync.expected" "$work/actual" "${3:-}"
+golden_compare "lethe_sync" "$here/sync.expected" "$work/actual" "${3:-}"
