@@ -370,7 +370,7 @@ WHERE model_price_tiers.source LIKE 'lethe %';
 --                       session that shares a response (message id) with
 --                       one of them, are computed again; everything when
 --                       the cache is stale. Applying the pack ends with it.
--- Run the refresh after a sync (the `lethe` command does); between a write
+-- Run the refresh after a sync or a large ingest; between a write
 -- and the refresh the views are right, only slower.
 CREATE TABLE IF NOT EXISTS usage_cache_state (
   id           INTEGER PRIMARY KEY CHECK (id = 1),
