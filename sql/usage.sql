@@ -6,8 +6,18 @@
 -- overwrites a price you set, see model_prices below):
 --   sqlite3 agents.db < sql/usage.sql          (or .read sql/usage.sql)
 --
+--   usage_daily, usage_local_daily, usage_monthly
+--                    per owner and UTC day / local day / UTC month, all
+--                    agents together
+--   usage_daily_by_agent, usage_local_daily_by_agent, usage_monthly_by_agent
+--                    the same per agent (tool)
+--   usage_daily_by_model, usage_local_daily_by_model, usage_monthly_by_model
+--                    the same per agent and model
 --   session_summary  one row per session: project, start, end, duration,
 --                    turns, tokens in/out, cache read/write, cost, models
+--   session_usage_by_model  a session's usage per model
+--   usage_blocks     Claude Code's 5-hour billing blocks, per owner, with
+--                    ccusage's rule (see below); usage_block_models: per model
 --   turn_usage       one row per turn with its session's project, its UTC
 --                    day and month, its local day, its cache tokens and its
 --                    cost: the base of the views below and of your own
@@ -17,11 +27,17 @@
 --   usage_by_month   per UTC month, owner, tool, model and project
 --   usage_by_period  the three above in one: period_kind ('day',
 --                    'local_day', 'month') and period, then their columns
---   usage_blocks     Claude Code's 5-hour billing blocks, per owner, with
---                    ccusage's rule (see below)
+--   usage_sums       every grouped sum above in one (period_kind, grain)
+--   usage_grain      the grain they are all made of: per owner, tool,
+--                    session, model and UTC quarter hour
+--   usage_refresh    INSERT INTO usage_refresh DEFAULT VALUES: brings the
+--                    caches the views read up to date ("Fast sums" below);
+--                    usage_cache_status says whether they are
 --   model_prices     USD per million tokens of each model: input, output,
 --                    cache read, cache write; yours to edit
---   usage_settings   name/value settings: local_day_modifier
+--   model_price_tiers  the prices of requests whose prompt is over a size
+--   usage_settings   name/value settings: local_day_modifier,
+--                    cache_write_1h_multiplier
 --
 -- The project is the session's working_dir (session_meta.working_dir), NULL
 -- when no line of the session gave one. The model is a turn's model: user,
@@ -50,21 +66,47 @@
 -- so no sum counts them.
 --
 -- Cost. A turn's cost_usd is its own (the line's cost_usd: cost_source
--- 'turn'); else, when it has tokens, the price of its model in model_prices
--- (cost_source 'model_prices'):
+-- 'turn'); else, when it has tokens, the price of its model (cost_source
+-- 'model_prices'):
 --   (uncached input * input + cache reads * cache_read
---    + cache writes * cache_write + tokens_out * output) / 1,000,000
+--    + 5-minute cache writes * cache_write
+--    + 1-hour cache writes * input * cache_write_1h_multiplier
+--    + tokens_out * output) / 1,000,000
+-- The 1-hour writes are Claude Code's usage.cache_creation.
+-- ephemeral_1h_input_tokens (kept in metadata.usage); the multiplier is a
+-- row of usage_settings (2: Anthropic's price of a 1-hour write is twice the
+-- input's). OpenAI and Gemini report their cached input inside the input
+-- tokens: it is the cache reads here, at the cached-input price, and they
+-- report no writes. The prices are the request's: model_prices, or the row
+-- of model_price_tiers whose threshold its prompt exceeds (long prompts
+-- cost more for some models; a Codex turn sums several requests, and their
+-- mean prompt decides). price_tier says which.
 -- A model that model_prices does not know, or a price left NULL where the
 -- turn has such tokens, gives an unknown cost: NULL, never 0 (unpriced = 1).
 -- A model matches its row exactly, or with a date suffix
 -- ('claude-sonnet-4-5-20250929' uses 'claude-sonnet-4-5',
--- 'gpt-4.1-2025-04-14' uses 'gpt-4.1'). Prices are the base tier: the
--- surcharges of very long prompts (over 200k tokens for some models) and
--- of 1-hour cache writes are not modelled.
--- In the grouped views, cost_usd is the sum rounded to 6 decimals (0.0 when
--- no turn of the row has tokens), and NULL when any turn of the row has
--- tokens but an unknown cost: unpriced_turns says how many.
---
+-- 'gpt-4.1-2025-04-14' uses 'gpt-4.1'). Batch, flex, priority and regional
+-- prices are not modelled.
+-- Sums. A turn is billable when it is counted (see above) and has tokens
+-- or a cost of its own; only billable turns can have a cost. In every
+-- grouped view:
+--   cost_usd         the sum of the costs rounded to 6 decimals; NULL when
+--                    a billable turn of the row has an unknown cost (a
+--                    total that leaves it out would be wrong), and NULL
+--                    when the row has no billable turn (user, tool and
+--                    system turns, an answer whose usage was lost): never a
+--                    0 that means "unknown" or "nothing to cost". A 0.0 is
+--                    a real 0 (a model you priced at 0).
+--   unpriced_turns   how many billable turns have an unknown cost
+--   billable_turns   how many turns can have a cost
+--   priced_cost_usd  the sum of the costs that are known (NULL when none
+--                    is): what was spent at least, when unpriced_turns > 0
+--   input_tokens     the uncached input (tokens_in minus cache reads and
+--                    writes), total_tokens = tokens_in + tokens_out: the
+--                    figures ccusage calls inputTokens and totalTokens
+-- So a day's total is a row of usage_daily, not a sum() over usage_by_day:
+-- sum() skips NULLs and would turn "unknown" back into a number.
+
 -- Totals only count what is stored, and lethe stores a turn once (its key is
 -- (owner, tool, host, session_id, turn_id); a re-sent line overwrites it), so
 -- ingesting the same batch again changes no total.
@@ -88,7 +130,9 @@
 -- Local days: local_day = date(timestamp, <local_day_modifier>), where the
 -- modifier is the value of usage_settings 'local_day_modifier' (default
 -- '+00:00', i.e. UTC). Name your offset once, and usage_by_local_day and
--- turn_usage.local_day follow it:
+-- turn_usage.local_day follow it (the grouped views take the local day of
+-- each UTC quarter hour: the same day for every offset that is a multiple
+-- of 15 minutes, which every time zone in use today is):
 --   UPDATE usage_settings SET value = '+09:00' WHERE name = 'local_day_modifier';
 --   UPDATE usage_settings SET value = '-05:00' WHERE name = 'local_day_modifier';
 --   -- the time zone of the process running SQLite (TZ variable; daylight
@@ -97,7 +141,9 @@
 -- Any other grouping works on turn_usage the same way:
 --   SELECT date(timestamp, '-05:00') AS day, owner, tool,
 --          count(*) AS turns, sum(tokens_in) AS tokens_in,
---          sum(tokens_out) AS tokens_out, round(total(cost_usd), 6) AS cost_usd
+--          sum(tokens_out) AS tokens_out,
+--          CASE WHEN sum(unpriced) = 0 AND sum(billable) > 0
+--               THEN round(total(cost_usd), 6) END AS cost_usd
 --   FROM turn_usage GROUP BY 1, 2, 3 ORDER BY 1, 2, 3;
 --   -- local months: strftime('%Y-%m', timestamp, 'localtime')
 --   -- local weeks starting on Monday: strftime('%Y-W%W', timestamp, 'localtime')
@@ -118,14 +164,19 @@
 --   SELECT tool, session_id, project, started_at, duration_s, turns, cost_usd
 --   FROM session_summary WHERE owner = 'ana' ORDER BY cost_usd DESC LIMIT 10;
 --
---   -- What each model cost per month, all owners:
---   SELECT month, model, sum(tokens_in), sum(tokens_out), round(sum(cost_usd), 6)
---   FROM usage_by_month WHERE model IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2;
+--   -- Ana's days, all agents together (cost_usd NULL: a price is missing):
+--   SELECT day, sessions, turns, cost_usd, unpriced_turns, priced_cost_usd
+--   FROM usage_daily WHERE owner = 'ana' ORDER BY day DESC LIMIT 14;
 --
---   -- Cost per project in March 2026:
---   SELECT project, round(sum(cost_usd), 6) AS cost_usd FROM usage_by_day
---   WHERE day BETWEEN '2026-03-01' AND '2026-03-31' GROUP BY project
---   ORDER BY cost_usd DESC;
+--   -- What each agent and model cost per month:
+--   SELECT month, tool, model, tokens_in, tokens_out, cost_usd
+--   FROM usage_monthly_by_model WHERE owner = 'ana' ORDER BY 1, 2, 3;
+--
+--   -- Cost per project in March 2026 (a missing price makes it NULL):
+--   SELECT project, CASE WHEN sum(unpriced_turns) = 0 AND sum(billable_turns) > 0
+--                        THEN round(total(cost_usd), 6) END AS cost_usd
+--   FROM usage_by_day WHERE day BETWEEN '2026-03-01' AND '2026-03-31'
+--   GROUP BY project ORDER BY cost_usd DESC;
 --
 --   -- Models used that have no price yet:
 --   SELECT DISTINCT model FROM turn_usage WHERE unpriced;
@@ -138,6 +189,13 @@ CREATE TABLE IF NOT EXISTS usage_settings (
   value TEXT
 );
 INSERT OR IGNORE INTO usage_settings (name, value) VALUES ('local_day_modifier', '+00:00');
+-- What a 1-hour cache write costs, times the input price of its request's
+-- tier: 2, Anthropic's multiplier for every Claude model (5-minute writes
+-- are model_prices.cache_write_usd_per_mtok, 1.25 times the input price).
+-- A setting, not a column of model_prices: a column a later pack adds could
+-- not be added to an existing table by SQL alone, and no other provider
+-- reports 1-hour writes.
+INSERT OR IGNORE INTO usage_settings (name, value) VALUES ('cache_write_1h_multiplier', '2');
 
 CREATE TABLE IF NOT EXISTS model_prices (
   model                    TEXT PRIMARY KEY,
@@ -229,6 +287,236 @@ ON CONFLICT (model) DO UPDATE SET
   source                   = excluded.source
 WHERE model_prices.source LIKE 'lethe %';
 
+-- Prices that depend on the size of a request's prompt. A request whose
+-- prompt (tokens_in: input, cache reads and cache writes) exceeds
+-- above_input_tokens pays that row's prices for every token of it (the row
+-- with the highest such threshold); other requests pay model_prices. Kept
+-- like model_prices: the pack's rows say 'lethe <date>', yours 'user', and
+-- applying the pack again refreshes only the pack's rows.
+CREATE TABLE IF NOT EXISTS model_price_tiers (
+  model                    TEXT NOT NULL,     -- a model of model_prices
+  above_input_tokens       INTEGER NOT NULL,
+  input_usd_per_mtok       REAL,
+  output_usd_per_mtok      REAL,
+  cache_read_usd_per_mtok  REAL,
+  cache_write_usd_per_mtok REAL,              -- 5-minute writes for Claude
+  source                   TEXT NOT NULL DEFAULT 'user',
+  PRIMARY KEY (model, above_input_tokens)
+);
+
+DROP TRIGGER IF EXISTS model_price_tiers_edited;
+CREATE TRIGGER model_price_tiers_edited AFTER UPDATE ON model_price_tiers
+WHEN NEW.source = OLD.source AND NEW.source <> 'user'
+ AND (NEW.input_usd_per_mtok IS NOT OLD.input_usd_per_mtok
+   OR NEW.output_usd_per_mtok IS NOT OLD.output_usd_per_mtok
+   OR NEW.cache_read_usd_per_mtok IS NOT OLD.cache_read_usd_per_mtok
+   OR NEW.cache_write_usd_per_mtok IS NOT OLD.cache_write_usd_per_mtok)
+BEGIN
+  UPDATE model_price_tiers SET source = 'user'
+  WHERE model = NEW.model AND above_input_tokens = NEW.above_input_tokens;
+END;
+
+-- The published long-prompt prices, looked up on 2026-12-06:
+-- * Anthropic, https://platform.claude.com/docs/en/about-claude/pricing
+--   ("Long context pricing"): Claude Sonnet 4 and 4.5 with the 1M-token
+--   context, requests over 200k input tokens (cache reads and writes
+--   included): 2x input, 1.5x output, the cache prices scaled with the
+--   input. Sonnet and Opus 4.6 and later bill the whole window at their
+--   base price (no row).
+-- * OpenAI, https://developers.openai.com/api/docs/models/gpt-5.4: prompts
+--   over 272k input tokens at 2x input and 1.5x output.
+-- * Google, https://ai.google.dev/gemini-api/docs/pricing: Gemini 2.5 Pro
+--   and 3 Pro, prompts over 200k tokens (input, output, context caching).
+-- Not here: Claude Haiku 5.5's price above 100k tokens (the pack's row is
+-- its tier up to 100k; no published figure found), Gemini's 128k tiers of
+-- older models.
+INSERT INTO model_price_tiers (model, above_input_tokens, input_usd_per_mtok,
+  output_usd_per_mtok, cache_read_usd_per_mtok, cache_write_usd_per_mtok, source)
+SELECT column1, column2, column3, column4, column5, column6, 'lethe 2026-12-06'
+FROM (VALUES
+  ('claude-sonnet-4-5',    200000, 6.00, 22.50, 0.60, 7.50),
+  ('claude-sonnet-4',      200000, 6.00, 22.50, 0.60, 7.50),
+  ('gpt-5.4',              272000, 5.00, 22.50, 0.50, 5.00),
+  ('gemini-2.5-pro',       200000, 2.50, 15.00, 0.25, NULL),
+  ('gemini-3-pro-preview', 200000, 4.00, 18.00, 0.40, NULL))
+WHERE true
+ON CONFLICT (model, above_input_tokens) DO UPDATE SET
+  input_usd_per_mtok       = excluded.input_usd_per_mtok,
+  output_usd_per_mtok      = excluded.output_usd_per_mtok,
+  cache_read_usd_per_mtok  = excluded.cache_read_usd_per_mtok,
+  cache_write_usd_per_mtok = excluded.cache_write_usd_per_mtok,
+  source                   = excluded.source
+WHERE model_price_tiers.source LIKE 'lethe %';
+
+
+-- Fast sums. Reading every turn, with the JSON of its metadata, for every
+-- sum takes seconds on a large archive; the sums are served from a cache
+-- instead, kept right this way:
+--   usage_turn_cache, usage_grain_cache  turn_usage and usage_grain as of
+--                       the last refresh (caches: dropped and rebuilt when
+--                       the pack is applied again)
+--   usage_changed_sessions  the sessions written since then: triggers on
+--                       turns and sessions note them (one lookup and at most
+--                       one insert a row; not INSERT OR IGNORE, which a
+--                       writer's own conflict clause would override), and a
+--                       change of model_prices, model_price_tiers
+--                       or cache_write_1h_multiplier marks the whole cache
+--                       stale
+--   usage_cache_status  fresh = 1 when nothing changed since the last
+--                       refresh: then every view reads the caches; else
+--                       every view computes from turns, right but slower
+--   usage_refresh       INSERT INTO usage_refresh DEFAULT VALUES brings the
+--                       caches up to date: the changed sessions, and every
+--                       session that shares a response (message id) with
+--                       one of them, are computed again; everything when
+--                       the cache is stale. Applying the pack ends with it.
+-- Run the refresh after a sync or a large ingest; between a write
+-- and the refresh the views are right, only slower.
+CREATE TABLE IF NOT EXISTS usage_cache_state (
+  id           INTEGER PRIMARY KEY CHECK (id = 1),
+  mode         TEXT NOT NULL DEFAULT 'all',  -- 'refresh-...' inside usage_refresh only
+  stale        INTEGER NOT NULL DEFAULT 1,   -- 1: everything is computed again
+  refreshed_at TEXT
+);
+INSERT OR IGNORE INTO usage_cache_state (id) VALUES (1);
+UPDATE usage_cache_state SET mode = 'all', stale = 1;
+
+CREATE TABLE IF NOT EXISTS usage_changed_sessions (
+  owner      TEXT NOT NULL,
+  tool       TEXT NOT NULL,
+  session_id TEXT NOT NULL,
+  PRIMARY KEY (owner, tool, session_id)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS usage_refresh_scope (
+  owner      TEXT NOT NULL,
+  tool       TEXT NOT NULL,
+  session_id TEXT NOT NULL,
+  PRIMARY KEY (owner, tool, session_id)
+) WITHOUT ROWID;
+DELETE FROM usage_refresh_scope;
+
+DROP VIEW IF EXISTS usage_cache_status;
+CREATE VIEW usage_cache_status AS
+SELECT mode = 'all' AND stale = 0
+         AND NOT EXISTS (SELECT 1 FROM usage_changed_sessions) AS fresh,
+       mode, stale, refreshed_at,
+       (SELECT count(*) FROM usage_changed_sessions) AS changed_sessions
+FROM usage_cache_state;
+
+DROP TABLE IF EXISTS usage_turn_cache;
+CREATE TABLE usage_turn_cache (
+  turn_rowid INTEGER PRIMARY KEY,   -- turns.rowid
+  dkey TEXT, owner TEXT, tool TEXT, host TEXT, session_id TEXT, turn_id TEXT, role TEXT,
+  timestamp TEXT, day TEXT, month TEXT, model TEXT, project TEXT, tokens_in INTEGER,
+  tokens_out INTEGER, cost_usd REAL, cache_read_tokens INTEGER, cache_write_tokens INTEGER,
+  message_id TEXT, counted INTEGER, cost_source TEXT, price_model TEXT, unpriced INTEGER,
+  billable INTEGER, cache_write_1h_tokens INTEGER, price_tier INTEGER, first_copy INTEGER,
+  quarter TEXT
+);
+CREATE INDEX usage_turn_cache_by_session ON usage_turn_cache (owner, tool, session_id);
+CREATE INDEX usage_turn_cache_by_response ON usage_turn_cache (owner, tool, dkey);
+
+DROP TABLE IF EXISTS usage_grain_cache;
+CREATE TABLE usage_grain_cache (
+  owner TEXT, tool TEXT, session_id TEXT, model TEXT, quarter TEXT, at_quarter_start INTEGER,
+  project TEXT, turns INTEGER, user_turns INTEGER, billable_turns INTEGER,
+  unpriced_turns INTEGER, known_cost REAL, tokens_in INTEGER, tokens_out INTEGER,
+  cache_read_tokens INTEGER, cache_write_tokens INTEGER, cache_write_1h_tokens INTEGER,
+  first_billable TEXT, last_billable TEXT
+);
+CREATE INDEX usage_grain_cache_by_session ON usage_grain_cache (owner, tool, session_id);
+
+DROP TRIGGER IF EXISTS usage_turns_ai;
+DROP TRIGGER IF EXISTS usage_turns_au;
+DROP TRIGGER IF EXISTS usage_turns_ad;
+DROP TRIGGER IF EXISTS usage_sessions_ai;
+DROP TRIGGER IF EXISTS usage_sessions_au;
+DROP TRIGGER IF EXISTS usage_sessions_ad;
+CREATE TRIGGER usage_turns_ai AFTER INSERT ON turns BEGIN
+  INSERT INTO usage_changed_sessions SELECT NEW.owner, NEW.tool, NEW.session_id
+  WHERE NOT EXISTS (SELECT 1 FROM usage_changed_sessions AS c WHERE c.owner = NEW.owner
+                      AND c.tool = NEW.tool AND c.session_id = NEW.session_id);
+END;
+CREATE TRIGGER usage_turns_au AFTER UPDATE ON turns BEGIN
+  INSERT INTO usage_changed_sessions SELECT NEW.owner, NEW.tool, NEW.session_id
+  WHERE NOT EXISTS (SELECT 1 FROM usage_changed_sessions AS c WHERE c.owner = NEW.owner
+                      AND c.tool = NEW.tool AND c.session_id = NEW.session_id);
+  INSERT INTO usage_changed_sessions SELECT OLD.owner, OLD.tool, OLD.session_id
+  WHERE NOT EXISTS (SELECT 1 FROM usage_changed_sessions AS c WHERE c.owner = OLD.owner
+                      AND c.tool = OLD.tool AND c.session_id = OLD.session_id);
+END;
+CREATE TRIGGER usage_turns_ad AFTER DELETE ON turns BEGIN
+  INSERT INTO usage_changed_sessions SELECT OLD.owner, OLD.tool, OLD.session_id
+  WHERE NOT EXISTS (SELECT 1 FROM usage_changed_sessions AS c WHERE c.owner = OLD.owner
+                      AND c.tool = OLD.tool AND c.session_id = OLD.session_id);
+END;
+CREATE TRIGGER usage_sessions_ai AFTER INSERT ON sessions BEGIN
+  INSERT INTO usage_changed_sessions SELECT NEW.owner, NEW.tool, NEW.session_id
+  WHERE NOT EXISTS (SELECT 1 FROM usage_changed_sessions AS c WHERE c.owner = NEW.owner
+                      AND c.tool = NEW.tool AND c.session_id = NEW.session_id);
+END;
+-- lethe's upsert sets a session's start and end on every line; only what
+-- the sums read (its working_dir, its metadata, its key) marks it.
+CREATE TRIGGER usage_sessions_au AFTER UPDATE ON sessions
+WHEN OLD.working_dir IS NOT NEW.working_dir OR OLD.metadata IS NOT NEW.metadata
+  OR OLD.owner IS NOT NEW.owner OR OLD.tool IS NOT NEW.tool OR OLD.host IS NOT NEW.host
+  OR OLD.session_id IS NOT NEW.session_id
+BEGIN
+  INSERT INTO usage_changed_sessions SELECT NEW.owner, NEW.tool, NEW.session_id
+  WHERE NOT EXISTS (SELECT 1 FROM usage_changed_sessions AS c WHERE c.owner = NEW.owner
+                      AND c.tool = NEW.tool AND c.session_id = NEW.session_id);
+  INSERT INTO usage_changed_sessions SELECT OLD.owner, OLD.tool, OLD.session_id
+  WHERE NOT EXISTS (SELECT 1 FROM usage_changed_sessions AS c WHERE c.owner = OLD.owner
+                      AND c.tool = OLD.tool AND c.session_id = OLD.session_id);
+END;
+CREATE TRIGGER usage_sessions_ad AFTER DELETE ON sessions BEGIN
+  INSERT INTO usage_changed_sessions SELECT OLD.owner, OLD.tool, OLD.session_id
+  WHERE NOT EXISTS (SELECT 1 FROM usage_changed_sessions AS c WHERE c.owner = OLD.owner
+                      AND c.tool = OLD.tool AND c.session_id = OLD.session_id);
+END;
+
+-- A price or a setting the costs read: everything is computed again.
+DROP TRIGGER IF EXISTS usage_prices_ai;
+DROP TRIGGER IF EXISTS usage_prices_au;
+DROP TRIGGER IF EXISTS usage_prices_ad;
+DROP TRIGGER IF EXISTS usage_tiers_ai;
+DROP TRIGGER IF EXISTS usage_tiers_au;
+DROP TRIGGER IF EXISTS usage_tiers_ad;
+DROP TRIGGER IF EXISTS usage_settings_ai;
+DROP TRIGGER IF EXISTS usage_settings_au;
+DROP TRIGGER IF EXISTS usage_settings_ad;
+CREATE TRIGGER usage_prices_ai AFTER INSERT ON model_prices BEGIN
+  UPDATE usage_cache_state SET stale = 1 WHERE stale = 0;
+END;
+CREATE TRIGGER usage_prices_au AFTER UPDATE ON model_prices BEGIN
+  UPDATE usage_cache_state SET stale = 1 WHERE stale = 0;
+END;
+CREATE TRIGGER usage_prices_ad AFTER DELETE ON model_prices BEGIN
+  UPDATE usage_cache_state SET stale = 1 WHERE stale = 0;
+END;
+CREATE TRIGGER usage_tiers_ai AFTER INSERT ON model_price_tiers BEGIN
+  UPDATE usage_cache_state SET stale = 1 WHERE stale = 0;
+END;
+CREATE TRIGGER usage_tiers_au AFTER UPDATE ON model_price_tiers BEGIN
+  UPDATE usage_cache_state SET stale = 1 WHERE stale = 0;
+END;
+CREATE TRIGGER usage_tiers_ad AFTER DELETE ON model_price_tiers BEGIN
+  UPDATE usage_cache_state SET stale = 1 WHERE stale = 0;
+END;
+CREATE TRIGGER usage_settings_ai AFTER INSERT ON usage_settings
+WHEN NEW.name <> 'local_day_modifier' BEGIN
+  UPDATE usage_cache_state SET stale = 1 WHERE stale = 0;
+END;
+CREATE TRIGGER usage_settings_au AFTER UPDATE ON usage_settings
+WHEN NEW.name <> 'local_day_modifier' OR OLD.name <> 'local_day_modifier' BEGIN
+  UPDATE usage_cache_state SET stale = 1 WHERE stale = 0;
+END;
+CREATE TRIGGER usage_settings_ad AFTER DELETE ON usage_settings
+WHEN OLD.name <> 'local_day_modifier' BEGIN
+  UPDATE usage_cache_state SET stale = 1 WHERE stale = 0;
+END;
+
 -- The price row of a model: its own, else the one its name is with a date
 -- suffix (-YYYYMMDD as Anthropic writes it, -YYYY-MM-DD as OpenAI does).
 DROP VIEW IF EXISTS model_price_match;
@@ -251,13 +539,30 @@ FROM (
 ) AS x
 JOIN model_prices AS p ON p.model = x.price_model;
 
-DROP VIEW IF EXISTS turn_usage;
-CREATE VIEW turn_usage AS
+-- The computation of turn_usage (see "Fast sums"): every turn of turns
+-- while the cache is not up to date, the sessions of usage_refresh_scope
+-- while usage_refresh updates it, none otherwise. Its columns are
+-- usage_turn_cache's.
+DROP VIEW IF EXISTS usage_turn_live;
+CREATE VIEW usage_turn_live AS
 WITH
+  -- A session as people see it: (owner, tool, session_id), whatever hosts it
+  -- was seen on. Its project is the first working_dir given (hosts in
+  -- order), and it is a sub-agent's when any copy says so.
+  sess AS (
+    SELECT owner, tool, session_id,
+           substr(min(CASE WHEN working_dir IS NOT NULL
+                           THEN host || char(31) || working_dir END),
+                  length(min(CASE WHEN working_dir IS NOT NULL THEN host END)) + 2) AS project,
+           max(CASE WHEN json_valid(metadata)
+                    THEN metadata ->> '$.parent_session_id' IS NOT NULL ELSE 0 END) AS sub_agent
+    FROM sessions
+    GROUP BY owner, tool, session_id
+  ),
   turn AS (
     SELECT
-      t.owner, t.tool, t.host, t.session_id, t.turn_id, t.role, t.timestamp,
-      t.model, s.working_dir AS project, t.tokens_in, t.tokens_out,
+      t.turn_rowid, t.owner, t.tool, t.host, t.session_id, t.turn_id, t.role, t.timestamp,
+      t.model, s.project, t.tokens_in, t.tokens_out,
       t.cost_usd AS own_cost,
       CASE WHEN json_valid(t.metadata) THEN t.metadata ->> '$.message_id' END
         AS message_id,
@@ -265,23 +570,68 @@ WITH
         AS cache_read,
       CASE WHEN json_valid(t.metadata) THEN t.metadata ->> '$.cache_write_tokens' END
         AS cache_write,
-      CASE WHEN json_valid(s.metadata)
-           THEN s.metadata ->> '$.parent_session_id' IS NOT NULL ELSE 0 END
-        AS sub_agent
-    FROM turns AS t
-    JOIN sessions AS s
-      ON s.owner = t.owner AND s.tool = t.tool AND s.host = t.host
-     AND s.session_id = t.session_id
+      -- Claude's usage as it came: the 1-hour part of the cache writes.
+      CASE WHEN json_valid(t.metadata)
+           THEN t.metadata ->> '$.usage.cache_creation.ephemeral_1h_input_tokens' END
+        AS cache_write_1h,
+      -- Codex: the requests a turn's usage sums (one user turn's).
+      CASE WHEN json_valid(t.metadata) THEN t.metadata ->> '$.requests' END AS requests,
+      s.sub_agent,
+      -- The copy of the turn on the first host that has it: the one a
+      -- count of turns counts.
+      row_number() OVER (PARTITION BY t.owner, t.tool, t.session_id, t.turn_id
+                         ORDER BY t.host) = 1 AS first_copy
+    FROM (SELECT t.rowid AS turn_rowid, t.* FROM turns AS t
+          WHERE (SELECT mode = 'all' AND NOT fresh FROM usage_cache_status)
+          UNION ALL
+          SELECT t.rowid, t.* FROM usage_refresh_scope AS r
+          JOIN sessions AS o
+            ON o.owner = r.owner AND o.tool = r.tool AND o.session_id = r.session_id
+          JOIN turns AS t
+            ON t.owner = o.owner AND t.tool = o.tool AND t.host = o.host
+           AND t.session_id = o.session_id
+          WHERE (SELECT mode = 'refresh-turns' FROM usage_cache_state)) AS t
+    JOIN sess AS s
+      ON s.owner = t.owner AND s.tool = t.tool AND s.session_id = t.session_id
+  ),
+  keyed AS (
+    -- The response a turn is a copy of: its message id, else the turn.
+    SELECT *, CASE WHEN message_id IS NOT NULL THEN 'm' || message_id
+                   ELSE 't' || session_id || char(31) || turn_id END AS dkey
+    FROM turn
   ),
   ranked AS (
     SELECT *,
       row_number() OVER (
-        PARTITION BY owner, tool,
-          CASE WHEN message_id IS NOT NULL THEN 'm' || message_id
-               ELSE 't' || session_id || char(31) || turn_id END
+        PARTITION BY owner, tool, dkey
         ORDER BY sub_agent, tokens_out DESC NULLS LAST, timestamp,
                  host, session_id, turn_id) = 1 AS counted
-    FROM turn
+    FROM keyed
+  ),
+  -- The prices of each turn's request: its model's row of model_prices, or
+  -- the tier of model_price_tiers its prompt falls in. A Codex turn sums
+  -- the requests of one user turn: its mean prompt per request decides.
+  rated AS (
+    SELECT r.*, p.price_model, x.above_input_tokens AS price_tier,
+      CASE WHEN x.model IS NULL THEN p.input_usd_per_mtok ELSE x.input_usd_per_mtok END
+        AS input_price,
+      CASE WHEN x.model IS NULL THEN p.output_usd_per_mtok ELSE x.output_usd_per_mtok END
+        AS output_price,
+      CASE WHEN x.model IS NULL THEN p.cache_read_usd_per_mtok
+           ELSE x.cache_read_usd_per_mtok END AS read_price,
+      CASE WHEN x.model IS NULL THEN p.cache_write_usd_per_mtok
+           ELSE x.cache_write_usd_per_mtok END AS write_price,
+      -- Of the cache writes, the 1-hour ones (never more than all of them).
+      min(coalesce(r.cache_write_1h, 0), coalesce(r.cache_write, 0)) AS write_1h
+    FROM ranked AS r
+    LEFT JOIN model_price_match AS p ON p.model = r.model
+    LEFT JOIN model_price_tiers AS x
+      ON x.model = p.price_model
+     AND x.above_input_tokens = (
+           SELECT max(y.above_input_tokens) FROM model_price_tiers AS y
+           WHERE y.model = p.price_model
+             AND y.above_input_tokens
+                 < coalesce(r.tokens_in, 0) * 1.0 / max(coalesce(r.requests, 1), 1))
   ),
   priced AS (
     SELECT r.*,
@@ -291,20 +641,26 @@ WITH
            ELSE (  CASE WHEN max(coalesce(r.tokens_in, 0) - coalesce(r.cache_read, 0)
                                  - coalesce(r.cache_write, 0), 0) = 0 THEN 0
                         ELSE max(coalesce(r.tokens_in, 0) - coalesce(r.cache_read, 0)
-                                 - coalesce(r.cache_write, 0), 0) * p.input_usd_per_mtok END
+                                 - coalesce(r.cache_write, 0), 0) * r.input_price END
                  + CASE WHEN coalesce(r.cache_read, 0) = 0 THEN 0
-                        ELSE r.cache_read * p.cache_read_usd_per_mtok END
-                 + CASE WHEN coalesce(r.cache_write, 0) = 0 THEN 0
-                        ELSE r.cache_write * p.cache_write_usd_per_mtok END
+                        ELSE r.cache_read * r.read_price END
+                 + CASE WHEN coalesce(r.cache_write, 0) - r.write_1h = 0 THEN 0
+                        ELSE (r.cache_write - r.write_1h) * r.write_price END
+                 + CASE WHEN r.write_1h = 0 THEN 0
+                        ELSE r.write_1h * r.input_price
+                             * (SELECT CAST(value AS REAL) FROM usage_settings
+                                WHERE name = 'cache_write_1h_multiplier') END
                  + CASE WHEN coalesce(r.tokens_out, 0) = 0 THEN 0
-                        ELSE r.tokens_out * p.output_usd_per_mtok END
+                        ELSE r.tokens_out * r.output_price END
                 ) / 1000000.0
       END AS price_cost,
-      p.price_model
-    FROM ranked AS r
-    LEFT JOIN model_price_match AS p ON p.model = r.model
+      -- A response that can have a cost: it has tokens, or a cost of its own.
+      r.counted AND (coalesce(r.tokens_in, 0) > 0 OR coalesce(r.tokens_out, 0) > 0
+                     OR r.own_cost IS NOT NULL) AS billable
+    FROM rated AS r
   )
 SELECT
+  turn_rowid, dkey,
   owner, tool, host, session_id, turn_id, role,
   timestamp,
   date(timestamp) AS day,                -- UTC
@@ -316,9 +672,6 @@ SELECT
   CASE WHEN NOT counted THEN NULL
        WHEN own_cost IS NOT NULL THEN own_cost
        ELSE price_cost END AS cost_usd,
-  -- Added columns (after the ones above, which keep their places).
-  date(timestamp, (SELECT value FROM usage_settings
-                   WHERE name = 'local_day_modifier')) AS local_day,
   CASE WHEN counted THEN cache_read END AS cache_read_tokens,
   CASE WHEN counted THEN cache_write END AS cache_write_tokens,
   message_id,
@@ -327,122 +680,479 @@ SELECT
        WHEN own_cost IS NOT NULL THEN 'turn'
        WHEN price_cost IS NOT NULL THEN 'model_prices' END AS cost_source,
   price_model,                           -- the model_prices row that matched
-  counted AND own_cost IS NULL AND price_cost IS NULL
-    AND (coalesce(tokens_in, 0) > 0 OR coalesce(tokens_out, 0) > 0) AS unpriced
+  billable AND own_cost IS NULL AND price_cost IS NULL AS unpriced,
+  billable,
+  CASE WHEN counted AND cache_write IS NOT NULL THEN write_1h END AS cache_write_1h_tokens,
+  CASE WHEN counted THEN price_tier END AS price_tier,  -- model_price_tiers' threshold
+  first_copy,
+  -- The UTC quarter hour the turn falls in, 'YYYY-MM-DDTHH:MM': the grain
+  -- of the sums below.
+  substr(timestamp, 1, 14) || CASE WHEN substr(timestamp, 15, 2) < '15' THEN '00'
+                                   WHEN substr(timestamp, 15, 2) < '30' THEN '15'
+                                   WHEN substr(timestamp, 15, 2) < '45' THEN '30'
+                                   ELSE '45' END AS quarter
 FROM priced;
 
--- usage_by_period holds the three summaries at once, so their columns and
--- sums are written once: period_kind is 'day' (UTC), 'local_day' or 'month'
--- and period its value. The three views below are its slices (SQLite moves
--- their period_kind filter into the scan, so each reads turn_usage once).
--- sessions counts the sessions with at least one turn in the row. The
--- separator char(31) cannot occur in host or session_id (the wire contract
--- forbids control characters there), so distinct pairs stay distinct.
+-- One row per stored turn: the cache while it is up to date, else computed.
+DROP VIEW IF EXISTS turn_usage;
+CREATE VIEW turn_usage AS
+SELECT owner, tool, host, session_id, turn_id, role, timestamp, day, month, model, project,
+       tokens_in, tokens_out, cost_usd,
+       -- Added columns (after the ones above, which keep their places).
+       date(timestamp, (SELECT value FROM usage_settings
+                        WHERE name = 'local_day_modifier')) AS local_day,
+       cache_read_tokens, cache_write_tokens, message_id, counted, cost_source, price_model,
+       unpriced, billable, cache_write_1h_tokens, price_tier, first_copy, quarter
+FROM (SELECT * FROM usage_turn_cache WHERE (SELECT fresh FROM usage_cache_status)
+      UNION ALL
+      SELECT * FROM usage_turn_live);
+
+-- The grain every sum below is made of: per owner, tool, session, model and
+-- UTC quarter hour. A day, a local day (every UTC offset in use is a
+-- multiple of 15 minutes), a month or a 5-hour block is a set of quarter
+-- hours, so each of them is a sum of these rows. at_quarter_start holds the
+-- turns exactly at the quarter's first millisecond apart: a 5-hour block
+-- ends at such an instant and keeps a turn made at it.
+-- usage_grain computed: from usage_turn_live (every turn while the cache
+-- is not up to date), or, inside usage_refresh, from the turn cache of the
+-- sessions it refreshes. Its columns are usage_grain_cache's.
+DROP VIEW IF EXISTS usage_grain_live;
+CREATE VIEW usage_grain_live AS
+SELECT
+  owner, tool, session_id, model, quarter,
+  substr(timestamp, 15, 2) IN ('00', '15', '30', '45')
+    AND substr(timestamp, 18, 6) = '00.000' AS at_quarter_start,
+  max(project) AS project,
+  sum(first_copy) AS turns,
+  count(CASE WHEN role = 'user' AND first_copy THEN 1 END) AS user_turns,
+  sum(billable) AS billable_turns,
+  sum(unpriced) AS unpriced_turns,
+  -- The known costs (turns whose cost is known).
+  total(CASE WHEN billable AND NOT unpriced THEN cost_usd END) AS known_cost,
+  coalesce(sum(tokens_in), 0) AS tokens_in,
+  coalesce(sum(tokens_out), 0) AS tokens_out,
+  coalesce(sum(cache_read_tokens), 0) AS cache_read_tokens,
+  coalesce(sum(cache_write_tokens), 0) AS cache_write_tokens,
+  coalesce(sum(cache_write_1h_tokens), 0) AS cache_write_1h_tokens,
+  min(CASE WHEN billable THEN timestamp END) AS first_billable,
+  max(CASE WHEN billable THEN timestamp END) AS last_billable
+FROM (SELECT c.* FROM usage_refresh_scope AS r
+      JOIN usage_turn_cache AS c
+        ON c.owner = r.owner AND c.tool = r.tool AND c.session_id = r.session_id
+      WHERE (SELECT mode = 'refresh-grain' FROM usage_cache_state)
+      UNION ALL
+      SELECT * FROM usage_turn_live)
+GROUP BY owner, tool, session_id, model, quarter, at_quarter_start;
+
+DROP VIEW IF EXISTS usage_grain;
+CREATE VIEW usage_grain AS
+SELECT * FROM usage_grain_cache WHERE (SELECT fresh FROM usage_cache_status)
+UNION ALL
+SELECT * FROM usage_grain_live;
+
+-- Every sum of the pack, once: per period (UTC day, local day, UTC month)
+-- and grain ('all': all agents together; 'agent': per tool; 'model': per
+-- tool and model). The views below are its slices: SQLite moves their
+-- constant filters into the scan.
+--   cost_usd         the rounded sum of the costs; NULL when a turn of the
+--                    row has tokens but no known cost (unpriced_turns says
+--                    how many), and NULL when no turn of the row can have a
+--                    cost at all (user and tool turns only): never a 0
+--                    that means "unknown" or "nothing"
+--   priced_cost_usd  the sum of the known costs, NULL when there is none:
+--                    what is known to have been spent, a lower bound when
+--                    unpriced_turns > 0
+--   input_tokens     the uncached input: tokens_in minus cache reads and
+--                    cache writes (ccusage's inputTokens)
+--   total_tokens     tokens_in + tokens_out (ccusage's totalTokens)
+DROP VIEW IF EXISTS usage_sums;
+CREATE VIEW usage_sums AS
+SELECT
+  k.period_kind, g.grain,
+  CASE k.period_kind WHEN 'day' THEN substr(u.quarter, 1, 10)
+                     WHEN 'month' THEN substr(u.quarter, 1, 7)
+                     ELSE date(u.quarter, (SELECT value FROM usage_settings
+                                           WHERE name = 'local_day_modifier')) END AS period,
+  u.owner,
+  CASE WHEN g.grain <> 'all' THEN u.tool END AS tool,
+  CASE WHEN g.grain = 'model' THEN u.model END AS model,
+  count(DISTINCT u.tool || char(31) || u.session_id) AS sessions,
+  sum(u.turns) AS turns,
+  sum(u.billable_turns) AS billable_turns,
+  sum(u.unpriced_turns) AS unpriced_turns,
+  CASE WHEN sum(u.billable_turns) = 0 OR sum(u.unpriced_turns) > 0 THEN NULL
+       ELSE round(total(u.known_cost), 6) END AS cost_usd,
+  CASE WHEN sum(u.billable_turns) > sum(u.unpriced_turns)
+       THEN round(total(u.known_cost), 6) END AS priced_cost_usd,
+  sum(u.tokens_in) AS tokens_in,
+  sum(u.tokens_out) AS tokens_out,
+  sum(u.tokens_in) - sum(u.cache_read_tokens) - sum(u.cache_write_tokens) AS input_tokens,
+  sum(u.cache_read_tokens) AS cache_read_tokens,
+  sum(u.cache_write_tokens) AS cache_write_tokens,
+  sum(u.cache_write_1h_tokens) AS cache_write_1h_tokens,
+  sum(u.tokens_in) + sum(u.tokens_out) AS total_tokens,
+  group_concat(DISTINCT u.tool) AS agents,
+  group_concat(DISTINCT u.model) AS models
+FROM (SELECT 'day' AS period_kind UNION ALL SELECT 'local_day' UNION ALL SELECT 'month') AS k,
+     (SELECT 'all' AS grain UNION ALL SELECT 'agent' UNION ALL SELECT 'model') AS g,
+     usage_grain AS u
+GROUP BY k.period_kind, g.grain, period, u.owner,
+         CASE WHEN g.grain <> 'all' THEN u.tool END,
+         CASE WHEN g.grain = 'model' THEN u.model END;
+
+DROP VIEW IF EXISTS usage_daily;
+CREATE VIEW usage_daily AS
+SELECT period AS day, owner, sessions, turns, billable_turns, unpriced_turns, cost_usd,
+       priced_cost_usd, tokens_in, tokens_out, input_tokens, cache_read_tokens,
+       cache_write_tokens, cache_write_1h_tokens, total_tokens, agents, models
+FROM usage_sums WHERE period_kind = 'day' AND grain = 'all';
+
+DROP VIEW IF EXISTS usage_daily_by_agent;
+CREATE VIEW usage_daily_by_agent AS
+SELECT period AS day, owner, tool, sessions, turns, billable_turns, unpriced_turns, cost_usd,
+       priced_cost_usd, tokens_in, tokens_out, input_tokens, cache_read_tokens,
+       cache_write_tokens, cache_write_1h_tokens, total_tokens, models
+FROM usage_sums WHERE period_kind = 'day' AND grain = 'agent';
+
+DROP VIEW IF EXISTS usage_daily_by_model;
+CREATE VIEW usage_daily_by_model AS
+SELECT period AS day, owner, tool, model, sessions, turns, billable_turns, unpriced_turns,
+       cost_usd, priced_cost_usd, tokens_in, tokens_out, input_tokens, cache_read_tokens,
+       cache_write_tokens, cache_write_1h_tokens, total_tokens
+FROM usage_sums WHERE period_kind = 'day' AND grain = 'model';
+
+DROP VIEW IF EXISTS usage_local_daily;
+CREATE VIEW usage_local_daily AS
+SELECT period AS local_day, owner, sessions, turns, billable_turns, unpriced_turns, cost_usd,
+       priced_cost_usd, tokens_in, tokens_out, input_tokens, cache_read_tokens,
+       cache_write_tokens, cache_write_1h_tokens, total_tokens, agents, models
+FROM usage_sums WHERE period_kind = 'local_day' AND grain = 'all';
+
+DROP VIEW IF EXISTS usage_local_daily_by_agent;
+CREATE VIEW usage_local_daily_by_agent AS
+SELECT period AS local_day, owner, tool, sessions, turns, billable_turns, unpriced_turns,
+       cost_usd, priced_cost_usd, tokens_in, tokens_out, input_tokens, cache_read_tokens,
+       cache_write_tokens, cache_write_1h_tokens, total_tokens, models
+FROM usage_sums WHERE period_kind = 'local_day' AND grain = 'agent';
+
+DROP VIEW IF EXISTS usage_local_daily_by_model;
+CREATE VIEW usage_local_daily_by_model AS
+SELECT period AS local_day, owner, tool, model, sessions, turns, billable_turns,
+       unpriced_turns, cost_usd, priced_cost_usd, tokens_in, tokens_out, input_tokens,
+       cache_read_tokens, cache_write_tokens, cache_write_1h_tokens, total_tokens
+FROM usage_sums WHERE period_kind = 'local_day' AND grain = 'model';
+
+DROP VIEW IF EXISTS usage_monthly;
+CREATE VIEW usage_monthly AS
+SELECT period AS month, owner, sessions, turns, billable_turns, unpriced_turns, cost_usd,
+       priced_cost_usd, tokens_in, tokens_out, input_tokens, cache_read_tokens,
+       cache_write_tokens, cache_write_1h_tokens, total_tokens, agents, models
+FROM usage_sums WHERE period_kind = 'month' AND grain = 'all';
+
+DROP VIEW IF EXISTS usage_monthly_by_agent;
+CREATE VIEW usage_monthly_by_agent AS
+SELECT period AS month, owner, tool, sessions, turns, billable_turns, unpriced_turns, cost_usd,
+       priced_cost_usd, tokens_in, tokens_out, input_tokens, cache_read_tokens,
+       cache_write_tokens, cache_write_1h_tokens, total_tokens, models
+FROM usage_sums WHERE period_kind = 'month' AND grain = 'agent';
+
+DROP VIEW IF EXISTS usage_monthly_by_model;
+CREATE VIEW usage_monthly_by_model AS
+SELECT period AS month, owner, tool, model, sessions, turns, billable_turns, unpriced_turns,
+       cost_usd, priced_cost_usd, tokens_in, tokens_out, input_tokens, cache_read_tokens,
+       cache_write_tokens, cache_write_1h_tokens, total_tokens
+FROM usage_sums WHERE period_kind = 'month' AND grain = 'model';
+
+-- usage_by_period holds the three summaries per tool, model and project at
+-- once, with their first columns as they always were; usage_by_day,
+-- usage_by_local_day and usage_by_month are its slices. sessions counts the
+-- sessions with at least one turn in the row.
 DROP VIEW IF EXISTS usage_by_period;
 CREATE VIEW usage_by_period AS
 SELECT
   k.period_kind,
-  CASE k.period_kind WHEN 'day' THEN t.day WHEN 'local_day' THEN t.local_day
-                     ELSE t.month END AS period,
-  t.owner, t.tool, t.model, t.project,
-  count(DISTINCT t.host || char(31) || t.session_id) AS sessions,
-  count(*) AS turns,
-  coalesce(sum(t.tokens_in), 0) AS tokens_in,
-  coalesce(sum(t.tokens_out), 0) AS tokens_out,
-  CASE WHEN sum(t.unpriced) > 0 THEN NULL ELSE round(total(t.cost_usd), 6) END AS cost_usd,
-  coalesce(sum(t.cache_read_tokens), 0) AS cache_read_tokens,
-  coalesce(sum(t.cache_write_tokens), 0) AS cache_write_tokens,
-  sum(t.unpriced) AS unpriced_turns
-FROM (SELECT 'day' AS period_kind UNION ALL SELECT 'local_day' UNION ALL SELECT 'month') k,
-     turn_usage t
-GROUP BY k.period_kind, period, t.owner, t.tool, t.model, t.project;
+  CASE k.period_kind WHEN 'day' THEN substr(u.quarter, 1, 10)
+                     WHEN 'month' THEN substr(u.quarter, 1, 7)
+                     ELSE date(u.quarter, (SELECT value FROM usage_settings
+                                           WHERE name = 'local_day_modifier')) END AS period,
+  u.owner, u.tool, u.model, u.project,
+  count(DISTINCT u.session_id) AS sessions,
+  sum(u.turns) AS turns,
+  sum(u.tokens_in) AS tokens_in,
+  sum(u.tokens_out) AS tokens_out,
+  CASE WHEN sum(u.billable_turns) = 0 OR sum(u.unpriced_turns) > 0 THEN NULL
+       ELSE round(total(u.known_cost), 6) END AS cost_usd,
+  sum(u.cache_read_tokens) AS cache_read_tokens,
+  sum(u.cache_write_tokens) AS cache_write_tokens,
+  sum(u.unpriced_turns) AS unpriced_turns,
+  -- Added columns.
+  sum(u.billable_turns) AS billable_turns,
+  CASE WHEN sum(u.billable_turns) > sum(u.unpriced_turns)
+       THEN round(total(u.known_cost), 6) END AS priced_cost_usd,
+  sum(u.cache_write_1h_tokens) AS cache_write_1h_tokens
+FROM (SELECT 'day' AS period_kind UNION ALL SELECT 'local_day' UNION ALL SELECT 'month') AS k,
+     usage_grain AS u
+GROUP BY k.period_kind, period, u.owner, u.tool, u.model, u.project;
 
 DROP VIEW IF EXISTS usage_by_day;
 CREATE VIEW usage_by_day AS
 SELECT period AS day, owner, tool, model, project, sessions, turns, tokens_in, tokens_out,
-       cost_usd, cache_read_tokens, cache_write_tokens, unpriced_turns
+       cost_usd, cache_read_tokens, cache_write_tokens, unpriced_turns, billable_turns,
+       priced_cost_usd, cache_write_1h_tokens
 FROM usage_by_period WHERE period_kind = 'day';
 
 DROP VIEW IF EXISTS usage_by_local_day;
 CREATE VIEW usage_by_local_day AS
 SELECT period AS local_day, owner, tool, model, project, sessions, turns, tokens_in,
-       tokens_out, cost_usd, cache_read_tokens, cache_write_tokens, unpriced_turns
+       tokens_out, cost_usd, cache_read_tokens, cache_write_tokens, unpriced_turns,
+       billable_turns, priced_cost_usd, cache_write_1h_tokens
 FROM usage_by_period WHERE period_kind = 'local_day';
 
 DROP VIEW IF EXISTS usage_by_month;
 CREATE VIEW usage_by_month AS
 SELECT period AS month, owner, tool, model, project, sessions, turns, tokens_in, tokens_out,
-       cost_usd, cache_read_tokens, cache_write_tokens, unpriced_turns
+       cost_usd, cache_read_tokens, cache_write_tokens, unpriced_turns, billable_turns,
+       priced_cost_usd, cache_write_1h_tokens
 FROM usage_by_period WHERE period_kind = 'month';
 
+-- One row per session as people see it, (owner, tool, session_id): a
+-- session synced from two machines (a shared or copied home) is one row,
+-- hosts says where it was seen, host is the first of them. Its start is the
+-- earliest, its end the latest, its project and source file the first
+-- given (hosts in order), its turns each turn once.
 DROP VIEW IF EXISTS session_summary;
 CREATE VIEW session_summary AS
+WITH
+  s AS (
+    SELECT owner, tool, session_id, min(host) AS host,
+           group_concat(host, ',') AS hosts, count(*) AS host_count,
+           min(started_at) AS started_at, max(ended_at) AS ended_at,
+           substr(min(CASE WHEN working_dir IS NOT NULL
+                           THEN host || char(31) || working_dir END),
+                  length(min(CASE WHEN working_dir IS NOT NULL THEN host END)) + 2) AS project,
+           substr(min(CASE WHEN source_file IS NOT NULL
+                           THEN host || char(31) || source_file END),
+                  length(min(CASE WHEN source_file IS NOT NULL THEN host END)) + 2)
+             AS source_file
+    FROM (SELECT * FROM sessions ORDER BY owner, tool, session_id, host)
+    GROUP BY owner, tool, session_id
+  ),
+  u AS (
+    SELECT owner, tool, session_id,
+           sum(turns) AS turns, sum(user_turns) AS user_turns,
+           sum(billable_turns) AS billable_turns, sum(unpriced_turns) AS unpriced_turns,
+           total(known_cost) AS known_cost,
+           sum(tokens_in) AS tokens_in, sum(tokens_out) AS tokens_out,
+           sum(cache_read_tokens) AS cache_read_tokens,
+           sum(cache_write_tokens) AS cache_write_tokens,
+           sum(cache_write_1h_tokens) AS cache_write_1h_tokens,
+           group_concat(DISTINCT model) AS models
+    FROM usage_grain
+    GROUP BY owner, tool, session_id
+  )
 SELECT
   s.owner, s.tool, s.host, s.session_id,
-  s.working_dir AS project,
+  s.project,
   s.started_at,                  -- session_meta.started_at, else its first turn
   s.ended_at,                    -- its last turn
   round((julianday(s.ended_at) - julianday(s.started_at)) * 86400.0, 3)
     AS duration_s,
-  count(u.turn_id) AS turns,
-  count(CASE WHEN u.role = 'user' THEN 1 END) AS user_turns,
-  coalesce(sum(u.tokens_in), 0) AS tokens_in,
-  coalesce(sum(u.tokens_out), 0) AS tokens_out,
-  CASE WHEN sum(u.unpriced) > 0 THEN NULL ELSE round(total(u.cost_usd), 6) END
-    AS cost_usd,
-  group_concat(DISTINCT u.model) AS models,
+  coalesce(u.turns, 0) AS turns,
+  coalesce(u.user_turns, 0) AS user_turns,
+  coalesce(u.tokens_in, 0) AS tokens_in,
+  coalesce(u.tokens_out, 0) AS tokens_out,
+  CASE WHEN coalesce(u.billable_turns, 0) = 0 OR u.unpriced_turns > 0 THEN NULL
+       ELSE round(u.known_cost, 6) END AS cost_usd,
+  u.models,
   s.source_file,
-  coalesce(sum(u.cache_read_tokens), 0) AS cache_read_tokens,
-  coalesce(sum(u.cache_write_tokens), 0) AS cache_write_tokens,
-  coalesce(sum(u.unpriced), 0) AS unpriced_turns
-FROM sessions AS s
-LEFT JOIN turn_usage AS u
-  ON u.owner = s.owner AND u.tool = s.tool AND u.host = s.host
- AND u.session_id = s.session_id
-GROUP BY s.owner, s.tool, s.host, s.session_id;
+  coalesce(u.cache_read_tokens, 0) AS cache_read_tokens,
+  coalesce(u.cache_write_tokens, 0) AS cache_write_tokens,
+  coalesce(u.unpriced_turns, 0) AS unpriced_turns,
+  -- Added columns.
+  coalesce(u.billable_turns, 0) AS billable_turns,
+  CASE WHEN u.billable_turns > u.unpriced_turns THEN round(u.known_cost, 6) END
+    AS priced_cost_usd,
+  coalesce(u.cache_write_1h_tokens, 0) AS cache_write_1h_tokens,
+  s.hosts,                       -- every host it was seen on, in order
+  s.host_count
+FROM s
+LEFT JOIN u ON u.owner = s.owner AND u.tool = s.tool AND u.session_id = s.session_id;
+
+-- A session's usage per model (its tool is the session's).
+DROP VIEW IF EXISTS session_usage_by_model;
+CREATE VIEW session_usage_by_model AS
+SELECT
+  owner, tool, session_id, model,
+  sum(turns) AS turns,
+  sum(billable_turns) AS billable_turns,
+  sum(unpriced_turns) AS unpriced_turns,
+  CASE WHEN sum(billable_turns) = 0 OR sum(unpriced_turns) > 0 THEN NULL
+       ELSE round(total(known_cost), 6) END AS cost_usd,
+  CASE WHEN sum(billable_turns) > sum(unpriced_turns)
+       THEN round(total(known_cost), 6) END AS priced_cost_usd,
+  sum(tokens_in) AS tokens_in,
+  sum(tokens_out) AS tokens_out,
+  sum(tokens_in) - sum(cache_read_tokens) - sum(cache_write_tokens) AS input_tokens,
+  sum(cache_read_tokens) AS cache_read_tokens,
+  sum(cache_write_tokens) AS cache_write_tokens,
+  sum(cache_write_1h_tokens) AS cache_write_1h_tokens,
+  sum(tokens_in) + sum(tokens_out) AS total_tokens
+FROM usage_grain
+GROUP BY owner, tool, session_id, model;
+
+-- Billing blocks. The walk goes over the quarter hours that hold billable
+-- Claude Code turns (the turns of a quarter are less than 5 hours apart and
+-- a block starts and ends on whole hours, so only a turn exactly at a
+-- quarter's first millisecond can end a block inside a quarter: it is kept
+-- apart, at_quarter_start).
+DROP VIEW IF EXISTS usage_block_walk;
+CREATE VIEW usage_block_walk AS
+WITH RECURSIVE
+  unit AS MATERIALIZED (
+    SELECT owner, quarter, at_quarter_start,
+           unixepoch(min(first_billable)) * 1000
+             + CAST(substr(min(first_billable), 21, 3) AS INTEGER) AS first_ms,
+           unixepoch(max(last_billable)) * 1000
+             + CAST(substr(max(last_billable), 21, 3) AS INTEGER) AS last_ms,
+           row_number() OVER (PARTITION BY owner
+                              ORDER BY quarter, at_quarter_start DESC) AS n
+    FROM usage_grain
+    WHERE tool = 'claude-code' AND billable_turns > 0
+    GROUP BY owner, quarter, at_quarter_start
+  ),
+  -- One step per unit, carrying its block's start (ms since 1970, floored
+  -- to the UTC hour).
+  walk (owner, n, first_ms, last_ms, block_ms) AS (
+    SELECT owner, n, first_ms, last_ms, first_ms - first_ms % 3600000 FROM unit WHERE n = 1
+    UNION ALL
+    SELECT u.owner, u.n, u.first_ms, u.last_ms,
+           CASE WHEN u.first_ms - w.block_ms > 18000000 OR u.first_ms - w.last_ms > 18000000
+                THEN u.first_ms - u.first_ms % 3600000 ELSE w.block_ms END
+    FROM walk AS w
+    JOIN unit AS u ON u.owner = w.owner AND u.n = w.n + 1
+  )
+SELECT w.owner, u.quarter, u.at_quarter_start, w.block_ms, w.last_ms
+FROM walk AS w JOIN unit AS u ON u.owner = w.owner AND u.n = w.n;
 
 DROP VIEW IF EXISTS usage_blocks;
 CREATE VIEW usage_blocks AS
-WITH RECURSIVE
-  entry AS MATERIALIZED (
-    SELECT owner, timestamp, model, tokens_in, tokens_out, cache_read_tokens,
-           cache_write_tokens, cost_usd, unpriced,
-           unixepoch(timestamp) * 1000 + CAST(substr(timestamp, 21, 3) AS INTEGER) AS ms,
-           row_number() OVER (PARTITION BY owner
-                              ORDER BY timestamp, host, session_id, turn_id) AS n
-    FROM turn_usage
-    WHERE tool = 'claude-code' AND counted
-      AND (tokens_in IS NOT NULL OR tokens_out IS NOT NULL)
-  ),
-  -- One step per turn, carrying its block's start (ms since 1970, floored
-  -- to the UTC hour).
-  walk (owner, n, ms, block_ms) AS (
-    SELECT owner, n, ms, ms - ms % 3600000 FROM entry WHERE n = 1
-    UNION ALL
-    SELECT e.owner, e.n, e.ms,
-           CASE WHEN e.ms - w.block_ms > 18000000 OR e.ms - w.ms > 18000000
-                THEN e.ms - e.ms % 3600000 ELSE w.block_ms END
-    FROM walk AS w
-    JOIN entry AS e ON e.owner = w.owner AND e.n = w.n + 1
-  )
 SELECT
-  e.owner,
-  strftime('%Y-%m-%dT%H:%M:%fZ', w.block_ms / 1000, 'unixepoch') AS block_start,
-  strftime('%Y-%m-%dT%H:%M:%fZ', w.block_ms / 1000 + 18000, 'unixepoch') AS block_end,
-  min(e.timestamp) AS first_turn,
-  max(e.timestamp) AS last_turn,
-  count(*) AS turns,
-  coalesce(sum(e.tokens_in), 0) AS tokens_in,
-  coalesce(sum(e.tokens_out), 0) AS tokens_out,
-  coalesce(sum(e.cache_read_tokens), 0) AS cache_read_tokens,
-  coalesce(sum(e.cache_write_tokens), 0) AS cache_write_tokens,
-  CASE WHEN sum(e.unpriced) > 0 THEN NULL ELSE round(total(e.cost_usd), 6) END AS cost_usd,
-  sum(e.unpriced) AS unpriced_turns,
-  group_concat(DISTINCT e.model) AS models,
-  unixepoch('now') * 1000 < w.block_ms + 18000000
-    AND unixepoch('now') * 1000 - max(e.ms) < 18000000 AS is_active
-FROM walk AS w
-JOIN entry AS e ON e.owner = w.owner AND e.n = w.n
-GROUP BY e.owner, w.block_ms;
+  g.owner,
+  strftime('%Y-%m-%dT%H:%M:%fZ', b.block_ms / 1000, 'unixepoch') AS block_start,
+  strftime('%Y-%m-%dT%H:%M:%fZ', b.block_ms / 1000 + 18000, 'unixepoch') AS block_end,
+  min(g.first_billable) AS first_turn,
+  max(g.last_billable) AS last_turn,
+  sum(g.billable_turns) AS turns,
+  sum(g.tokens_in) AS tokens_in,
+  sum(g.tokens_out) AS tokens_out,
+  sum(g.cache_read_tokens) AS cache_read_tokens,
+  sum(g.cache_write_tokens) AS cache_write_tokens,
+  CASE WHEN sum(g.unpriced_turns) > 0 THEN NULL ELSE round(total(g.known_cost), 6) END
+    AS cost_usd,
+  sum(g.unpriced_turns) AS unpriced_turns,
+  group_concat(DISTINCT g.model) AS models,
+  unixepoch('now') * 1000 < b.block_ms + 18000000
+    AND unixepoch('now') * 1000 - max(b.last_ms) < 18000000 AS is_active,
+  -- Added columns.
+  CASE WHEN sum(g.billable_turns) > sum(g.unpriced_turns)
+       THEN round(total(g.known_cost), 6) END AS priced_cost_usd,
+  sum(g.tokens_in) - sum(g.cache_read_tokens) - sum(g.cache_write_tokens) AS input_tokens,
+  sum(g.tokens_in) + sum(g.tokens_out) AS total_tokens,
+  sum(g.cache_write_1h_tokens) AS cache_write_1h_tokens
+FROM usage_block_walk AS b
+JOIN usage_grain AS g
+  ON g.owner = b.owner AND g.quarter = b.quarter AND g.at_quarter_start = b.at_quarter_start
+ AND g.tool = 'claude-code' AND g.billable_turns > 0
+GROUP BY g.owner, b.block_ms;
+
+-- The blocks of usage_blocks per model.
+DROP VIEW IF EXISTS usage_block_models;
+CREATE VIEW usage_block_models AS
+SELECT
+  g.owner,
+  strftime('%Y-%m-%dT%H:%M:%fZ', b.block_ms / 1000, 'unixepoch') AS block_start,
+  g.model,
+  sum(g.billable_turns) AS turns,
+  sum(g.unpriced_turns) AS unpriced_turns,
+  CASE WHEN sum(g.unpriced_turns) > 0 THEN NULL ELSE round(total(g.known_cost), 6) END
+    AS cost_usd,
+  CASE WHEN sum(g.billable_turns) > sum(g.unpriced_turns)
+       THEN round(total(g.known_cost), 6) END AS priced_cost_usd,
+  sum(g.tokens_in) AS tokens_in,
+  sum(g.tokens_out) AS tokens_out,
+  sum(g.tokens_in) - sum(g.cache_read_tokens) - sum(g.cache_write_tokens) AS input_tokens,
+  sum(g.cache_read_tokens) AS cache_read_tokens,
+  sum(g.cache_write_tokens) AS cache_write_tokens,
+  sum(g.cache_write_1h_tokens) AS cache_write_1h_tokens,
+  sum(g.tokens_in) + sum(g.tokens_out) AS total_tokens
+FROM usage_block_walk AS b
+JOIN usage_grain AS g
+  ON g.owner = b.owner AND g.quarter = b.quarter AND g.at_quarter_start = b.at_quarter_start
+ AND g.tool = 'claude-code' AND g.billable_turns > 0
+GROUP BY g.owner, b.block_ms, g.model;
+
+-- What usage_refresh computes again: the changed sessions, and every session
+-- that holds a copy of a response one of them holds (before or after the
+-- change), and so on: so that each response's copies are all counted again
+-- together.
+DROP VIEW IF EXISTS usage_refresh_closure;
+CREATE VIEW usage_refresh_closure AS
+WITH RECURSIVE
+  reach (kind, owner, tool, x) AS (
+    SELECT 's', owner, tool, session_id FROM usage_changed_sessions
+    UNION
+    -- the responses the changed sessions hold now
+    SELECT 'k', t.owner, t.tool,
+           CASE WHEN json_valid(t.metadata) AND t.metadata ->> '$.message_id' IS NOT NULL
+                THEN 'm' || (t.metadata ->> '$.message_id')
+                ELSE 't' || t.session_id || char(31) || t.turn_id END
+    FROM usage_changed_sessions AS c
+    JOIN sessions AS o ON o.owner = c.owner AND o.tool = c.tool AND o.session_id = c.session_id
+    JOIN turns AS t
+      ON t.owner = o.owner AND t.tool = o.tool AND t.host = o.host AND t.session_id = o.session_id
+    UNION
+    -- the responses a reached session held at the last refresh
+    SELECT 'k', u.owner, u.tool, u.dkey FROM reach AS r
+    JOIN usage_turn_cache AS u
+      ON r.kind = 's' AND u.owner = r.owner AND u.tool = r.tool AND u.session_id = r.x
+    UNION
+    -- the sessions that held a reached response
+    SELECT 's', u.owner, u.tool, u.session_id FROM reach AS r
+    JOIN usage_turn_cache AS u
+      ON r.kind = 'k' AND u.owner = r.owner AND u.tool = r.tool AND u.dkey = r.x
+  )
+SELECT DISTINCT owner, tool, x AS session_id FROM reach WHERE kind = 's';
+
+DROP VIEW IF EXISTS usage_refresh;
+CREATE VIEW usage_refresh AS SELECT NULL AS reason WHERE 0;
+DROP TRIGGER IF EXISTS usage_refresh_run;
+CREATE TRIGGER usage_refresh_run INSTEAD OF INSERT ON usage_refresh BEGIN
+  DELETE FROM usage_refresh_scope;
+  -- Stale: every session, from nothing.
+  INSERT INTO usage_refresh_scope
+  SELECT DISTINCT owner, tool, session_id FROM sessions
+  WHERE (SELECT stale FROM usage_cache_state);
+  DELETE FROM usage_turn_cache WHERE (SELECT stale FROM usage_cache_state);
+  DELETE FROM usage_grain_cache WHERE (SELECT stale FROM usage_cache_state);
+  -- Else the changed sessions and those that share a response with them.
+  INSERT OR IGNORE INTO usage_refresh_scope
+  SELECT owner, tool, session_id FROM usage_refresh_closure
+  WHERE NOT (SELECT stale FROM usage_cache_state);
+  DELETE FROM usage_turn_cache
+  WHERE (owner, tool, session_id) IN (SELECT owner, tool, session_id FROM usage_refresh_scope);
+  UPDATE usage_cache_state SET mode = 'refresh-turns';
+  INSERT INTO usage_turn_cache SELECT * FROM usage_turn_live;
+  DELETE FROM usage_grain_cache
+  WHERE (owner, tool, session_id) IN (SELECT owner, tool, session_id FROM usage_refresh_scope);
+  UPDATE usage_cache_state SET mode = 'refresh-grain';
+  INSERT INTO usage_grain_cache SELECT * FROM usage_grain_live;
+  DELETE FROM usage_refresh_scope;
+  DELETE FROM usage_changed_sessions;
+  UPDATE usage_cache_state
+  SET mode = 'all', stale = 0, refreshed_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now');
+END;
+
+-- The pack's views and prices may be new: compute the caches now.
+INSERT INTO usage_refresh DEFAULT VALUES;
 
 RELEASE lethe_usage_pack;

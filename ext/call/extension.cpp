@@ -4,6 +4,11 @@
 #include <sqlite3ext.h>
 SQLITE_EXTENSION_INIT1
 
+#include <charconv>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
 #include <new>
 #include <string>
 #include <thread>
@@ -40,6 +45,85 @@ void last_ingest_function(sqlite3_context* ctx, int, sqlite3_value**) noexcept {
 
 void last_sync_function(sqlite3_context* ctx, int, sqlite3_value**) noexcept {
   result_summary(ctx, static_cast<const ConnectionState*>(sqlite3_user_data(ctx))->last_sync_json);
+}
+
+std::int64_t now_unix_ms() noexcept {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// lethe_stats()'s JSON object. to_chars, not printf: the host's locale must
+// not turn '.' into ','.
+std::string stats_json(const IngestTotals& t) {
+  std::string out = "{";
+  auto number = [&](const char* key, auto value, auto... format) {
+    char digits[64];
+    const auto r = std::to_chars(digits, digits + sizeof digits, value, format...);
+    out += out.size() > 1 ? ",\"" : "\"";
+    out += key;
+    out += "\":";
+    out.append(digits, static_cast<std::size_t>(r.ptr - digits));
+  };
+  number("calls", t.calls);
+  number("failed_calls", t.failed_calls);
+  number("dry_run_calls", t.dry_run_calls);
+  number("lines", t.lines);
+  number("accepted", t.accepted);
+  number("rejected", t.rejected);
+  out += ",\"rejected_by_code\":{";
+  for (std::size_t i = 0; i < kErrorCodeCount; ++i) {
+    const std::string_view code = code_name(static_cast<ErrorCode>(i));
+    char digits[32];
+    const auto r = std::to_chars(digits, digits + sizeof digits, t.rejected_by_code[i]);
+    out += i ? ",\"" : "\"";
+    out.append(code.data(), code.size());
+    out += "\":";
+    out.append(digits, static_cast<std::size_t>(r.ptr - digits));
+  }
+  out += "}";
+  number("bytes", t.bytes);
+  number("elapsed_ms", t.elapsed_ms, std::chars_format::fixed, 3);
+  const std::time_t seconds = static_cast<std::time_t>(t.since_unix_ms / 1000);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char since[40];
+  const std::size_t n = std::strftime(since, sizeof since, "%Y-%m-%dT%H:%M:%S", &utc);
+  char millis[8];
+  std::snprintf(millis, sizeof millis, ".%03dZ", static_cast<int>(t.since_unix_ms % 1000));
+  out += ",\"since\":\"";
+  out.append(since, n);
+  out += millis;
+  out += "\"}";
+  return out;
+}
+
+// lethe_stats(): the totals of this connection's lethe_ingest calls.
+// lethe_stats('reset'): the same, and the totals start again from zero.
+void stats_function(sqlite3_context* ctx, int argc, sqlite3_value** argv) noexcept {
+  auto* state = static_cast<ConnectionState*>(sqlite3_user_data(ctx));
+  if (argc == 1) {
+    const auto* word = sqlite3_value_text(argv[0]);
+    if (sqlite3_value_type(argv[0]) != SQLITE_TEXT || word == nullptr ||
+        std::strcmp(reinterpret_cast<const char*>(word), "reset") != 0) {
+      sqlite3_result_error(ctx,
+                           "lethe_stats: the one argument it takes is 'reset' (lethe_stats() "
+                           "reads the totals, lethe_stats('reset') reads them and starts again)",
+                           -1);
+      return;
+    }
+  }
+  try {
+    const std::string json = stats_json(state->ingest_totals);
+    if (argc == 1) {
+      state->ingest_totals = IngestTotals();
+      state->ingest_totals.since_unix_ms = now_unix_ms();
+    }
+    sqlite3_result_text(ctx, json.data(), static_cast<int>(json.size()), SQLITE_TRANSIENT);
+    sqlite3_result_subtype(ctx, 'J');
+  } catch (const std::bad_alloc&) {
+    sqlite3_result_error_nomem(ctx);
+  }
 }
 
 // What a bug report needs: lethe's version, the SQLite it was built against
@@ -106,6 +190,7 @@ int register_all(sqlite3* db, char** error, bool refuse_own_transaction) {
   auto* state = new (std::nothrow) ConnectionState;
   if (state == nullptr) return SQLITE_NOMEM;
   state->refuse_own_transaction = refuse_own_transaction;
+  state->ingest_totals.since_unix_ms = now_unix_ms();
   // From here the module owns `state`, even when registration fails.
   int rc = register_ingest_module(db, state);
   if (rc == SQLITE_OK) rc = register_feed_table(db, state);
@@ -115,6 +200,16 @@ int register_all(sqlite3* db, char** error, bool refuse_own_transaction) {
     if (rc != SQLITE_OK) break;
     rc = sqlite3_create_function_v2(db, f.name, 0, f.flags, state, f.call, nullptr, nullptr,
                                     nullptr);
+  }
+  // lethe_stats() reads; lethe_stats('reset') also writes the connection's
+  // totals, so a view or a trigger may not call it (DIRECTONLY).
+  if (rc == SQLITE_OK) {
+    rc = sqlite3_create_function_v2(db, "lethe_stats", 0, SQLITE_UTF8 | SQLITE_INNOCUOUS, state,
+                                    stats_function, nullptr, nullptr, nullptr);
+  }
+  if (rc == SQLITE_OK) {
+    rc = sqlite3_create_function_v2(db, "lethe_stats", 1, SQLITE_UTF8 | SQLITE_DIRECTONLY, state,
+                                    stats_function, nullptr, nullptr, nullptr);
   }
   if (rc != SQLITE_OK) {
     *error = sqlite3_mprintf("lethe: registration failed: %s", sqlite3_errstr(rc));

@@ -527,10 +527,12 @@ std::string summary_json(const IngestSummary& s) {
   return out;
 }
 
+namespace {
+
 // Every failure leaves through CallScope::fail, which undoes the call and
 // decides its code and message: it throws CallError.
-IngestResult ingest(Store& store, const std::string& owner, std::string_view batch,
-                    const IngestOptions& options) {
+IngestResult run_call(Store& store, const std::string& owner, std::string_view batch,
+                      const IngestOptions& options) {
   CallScope scope(store);
   try {
     scope.refuse_if_nested();
@@ -547,6 +549,37 @@ IngestResult ingest(Store& store, const std::string& owner, std::string_view bat
     scope.fail(SQLITE_NOMEM, "out of memory");
   } catch (const std::exception& e) {
     scope.fail(SQLITE_ERROR, e.what());
+  }
+}
+
+// A committed call into lethe_stats()'s totals: additions only.
+void count_call(IngestTotals& totals, const IngestResult& result) noexcept {
+  const IngestSummary& s = result.summary;
+  ++totals.calls;
+  if (s.dry_run) ++totals.dry_run_calls;
+  totals.lines += s.lines;
+  totals.accepted += s.accepted;
+  totals.rejected += s.rejected;
+  for (std::size_t i = 0; i < result.rejects.size(); ++i) {
+    ++totals.rejected_by_code[static_cast<std::size_t>(result.rejects[i].code)];
+  }
+  totals.bytes += s.bytes;
+  totals.elapsed_ms += s.elapsed_ms;
+}
+
+}  // namespace
+
+IngestResult ingest(Store& store, const std::string& owner, std::string_view batch,
+                    const IngestOptions& options) {
+  IngestTotals& totals = store.state().ingest_totals;
+  try {
+    IngestResult result = run_call(store, owner, batch, options);
+    count_call(totals, result);
+    return result;
+  } catch (...) {
+    ++totals.calls;
+    ++totals.failed_calls;
+    throw;
   }
 }
 

@@ -23,6 +23,7 @@ enum class ErrorCode {
   DbConstraint,
   DbUpsert,
 };
+inline constexpr std::size_t kErrorCodeCount = static_cast<std::size_t>(ErrorCode::DbUpsert) + 1;
 
 std::string_view code_name(ErrorCode code) noexcept;
 

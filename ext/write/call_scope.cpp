@@ -102,12 +102,19 @@ CallScope::~CallScope() {
   }
 }
 
+namespace {
+// Why a call reached from inside another one fails: said by the inner call,
+// and by the outer one, whose write failed with the inner call's error.
+constexpr const char* kNestedCall =
+    "calls don't nest: this lethe_ingest was reached from a trigger (or a function) while "
+    "another lethe_ingest runs on the same connection; a trigger on sessions or turns must not "
+    "call it";
+}  // namespace
+
 void CallScope::refuse_if_nested() const {
   if (nested_) {
     state_.nested_call_refused = true;
-    throw BatchError(SQLITE_ERROR,
-                     "calls don't nest: this lethe_ingest was reached while another one runs on "
-                     "the same connection (a trigger on sessions or turns that calls it?)");
+    throw BatchError(SQLITE_ERROR, kNestedCall);
   }
 }
 
@@ -189,7 +196,11 @@ bool CallScope::undo() noexcept {
 //   the codes that would make SQLite roll that transaction back (FULL, IOERR,
 //   NOMEM, INTERRUPT) become SQLITE_ERROR: the caller's earlier work must
 //   survive; the message still names the cause.
+// * A call reached from inside this one was refused (a trigger that calls
+//   lethe_ingest): this call's write failed with that call's whole message,
+//   whose cause is the nesting, not the database: the cause is said once.
 void CallScope::fail(int cause, const char* message) {
+  if (!nested_ && state_.nested_call_refused) message = kNestedCall;
   const bool undone = nested_ || undo();
   const bool caller_had_transaction = !caller_autocommit_;
   const bool transaction_gone = caller_had_transaction && sqlite3_get_autocommit(db_) != 0;

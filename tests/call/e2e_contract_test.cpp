@@ -1231,7 +1231,8 @@ TEST(ContractRegistry, EveryRegisteredFunctionAndModuleIsKnown) {
   std::set<std::string> got;
   for (const Row& row : functions.rows) got.insert(row[0].value());
   EXPECT_EQ(got, (std::set<std::string>{"lethe_debug", "lethe_last_ingest", "lethe_last_sync",
-                                        "lethe_sink_row", "lethe_sink_value", "lethe_version"}));
+                                        "lethe_sink_row", "lethe_sink_value", "lethe_stats",
+                                        "lethe_version"}));
 
   Result modules = db.query(
       "SELECT DISTINCT name FROM pragma_module_list WHERE name LIKE 'lethe%' ORDER BY name");
@@ -1260,7 +1261,8 @@ TEST(ContractRegistry, EveryRegisteredFunctionAndModuleIsKnown) {
                       std::inserter(added_modules, added_modules.end()));
   EXPECT_EQ(added_functions,
             (std::set<std::string>{"lethe_debug", "lethe_last_ingest", "lethe_last_sync",
-                                   "lethe_sink_row", "lethe_sink_value", "lethe_version"}));
+                                   "lethe_sink_row", "lethe_sink_value", "lethe_stats",
+                                   "lethe_version"}));
   EXPECT_EQ(added_modules, (std::set<std::string>{"lethe_convert", "lethe_ingest",
                                                   "lethe_sink_rows", "lethe_sync"}));
 }

@@ -82,4 +82,31 @@ TEST(NewUserMessages, NonTextOwnerNamesTheTypeItGot) {
   EXPECT_EQ(db.count("SELECT count(*) FROM turns"), 0);
 }
 
+// A trigger that calls lethe_ingest: the nested call is refused, and the
+// statement's error says so once, names no cause that isn't one (the schema
+// is fine) and says that nothing was written. In autocommit and inside the
+// caller's transaction, from a trigger on turns and on sessions.
+TEST(NewUserMessages, NestedCallSaysSoOnce) {
+  for (const char* table : {"turns", "sessions"}) {
+    for (bool in_transaction : {false, true}) {
+      SCOPED_TRACE(std::string("trigger on ") + table +
+                   (in_transaction ? ", in BEGIN" : ", autocommit"));
+      Db db;
+      db.apply_schema();
+      db.must(std::string("CREATE TEMP TRIGGER nested AFTER INSERT ON main.") + table +
+              " BEGIN SELECT count(*) FROM lethe_ingest('ana', '" + line("", "inner", "i1") +
+              "'); END");
+      if (in_transaction) db.must("BEGIN");
+      const Ingest r = to_ingest(db.query(kSelect + "('ana', ?1)", line()));
+      if (in_transaction) db.must("ROLLBACK");
+      ASSERT_FALSE(r.ok());
+      EXPECT_EQ(r.error,
+                "lethe_ingest: calls don't nest: this lethe_ingest was reached from a trigger "
+                "(or a function) while another lethe_ingest runs on the same connection; a "
+                "trigger on sessions or turns must not call it; nothing of this call was written");
+      EXPECT_EQ(db.count("SELECT count(*) FROM turns"), 0);
+    }
+  }
+}
+
 }  // namespace

@@ -17,8 +17,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <charconv>
+#include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <iostream>
+#include <limits>
 #include <random>
 #include <set>
 #include <string>
@@ -358,6 +362,80 @@ TEST(Merge, AttachedViewReadsItsOwnSchema) {
   // And the pack applies again cleanly.
   central.must(read_file(source_path("sql/merge.sql")));
   EXPECT_EQ(central.count("SELECT count(*) FROM lethe_wire_lines"), 2);
+}
+
+// cost_usd through the view and back is the same double, bit for bit:
+// random costs, random bit patterns and the extremes. (SQLite's printf and
+// its text-to-number conversion are not exact in the 17th digit, which is
+// what the view used to rely on.)
+TEST(Merge, CostsReadBackBitForBit) {
+  std::vector<double> costs = {std::numeric_limits<double>::max(),
+                               std::numeric_limits<double>::min(),
+                               std::numeric_limits<double>::denorm_min(),
+                               std::nextafter(std::numeric_limits<double>::min(), 0.0),
+                               std::nextafter(std::numeric_limits<double>::max(), 0.0),
+                               0.1,
+                               0.30000000000000004,
+                               1.0 / 3.0,
+                               2.0 / 3.0,
+                               1e22,
+                               1e23,
+                               123456.78901234567,
+                               9007199254740992.0,
+                               std::nextafter(1.0, 2.0),
+                               std::nextafter(1.0, 0.0),
+                               1e-7,
+                               0.0,
+                               3.0};
+  std::mt19937_64 engine(19);
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  std::uniform_int_distribution<int> decade(-9, 6);
+  for (int i = 0; i < 3000; ++i) costs.push_back(unit(engine) * std::pow(10.0, decade(engine)));
+  while (costs.size() < 6000) {
+    const std::uint64_t bits = engine() >> 1;  // sign cleared: costs are >= 0
+    if ((bits >> 52) == 0x7ff) continue;       // not a number or infinite
+    double value = 0;
+    std::memcpy(&value, &bits, sizeof value);
+    costs.push_back(value);
+  }
+  std::string batch;
+  for (std::size_t i = 0; i < costs.size(); ++i) {
+    char text[64];
+    const auto end = std::to_chars(text, text + sizeof text, costs[i]).ptr;  // shortest exact
+    batch += "{\"tool\":\"codex\",\"host\":\"laptop\",\"session_id\":\"s\",\"turn_id\":\"t" +
+             std::to_string(i) + "\",\"seq\":" + std::to_string(i) +
+             ",\"role\":\"assistant\",\"timestamp\":\"2025-01-01T00:00:00Z\",\"cost_usd\":" +
+             std::string(text, end) + "}\n";
+  }
+  const auto dir = temp_dir();
+  const std::string laptop = machine(dir, "laptop", {batch});
+  {
+    // The laptop stored exactly these doubles (bound, not parsed by SQLite).
+    Db db(laptop);
+    db.must("BEGIN; CREATE TABLE expected (turn_id TEXT PRIMARY KEY, x REAL)");
+    for (std::size_t i = 0; i < costs.size(); ++i) {
+      ASSERT_TRUE(
+          db.query("INSERT INTO expected VALUES (?1, ?2)", "t" + std::to_string(i), costs[i]).ok());
+    }
+    db.must("COMMIT");
+    ASSERT_EQ(db.count("SELECT count(*) FROM turns AS t JOIN expected AS e USING (turn_id) "
+                       "WHERE t.cost_usd IS e.x"),
+              static_cast<std::int64_t>(costs.size()));
+  }
+  Db central((dir / "central.db").string());
+  central.apply_schema();
+  merge(central, laptop);
+  central.must("ATTACH '" + laptop + "' AS laptop");
+  EXPECT_EQ(central.count("SELECT count(*) FROM turns"), static_cast<std::int64_t>(costs.size()));
+  const Result changed = central.query(
+      "SELECT l.turn_id, printf('%!.17g', l.cost_usd), printf('%!.17g', c.cost_usd), w.line "
+      "FROM laptop.turns AS l LEFT JOIN main.turns AS c USING (owner, tool, host, session_id, "
+      "turn_id) JOIN laptop.lethe_wire_lines AS w USING (owner, tool, host, session_id, turn_id) "
+      "WHERE c.cost_usd IS NOT l.cost_usd");
+  ASSERT_TRUE(changed.ok()) << changed.error;
+  EXPECT_TRUE(changed.rows.empty()) << changed.rows.size() << " of " << costs.size()
+                                    << " costs changed, e.g. " << show(changed.rows.front());
+  if (!HasFailure()) std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -13,10 +13,10 @@ PRAGMA foreign_keys = ON;
 SELECT count(*) AS rejected FROM lethe_ingest('ana', readfile('LETHE_ROOT/examples/demo.ndjson'));
 .read LETHE_ROOT/sql/search.sql
 .read LETHE_ROOT/sql/usage.sql
-SELECT (SELECT count(*) FROM turns) AS turns, (SELECT count(*) FROM turns_fts_docsize) AS indexed;
+SELECT (SELECT count(*) FROM turns) AS turns, (SELECT count(*) FROM turn_text_fts_docsize) AS indexed;
 SELECT round(rank, 4) AS rank, turn_id, snippet FROM turn_search
 WHERE query MATCH 'comma' AND owner = 'ana' ORDER BY rank;
-INSERT INTO turns_fts (turns_fts, rank) VALUES ('integrity-check', 1);
+INSERT INTO turn_text_fts (turn_text_fts, rank) VALUES ('integrity-check', 1);
 
 .print ''
 .print '## 2. Usage views'
@@ -33,33 +33,33 @@ FROM turn_usage GROUP BY 1, 2 ORDER BY 1, 2;
 .print ''
 .print '## 3. Search: ranked, with snippets, filtered by owner, tool, host, time'
 SELECT round(rank, 4) AS rank, tool, turn_id, snippet FROM turn_search
-WHERE query MATCH 'auth OR csv OR invoice*' AND owner = 'ana' ORDER BY rank;
+WHERE query MATCH 'auth OR csv OR invoice' AND owner = 'ana' ORDER BY rank;
 SELECT turn_id, snippet FROM turn_search
-WHERE query MATCH 'auth OR csv OR invoice*' AND owner = 'ana' AND tool = 'codex';
+WHERE query MATCH 'auth OR csv OR invoice' AND owner = 'ana' AND tool = 'codex';
 SELECT turn_id, snippet FROM turn_search
-WHERE query MATCH 'auth OR csv OR invoice*' AND owner = 'ana' AND host = 'laptop' ORDER BY rank;
+WHERE query MATCH 'auth OR csv OR invoice' AND owner = 'ana' AND host = 'laptop' ORDER BY rank;
 SELECT turn_id, timestamp FROM turn_search
-WHERE query MATCH 'auth OR csv OR invoice*' AND owner = 'ana'
+WHERE query MATCH 'auth OR csv OR invoice' AND owner = 'ana'
   AND timestamp >= strftime('%Y-%m-%dT%H:%M:%fZ', '2026-03-03T00:00:00+01:00')
   AND timestamp <  strftime('%Y-%m-%dT%H:%M:%fZ', '2026-03-04T00:00:00+01:00');
 .print '# sessions ranked by their best turn (rank computed before grouping)'
 WITH hits AS MATERIALIZED (
   SELECT owner, tool, host, session_id, rank FROM turn_search
-  WHERE query MATCH 'invoice* OR auth OR csv' AND owner = 'ana')
+  WHERE query MATCH 'invoice OR auth OR csv' AND owner = 'ana')
 SELECT owner, tool, host, session_id, round(min(rank), 4) AS best, count(*) AS hits
 FROM hits GROUP BY owner, tool, host, session_id ORDER BY best LIMIT 10;
-.print '# the direct form on turns_fts, bound parameters (NULL skips a filter)'
+.print '# the direct form on turn_text_fts, bound parameters (NULL skips a filter)'
 .parameter set :q '"csv writer" OR comma'
 .parameter set :owner 'ana'
 .parameter set :tool NULL
 .parameter set :host 'laptop'
 .parameter set :from '2026-03-02'
 .parameter set :to NULL
-SELECT round(bm25(turns_fts), 4) AS rank,
-       snippet(turns_fts, 0, '[', ']', '…', 12) AS snippet,
+SELECT round(bm25(turn_text_fts), 4) AS rank,
+       snippet(turn_text_fts, 0, '[', ']', '…', 64) AS snippet,
        t.tool, t.turn_id, t.timestamp
-FROM turns_fts JOIN turns AS t ON t.rowid = turns_fts.rowid
-WHERE turns_fts MATCH :q
+FROM turn_text_fts JOIN turns AS t ON t.rowid = turn_text_fts.rowid
+WHERE turn_text_fts MATCH :q
   AND t.owner = :owner
   AND (:tool IS NULL OR t.tool = :tool)
   AND (:host IS NULL OR t.host = :host)
@@ -67,8 +67,10 @@ WHERE turns_fts MATCH :q
   AND (:to   IS NULL OR t.timestamp <  strftime('%Y-%m-%dT%H:%M:%fZ', :to))
 ORDER BY rank LIMIT 20;
 .parameter clear
-.print '# stemming: "exported" finds "export", "exporter", "export.py"'
-SELECT turn_id FROM turn_search WHERE query MATCH 'exported';
+.print '# no stemming: "export" finds "export", "exporter", "export.py" (substrings),'
+.print '# "exported" finds only itself'
+SELECT turn_id FROM turn_search WHERE query MATCH 'export' ORDER BY turn_id;
+SELECT count(*) AS exported_hits FROM turn_search WHERE query MATCH 'exported';
 
 .print ''
 .print '## 4. Re-ingesting the same batch, re-applying the packs: no total changes'
@@ -77,7 +79,7 @@ SELECT (SELECT count(*) FROM sessions) AS sessions, (SELECT count(*) FROM turns)
        (SELECT sum(turns) FROM session_summary) AS summary_turns,
        (SELECT sum(tokens_in) || '/' || sum(tokens_out) || '/' || round(sum(cost_usd), 6) FROM usage_by_day) AS by_day,
        (SELECT sum(tokens_in) || '/' || sum(tokens_out) || '/' || round(sum(cost_usd), 6) FROM usage_by_month) AS by_month,
-       (SELECT count(*) FROM turns_fts_docsize) AS indexed,
+       (SELECT count(*) FROM turn_text_fts_docsize) AS indexed,
        (SELECT count(*) FROM turn_search WHERE query MATCH 'comma') AS comma_hits;
 SELECT * FROM totals_before;
 SELECT count(*) AS rejected FROM lethe_ingest('ana', readfile('LETHE_ROOT/examples/demo.ndjson'));
@@ -88,7 +90,7 @@ SELECT (SELECT count(*) FROM sessions) AS sessions, (SELECT count(*) FROM turns)
        (SELECT sum(turns) FROM session_summary) AS summary_turns,
        (SELECT sum(tokens_in) || '/' || sum(tokens_out) || '/' || round(sum(cost_usd), 6) FROM usage_by_day) AS by_day,
        (SELECT sum(tokens_in) || '/' || sum(tokens_out) || '/' || round(sum(cost_usd), 6) FROM usage_by_month) AS by_month,
-       (SELECT count(*) FROM turns_fts_docsize) AS indexed,
+       (SELECT count(*) FROM turn_text_fts_docsize) AS indexed,
        (SELECT count(*) FROM turn_search WHERE query MATCH 'comma') AS comma_hits;
 SELECT CASE WHEN count(*) = 1 THEN 'unchanged' ELSE 'CHANGED' END AS totals FROM (
   SELECT * FROM totals_before
@@ -97,9 +99,9 @@ SELECT CASE WHEN count(*) = 1 THEN 'unchanged' ELSE 'CHANGED' END AS totals FROM
          (SELECT sum(turns) FROM session_summary),
          (SELECT sum(tokens_in) || '/' || sum(tokens_out) || '/' || round(sum(cost_usd), 6) FROM usage_by_day),
          (SELECT sum(tokens_in) || '/' || sum(tokens_out) || '/' || round(sum(cost_usd), 6) FROM usage_by_month),
-         (SELECT count(*) FROM turns_fts_docsize),
+         (SELECT count(*) FROM turn_text_fts_docsize),
          (SELECT count(*) FROM turn_search WHERE query MATCH 'comma'));
-INSERT INTO turns_fts (turns_fts, rank) VALUES ('integrity-check', 1);
+INSERT INTO turn_text_fts (turn_text_fts, rank) VALUES ('integrity-check', 1);
 
 .print ''
 .print '## 5. An upserted turn is found by its new words, not by its old ones'
@@ -114,7 +116,7 @@ SELECT tool, turn_id FROM turn_search WHERE query MATCH 'export' ORDER BY tool;
 SELECT count(*) AS rejected FROM lethe_ingest('ana',
   '{"tool":"codex","host":"workstation","session_id":"rollout-2026-03-02-b7","turn_id":"2","seq":1,"role":"user","timestamp":"2026-03-02T14:01:12Z","content":null}');
 SELECT count(*) AS settlement_hits FROM turn_search WHERE query MATCH 'settlement';
-INSERT INTO turns_fts (turns_fts, rank) VALUES ('integrity-check', 1);
+INSERT INTO turn_text_fts (turn_text_fts, rank) VALUES ('integrity-check', 1);
 
 .print ''
 .print '## 6. Another owner: filters keep owners apart'
@@ -131,8 +133,8 @@ SELECT owner, count(*) AS hits FROM turn_search WHERE query MATCH 'invoice OR au
 DELETE FROM turns WHERE owner = 'bob' AND tool = 'codex';
 DELETE FROM sessions WHERE owner = 'bob' AND tool = 'gemini-cli';
 SELECT owner, count(*) AS hits FROM turn_search WHERE query MATCH 'invoice OR auth' GROUP BY owner;
-SELECT (SELECT count(*) FROM turns) AS turns, (SELECT count(*) FROM turns_fts_docsize) AS indexed;
-INSERT INTO turns_fts (turns_fts, rank) VALUES ('integrity-check', 1);
+SELECT (SELECT count(*) FROM turns) AS turns, (SELECT count(*) FROM turn_text_fts_docsize) AS indexed;
+INSERT INTO turn_text_fts (turn_text_fts, rank) VALUES ('integrity-check', 1);
 
 .print ''
 .print '## 8. Packs first, data after: the triggers index new rows'
@@ -142,23 +144,23 @@ PRAGMA foreign_keys = ON;
 .read LETHE_ROOT/sql/schema.sql
 .read LETHE_ROOT/sql/search.sql
 .read LETHE_ROOT/sql/usage.sql
-SELECT (SELECT count(*) FROM turns) AS turns, (SELECT count(*) FROM turns_fts_docsize) AS indexed;
+SELECT (SELECT count(*) FROM turns) AS turns, (SELECT count(*) FROM turn_text_fts_docsize) AS indexed;
 SELECT count(*) AS rejected FROM lethe_ingest('ana', readfile('LETHE_ROOT/examples/demo.ndjson'));
-SELECT (SELECT count(*) FROM turns) AS turns, (SELECT count(*) FROM turns_fts_docsize) AS indexed;
+SELECT (SELECT count(*) FROM turns) AS turns, (SELECT count(*) FROM turn_text_fts_docsize) AS indexed;
 SELECT round(rank, 4) AS rank, turn_id, snippet FROM turn_search
 WHERE query MATCH 'comma' AND owner = 'ana' ORDER BY rank;
 SELECT tool, turns, tokens_in, tokens_out, cost_usd FROM session_summary ORDER BY tool;
-INSERT INTO turns_fts (turns_fts, rank) VALUES ('integrity-check', 1);
+INSERT INTO turn_text_fts (turn_text_fts, rank) VALUES ('integrity-check', 1);
 
 .print ''
 .print '## 9. Rows written while the triggers were missing are indexed on re-apply'
-DROP TRIGGER turns_fts_ai;
+DROP TRIGGER turns_text_fts_ai;
 SELECT count(*) AS rejected FROM lethe_ingest('cy', readfile('LETHE_ROOT/examples/demo.ndjson'));
-SELECT (SELECT count(*) FROM turns) AS turns, (SELECT count(*) FROM turns_fts_docsize) AS indexed;
+SELECT (SELECT count(*) FROM turns) AS turns, (SELECT count(*) FROM turn_text_fts_docsize) AS indexed;
 .read LETHE_ROOT/sql/search.sql
-SELECT (SELECT count(*) FROM turns) AS turns, (SELECT count(*) FROM turns_fts_docsize) AS indexed;
+SELECT (SELECT count(*) FROM turns) AS turns, (SELECT count(*) FROM turn_text_fts_docsize) AS indexed;
 SELECT owner, count(*) AS comma_hits FROM turn_search WHERE query MATCH 'comma' GROUP BY owner;
-INSERT INTO turns_fts (turns_fts, rank) VALUES ('integrity-check', 1);
+INSERT INTO turn_text_fts (turn_text_fts, rank) VALUES ('integrity-check', 1);
 
 .print ''
 .print '## 10. A line the database refuses (DB_CONSTRAINT) leaves nothing in the index'
@@ -178,8 +180,8 @@ CREATE TEMP TABLE rejects AS SELECT line, code FROM lethe_ingest('eve',
 SELECT * FROM rejects;
 SELECT turn_id, snippet FROM turn_search WHERE query MATCH 'wolf' AND owner = 'eve' ORDER BY turn_id;
 SELECT count(*) AS password_hits FROM turn_search WHERE query MATCH 'password';
-SELECT (SELECT count(*) FROM turns) AS turns, (SELECT count(*) FROM turns_fts_docsize) AS indexed;
-INSERT INTO turns_fts (turns_fts, rank) VALUES ('integrity-check', 1);
+SELECT (SELECT count(*) FROM turns) AS turns, (SELECT count(*) FROM turn_text_fts_docsize) AS indexed;
+INSERT INTO turn_text_fts (turn_text_fts, rank) VALUES ('integrity-check', 1);
 .print ''
 .print '## 11. Usage that is right: cache tokens, one count per API response, prices'
 .print '# usage_fixture.ndjson: Claude Code response msg_A in a session and in its'
@@ -262,12 +264,16 @@ SELECT count(*) AS rejected FROM lethe_ingest('ana',
 .read LETHE_ROOT/sql/search.sql
 SELECT (SELECT count(*) FROM turns WHERE tool_calls IS NOT NULL) AS with_tool_calls,
        (SELECT count(*) FROM tool_call_text) AS texts,
-       (SELECT count(*) FROM tool_calls_fts_docsize) AS indexed;
+       (SELECT count(*) FROM tool_call_text_fts_docsize) AS indexed;
 SELECT turn_rowid, content FROM tool_call_text ORDER BY turn_rowid;
 .print '# what the agent ran: a command, a tool name, a path, unicode folded'
 SELECT host, project, turn_id, snippet FROM tool_call_search WHERE query MATCH 'flaky' AND owner = 'ana';
 SELECT host, project, tool, turn_id, snippet FROM tool_call_search WHERE query MATCH 'grep OR rg' ORDER BY tool;
-SELECT turn_id FROM tool_call_search WHERE query MATCH 'resume' AND tool = 'claude-code' ORDER BY rank;
+.print '# a text of two characters is below the index (3): a scan finds it'
+SELECT t.tool, t.turn_id FROM turns AS t JOIN tool_call_text AS x ON x.turn_rowid = t.rowid
+WHERE instr(lower(x.content), lower('rg')) ORDER BY t.tool;
+SELECT turn_id FROM tool_call_search WHERE query MATCH '"résumé"' AND tool = 'claude-code' ORDER BY rank;
+SELECT count(*) AS resume_hits FROM tool_call_search WHERE query MATCH 'resume';
 .print '# tool output is content: found by turn_search, with machine and project'
 SELECT host, project, role, turn_id, snippet FROM turn_search WHERE query MATCH 'assertionerror';
 .print '# thinking is not searched'
@@ -286,18 +292,18 @@ SELECT count(*) AS rejected FROM lethe_ingest('ana',
   '{"tool":"claude-code","host":"desk","session_id":"s9","turn_id":"a1","seq":1,"role":"assistant","timestamp":"2026-03-04T10:00:00Z","content":"Running the checkout tests.","tool_calls":[{"id":"toolu_9","name":"Bash","input":{"command":"make lint"}}]}');
 SELECT (SELECT count(*) FROM tool_call_search WHERE query MATCH 'flaky') AS flaky,
        (SELECT count(*) FROM tool_call_search WHERE query MATCH 'lint') AS lint;
-INSERT INTO tool_calls_fts (tool_calls_fts, rank) VALUES ('integrity-check', 1);
+INSERT INTO tool_call_text_fts (tool_call_text_fts, rank) VALUES ('integrity-check', 1);
 .print '# re-applying the pack changes nothing; tool_calls that are not JSON are skipped'
 .read LETHE_ROOT/sql/search.sql
-SELECT (SELECT count(*) FROM tool_call_text) AS texts, (SELECT count(*) FROM tool_calls_fts_docsize) AS indexed;
+SELECT (SELECT count(*) FROM tool_call_text) AS texts, (SELECT count(*) FROM tool_call_text_fts_docsize) AS indexed;
 UPDATE turns SET tool_calls = 'not json' WHERE turn_id = 'a1';
-SELECT (SELECT count(*) FROM tool_call_text) AS texts, (SELECT count(*) FROM tool_calls_fts_docsize) AS indexed,
+SELECT (SELECT count(*) FROM tool_call_text) AS texts, (SELECT count(*) FROM tool_call_text_fts_docsize) AS indexed,
        (SELECT count(*) FROM tool_call_search WHERE query MATCH 'lint') AS lint;
-INSERT INTO tool_calls_fts (tool_calls_fts, rank) VALUES ('integrity-check', 1);
+INSERT INTO tool_call_text_fts (tool_call_text_fts, rank) VALUES ('integrity-check', 1);
 .print '# deleting a session (ON DELETE CASCADE) empties its part of both indexes'
 DELETE FROM sessions WHERE owner = 'ana' AND tool = 'codex';
-SELECT (SELECT count(*) FROM tool_call_text) AS texts, (SELECT count(*) FROM tool_calls_fts_docsize) AS indexed,
+SELECT (SELECT count(*) FROM tool_call_text) AS texts, (SELECT count(*) FROM tool_call_text_fts_docsize) AS indexed,
        (SELECT count(*) FROM tool_call_search WHERE query MATCH 'rg') AS rg;
-INSERT INTO tool_calls_fts (tool_calls_fts, rank) VALUES ('integrity-check', 1);
-INSERT INTO turns_fts (turns_fts, rank) VALUES ('integrity-check', 1);
+INSERT INTO tool_call_text_fts (tool_call_text_fts, rank) VALUES ('integrity-check', 1);
+INSERT INTO turn_text_fts (turn_text_fts, rank) VALUES ('integrity-check', 1);
 .print '# done'

@@ -206,7 +206,7 @@ class PythonClientTest(unittest.TestCase):
         self.ingest("ana", self.batch)
         hits = self.db.execute(
             "SELECT turn_id, snippet FROM turn_search WHERE query MATCH ? AND owner = ? "
-            "ORDER BY rank", ("bundig", "ana")).fetchall()
+            "ORDER BY rank", ("b\u00fcndig", "ana")).fetchall()
         self.assertEqual(hits, [("u1", "Draft the release notes \u2014 kurz & [b\u00fcndig] \u2713")])
         self.assertEqual(self.db.execute(
             "SELECT count(*) FROM turn_search WHERE query MATCH 'first'").fetchone()[0], 0)

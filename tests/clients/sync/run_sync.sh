@@ -71,8 +71,8 @@ if cmp -s <(dump "$work/agents.db") <(dump "$work/once.db"); then
 else
   echo "sessions and turns: DIFFERENT"; diff <(dump "$work/agents.db") <(dump "$work/once.db") | head -20
 fi
-"$shell" "$work/agents.db" "INSERT INTO turns_fts (turns_fts, rank) VALUES ('integrity-check', 1)" \
-  "INSERT INTO tool_calls_fts (tool_calls_fts, rank) VALUES ('integrity-check', 1)" \
+"$shell" "$work/agents.db" "INSERT INTO turn_text_fts (turn_text_fts, rank) VALUES ('integrity-check', 1)" \
+  "INSERT INTO tool_call_text_fts (tool_call_text_fts, rank) VALUES ('integrity-check', 1)" \
   "SELECT 'search finds: ' || group_concat(turn_id, ' ') FROM tool_call_search WHERE query MATCH 'rounding'"
 
 echo; echo "## 5. A file disappears (Claude Code's 30-day cleanup): its turns stay"
