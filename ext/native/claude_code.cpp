@@ -374,15 +374,20 @@ class ClaudeReader : public Reader {
     return true;
   }
 
+  // A prompt is what a person typed: Claude Code also writes user records
+  // of its own (command echoes, interruptions, and, from 2.1, a
+  // <task-notification> when a background command or sub-agent ends).
+  static bool written_by_claude(std::string_view text) {
+    return starts_with(text, "<command-") || starts_with(text, "<local-command-") ||
+           starts_with(text, "[Request interrupted") || starts_with(text, "<task-notification>");
+  }
+
   static const char* user_role(const Json& record, const std::vector<std::string>& texts) {
     if (true_member(record, "isMeta") || true_member(record, "isCompactSummary")) return "system";
-    if (!texts.empty()) {
-      const std::string& first = texts.front();
-      if (starts_with(first, "<command-") || starts_with(first, "<local-command-") ||
-          starts_with(first, "[Request interrupted")) {
-        return "system";
-      }
-    }
+    const Json* origin = member(record, "origin");
+    const std::string* kind = origin != nullptr ? string_member(*origin, "kind") : nullptr;
+    if (kind != nullptr && *kind == "task-notification") return "system";
+    if (!texts.empty() && written_by_claude(texts.front())) return "system";
     return "user";
   }
 

@@ -478,6 +478,23 @@ TEST(NativeClaude, UserRoles) {
   EXPECT_EQ(lines[0]["turn_id"], "u1");
 }
 
+// Issue 18.1: Claude Code 2.1.x writes a user record itself when a background
+// command or sub-agent ends; nobody typed it.
+TEST(NativeClaude, TaskNotificationIsSystemNotAPrompt) {
+  const auto lines = lines_of(convert(
+      jsonl({claude_user("u1", "2026-01-01T00:00:00Z",
+                         "<task-notification>\n<task-id>b1</task-id>\n<status>completed</status>\n"
+                         "</task-notification>"),
+             claude_user("u2", "2026-01-01T00:00:01Z", "tests passed",
+                         {{"origin", {{"kind", "task-notification"}}}}),
+             claude_user("u3", "2026-01-01T00:00:02Z", "typed <task-notification> later")}),
+      Format::ClaudeCode));
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[0]["role"], "system");
+  EXPECT_EQ(lines[1]["role"], "system");
+  EXPECT_EQ(lines[2]["role"], "user");
+}
+
 TEST(NativeClaude, SystemSubtypesAndSkippedKinds) {
   const auto c = convert(
       jsonl({{{"type", "summary"}, {"summary", "x"}, {"leafUuid", "u"}},
