@@ -495,6 +495,52 @@ TEST(NativeClaude, TaskNotificationIsSystemNotAPrompt) {
   EXPECT_EQ(lines[2]["role"], "user");
 }
 
+json claude_queue(const std::string& operation, const std::string& ts,
+                  std::optional<std::string> content = std::nullopt) {
+  json r = {{"type", "queue-operation"},
+            {"operation", operation},
+            {"timestamp", ts},
+            {"sessionId", "s1"}};
+  if (content) r["content"] = *content;
+  return r;
+}
+
+// Issue 18.2: a prompt typed while the agent was busy is enqueued; `remove`
+// folds it into the running turn (no user record is written, the model saw
+// it), `dequeue` runs it as a user record of its own, `popAll` withdraws
+// it. Each typed prompt is one turn, exactly once.
+TEST(NativeClaude, AQueuedPromptIsOneTurnExactlyOnce) {
+  const auto c =
+      convert(jsonl({claude_user("u1", "2026-01-01T00:00:00Z", "first"),
+                     claude_queue("enqueue", "2026-01-01T00:00:01Z", "folded in"),
+                     claude_queue("enqueue", "2026-01-01T00:00:02Z", "run later"),
+                     claude_queue("remove", "2026-01-01T00:00:03Z", "folded in"),
+                     claude_assistant("a1", "2026-01-01T00:00:04Z", "m1", {text_block("ok")},
+                                      claude_usage(1, 0, 0, 1)),
+                     claude_queue("dequeue", "2026-01-01T00:00:05Z"),
+                     claude_user("u2", "2026-01-01T00:00:06Z", "run later"),
+                     claude_queue("enqueue", "2026-01-01T00:00:07Z", "withdrawn"),
+                     claude_queue("popAll", "2026-01-01T00:00:08Z"),
+                     claude_queue("enqueue", "2026-01-01T00:00:09Z", "<task-notification>x"),
+                     claude_queue("remove", "2026-01-01T00:00:10Z", "<task-notification>x"),
+                     claude_queue("enqueue", "2026-01-01T00:00:11Z", "still queued")}),
+              Format::ClaudeCode);
+  const auto lines = lines_of(c);
+  std::vector<std::string> got;
+  for (const json& l : lines) {
+    got.push_back(l["turn_id"].get<std::string>() + " " + l["role"].get<std::string>() + " " +
+                  l.value("content", ""));
+  }
+  EXPECT_EQ(got, (std::vector<std::string>{"u1 user first",
+                                           "queued:2026-01-01T00:00:01.000Z user folded in",
+                                           "m1 assistant ok", "u2 user run later",
+                                           "queued:2026-01-01T00:00:09.000Z system "
+                                           "<task-notification>x"}));
+  ASSERT_EQ(lines.size(), 5u);
+  EXPECT_EQ(lines[1]["metadata"]["native_type"], "queue-operation");
+  EXPECT_EQ(c.lines[1].line, 2u);  // at the enqueue
+}
+
 TEST(NativeClaude, SystemSubtypesAndSkippedKinds) {
   const auto c = convert(
       jsonl({{{"type", "summary"}, {"summary", "x"}, {"leafUuid", "u"}},
