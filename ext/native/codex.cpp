@@ -53,6 +53,9 @@ struct UserTurn {
   Usage sum;
   std::int64_t requests = 0;
   std::optional<std::size_t> last_answer;  // slot of its last assistant/tool-call turn (open)
+  // Slot of the typed message that opened it, open until its first answer:
+  // an interrupted user turn has no answer, and its tokens were spent.
+  std::optional<std::size_t> prompt;
 };
 
 constexpr std::array<std::string_view, 3> kEnvelopeKeys = {"timestamp", "type", "payload"};
@@ -304,14 +307,14 @@ class CodexReader : public Reader {
     }
   }
 
+  // An answer is held open (`open`): its user turn's tokens may land on it;
+  // so is a typed message until its first answer.
   Turn* new_turn(const Json& record, Position at, std::string id, const char* role,
-                 const std::string& native_type) {
+                 const std::string& native_type, bool open) {
     if (!session_known(at)) return nullptr;
     const auto time = time_of(record, at);
     if (!time) return nullptr;
-    // An answer is held open: its user turn's tokens may land on it.
-    const bool answer = std::string_view(role) == "assistant";
-    Turn& turn = out_.add_turn(at, *session_, std::move(id), role, *time, answer);
+    Turn& turn = out_.add_turn(at, *session_, std::move(id), role, *time, open);
     turn.model = model_;
     turn.metadata["native_type"] = native_type;
     return &turn;
@@ -324,8 +327,13 @@ class CodexReader : public Reader {
       turn.metadata["reasoning_summary"] = reasoning_;
       reasoning_.clear();
     }
-    // The previous answer of this user turn gets no tokens: hand it out.
-    if (user_turn_.last_answer) out_.close(*user_turn_.last_answer);
+    // The previous answer of this user turn, or its typed message, gets no
+    // tokens now: hand it out.
+    if (user_turn_.last_answer) {
+      out_.close(*user_turn_.last_answer);
+    } else if (user_turn_.prompt) {
+      out_.close(*user_turn_.prompt);
+    }
     user_turn_.last_answer = out_.last_slot();
   }
 
@@ -354,18 +362,21 @@ class CodexReader : public Reader {
       out_.skip();
       return;
     }
-    Turn* turn = new_turn(record, at, turn_id(record, payload, at), wire_role, "message");
+    if (typed_by_person) put_tokens();  // the user turn before it is complete
+    const bool answer = *role == "assistant";
+    Turn* turn = new_turn(record, at, turn_id(record, payload, at), wire_role, "message",
+                          answer || typed_by_person);
     if (turn == nullptr) return;
     if (auto text = join_texts(std::move(texts))) out_.set_content(*turn, std::move(*text));
-    if (*role == "assistant") answered(*turn);
-    if (typed_by_person) put_tokens();  // the user turn before it is complete
+    if (answer) answered(*turn);
+    if (typed_by_person) user_turn_.prompt = out_.last_slot();
   }
 
   void tool_call(const std::string& type, const Json& payload, const Json& record, Position at) {
     const std::string* call_id = string_member(payload, "call_id");
     std::string id =
         call_id != nullptr && !call_id->empty() ? *call_id : turn_id(record, payload, at);
-    Turn* turn = new_turn(record, at, id, "assistant", type);
+    Turn* turn = new_turn(record, at, id, "assistant", type, true);
     if (turn == nullptr) return;
     Json call = Json::object();
     call["id"] = call_id != nullptr ? Json(*call_id) : Json();
@@ -394,7 +405,7 @@ class CodexReader : public Reader {
                    "payload.call_id", "a tool output needs the call_id of its call");
       return;
     }
-    Turn* turn = new_turn(record, at, *call_id + ":output", "tool", type);
+    Turn* turn = new_turn(record, at, *call_id + ":output", "tool", type, false);
     if (turn == nullptr) return;
     turn->metadata["call_id"] = *call_id;
     const Json* output = member(payload, "output");
@@ -409,19 +420,26 @@ class CodexReader : public Reader {
   }
 
   void compacted(const Json& payload, const Json& record, Position at) {
-    Turn* turn = new_turn(record, at, turn_id(record, payload, at), "system", "compacted");
+    Turn* turn = new_turn(record, at, turn_id(record, payload, at), "system", "compacted", false);
     if (turn == nullptr) return;
     if (const std::string* text = string_member(payload, "message")) out_.set_content(*turn, *text);
   }
 
-  // The user turn's summed usage onto its last assistant or tool-call turn,
-  // which is then handed out; a new user turn starts.
+  // The user turn's summed usage onto its last answer, else onto its typed
+  // message (interrupted: no answer, tokens spent), which is then handed
+  // out; a new user turn starts. Tokens with no turn to take them (before
+  // any typed message and any answer) go on to the next user turn.
   void put_tokens() {
     const UserTurn done = user_turn_;
     user_turn_ = UserTurn{};
-    if (!done.last_answer) return;
-    Turn& turn = out_.turn_at(*done.last_answer);
-    out_.close(*done.last_answer);
+    const std::optional<std::size_t> target = done.last_answer ? done.last_answer : done.prompt;
+    if (!target) {
+      user_turn_.sum = done.sum;
+      user_turn_.requests = done.requests;
+      return;
+    }
+    Turn& turn = out_.turn_at(*target);
+    out_.close(*target);
     if (done.requests == 0) return;
     const Usage& u = done.sum;
     turn.metadata["usage"] = u.json();

@@ -59,6 +59,9 @@ const std::vector<Fixture>& fixtures() {
       // A fork replays its parent (1100 tokens): only the child's 330 count.
       {"codex/forked.jsonl", "codex", {{"019c0000-0000-7000-8000-0000000c0d04", 330}}},
       {"codex/legacy.jsonl", "codex", {{"0d5e0000-0000-4000-8000-0000000c0d05", 0}}},
+      // Interrupted: the first user turn has no answer; its 1000 tokens stay
+      // on its typed message (the file's final total_tokens: 2050).
+      {"codex/interrupted.jsonl", "codex", {{"019c0000-0000-7000-8000-0000000c0d06", 2050}}},
       // One message rewritten three times: its last version (100 + 12 + 5).
       {"home/.gemini/tmp/9da8b3df/chats/session-2026-03-02T14-00-0a000001.jsonl",
        "gemini-cli",

@@ -647,6 +647,34 @@ TEST(NativeCodex, TokensPerUserTurnOnItsLastAnswer) {
   EXPECT_EQ(lines[4]["turn_id"], "l11");
 }
 
+// Issue 18.3: a user turn with no answer lethe maps (interrupted, or only
+// items it skips) still spent its tokens: they go on the typed message.
+TEST(NativeCodex, TokensOfAUserTurnWithoutAnswerAreKept) {
+  const auto c =
+      convert(jsonl({codex_meta("c1"), codex_message("2026-01-01T00:00:01Z", "user", "q1"),
+                     codex("2026-01-01T00:00:02Z", "response_item",
+                           {{"type", "reasoning"}, {"summary", json::array()}}),
+                     codex_tokens("2026-01-01T00:00:03Z", codex_usage(950, 0, 50, 0),
+                                  codex_usage(950, 0, 50, 0)),
+                     codex("2026-01-01T00:00:04Z", "event_msg", {{"type", "turn_aborted"}}),
+                     codex_message("2026-01-01T00:00:05Z", "user", "q2"),
+                     codex_message("2026-01-01T00:00:06Z", "assistant", "a2"),
+                     codex_tokens("2026-01-01T00:00:07Z", codex_usage(1950, 0, 100, 0),
+                                  codex_usage(1000, 0, 50, 0))}),
+              Format::Codex);
+  const auto lines = lines_of(c);
+  ASSERT_EQ(lines.size(), 3u);
+  std::int64_t total = 0;
+  for (const json& l : lines) total += l.value("tokens_in", 0) + l.value("tokens_out", 0);
+  EXPECT_EQ(total, 2050);  // the file's own total_tokens
+  EXPECT_EQ(lines[0]["role"], "user");
+  EXPECT_EQ(lines[0]["tokens_in"], 950);
+  EXPECT_EQ(lines[0]["tokens_out"], 50);
+  EXPECT_EQ(lines[0]["metadata"]["requests"], 1);
+  EXPECT_EQ(lines[2]["tokens_in"], 1000);
+  EXPECT_FALSE(lines[1].contains("tokens_in"));
+}
+
 TEST(NativeCodex, ArgumentsThatAreNotJsonStayText) {
   const auto lines =
       lines_of(convert(jsonl({codex_meta("c1"), codex("2026-01-01T00:00:04Z", "response_item",
