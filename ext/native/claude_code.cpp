@@ -38,9 +38,17 @@ struct AssistantGroup {
   std::optional<std::string> request_id;
 };
 
-std::int64_t usage_value(const Json& usage, const char* key) {
-  return integer_member(usage, key).value_or(0);
-}
+// The four counters of a usage object (nullopt: invalid, see token_count).
+struct ClaudeUsage {
+  TokenCount uncached, write, read, output;
+  explicit ClaudeUsage(const Json& usage)
+      : uncached(token_count(usage, "input_tokens")),
+        write(token_count(usage, "cache_creation_input_tokens")),
+        read(token_count(usage, "cache_read_input_tokens")),
+        output(token_count(usage, "output_tokens")) {}
+  TokenCount input() const { return checked_sum({uncached, write, read}); }
+  TokenCount total() const { return checked_sum({input(), output}); }
+};
 
 // What the index pass found on a non-blank line.
 enum class Kind : std::uint8_t { Invalid, Skip, Assistant, User, System, Queued };
@@ -325,14 +333,16 @@ class ClaudeReader : public Reader {
     Json* usage = member(message, "usage");
     if (usage == nullptr || !usage->is_object()) return;
     // The split-record rule: the largest output_tokens; tie: the larger
-    // total; tie: the later record.
-    const std::int64_t output = usage_value(*usage, "output_tokens");
-    const std::int64_t total = usage_value(*usage, "input_tokens") +
-                               usage_value(*usage, "cache_creation_input_tokens") +
-                               usage_value(*usage, "cache_read_input_tokens") + output;
-    if (std::tie(output, total) < std::tie(group.best_output, group.best_total)) return;
+    // total; tie: the later record. An invalid usage ranks below any valid.
+    const ClaudeUsage counts(*usage);
+    const TokenCount total = counts.total();
+    const std::int64_t output = total ? *counts.output : -1;
+    if (std::make_tuple(output, total.value_or(-1)) <
+        std::tie(group.best_output, group.best_total)) {
+      return;
+    }
     group.best_output = output;
-    group.best_total = total;
+    group.best_total = total.value_or(-1);
     group.usage = std::move(*usage);
     const Json* cost = member(record, "costUSD");
     group.cost_usd =
@@ -380,21 +390,23 @@ class ClaudeReader : public Reader {
     if (!group.thinking.empty()) meta["thinking"] = std::move(group.thinking);
     turn.cost_usd = group.cost_usd;
     if (group.usage.is_null()) return;
-    const Json& usage = group.usage;
-    const std::int64_t uncached = usage_value(usage, "input_tokens");
-    const std::int64_t write = usage_value(usage, "cache_creation_input_tokens");
-    const std::int64_t read = usage_value(usage, "cache_read_input_tokens");
-    const std::int64_t output = usage_value(usage, "output_tokens");
-    meta["usage"] = usage;
-    if (uncached + write + read + output == 0) {
+    const ClaudeUsage counts(group.usage);
+    meta["usage"] = group.usage;
+    const TokenCount input = counts.input();
+    const TokenCount total = counts.total();
+    if (!total) {
+      meta["usage_invalid"] = true;
+      return;
+    }
+    if (*total == 0) {
       meta["usage_missing"] = true;  // an all-zero usage is no usage
       return;
     }
-    turn.tokens_in = uncached + write + read;
-    turn.tokens_out = output;
-    meta["cache_read_tokens"] = read;
-    meta["cache_write_tokens"] = write;
-    meta["uncached_input_tokens"] = uncached;
+    turn.tokens_in = input;
+    turn.tokens_out = counts.output;
+    meta["cache_read_tokens"] = *counts.read;
+    meta["cache_write_tokens"] = *counts.write;
+    meta["uncached_input_tokens"] = *counts.uncached;
   }
 
   // The text of one content block list: texts, and images as placeholders.

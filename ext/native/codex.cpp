@@ -20,17 +20,22 @@ struct Usage {
                                                        "output_tokens", "reasoning_output_tokens",
                                                        "total_tokens"};
   std::array<std::int64_t, 5> n{};
+  bool invalid = false;  // a counter no integer holds, or a sum past 2^63-1
 
   static std::optional<Usage> from(const Json* object) {
     if (object == nullptr || !object->is_object()) return std::nullopt;
     Usage u;
-    for (std::size_t i = 0; i < kKeys.size(); ++i)
-      u.n[i] = integer_member(*object, kKeys[i]).value_or(0);
+    for (std::size_t i = 0; i < kKeys.size(); ++i) {
+      const TokenCount count = token_count(*object, kKeys[i]);
+      u.n[i] = count.value_or(0);
+      u.invalid |= !count;
+    }
     return u;
   }
-  bool operator==(const Usage& o) const { return n == o.n; }
+  bool operator==(const Usage& o) const { return n == o.n && invalid == o.invalid; }
   Usage minus(const Usage& o) const {
     Usage d;
+    d.invalid = invalid || o.invalid;
     for (std::size_t i = 0; i < n.size(); ++i) {
       if (n[i] < o.n[i]) return *this;  // the counter restarted: the total is the delta
       d.n[i] = n[i] - o.n[i];
@@ -38,7 +43,12 @@ struct Usage {
     return d;
   }
   void add(const Usage& o) {
-    for (std::size_t i = 0; i < n.size(); ++i) n[i] += o.n[i];
+    invalid |= o.invalid;
+    for (std::size_t i = 0; i < n.size(); ++i) {
+      const TokenCount sum = checked_sum({n[i], o.n[i]});
+      n[i] = sum.value_or(0);
+      invalid |= !sum;
+    }
   }
   bool zero() const { return n == std::array<std::int64_t, 5>{}; }
   Json json() const {
@@ -444,6 +454,10 @@ class CodexReader : public Reader {
     const Usage& u = done.sum;
     turn.metadata["usage"] = u.json();
     turn.metadata["requests"] = done.requests;
+    if (u.invalid) {
+      turn.metadata["usage_invalid"] = true;
+      return;
+    }
     if (u.zero()) {
       turn.metadata["usage_missing"] = true;
       return;

@@ -401,20 +401,26 @@ class GeminiReader : public Reader {
     const Json* tokens = member(message, "tokens");
     if (tokens == nullptr || !tokens->is_object()) return;
     turn.metadata["usage"] = *tokens;
-    const std::int64_t input = integer_member(*tokens, "input").value_or(0);
-    const std::int64_t output = integer_member(*tokens, "output").value_or(0);
-    const std::int64_t cached = integer_member(*tokens, "cached").value_or(0);
-    const std::int64_t thoughts = integer_member(*tokens, "thoughts").value_or(0);
-    const std::int64_t tool = integer_member(*tokens, "tool").value_or(0);
-    if (input + output + cached + thoughts + tool == 0 &&
-        integer_member(*tokens, "total").value_or(0) == 0) {
+    const TokenCount input = token_count(*tokens, "input");
+    const TokenCount output = token_count(*tokens, "output");
+    const TokenCount cached = token_count(*tokens, "cached");
+    const TokenCount thoughts = token_count(*tokens, "thoughts");
+    const TokenCount tool = token_count(*tokens, "tool");
+    const TokenCount total = token_count(*tokens, "total");
+    const TokenCount tokens_in = checked_sum({input, tool});
+    const TokenCount tokens_out = checked_sum({output, thoughts});
+    if (!tokens_in || !tokens_out || !cached || !total) {
+      turn.metadata["usage_invalid"] = true;
+      return;
+    }
+    if (*tokens_in == 0 && *tokens_out == 0 && *cached == 0 && *total == 0) {
       turn.metadata["usage_missing"] = true;
       return;
     }
-    turn.tokens_in = input + tool;
-    turn.tokens_out = output + thoughts;
-    turn.metadata["cache_read_tokens"] = cached;
-    turn.metadata["reasoning_tokens"] = thoughts;
+    turn.tokens_in = tokens_in;
+    turn.tokens_out = tokens_out;
+    turn.metadata["cache_read_tokens"] = *cached;
+    turn.metadata["reasoning_tokens"] = *thoughts;
   }
 
   void tool_result(std::size_t slot, const Json& call, const std::string& message_id,

@@ -5,6 +5,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -89,6 +90,14 @@ std::optional<NormalizedTime> optional_time(const Json& object, const char* key)
 
 // "[image image/png 1234 bytes]" for base64 image data.
 std::string image_placeholder(std::string_view media_type, std::string_view base64);
+
+// Token counters. One that is absent or null counts 0; one that is not an
+// integer from 0 to 2^63-1 makes the usage invalid (nullopt), and so does a
+// sum past 2^63-1: a reader then keeps the turn and its text with NULL
+// tokens and metadata.usage_invalid, instead of an overflow.
+using TokenCount = std::optional<std::int64_t>;
+TokenCount token_count(const Json& usage, const char* key);
+TokenCount checked_sum(std::initializer_list<TokenCount> counts);
 
 // Texts joined by a blank line; nullopt when there are none.
 // Takes the texts by value: callers move them in, so one text is not copied.

@@ -361,6 +361,61 @@ TEST(NativeCommon, DeepNestingIsInvalidJsonNotACrash) {
   EXPECT_EQ(c.problems[0].error.code, ErrorCode::InvalidJson);
 }
 
+// Issue 18.4: a token counter no integer can hold, or a sum past 2^63-1, is
+// an invalid usage: NULL tokens and the turn kept with its text (before: an
+// overflow, undefined behaviour, and in Release a negative count that made
+// the wire rules reject the whole turn).
+constexpr std::int64_t kMaxTokens = std::numeric_limits<std::int64_t>::max();
+
+void expect_invalid_usage(const json& line) {
+  EXPECT_FALSE(line.contains("tokens_in")) << line.dump();
+  EXPECT_FALSE(line.contains("tokens_out")) << line.dump();
+  EXPECT_EQ(line["metadata"]["usage_invalid"], true) << line.dump();
+}
+
+TEST(NativeCommon, HugeTokenCountersAreAnInvalidUsageNotAnOverflow) {
+  const json claude_huge = {
+      {"input_tokens", kMaxTokens}, {"cache_read_input_tokens", 1}, {"output_tokens", 5}};
+  const json claude_beyond =
+      json::parse(R"({"input_tokens":1,"output_tokens":18446744073709551615})");
+  const auto claude_lines =
+      lines_of(convert(jsonl({claude_assistant("a1", "2026-01-01T00:00:01Z", "m1",
+                                               {text_block("kept")}, claude_huge),
+                              claude_assistant("a2", "2026-01-01T00:00:02Z", "m2",
+                                               {text_block("kept too")}, claude_beyond)}),
+                       Format::ClaudeCode));
+  ASSERT_EQ(claude_lines.size(), 2u);
+  EXPECT_EQ(claude_lines[0]["content"], "kept");
+  expect_invalid_usage(claude_lines[0]);
+  expect_invalid_usage(claude_lines[1]);
+
+  const json codex_huge = {{"input_tokens", kMaxTokens},
+                           {"cached_input_tokens", 0},
+                           {"output_tokens", 1},
+                           {"reasoning_output_tokens", 0},
+                           {"total_tokens", 0}};
+  const auto codex_lines = lines_of(convert(
+      jsonl({codex_meta("c1"), codex_message("2026-01-01T00:00:01Z", "user", "q"),
+             codex_message("2026-01-01T00:00:02Z", "assistant", "a"),
+             codex_tokens("2026-01-01T00:00:03Z", codex_huge, codex_huge),
+             codex_tokens("2026-01-01T00:00:04Z", codex_usage(5, 0, 1, 0), codex_usage(5, 0, 1, 0)),
+             codex_message("2026-01-01T00:00:05Z", "user", "next")}),
+      Format::Codex));
+  ASSERT_EQ(codex_lines.size(), 3u);
+  EXPECT_EQ(codex_lines[1]["content"], "a");
+  expect_invalid_usage(codex_lines[1]);
+
+  json gemini_huge = gemini_tokens(0, 1);
+  gemini_huge["input"] = kMaxTokens;
+  gemini_huge["tool"] = 1;
+  const auto gemini_lines = lines_of(convert(
+      jsonl({gemini_header(), gemini_message("m1", "gemini", "kept", {{"tokens", gemini_huge}})}),
+      Format::GeminiCli));
+  ASSERT_EQ(gemini_lines.size(), 1u);
+  EXPECT_EQ(gemini_lines[0]["content"], "kept");
+  expect_invalid_usage(gemini_lines[0]);
+}
+
 // ---------------------------------------------------------------------------
 // Claude Code
 
