@@ -65,8 +65,9 @@ struct LineInfo {
   std::uint32_t id = kNoId;  // Version: the message
 };
 
-constexpr std::array<std::string_view, 4> kIndexKeys = {"sessionId", "$rewindTo", "$set", "id"};
-enum IndexKey { kSessionId, kRewindTo, kSet, kId };
+constexpr std::array<std::string_view, 5> kIndexKeys = {"sessionId", "$rewindTo", "$set", "id",
+                                                        "messages"};
+enum IndexKey { kSessionId, kRewindTo, kSet, kId, kMessages };
 
 class GeminiReader : public Reader {
  public:
@@ -143,6 +144,10 @@ class GeminiReader : public Reader {
         info.kind = Kind::Header;
         const auto id = string_value(m[kSessionId]);
         have_header = id && !id->empty();
+        // A document written on one line, then appended to: its messages
+        // are versions, as in a $set.messages.
+        if (have_header && m[kMessages] != nullptr)
+          index_messages(*m[kMessages], line.number, state);
         return;
       }
       if (!have_header) return;  // nothing of a log without its header is read
@@ -174,7 +179,14 @@ class GeminiReader : public Reader {
       return;
     }
     info.kind = Kind::Parse;
-    const auto messages = parse_any(inner[0]->raw);
+    index_messages(*inner[0], line, state);
+  }
+
+  // A list of messages that replaces the state (a $set.messages, or the
+  // messages of a header); each is a version at `line`.
+  void index_messages(const json::Value& list, std::uint64_t line, MessageList& state) {
+    if (list.type != json::Type::Array) return;
+    const auto messages = parse_any(list.raw);
     if (!messages) return;
     state.clear();
     for (const Json& message : *messages) {
@@ -221,8 +233,11 @@ class GeminiReader : public Reader {
     Json record;
     parse_scanned(text, record);
     if (info.kind == Kind::Header) {
-      header(record, at);
-      out_.skip();
+      if (header(record, at) && member(record, "messages") != nullptr) {
+        merge(record, at, nullptr, "messages.");
+      } else {
+        out_.skip();
+      }
       return;
     }
     // A message (a line with an id) is produced; every other record is
@@ -232,7 +247,7 @@ class GeminiReader : public Reader {
       appear(std::move(record), at, "");
       return;
     }
-    if (const Json* set = member(record, "$set")) merge(*set, at, nullptr);
+    if (const Json* set = member(record, "$set")) merge(*set, at, nullptr, "$set.messages.");
     out_.skip();
   }
 
@@ -273,13 +288,14 @@ class GeminiReader : public Reader {
   }
 
   // $set.messages: the list is replaced; those messages are versions too.
-  void merge(const Json& set, Position at, MessageList* state) {
+  // `path` names the list in problems ("$set.messages.", "messages.").
+  void merge(const Json& set, Position at, MessageList* state, const std::string& path_prefix) {
     const Json* messages = member(set, "messages");
     if (messages == nullptr || !messages->is_array()) return;  // header facts only
     if (state != nullptr) state->clear();
     std::size_t index = 0;
     for (const Json& message : *messages) {
-      const std::string path = "$set.messages." + std::to_string(index++) + ".";
+      const std::string path = path_prefix + std::to_string(index++) + ".";
       if (const std::string* id = appear(message, at, path); id && state) state->add(*id);
     }
   }

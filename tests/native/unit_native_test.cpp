@@ -947,6 +947,27 @@ TEST(NativeGemini, LegacyDocument) {
   EXPECT_EQ(d.problems[0].error.code, ErrorCode::InvalidJson);
 }
 
+// Issue 18.5: a document written on one line and followed by another line
+// is a log whose header holds the messages; they were lost, with no row.
+TEST(NativeGemini, AOneLineDocumentFollowedByALineKeepsItsMessages) {
+  json doc = gemini_header("doc");
+  doc["messages"] = {gemini_message("a", "user", "q"),
+                     gemini_message("b", "gemini", "r", {{"tokens", gemini_tokens(7, 3)}})};
+  const auto c = convert(
+      doc.dump() + "\n" + json{{"$set", {{"lastUpdated", "2026-01-01T00:00:09Z"}}}}.dump() + "\n" +
+          gemini_message("c", "user", "again").dump() + "\n",
+      Format::GeminiCli);
+  EXPECT_TRUE(c.problems.empty());
+  const auto lines = lines_of(c);
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[0]["turn_id"], "a");
+  EXPECT_EQ(lines[1]["turn_id"], "b");
+  EXPECT_EQ(lines[1]["tokens_in"], 7);
+  EXPECT_EQ(lines[2]["turn_id"], "c");
+  EXPECT_FALSE(lines[0]["metadata"].contains("rewound"));
+  EXPECT_EQ(c.lines[0].line, 1u);
+}
+
 TEST(NativeGemini, ProblemsAtTheRecordThatLacksTheField) {
   json no_time = gemini_message("m", "user", "x");
   no_time.erase("timestamp");
