@@ -186,10 +186,13 @@ class GeminiReader : public Reader {
   // messages of a header); each is a version at `line`.
   void index_messages(const json::Value& list, std::uint64_t line, MessageList& state) {
     if (list.type != json::Type::Array) return;
-    const auto messages = parse_any(list.raw);
-    if (!messages) return;
+    // The DOM the read pass builds (lethe's scanner validated the line), so
+    // both passes see the same messages: nlohmann's parser refuses numbers
+    // a double can't hold, where the builder takes them.
+    Json messages;
+    parse_scanned(list.raw, messages);
     state.clear();
-    for (const Json& message : *messages) {
+    for (const Json& message : messages) {
       const std::string* id = string_member(message, "id");
       if (id == nullptr || id->empty()) continue;
       index_version(*id, line);

@@ -953,10 +953,10 @@ TEST(NativeGemini, AOneLineDocumentFollowedByALineKeepsItsMessages) {
   json doc = gemini_header("doc");
   doc["messages"] = {gemini_message("a", "user", "q"),
                      gemini_message("b", "gemini", "r", {{"tokens", gemini_tokens(7, 3)}})};
-  const auto c = convert(
-      doc.dump() + "\n" + json{{"$set", {{"lastUpdated", "2026-01-01T00:00:09Z"}}}}.dump() + "\n" +
-          gemini_message("c", "user", "again").dump() + "\n",
-      Format::GeminiCli);
+  const auto c =
+      convert(doc.dump() + "\n" + json{{"$set", {{"lastUpdated", "2026-01-01T00:00:09Z"}}}}.dump() +
+                  "\n" + gemini_message("c", "user", "again").dump() + "\n",
+              Format::GeminiCli);
   EXPECT_TRUE(c.problems.empty());
   const auto lines = lines_of(c);
   ASSERT_EQ(lines.size(), 3u);
@@ -966,6 +966,26 @@ TEST(NativeGemini, AOneLineDocumentFollowedByALineKeepsItsMessages) {
   EXPECT_EQ(lines[2]["turn_id"], "c");
   EXPECT_FALSE(lines[0]["metadata"].contains("rewound"));
   EXPECT_EQ(c.lines[0].line, 1u);
+}
+
+// Issue 18.6: the index pass and the read pass must read a $set the same
+// way, a number too large for a double included (nlohmann's parser refused
+// it in the index pass, lethe's DOM builder took it in the read pass).
+TEST(NativeGemini, BothPassesReadASetWithAHugeNumberTheSameWay) {
+  const std::string set =
+      R"({"$set":{"messages":[{"id":"m2","timestamp":"2026-01-01T00:00:02Z","type":"user",)"
+      R"("content":"kept, rewritten","big":1e400}]}})";
+  const auto c = convert(jsonl({gemini_header(), gemini_message("m1", "user", "dropped"),
+                                gemini_message("m2", "user", "kept")}) +
+                             set + "\n",
+                         Format::GeminiCli);
+  const auto lines = lines_of(c);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0]["turn_id"], "m1");
+  EXPECT_EQ(lines[0]["metadata"]["rewound"], true);
+  EXPECT_EQ(lines[1]["turn_id"], "m2");
+  EXPECT_FALSE(lines[1]["metadata"].contains("rewound"));
+  EXPECT_EQ(lines[1]["content"], "kept, rewritten");
 }
 
 TEST(NativeGemini, ProblemsAtTheRecordThatLacksTheField) {
