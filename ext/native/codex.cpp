@@ -140,6 +140,7 @@ class CodexReader : public Reader {
   void legacy(const Json& record, Position at) {
     if (!session_ && member(record, "id") && member(record, "instructions")) {
       start_session(record, at);
+      legacy_ = true;
       out_.skip();
       return;
     }
@@ -245,7 +246,14 @@ class CodexReader : public Reader {
     return false;
   }
 
+  // Legacy items carry ids of their own (msg_..., lsc_...; a user message's
+  // is null). The envelope format keeps r<ordinal> / l<line>, so archives
+  // made before do not change.
   std::string turn_id(const Json& record, const Json& payload, Position at) const {
+    if (legacy_) {
+      const std::string* id = string_member(payload, "id");
+      if (id != nullptr && !id->empty()) return *id;
+    }
     auto ordinal = integer_member(record, "ordinal");
     if (!ordinal) ordinal = integer_member(payload, "ordinal");
     if (ordinal) return "r" + std::to_string(*ordinal);
@@ -472,6 +480,7 @@ class CodexReader : public Reader {
   RecordReader records_;
   std::optional<std::size_t> session_;
   int session_metas_ = 0;
+  bool legacy_ = false;  // the session came from a legacy (pre-envelope) first line
   bool replaying_ = false;
   std::optional<NormalizedTime> first_time_;
   std::optional<NormalizedTime> last_time_;

@@ -59,6 +59,12 @@ const std::vector<Fixture>& fixtures() {
       // A fork replays its parent (1100 tokens): only the child's 330 count.
       {"codex/forked.jsonl", "codex", {{"019c0000-0000-7000-8000-0000000c0d04", 330}}},
       {"codex/legacy.jsonl", "codex", {{"0d5e0000-0000-4000-8000-0000000c0d05", 0}}},
+      // ~/.codex/archived_sessions holds rollouts too; legacy items named by
+      // their own ids (msg_..., call_...).
+      {"home/.codex/archived_sessions/"
+       "rollout-2025-08-20T13-20-47-0d5e0000-0000-4000-8000-0000000c0d07.jsonl",
+       "codex",
+       {{"0d5e0000-0000-4000-8000-0000000c0d07", 0}}},
       // Interrupted: the first user turn has no answer; its 1000 tokens stay
       // on its typed message (the file's final total_tokens: 2050).
       {"codex/interrupted.jsonl", "codex", {{"019c0000-0000-7000-8000-0000000c0d06", 2050}}},

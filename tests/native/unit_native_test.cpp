@@ -730,6 +730,34 @@ TEST(NativeCodex, TokensOfAUserTurnWithoutAnswerAreKept) {
   EXPECT_FALSE(lines[1].contains("tokens_in"));
 }
 
+// Issue 18.7: legacy (pre-envelope) items carry ids of their own; a line
+// number is the last resort.
+TEST(NativeCodex, LegacyItemsAreNamedByTheirOwnIds) {
+  const auto lines = lines_of(
+      convert(jsonl({{{"id", "c-legacy"},
+                      {"timestamp", "2025-08-20T13:20:47.060Z"},
+                      {"instructions", nullptr}},
+                     {{"record_type", "state"}},
+                     {{"type", "message"},
+                      {"id", nullptr},
+                      {"role", "user"},
+                      {"content", {{{"type", "input_text"}, {"text", "q"}}}}},
+                     {{"type", "message"},
+                      {"id", "msg_1"},
+                      {"role", "assistant"},
+                      {"content", {{{"type", "output_text"}, {"text", "a"}}}}},
+                     {{"type", "function_call"},
+                      {"id", "fc_1"},
+                      {"name", "shell"},
+                      {"arguments", "{}"},
+                      {"call_id", "call_1"}},
+                     {{"type", "local_shell_call"}, {"id", "lsc_1"}, {"status", "completed"}}}),
+              Format::Codex));
+  std::vector<std::string> ids;
+  for (const json& l : lines) ids.push_back(l["turn_id"]);
+  EXPECT_EQ(ids, (std::vector<std::string>{"l3", "msg_1", "call_1", "lsc_1"}));
+}
+
 TEST(NativeCodex, ArgumentsThatAreNotJsonStayText) {
   const auto lines =
       lines_of(convert(jsonl({codex_meta("c1"), codex("2026-01-01T00:00:04Z", "response_item",
