@@ -34,6 +34,7 @@ class Reader {
 std::unique_ptr<Reader> claude_reader(std::string_view data, Output& out);
 std::unique_ptr<Reader> codex_reader(std::string_view data, Output& out);
 std::unique_ptr<Reader> gemini_reader(std::string_view data, Output& out);
+std::unique_ptr<Reader> qwen_reader(std::string_view data, Output& out);
 
 // The members a reader's index pass looks at, read by lethe's scanner
 // (json_scan): no DOM, spans of the line.

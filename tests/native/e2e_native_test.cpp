@@ -79,6 +79,19 @@ const std::vector<Fixture>& fixtures() {
       {"home/.gemini/tmp/ab14fe39/chats/session-2026-03-01T17-00-0a000004.json",
        "gemini-cli",
        {{"0a000004-0000-4000-8000-00000000e004", 228}}},
+      // Each call's telemetry onto the assistant record after it: 1800 + 120
+      // (cache read and thoughts inside), then 2100 + 60.
+      {"home/.qwen/projects/-home-ana-shop/chats/7a000001-0000-4000-8000-00000000a001.jsonl",
+       "qwen-code",
+       {{"7a000001-0000-4000-8000-00000000a001", 4080}}},
+      // Three calls, one assistant record (the CLI's usage_record: 6150 + 884).
+      {"qwen/calls_without_record.jsonl",
+       "qwen-code",
+       {{"7a000001-0000-4000-8000-00000000a002", 7034}}},
+      // /rewind: the abandoned branch's call still counts (940 + 995).
+      {"qwen/rewind.jsonl", "qwen-code", {{"7a000001-0000-4000-8000-00000000a003", 1935}}},
+      // No telemetry (0.10): the assistant record's own usageMetadata.
+      {"qwen/no_telemetry.jsonl", "qwen-code", {{"7a000001-0000-4000-8000-00000000a004", 3050}}},
   };
   return all;
 }

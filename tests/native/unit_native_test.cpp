@@ -172,7 +172,7 @@ TEST(NativeOptions, DefaultsDependOnTheFunction) {
 }
 
 TEST(NativeOptions, EveryFormatName) {
-  for (const char* name : {"wire", "auto", "claude-code", "codex", "gemini-cli"}) {
+  for (const char* name : {"wire", "auto", "claude-code", "codex", "gemini-cli", "qwen-code"}) {
     const IngestOptions o = parse_options(std::string("{\"format\":\"") + name + "\"}");
     EXPECT_EQ(format_name(o.format), name);
   }
@@ -250,6 +250,31 @@ TEST(NativeDetection, AutoThatFitsNothingIsABatchError) {
   options.format = Format::Auto;
   EXPECT_EQ(problem_of([&] { native::convert("{\"a\":1}\n", options); }),
             "format not recognized; set options.format");
+}
+
+// Qwen Code records look like Claude Code's (type, sessionId, uuid): a
+// Qwen file must never be read as Claude's, and a file that fits both is a
+// batch error naming them.
+TEST(NativeDetection, QwenCodeIsNeverTakenForClaudeCode) {
+  const std::string qwen_user =
+      R"({"uuid":"u1","parentUuid":null,"sessionId":"q","timestamp":"2026-01-01T00:00:00Z",)"
+      R"("type":"user","cwd":"/w","version":"0.21.6","message":{"role":"user","parts":[{"text":"hi"}]}})";
+  const std::string qwen_system =
+      R"({"uuid":"s1","sessionId":"q","timestamp":"2026-01-01T00:00:00Z","type":"system",)"
+      R"("subtype":"session_source","systemPayload":{"sourceType":"cli"}})";
+  const std::string bare = R"({"uuid":"b1","sessionId":"q","type":"user"})";
+  EXPECT_EQ(native::detect_format(qwen_user), Format::QwenCode);
+  EXPECT_EQ(native::detect_format(qwen_system), Format::QwenCode);
+  EXPECT_EQ(native::detect_format(bare + "\n" + qwen_user), Format::QwenCode);
+  EXPECT_EQ(
+      native::detect_format(bare + "\n" + claude_user("u2", "2026-01-01T00:00:00Z", "hi").dump()),
+      Format::ClaudeCode);
+  EXPECT_EQ(native::detect_formats(bare + "\n"),
+            (std::vector<Format>{Format::ClaudeCode, Format::QwenCode}));
+  IngestOptions options;
+  options.format = Format::Auto;
+  EXPECT_EQ(problem_of([&] { native::convert(bare + "\n", options); }),
+            "format not recognized: the data fits claude-code and qwen-code; set options.format");
 }
 
 TEST(NativeDetection, WireThroughConvertIsEveryNonBlankLineAsItStands) {
@@ -1031,6 +1056,218 @@ TEST(NativeGemini, ProblemsAtTheRecordThatLacksTheField) {
 }
 
 // ---------------------------------------------------------------------------
+// Qwen Code
+
+json qwen(const std::string& uuid, const std::optional<std::string>& parent, const std::string& ts,
+          const std::string& type, json extra = json::object()) {
+  json r = {{"uuid", uuid},        {"parentUuid", parent ? json(*parent) : json()},
+            {"sessionId", "q1"},   {"timestamp", ts},
+            {"type", type},        {"cwd", "/w"},
+            {"version", "0.21.6"}, {"gitBranch", "main"}};
+  r.update(extra);
+  return r;
+}
+
+json qwen_parts(const std::string& role, json parts) {
+  return {{"message", {{"role", role}, {"parts", std::move(parts)}}}};
+}
+
+json qwen_call(const std::string& uuid, const std::string& parent, const std::string& ts,
+               const std::string& response_id, int input, int output, int thoughts, int total,
+               int cached = 0) {
+  return qwen(uuid, parent, ts, "system",
+              {{"subtype", "ui_telemetry"},
+               {"systemPayload",
+                {{"uiEvent",
+                  {{"event.name", "qwen-code.api_response"},
+                   {"response_id", response_id},
+                   {"input_token_count", input},
+                   {"output_token_count", output},
+                   {"cached_content_token_count", cached},
+                   {"thoughts_token_count", thoughts},
+                   {"tool_token_count", 0},
+                   {"total_token_count", total}}}}}});
+}
+
+json qwen_answer(const std::string& uuid, const std::string& parent, const std::string& ts,
+                 json parts, json extra = json::object()) {
+  json r = qwen(uuid, parent, ts, "assistant", qwen_parts("model", std::move(parts)));
+  r["model"] = "qwen3-coder-plus";
+  r.update(extra);
+  return r;
+}
+
+json qwen_prompt(const std::string& uuid, const std::optional<std::string>& parent,
+                 const std::string& ts, const std::string& text) {
+  return qwen(uuid, parent, ts, "user", qwen_parts("user", {{{"text", text}}}));
+}
+
+TEST(NativeQwen, EachCallsTokensGoToTheAssistantRecordAfterIt) {
+  const auto c = convert(
+      jsonl({qwen_prompt("u1", std::nullopt, "2026-01-01T00:00:00Z", "why?"),
+             qwen_call("t1", "u1", "2026-01-01T00:00:01Z", "r1", 1800, 120, 80, 1920, 1500),
+             qwen_answer("a1", "t1", "2026-01-01T00:00:02Z",
+                         {{{"text", "hmm"}, {"thought", true}},
+                          {{"text", "reading"}},
+                          {{"functionCall",
+                            {{"id", "call_1"}, {"name", "read_file"}, {"args", {{"p", "x"}}}}}}}),
+             qwen("r1", "a1", "2026-01-01T00:00:03Z", "tool_result",
+                  {{"message",
+                    {{"role", "user"},
+                     {"parts",
+                      {{{"functionResponse",
+                         {{"id", "call_1"},
+                          {"name", "read_file"},
+                          {"response", {{"output", "body"}}}}}}}}}},
+                   {"toolCallResult", {{"callId", "call_1"}, {"status", "success"}}}}),
+             qwen_call("t2", "r1", "2026-01-01T00:00:04Z", "r2", 2100, 60, 0, 2160),
+             qwen_answer("a2", "t2", "2026-01-01T00:00:05Z", {{{"text", "done"}}})}),
+      Format::QwenCode);
+  EXPECT_TRUE(c.problems.empty());
+  const auto lines = lines_of(c);
+  ASSERT_EQ(lines.size(), 4u);
+  EXPECT_EQ(lines[0]["role"], "user");
+  EXPECT_EQ(lines[0]["content"], "why?");
+  const json& a1 = lines[1];
+  EXPECT_EQ(a1["turn_id"], "a1");
+  EXPECT_EQ(a1["tokens_in"], 1800);  // the cache read is inside
+  EXPECT_EQ(a1["tokens_out"], 120);  // OpenAI-style total: the thoughts are inside
+  EXPECT_EQ(a1["metadata"]["cache_read_tokens"], 1500);
+  EXPECT_EQ(a1["metadata"]["reasoning_tokens"], 80);
+  EXPECT_EQ(a1["metadata"]["requests"], 1);
+  EXPECT_EQ(a1["metadata"]["response_ids"], json::array({"r1"}));
+  EXPECT_EQ(a1["content"], "reading");
+  EXPECT_EQ(a1["metadata"]["thoughts"], json::array({"hmm"}));
+  EXPECT_EQ(a1["model"], "qwen3-coder-plus");
+  EXPECT_EQ(a1["tool_calls"],
+            json::parse(R"([{"id":"call_1","name":"read_file","input":{"p":"x"}}])"));
+  const json& tool = lines[2];
+  EXPECT_EQ(tool["role"], "tool");
+  EXPECT_EQ(tool["content"], "body");
+  EXPECT_EQ(tool["metadata"]["call_ids"], json::array({"call_1"}));
+  EXPECT_EQ(tool["metadata"]["status"], "success");
+  EXPECT_EQ(tool["metadata"]["is_error"], false);
+  EXPECT_EQ(lines[3]["tokens_in"], 2100);
+  EXPECT_EQ(lines[3]["tokens_out"], 60);
+  EXPECT_EQ(lines[3]["session_meta"]["working_dir"], "/w");
+  EXPECT_EQ(lines[3]["session_meta"]["metadata"],
+            json::parse(R"({"client_version":"0.21.6","git_branch":"main"})"));
+}
+
+TEST(NativeQwen, AGeminiStyleTotalAddsTheThoughtsToTheOutput) {
+  const auto lines =
+      lines_of(convert(jsonl({qwen_prompt("u1", std::nullopt, "2026-01-01T00:00:00Z", "q"),
+                              qwen_call("t1", "u1", "2026-01-01T00:00:01Z", "r1", 100, 10, 30, 140),
+                              qwen_answer("a1", "t1", "2026-01-01T00:00:02Z", {{{"text", "a"}}})}),
+                       Format::QwenCode));
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[1]["tokens_in"], 100);
+  EXPECT_EQ(lines[1]["tokens_out"], 40);
+}
+
+TEST(NativeQwen, CallsNoRecordFollowsGoToTheLastAnswerElseThePrompt) {
+  const auto lines = lines_of(
+      convert(jsonl({qwen_prompt("u1", std::nullopt, "2026-01-01T00:00:00Z", "q1"),
+                     qwen_call("t1", "u1", "2026-01-01T00:00:01Z", "r1", 100, 10, 0, 110),
+                     qwen_answer("a1", "t1", "2026-01-01T00:00:02Z", {{{"text", "a1"}}}),
+                     qwen_call("t2", "a1", "2026-01-01T00:00:03Z", "r2", 200, 20, 0, 220),
+                     qwen_prompt("u2", "t2", "2026-01-01T00:00:04Z", "q2"),
+                     qwen_call("t3", "u2", "2026-01-01T00:00:05Z", "r3", 300, 30, 0, 330)}),
+              Format::QwenCode));
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[1]["tokens_in"], 300);  // r1 and r2
+  EXPECT_EQ(lines[1]["tokens_out"], 30);
+  EXPECT_EQ(lines[1]["metadata"]["requests"], 2);
+  EXPECT_EQ(lines[2]["turn_id"], "u2");  // no answer at all: on the prompt
+  EXPECT_EQ(lines[2]["tokens_in"], 300);
+  EXPECT_EQ(lines[2]["metadata"]["response_ids"], json::array({"r3"}));
+}
+
+TEST(NativeQwen, ARewoundBranchKeepsItsTurnsFlagged) {
+  const auto lines = lines_of(
+      convert(jsonl({qwen_prompt("u1", std::nullopt, "2026-01-01T00:00:00Z", "first try"),
+                     qwen_answer("a1", "u1", "2026-01-01T00:00:01Z", {{{"text", "a1"}}}),
+                     qwen("x1", std::nullopt, "2026-01-01T00:00:02Z", "system",
+                          {{"subtype", "rewind"}, {"systemPayload", {{"truncatedCount", 2}}}}),
+                     qwen_prompt("u2", "x1", "2026-01-01T00:00:03Z", "second try"),
+                     qwen_answer("a2", "u2", "2026-01-01T00:00:04Z", {{{"text", "a2"}}})}),
+              Format::QwenCode));
+  ASSERT_EQ(lines.size(), 4u);
+  EXPECT_EQ(lines[0]["metadata"]["rewound"], true);
+  EXPECT_EQ(lines[1]["metadata"]["rewound"], true);
+  EXPECT_FALSE(lines[2]["metadata"].contains("rewound"));
+  EXPECT_FALSE(lines[3]["metadata"].contains("rewound"));
+}
+
+TEST(NativeQwen, WithoutTelemetryEachAssistantRecordsOwnUsage) {
+  const auto lines =
+      lines_of(convert(jsonl({qwen_prompt("u1", std::nullopt, "2026-01-01T00:00:00Z", "q"),
+                              qwen_answer("a1", "u1", "2026-01-01T00:00:01Z", {{{"text", "a"}}},
+                                          {{"usageMetadata",
+                                            {{"promptTokenCount", 3000},
+                                             {"candidatesTokenCount", 50},
+                                             {"thoughtsTokenCount", 10},
+                                             {"totalTokenCount", 3050},
+                                             {"cachedContentTokenCount", 2000}}}})}),
+                       Format::QwenCode));
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[1]["tokens_in"], 3000);
+  EXPECT_EQ(lines[1]["tokens_out"], 50);
+  EXPECT_EQ(lines[1]["metadata"]["cache_read_tokens"], 2000);
+}
+
+TEST(NativeQwen, RolesOfUserRecordsAndSystemSubtypes) {
+  const auto c = convert(
+      jsonl({qwen_prompt("u1", std::nullopt, "2026-01-01T00:00:00Z", "typed"),
+             qwen("n1", "u1", "2026-01-01T00:00:01Z", "user",
+                  {{"subtype", "notification"},
+                   {"message", {{"role", "user"}, {"parts", {{{"text", "task done"}}}}}}}),
+             qwen("m1", "n1", "2026-01-01T00:00:02Z", "user",
+                  {{"subtype", "mid_turn_user_message"},
+                   {"message", {{"role", "user"}, {"parts", {{{"text", "also this"}}}}}}}),
+             qwen("c1", "m1", "2026-01-01T00:00:03Z", "system",
+                  {{"subtype", "slash_command"},
+                   {"systemPayload", {{"phase", "invocation"}, {"rawCommand", "/model"}}}}),
+             qwen("c2", "c1", "2026-01-01T00:00:04Z", "system",
+                  {{"subtype", "slash_command"},
+                   {"systemPayload", {{"phase", "result"}, {"rawCommand", "/model"}}}}),
+             qwen("k1", "c2", "2026-01-01T00:00:05Z", "system",
+                  {{"subtype", "chat_compression"}, {"systemPayload", {{"info", json::object()}}}}),
+             qwen("s1", "k1", "2026-01-01T00:00:06Z", "system",
+                  {{"subtype", "attribution_snapshot"}, {"systemPayload", json::object()}}),
+             qwen("t1", "s1", "2026-01-01T00:00:07Z", "system",
+                  {{"subtype", "ui_telemetry"},
+                   {"systemPayload", {{"uiEvent", {{"event.name", "qwen-code.tool_call"}}}}}})}),
+      Format::QwenCode);
+  const auto lines = lines_of(c);
+  std::vector<std::string> got;
+  for (const json& l : lines)
+    got.push_back(l["turn_id"].get<std::string>() + " " + l["role"].get<std::string>());
+  EXPECT_EQ(
+      got, (std::vector<std::string>{"u1 user", "n1 system", "m1 user", "c1 system", "k1 system"}));
+  EXPECT_EQ(lines[3]["content"], "/model");
+  EXPECT_EQ(c.skipped, 3u);
+}
+
+TEST(NativeQwen, SubAgentIsASessionOfItsOwnAndProblemsNameTheField) {
+  json sub = qwen_prompt("g1", std::nullopt, "2026-01-01T00:00:01Z", "explore");
+  sub["agentId"] = "explore-7f3c";
+  json no_session = qwen_prompt("u2", std::nullopt, "2026-01-01T00:00:02Z", "x");
+  no_session.erase("sessionId");
+  json no_message = qwen("u3", std::nullopt, "2026-01-01T00:00:03Z", "user");
+  const auto c = convert(jsonl({qwen_prompt("u1", std::nullopt, "2026-01-01T00:00:00Z", "q"), sub,
+                                no_session, no_message}),
+                         Format::QwenCode);
+  const auto lines = lines_of(c);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[1]["session_id"], "q1:agent-explore-7f3c");
+  EXPECT_EQ(lines[1]["session_meta"]["metadata"]["parent_session_id"], "q1");
+  ASSERT_EQ(c.problems.size(), 2u);
+  EXPECT_EQ(c.problems[0].error.field, "sessionId");
+  EXPECT_EQ(c.problems[1].error.field, "message");
+}
+
+// ---------------------------------------------------------------------------
 // Streaming: a conversion holds only what its format must hold back, never
 // the whole file (the memory bound of docs/native-formats.md, "What it
 // costs"). Counted in items held, not bytes or time: nothing here depends on
@@ -1125,6 +1362,33 @@ std::string gemini_transcript() {
   return jsonl(records);
 }
 
+// Like the real files: a prompt, a call's telemetry, the assistant record,
+// a tool call's telemetry, its result; every fourth exchange a call that
+// made no record (its tokens wait on the previous answer).
+std::string qwen_transcript() {
+  std::vector<json> records;
+  std::string parent;
+  int t = 0;
+  auto add = [&](json record) {
+    parent = record["uuid"].get<std::string>();
+    records.push_back(std::move(record));
+  };
+  for (int i = 0; i < kExchanges; ++i) {
+    const std::string n = std::to_string(i);
+    add(qwen_prompt("u" + n, parent.empty() ? std::nullopt : std::optional(parent), at_second(t++),
+                    "prompt " + n));
+    add(qwen_call("c" + n, parent, at_second(t++), "r" + n, 100, 10, 5, 110));
+    add(qwen_answer("a" + n, parent, at_second(t++), {{{"text", "answer " + n}}}));
+    add(qwen("x" + n, parent, at_second(t++), "system",
+             {{"subtype", "ui_telemetry"},
+              {"systemPayload", {{"uiEvent", {{"event.name", "qwen-code.tool_call"}}}}}}));
+    add(qwen("t" + n, parent, at_second(t++), "tool_result",
+             qwen_parts("user", {{{"functionResponse", {{"response", {{"output", "ok"}}}}}}})));
+    if (i % 4 == 3) add(qwen_call("d" + n, parent, at_second(t++), "s" + n, 100, 10, 5, 110));
+  }
+  return jsonl(records);
+}
+
 TEST(NativeStreaming, EachFormatHoldsOnlyAFewTurnsAtOnce) {
   const struct {
     Format format;
@@ -1132,7 +1396,8 @@ TEST(NativeStreaming, EachFormatHoldsOnlyAFewTurnsAtOnce) {
     std::size_t lines;
   } cases[] = {{Format::ClaudeCode, claude_transcript(), 3 * kExchanges},
                {Format::Codex, codex_transcript(), 4 * kExchanges},
-               {Format::GeminiCli, gemini_transcript(), 2 * kExchanges}};
+               {Format::GeminiCli, gemini_transcript(), 2 * kExchanges},
+               {Format::QwenCode, qwen_transcript(), 3 * kExchanges}};
   for (const auto& c : cases) {
     const Pulled pulled = pull(c.data, c.format);
     EXPECT_EQ(pulled.lines, c.lines) << format_name(c.format);
@@ -1147,7 +1412,8 @@ TEST(NativeStreaming, StreamingChangesNothingConvertShows) {
   for (const auto& [format, data] :
        std::vector<std::pair<Format, std::string>>{{Format::ClaudeCode, claude_transcript()},
                                                    {Format::Codex, codex_transcript()},
-                                                   {Format::GeminiCli, gemini_transcript()}}) {
+                                                   {Format::GeminiCli, gemini_transcript()},
+                                                   {Format::QwenCode, qwen_transcript()}}) {
     auto converter = native::Converter::open(data, native_options(format));
     const native::Conversion whole = convert(data, format);
     std::size_t i = 0;

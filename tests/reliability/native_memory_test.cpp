@@ -163,6 +163,38 @@ std::string gemini_file() {
   return out;
 }
 
+std::string qwen_file() {
+  std::string out;
+  std::string parent = "null";
+  const std::string base =
+      R"("sessionId":"q1","cwd":"/home/ana/proj","version":"0.21.6","gitBranch":"main")";
+  auto record = [&](const std::string& uuid, int t, const std::string& rest) {
+    out += R"({"uuid":")" + uuid + R"(","parentUuid":)" + parent + R"(,"timestamp":")" + stamp(t) +
+           "\"," + base + "," + rest + "}\n";
+    parent = "\"" + uuid + "\"";
+  };
+  for (int i = 0, t = 0; out.size() < kInputBytes; ++i) {
+    const std::string n = std::to_string(i);
+    record("u" + n, t++,
+           R"("type":"user","message":{"role":"user","parts":[{"text":")" + words(60, i) + "\"}]}");
+    record(
+        "c" + n, t++,
+        R"("type":"system","subtype":"ui_telemetry","systemPayload":{"uiEvent":{"event.name":"qwen-code.api_response","response_id":"r)" +
+            n +
+            R"(","input_token_count":2050,"output_token_count":120,"thoughts_token_count":80,"total_token_count":2170}})");
+    record(
+        "a" + n, t++,
+        R"("type":"assistant","model":"qwen3-coder-plus","message":{"role":"model","parts":[{"text":")" +
+            words(100, i) + R"(","thought":true},{"text":")" + words(150, i) +
+            R"("},{"functionCall":{"id":"k)" + n + R"(","name":"read_file","args":{"p":"x"}}}]})");
+    record(
+        "t" + n, t++,
+        R"("type":"tool_result","message":{"role":"user","parts":[{"functionResponse":{"id":"k)" +
+            n + R"(","name":"read_file","response":{"output":")" + words(300, i) + "\"}}}]}");
+  }
+  return out;
+}
+
 // The C++ heap a call used above what was in use before it.
 std::size_t heap_above_input(const std::string& data, const char* format) {
   Db db;
@@ -184,7 +216,10 @@ TEST(NativeMemory, AnIngestHoldsABoundedAmountWhateverTheFileSize) {
   const struct {
     const char* format;
     std::string (*make)();
-  } cases[] = {{"claude-code", claude_file}, {"codex", codex_file}, {"gemini-cli", gemini_file}};
+  } cases[] = {{"claude-code", claude_file},
+               {"codex", codex_file},
+               {"gemini-cli", gemini_file},
+               {"qwen-code", qwen_file}};
   for (const auto& c : cases) {
     const std::string data = c.make();
     ASSERT_GE(data.size(), kInputBytes);
