@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
@@ -1265,6 +1266,46 @@ TEST(NativeQwen, SubAgentIsASessionOfItsOwnAndProblemsNameTheField) {
   ASSERT_EQ(c.problems.size(), 2u);
   EXPECT_EQ(c.problems[0].error.field, "sessionId");
   EXPECT_EQ(c.problems[1].error.field, "message");
+}
+
+std::string read_source_file(const std::string& path) {
+  std::ifstream in(std::string(LETHE_SOURCE_DIR) + "/" + path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Real Qwen Code 0.21.6 files (tests/fixtures/native/real/README.md): each
+// session's tokens are what the CLI itself recorded in usage_record.jsonl,
+// although one file has three calls and one assistant record.
+TEST(NativeQwen, RealFilesMatchTheCLIsOwnUsageRecord) {
+  namespace fs = std::filesystem;
+  const std::string home = "tests/fixtures/native/real/qwen-home";
+  std::map<std::string, std::int64_t> recorded;
+  std::istringstream usage(read_source_file(home + "/usage_record.jsonl"));
+  for (std::string line; std::getline(usage, line);) {
+    const json record = json::parse(line);
+    std::int64_t total = 0;
+    for (const auto& [model, m] : record["models"].items()) {
+      total += m["inputTokens"].get<std::int64_t>() + m["outputTokens"].get<std::int64_t>();
+    }
+    recorded[record["sessionId"]] = total;
+  }
+  int files = 0;
+  for (const auto& entry : fs::directory_iterator(std::string(LETHE_SOURCE_DIR) + "/" + home +
+                                                  "/projects/-work/chats")) {
+    SCOPED_TRACE(entry.path().string());
+    const std::string data =
+        read_source_file(fs::relative(entry.path(), LETHE_SOURCE_DIR).string());
+    const auto c = convert(data, Format::Auto);
+    EXPECT_EQ(c.format, Format::QwenCode);
+    EXPECT_TRUE(c.problems.empty());
+    std::int64_t total = 0;
+    for (const json& l : lines_of(c)) total += l.value("tokens_in", 0) + l.value("tokens_out", 0);
+    EXPECT_EQ(total, recorded.at(entry.path().stem().string()));
+    ++files;
+  }
+  EXPECT_EQ(files, 4);
 }
 
 // ---------------------------------------------------------------------------
