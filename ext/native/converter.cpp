@@ -100,6 +100,9 @@ std::vector<Format> detect_formats(std::string_view data) {
     return {Format::Codex};
   }
   if (has(first, "sessionId") && has(first, "projectHash")) return {Format::GeminiCli};
+  if (has(first, "type") && has(first, "data") && has(first, "id") && has(first, "timestamp")) {
+    return {Format::CopilotCli};
+  }
   Family family = claude_or_qwen(first);
   if (family == Family::Either) family = decide_later(splitter);
   switch (family) {
@@ -136,6 +139,9 @@ Converter::Converter(std::string_view data, const IngestOptions& options, Format
       break;
     case Format::QwenCode:
       reader_ = qwen_reader(data, *out_);
+      break;
+    case Format::CopilotCli:
+      reader_ = copilot_reader(data, *out_);
       break;
     default:
       reader_ = gemini_reader(data, *out_);

@@ -35,6 +35,7 @@ std::unique_ptr<Reader> claude_reader(std::string_view data, Output& out);
 std::unique_ptr<Reader> codex_reader(std::string_view data, Output& out);
 std::unique_ptr<Reader> gemini_reader(std::string_view data, Output& out);
 std::unique_ptr<Reader> qwen_reader(std::string_view data, Output& out);
+std::unique_ptr<Reader> copilot_reader(std::string_view data, Output& out);
 
 // The members a reader's index pass looks at, read by lethe's scanner
 // (json_scan): no DOM, spans of the line.

@@ -92,6 +92,23 @@ const std::vector<Fixture>& fixtures() {
       {"qwen/rewind.jsonl", "qwen-code", {{"7a000001-0000-4000-8000-00000000a003", 1935}}},
       // No telemetry (0.10): the assistant record's own usageMetadata.
       {"qwen/no_telemetry.jsonl", "qwen-code", {{"7a000001-0000-4000-8000-00000000a004", 3050}}},
+      // Output on each message (90 + 40), the shutdown's input and the output
+      // no message counted (155 - 130) on its model's turn.
+      {"home/.copilot/session-state/c0a10001-0000-4000-8000-0000000c0b01/events.jsonl",
+       "copilot-cli",
+       {{"c0a10001-0000-4000-8000-0000000c0b01", 30155}}},
+      // Resumed: each shutdown counts its own segment (1012 + 1520).
+      {"copilot/resumed.jsonl", "copilot-cli", {{"c0a10001-0000-4000-8000-0000000c0b02", 2532}}},
+      // The older flat layout; no shutdown: only the message's output.
+      {"home/.copilot/session-state/c0a10001-0000-4000-8000-0000000c0b03.jsonl",
+       "copilot-cli",
+       {{"c0a10001-0000-4000-8000-0000000c0b03", 33}}},
+      // A sub-agent is a session of its own; a message in two chunks; two
+      // models in the totals (8080 + 3015, the sub-agent's 15 on its message).
+      {"copilot/subagent_and_chunks.jsonl",
+       "copilot-cli",
+       {{"c0a10001-0000-4000-8000-0000000c0b04", 11080},
+        {"c0a10001-0000-4000-8000-0000000c0b04:agent-explore-1", 15}}},
   };
   return all;
 }

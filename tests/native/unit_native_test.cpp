@@ -173,7 +173,8 @@ TEST(NativeOptions, DefaultsDependOnTheFunction) {
 }
 
 TEST(NativeOptions, EveryFormatName) {
-  for (const char* name : {"wire", "auto", "claude-code", "codex", "gemini-cli", "qwen-code"}) {
+  for (const char* name :
+       {"wire", "auto", "claude-code", "codex", "gemini-cli", "qwen-code", "copilot-cli"}) {
     const IngestOptions o = parse_options(std::string("{\"format\":\"") + name + "\"}");
     EXPECT_EQ(format_name(o.format), name);
   }
@@ -235,6 +236,10 @@ TEST(NativeDetection, FromTheFirstNonBlankLine) {
       native::detect_format(
           R"({"type":"file-history-snapshot","messageId":"m","snapshot":{},"isSnapshotUpdate":false})"),
       Format::ClaudeCode);
+  EXPECT_EQ(
+      native::detect_format(
+          R"({"type":"session.start","data":{"sessionId":"c"},"id":"e","timestamp":"t","parentId":null})"),
+      Format::CopilotCli);
   EXPECT_EQ(native::detect_format(R"({"type":"summary","summary":"x","leafUuid":"u"})"),
             Format::ClaudeCode);
   EXPECT_EQ(
@@ -1309,6 +1314,200 @@ TEST(NativeQwen, RealFilesMatchTheCLIsOwnUsageRecord) {
 }
 
 // ---------------------------------------------------------------------------
+// GitHub Copilot CLI
+
+json copilot(const std::string& type, const std::string& id, const std::string& ts, json data,
+             json extra = json::object()) {
+  json r = {{"type", type},
+            {"data", std::move(data)},
+            {"id", id},
+            {"timestamp", ts},
+            {"parentId", nullptr}};
+  r.update(extra);
+  return r;
+}
+
+json copilot_start(const std::string& session = "cp1") {
+  return copilot("session.start", "e0", "2026-01-01T00:00:00Z",
+                 {{"sessionId", session},
+                  {"copilotVersion", "1.0.78"},
+                  {"producer", "copilot-agent"},
+                  {"startTime", "2026-01-01T00:00:00Z"},
+                  {"context", {{"cwd", "/w"}, {"branch", "main"}, {"gitRoot", "/w"}}}});
+}
+
+json copilot_answer(const std::string& id, const std::string& ts, const std::string& text,
+                    std::optional<int> output, json extra = json::object()) {
+  json data = {
+      {"messageId", id}, {"model", "m1"}, {"content", text}, {"toolRequests", json::array()}};
+  if (output) data["outputTokens"] = *output;
+  data.update(extra);
+  return copilot("assistant.message", "e-" + id, ts, data);
+}
+
+json copilot_shutdown(const std::string& id, const std::string& ts, json metrics) {
+  return copilot("session.shutdown", id, ts,
+                 {{"shutdownType", "routine"}, {"modelMetrics", std::move(metrics)}});
+}
+
+json copilot_metric(int count, int input, int output, int read = 0, int write = 0) {
+  return {{"requests", {{"count", count}, {"cost", 1}}},
+          {"usage",
+           {{"inputTokens", input},
+            {"outputTokens", output},
+            {"cacheReadTokens", read},
+            {"cacheWriteTokens", write},
+            {"reasoningTokens", 0}}}};
+}
+
+TEST(NativeCopilot, MessagesCarryTheirOutputAndTheShutdownTheRest) {
+  const auto c = convert(
+      jsonl({copilot_start(),
+             copilot("session.model_change", "e1", "2026-01-01T00:00:00Z", {{"newModel", "m1"}}),
+             copilot("system.message", "e2", "2026-01-01T00:00:00Z", {{"content", "be brief"}}),
+             copilot("user.message", "e3", "2026-01-01T00:00:01Z",
+                     {{"content", "fix it"}, {"transformedContent", "<ctx/> fix it"}}),
+             copilot("assistant.turn_start", "e4", "2026-01-01T00:00:01Z", {{"turnId", "0"}}),
+             copilot_answer(
+                 "a1", "2026-01-01T00:00:02Z", "", 90,
+                 {{"reasoningText", "look first"},
+                  {"toolRequests",
+                   {{{"toolCallId", "k1"}, {"name", "view"}, {"arguments", {{"p", "x"}}}}}}}),
+             copilot("tool.execution_start", "e5", "2026-01-01T00:00:02Z",
+                     {{"toolCallId", "k1"}, {"toolName", "view"}}),
+             copilot("tool.execution_complete", "e6", "2026-01-01T00:00:03Z",
+                     {{"toolCallId", "k1"}, {"success", true}, {"result", {{"content", "body"}}}}),
+             copilot_answer("a2", "2026-01-01T00:00:04Z", "done", 40),
+             copilot_shutdown("e7", "2026-01-01T00:00:05Z",
+                              {{"m1", copilot_metric(3, 30000, 155, 24000, 3000)}})}),
+      Format::CopilotCli);
+  EXPECT_TRUE(c.problems.empty());
+  const auto lines = lines_of(c);
+  ASSERT_EQ(lines.size(), 6u);
+  EXPECT_EQ(lines[0]["role"], "system");
+  EXPECT_EQ(lines[1]["role"], "user");
+  EXPECT_EQ(lines[1]["content"], "fix it");
+  EXPECT_EQ(lines[1]["turn_id"], "e3");
+  const json& a1 = lines[2];
+  EXPECT_EQ(a1["turn_id"], "a1");
+  EXPECT_EQ(a1["tokens_in"], 0);  // its input is on the shutdown's turn
+  EXPECT_EQ(a1["tokens_out"], 90);
+  EXPECT_EQ(a1["model"], "m1");
+  EXPECT_EQ(a1["metadata"]["reasoning"], json::array({"look first"}));
+  EXPECT_EQ(a1["tool_calls"], json::parse(R"([{"id":"k1","name":"view","input":{"p":"x"}}])"));
+  EXPECT_EQ(lines[3]["turn_id"], "k1:output");
+  EXPECT_EQ(lines[3]["content"], "body");
+  EXPECT_EQ(lines[3]["metadata"]["name"], "view");
+  EXPECT_EQ(lines[3]["metadata"]["is_error"], false);
+  const json& total = lines[5];
+  EXPECT_EQ(total["turn_id"], "e7:m1");
+  EXPECT_EQ(total["model"], "m1");
+  EXPECT_EQ(total["tokens_in"], 30000);  // cache included
+  EXPECT_EQ(total["tokens_out"], 25);    // 155 less the messages' 130
+  EXPECT_EQ(total["metadata"]["counted_on_messages"], 130);
+  EXPECT_EQ(total["metadata"]["requests"], 3);
+  EXPECT_EQ(total["metadata"]["cache_read_tokens"], 24000);
+  EXPECT_EQ(total["metadata"]["cache_write_tokens"], 3000);
+  EXPECT_EQ(total["session_meta"]["working_dir"], "/w");
+  EXPECT_EQ(total["session_meta"]["metadata"],
+            json::parse(R"({"client_version":"1.0.78","producer":"copilot-agent",)"
+                        R"("git_branch":"main","git_root":"/w"})"));
+}
+
+TEST(NativeCopilot, EachShutdownCountsItsOwnSegment) {
+  const auto lines = lines_of(convert(
+      jsonl(
+          {copilot_start(), copilot_answer("a1", "2026-01-01T00:00:01Z", "one", 12),
+           copilot_shutdown("s1", "2026-01-01T00:00:02Z", {{"m1", copilot_metric(1, 1000, 12)}}),
+           copilot("session.resume", "r1", "2026-01-01T01:00:00Z", {{"eventCount", 3}}),
+           copilot_answer("a2", "2026-01-01T01:00:01Z", "two", 20),
+           copilot_answer("a3", "2026-01-01T01:00:02Z", "three", 5),
+           copilot_shutdown("s2", "2026-01-01T01:00:03Z", {{"m1", copilot_metric(2, 1500, 30)}})}),
+      Format::CopilotCli));
+  ASSERT_EQ(lines.size(), 5u);
+  EXPECT_EQ(lines[1]["tokens_out"], 0);  // 12 - 12
+  EXPECT_EQ(lines[4]["tokens_in"], 1500);
+  EXPECT_EQ(lines[4]["tokens_out"], 5);  // 30 - 25: not the first segment's 12
+}
+
+TEST(NativeCopilot, MoreOutputOnMessagesThanTheTotalIsClamped) {
+  const auto lines = lines_of(convert(
+      jsonl(
+          {copilot_start(), copilot_answer("a1", "2026-01-01T00:00:01Z", "one", 50),
+           copilot_shutdown("s1", "2026-01-01T00:00:02Z", {{"m1", copilot_metric(1, 1000, 40)}})}),
+      Format::CopilotCli));
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[1]["tokens_out"], 0);
+  EXPECT_EQ(lines[1]["metadata"]["output_overcounted"], 10);
+}
+
+TEST(NativeCopilot, ChunksOfOneMessageAreOneTurnAndSubAgentsSessionsOfTheirOwn) {
+  const auto c = convert(
+      jsonl({copilot_start(),
+             copilot("user.message", "u1", "2026-01-01T00:00:01Z",
+                     {{"content", "check"}, {"source", "agent-k1"}}, {{"agentId", "explore-1"}}),
+             copilot_answer("s1", "2026-01-01T00:00:02Z", "sub answer", 15, json::object()),
+             copilot_answer("a1", "2026-01-01T00:00:03Z", "part one, ", std::nullopt,
+                            {{"chunkIndex", 0}, {"chunkCount", 2}}),
+             copilot_answer("a1", "2026-01-01T00:00:03Z", "part two", 30,
+                            {{"chunkIndex", 1}, {"chunkCount", 2}})}),
+      Format::CopilotCli);
+  const auto lines = lines_of(c);
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[0]["session_id"], "cp1:agent-explore-1");
+  EXPECT_EQ(lines[0]["role"], "system");  // an agent's prompt, not a person's
+  EXPECT_EQ(lines[0]["session_meta"]["metadata"]["parent_session_id"], "cp1");
+  EXPECT_EQ(lines[2]["content"], "part one, part two");
+  EXPECT_EQ(lines[2]["tokens_out"], 30);
+  EXPECT_EQ(c.lines[2].line, 4u);
+}
+
+TEST(NativeCopilot, AnEventBeforeTheSessionStartIsAProblem) {
+  const auto c = convert(
+      jsonl(
+          {copilot("user.message", "u1", "2026-01-01T00:00:01Z", {{"content", "x"}}),
+           copilot_start(),
+           copilot("tool.execution_complete", "t1", "2026-01-01T00:00:02Z", {{"success", false}})}),
+      Format::CopilotCli);
+  EXPECT_TRUE(c.lines.empty());
+  ASSERT_EQ(c.problems.size(), 2u);
+  EXPECT_EQ(c.problems[0].error.field, "session.start");
+  EXPECT_EQ(c.problems[1].error.field, "data.toolCallId");
+}
+
+// Real Copilot CLI 1.0.78 files (tests/fixtures/native/real/README.md): each
+// session sums to its shutdown's totals.
+TEST(NativeCopilot, RealFilesSumToTheirShutdownTotals) {
+  namespace fs = std::filesystem;
+  int files = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(
+           std::string(LETHE_SOURCE_DIR) + "/tests/fixtures/native/real/copilot-home")) {
+    if (!entry.is_regular_file()) continue;
+    SCOPED_TRACE(entry.path().string());
+    const std::string data =
+        read_source_file(fs::relative(entry.path(), LETHE_SOURCE_DIR).string());
+    const auto c = convert(data, Format::Auto);
+    EXPECT_EQ(c.format, Format::CopilotCli);
+    EXPECT_TRUE(c.problems.empty());
+    std::int64_t total = 0;
+    for (const json& l : lines_of(c)) total += l.value("tokens_in", 0) + l.value("tokens_out", 0);
+    std::int64_t shutdown = 0;
+    std::istringstream in(data);
+    for (std::string line; std::getline(in, line);) {
+      const json event = json::parse(line);
+      if (event["type"] != "session.shutdown") continue;
+      for (const auto& [model, metric] : event["data"]["modelMetrics"].items()) {
+        shutdown += metric["usage"]["inputTokens"].get<std::int64_t>() +
+                    metric["usage"]["outputTokens"].get<std::int64_t>();
+      }
+    }
+    EXPECT_EQ(total, shutdown);
+    ++files;
+  }
+  EXPECT_EQ(files, 4);
+}
+
+// ---------------------------------------------------------------------------
 // Streaming: a conversion holds only what its format must hold back, never
 // the whole file (the memory bound of docs/native-formats.md, "What it
 // costs"). Counted in items held, not bytes or time: nothing here depends on
@@ -1430,6 +1629,34 @@ std::string qwen_transcript() {
   return jsonl(records);
 }
 
+// A prompt, a message with a tool request, the tool's start and result, a
+// final message; a shutdown every tenth exchange (a resumed session).
+std::string copilot_transcript() {
+  std::vector<json> records = {copilot_start()};
+  int t = 1;
+  for (int i = 0; i < kExchanges; ++i) {
+    const std::string n = std::to_string(i);
+    records.push_back(
+        copilot("user.message", "u" + n, at_second(t++), {{"content", "prompt " + n}}));
+    records.push_back(copilot_answer(
+        "a" + n, at_second(t++), "", 20,
+        {{"toolRequests",
+          {{{"toolCallId", "k" + n}, {"name", "view"}, {"arguments", json::object()}}}}}));
+    records.push_back(copilot("tool.execution_start", "s" + n, at_second(t++),
+                              {{"toolCallId", "k" + n}, {"toolName", "view"}}));
+    records.push_back(
+        copilot("tool.execution_complete", "c" + n, at_second(t++),
+                {{"toolCallId", "k" + n}, {"success", true}, {"result", {{"content", "ok"}}}}));
+    records.push_back(copilot_answer("b" + n, at_second(t++), "answer " + n, 30));
+    if (i % 10 == 9) {
+      records.push_back(
+          copilot_shutdown("x" + n, at_second(t++), {{"m1", copilot_metric(20, 5000, 600)}}));
+      records.push_back(copilot("session.resume", "r" + n, at_second(t++), {{"eventCount", 1}}));
+    }
+  }
+  return jsonl(records);
+}
+
 TEST(NativeStreaming, EachFormatHoldsOnlyAFewTurnsAtOnce) {
   const struct {
     Format format;
@@ -1438,7 +1665,8 @@ TEST(NativeStreaming, EachFormatHoldsOnlyAFewTurnsAtOnce) {
   } cases[] = {{Format::ClaudeCode, claude_transcript(), 3 * kExchanges},
                {Format::Codex, codex_transcript(), 4 * kExchanges},
                {Format::GeminiCli, gemini_transcript(), 2 * kExchanges},
-               {Format::QwenCode, qwen_transcript(), 3 * kExchanges}};
+               {Format::QwenCode, qwen_transcript(), 3 * kExchanges},
+               {Format::CopilotCli, copilot_transcript(), 4 * kExchanges + kExchanges / 10}};
   for (const auto& c : cases) {
     const Pulled pulled = pull(c.data, c.format);
     EXPECT_EQ(pulled.lines, c.lines) << format_name(c.format);
@@ -1454,7 +1682,8 @@ TEST(NativeStreaming, StreamingChangesNothingConvertShows) {
        std::vector<std::pair<Format, std::string>>{{Format::ClaudeCode, claude_transcript()},
                                                    {Format::Codex, codex_transcript()},
                                                    {Format::GeminiCli, gemini_transcript()},
-                                                   {Format::QwenCode, qwen_transcript()}}) {
+                                                   {Format::QwenCode, qwen_transcript()},
+                                                   {Format::CopilotCli, copilot_transcript()}}) {
     auto converter = native::Converter::open(data, native_options(format));
     const native::Conversion whole = convert(data, format);
     std::size_t i = 0;

@@ -195,6 +195,33 @@ std::string qwen_file() {
   return out;
 }
 
+std::string copilot_file() {
+  std::string out =
+      R"({"type":"session.start","data":{"sessionId":"cp1","copilotVersion":"1.0.78","startTime":"2026-01-01T00:00:00.000Z","context":{"cwd":"/w"}},"id":"e0","timestamp":"2026-01-01T00:00:00.000Z","parentId":null})"
+      "\n";
+  auto event = [&](const char* type, const std::string& id, int t, const std::string& data) {
+    out += R"({"type":")" + std::string(type) + R"(","data":)" + data + R"(,"id":")" + id +
+           R"(","timestamp":")" + stamp(t) + R"(","parentId":null})" + "\n";
+  };
+  for (int i = 0, t = 1; out.size() < kInputBytes; ++i) {
+    const std::string n = std::to_string(i);
+    event("user.message", "u" + n, t++, R"({"content":")" + words(60, i) + "\"}");
+    event("assistant.message", "a" + n, t++,
+          R"({"messageId":"m)" + n + R"(","model":"m1","content":")" + words(150, i) +
+              R"(","reasoningText":")" + words(100, i) + R"(","toolRequests":[{"toolCallId":"k)" +
+              n + R"(","name":"view","arguments":{"p":"x"}}],"outputTokens":300})");
+    event("tool.execution_start", "s" + n, t++,
+          R"({"toolCallId":"k)" + n + R"(","toolName":"view"})");
+    event("tool.execution_complete", "c" + n, t++,
+          R"({"toolCallId":"k)" + n + R"(","success":true,"result":{"content":")" + words(300, i) +
+              "\"}}");
+  }
+  event(
+      "session.shutdown", "x", 0,
+      R"({"modelMetrics":{"m1":{"requests":{"count":1},"usage":{"inputTokens":5,"outputTokens":5}}}})");
+  return out;
+}
+
 // The C++ heap a call used above what was in use before it.
 std::size_t heap_above_input(const std::string& data, const char* format) {
   Db db;
@@ -219,7 +246,8 @@ TEST(NativeMemory, AnIngestHoldsABoundedAmountWhateverTheFileSize) {
   } cases[] = {{"claude-code", claude_file},
                {"codex", codex_file},
                {"gemini-cli", gemini_file},
-               {"qwen-code", qwen_file}};
+               {"qwen-code", qwen_file},
+               {"copilot-cli", copilot_file}};
   for (const auto& c : cases) {
     const std::string data = c.make();
     ASSERT_GE(data.size(), kInputBytes);
