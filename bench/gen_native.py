@@ -2,7 +2,7 @@
 """Deterministic generator of native agent transcripts for bench/run.
 
 Usage:
-    python3 bench/gen_native.py --format claude-code|codex|gemini-cli|qwen-code
+    python3 bench/gen_native.py --format claude-code|codex|gemini-cli|qwen-code|copilot-cli
                                 [--mb M] [--seed K] --out FILE
 
 Writes about M megabytes (default 100) of one agent's own file format in the
@@ -20,7 +20,10 @@ agent writes one file per session.
   - qwen-code: a prompt, an attribution snapshot, per model call its
     ui_telemetry api_response then the assistant record (thought, text or a
     functionCall), the tool call's telemetry and its tool_result; now and
-    then a call that made no assistant record.
+    then a call that made no assistant record;
+  - copilot-cli: the events.jsonl log: a prompt, turn start, messages with
+    reasoning and a tool request, the tool's start and result, turn end; a
+    shutdown with per-model totals and a resume every 50 exchanges.
 The same arguments give byte-identical output (random.Random(seed)).
 """
 import argparse
@@ -219,6 +222,45 @@ def qwen(g, session, state):
     return out
 
 
+def copilot(g, state):
+    def ev(kind, data):
+        g.n += 1
+        eid = "%08x-%04x-4000-8000-%012x" % (g.r.getrandbits(32), g.r.getrandbits(16), g.n)
+        r = {"type": kind, "data": data, "id": eid, "timestamp": g.ts(), "parentId": state.get("parent")}
+        state["parent"] = eid
+        return r
+    turn = str(state.get("turns", 0))
+    out = [ev("user.message", {"content": g.text(60), "transformedContent": g.text(80), "attachments": [],
+                               "delivery": "idle", "interactionId": "i" + turn}),
+           ev("assistant.turn_start", {"turnId": turn, "interactionId": "i" + turn})]
+    for _ in range(g.r.randint(0, 3)):
+        cid = g.uid("toolu")
+        output = g.r.randint(10, 800)
+        state["output"] = state.get("output", 0) + output
+        out.append(ev("assistant.message", {"messageId": g.uid("m"), "model": "claude-sonnet-4.6", "content": "",
+                                            "toolRequests": [{"toolCallId": cid, "name": "view",
+                                                              "arguments": {"path": "/p/" + g.text(2)}, "type": "function"}],
+                                            "reasoningText": g.text(60), "outputTokens": output}))
+        out.append(ev("tool.execution_start", {"toolCallId": cid, "toolName": "view",
+                                               "arguments": {"path": "/p"}, "turnId": turn}))
+        out.append(ev("tool.execution_complete", {"toolCallId": cid, "success": True, "turnId": turn,
+                                                  "result": {"content": g.text(600), "detailedContent": g.text(20)}}))
+    output = g.r.randint(10, 800)
+    state["output"] = state.get("output", 0) + output
+    out.append(ev("assistant.message", {"messageId": g.uid("m"), "model": "claude-sonnet-4.6",
+                                        "content": g.text(150), "toolRequests": [], "outputTokens": output}))
+    out.append(ev("assistant.turn_end", {"turnId": turn}))
+    state["turns"] = state.get("turns", 0) + 1
+    if state["turns"] % 50 == 0:
+        out.append(ev("session.shutdown", {"shutdownType": "routine", "modelMetrics": {"claude-sonnet-4.6": {
+            "requests": {"count": 200, "cost": 1}, "usage": {
+                "inputTokens": 2000000, "outputTokens": state["output"] + 1000, "cacheReadTokens": 1800000,
+                "cacheWriteTokens": 50000, "reasoningTokens": 0}}}}))
+        out.append(ev("session.resume", {"resumeTime": g.ts(), "eventCount": 1}))
+        state["output"] = 0
+    return out
+
+
 def write_session(f, fmt, g, target):
     """Writes one session of agent `fmt` (one file, as each agent writes one
     file per session) to the text file f, exchange after exchange until it
@@ -238,12 +280,20 @@ def write_session(f, fmt, g, target):
             elif fmt == "gemini-cli":
                 records.append({"sessionId": session, "projectHash": "ab14fe39", "startTime": g.ts(),
                                 "lastUpdated": g.ts(), "kind": "main"})
+            elif fmt == "copilot-cli":
+                start = g.ts()
+                records.append({"type": "session.start", "data": {
+                    "sessionId": session, "version": 1, "producer": "copilot-agent", "copilotVersion": "1.0.78",
+                    "startTime": start, "context": {"cwd": "/home/ana/proj", "branch": "main"}},
+                    "id": g.uid("e"), "timestamp": start, "parentId": None})
         if fmt == "claude-code":
             records += claude(g, session)
         elif fmt == "codex":
             records += codex(g, state)
         elif fmt == "qwen-code":
             records += qwen(g, session, state)
+        elif fmt == "copilot-cli":
+            records += copilot(g, state)
         else:
             records += gemini(g)
         exchanges += 1
@@ -256,7 +306,7 @@ def write_session(f, fmt, g, target):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--format", required=True, choices=["claude-code", "codex", "gemini-cli", "qwen-code"])
+    ap.add_argument("--format", required=True, choices=["claude-code", "codex", "gemini-cli", "qwen-code", "copilot-cli"])
     ap.add_argument("--mb", type=float, default=100)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--out", required=True)

@@ -103,6 +103,10 @@ std::vector<Format> detect_formats(std::string_view data) {
   if (has(first, "type") && has(first, "data") && has(first, "id") && has(first, "timestamp")) {
     return {Format::CopilotCli};
   }
+  if (has(first, "role") && has(first, "message") && !has(first, "type") &&
+      !has(first, "sessionId")) {
+    return {Format::CursorCli};
+  }
   Family family = claude_or_qwen(first);
   if (family == Family::Either) family = decide_later(splitter);
   switch (family) {
@@ -142,6 +146,9 @@ Converter::Converter(std::string_view data, const IngestOptions& options, Format
       break;
     case Format::CopilotCli:
       reader_ = copilot_reader(data, *out_);
+      break;
+    case Format::CursorCli:
+      reader_ = cursor_reader(data, *out_, options.source_file);
       break;
     default:
       reader_ = gemini_reader(data, *out_);

@@ -36,6 +36,9 @@ std::unique_ptr<Reader> codex_reader(std::string_view data, Output& out);
 std::unique_ptr<Reader> gemini_reader(std::string_view data, Output& out);
 std::unique_ptr<Reader> qwen_reader(std::string_view data, Output& out);
 std::unique_ptr<Reader> copilot_reader(std::string_view data, Output& out);
+// Cursor's files don't name their session: the file's name does.
+std::unique_ptr<Reader> cursor_reader(std::string_view data, Output& out,
+                                      const std::optional<std::string>& source_file);
 
 // The members a reader's index pass looks at, read by lethe's scanner
 // (json_scan): no DOM, spans of the line.

@@ -27,7 +27,7 @@ std::optional<std::uint64_t> whole_number(const json& value, std::uint64_t minim
 
 std::optional<Format> format_named(std::string_view name) {
   for (Format f : {Format::Wire, Format::Auto, Format::ClaudeCode, Format::Codex, Format::GeminiCli,
-                   Format::QwenCode, Format::CopilotCli}) {
+                   Format::QwenCode, Format::CopilotCli, Format::CursorCli}) {
     if (format_name(f) == name) return f;
   }
   return std::nullopt;
@@ -49,7 +49,7 @@ void apply_native_option(const std::string& key, const json& value, IngestOption
     if (!format) {
       throw InputError(
           "options.format must be one of \"wire\", \"auto\", \"claude-code\", \"codex\", "
-          "\"gemini-cli\", \"qwen-code\", \"copilot-cli\", got " +
+          "\"gemini-cli\", \"qwen-code\", \"copilot-cli\", \"cursor-cli\", got " +
           value.dump(-1, ' ', false, json::error_handler_t::replace));
     }
     options.format = *format;
@@ -129,6 +129,8 @@ std::string_view format_name(Format format) noexcept {
       return "qwen-code";
     case Format::CopilotCli:
       return "copilot-cli";
+    case Format::CursorCli:
+      return "cursor-cli";
   }
   return "wire";
 }

@@ -109,6 +109,14 @@ const std::vector<Fixture>& fixtures() {
        "copilot-cli",
        {{"c0a10001-0000-4000-8000-0000000c0b04", 11080},
         {"c0a10001-0000-4000-8000-0000000c0b04:agent-explore-1", 15}}},
+      // Cursor CLI (experimental): no tokens; the session is the file's name
+      // (source_file "f.jsonl" here); times from the <timestamp> tags.
+      {"home/.cursor/projects/home-ana-shop/agent-transcripts/"
+       "d1c0a001-0000-4000-8000-0000000c0c01/d1c0a001-0000-4000-8000-0000000c0c01.jsonl",
+       "cursor-cli",
+       {{"f", 0}}},
+      // No <timestamp> tag at all: one problem, nothing dated, nothing stored.
+      {"cursor/no_timestamp.jsonl", "cursor-cli", {}},
   };
   return all;
 }

@@ -173,8 +173,8 @@ TEST(NativeOptions, DefaultsDependOnTheFunction) {
 }
 
 TEST(NativeOptions, EveryFormatName) {
-  for (const char* name :
-       {"wire", "auto", "claude-code", "codex", "gemini-cli", "qwen-code", "copilot-cli"}) {
+  for (const char* name : {"wire", "auto", "claude-code", "codex", "gemini-cli", "qwen-code",
+                           "copilot-cli", "cursor-cli"}) {
     const IngestOptions o = parse_options(std::string("{\"format\":\"") + name + "\"}");
     EXPECT_EQ(format_name(o.format), name);
   }
@@ -1508,6 +1508,82 @@ TEST(NativeCopilot, RealFilesSumToTheirShutdownTotals) {
 }
 
 // ---------------------------------------------------------------------------
+// Cursor CLI (experimental)
+
+json cursor_line(const std::string& role, json content) {
+  return {{"role", role}, {"message", {{"content", std::move(content)}}}};
+}
+
+native::Conversion convert_cursor(const std::string& data,
+                                  std::optional<std::string> source_file = std::nullopt) {
+  IngestOptions options = native_options(Format::CursorCli);
+  options.source_file = std::move(source_file);
+  return native::convert(data, options);
+}
+
+TEST(NativeCursor, TurnsFromRoleLinesDatedByTheTimestampTags) {
+  const std::string data = jsonl(
+      {cursor_line("assistant", "before any prompt"),
+       cursor_line("user", {{{"type", "text"},
+                             {"text",
+                              "<timestamp>Friday, Mar 6, 2026, 2:15 PM (UTC+1)</timestamp>\n"
+                              "<user_query>\nwhy?\n</user_query>"}}}),
+       cursor_line(
+           "assistant",
+           {{{"type", "thinking"}, {"thinking", "hmm"}},
+            {{"type", "text"}, {"text", "reading"}},
+            {{"type", "tool_use"}, {"id", "t1"}, {"name", "Read"}, {"input", {{"p", "x"}}}}}),
+       cursor_line("user", {{{"type", "tool_result"}, {"tool_use_id", "t1"}, {"content", "body"}}}),
+       cursor_line("user", "<timestamp>Friday, Mar 6, 2026, 12:05 AM (UTC-07:30)</timestamp> next"),
+       cursor_line("system", "skipped")});
+  const auto c = convert_cursor(
+      data, "/home/ana/.cursor/projects/p/agent-transcripts/abc/subagents/sub1.jsonl");
+  EXPECT_TRUE(c.problems.empty());
+  const auto lines = lines_of(c);
+  ASSERT_EQ(lines.size(), 5u);
+  EXPECT_EQ(lines[0]["turn_id"], "l1");
+  EXPECT_EQ(lines[0]["timestamp"], "2026-03-06T13:15:00.000Z");  // the first tag's
+  EXPECT_EQ(lines[1]["role"], "user");
+  EXPECT_EQ(lines[1]["content"], "why?");
+  EXPECT_EQ(lines[2]["content"], "reading");
+  EXPECT_EQ(lines[2]["metadata"]["thinking"], json::array({"hmm"}));
+  EXPECT_EQ(lines[2]["tool_calls"],
+            json::parse(R"([{"id":"t1","name":"Read","input":{"p":"x"}}])"));
+  EXPECT_FALSE(lines[2].contains("tokens_in"));
+  EXPECT_FALSE(lines[2].contains("model"));
+  EXPECT_EQ(lines[3]["role"], "tool");
+  EXPECT_EQ(lines[3]["content"], "body");
+  EXPECT_EQ(lines[4]["timestamp"], "2026-03-06T07:35:00.000Z");  // 12:05 AM at UTC-07:30
+  EXPECT_EQ(lines[0]["session_id"], "sub1");
+  EXPECT_EQ(lines[0]["session_meta"]["metadata"]["parent_session_id"], "abc");
+  EXPECT_EQ(c.skipped, 1u);
+}
+
+TEST(NativeCursor, WithoutSourceFileTheSessionIsAHashOfTheFirstLine) {
+  const std::string first =
+      cursor_line("user", "<timestamp>Friday, Mar 6, 2026, 2:15 PM (UTC)</timestamp> q").dump();
+  const auto a = lines_of(convert_cursor(first + "\n"));
+  const auto b =
+      lines_of(convert_cursor(first + "\n" + cursor_line("assistant", "a").dump() + "\n"));
+  ASSERT_EQ(a.size(), 1u);
+  ASSERT_EQ(b.size(), 2u);
+  EXPECT_EQ(a[0]["session_id"], b[1]["session_id"]);  // a grown file keeps its session
+  EXPECT_EQ(a[0]["session_id"].get<std::string>().rfind("cursor-", 0), 0u);
+  EXPECT_EQ(a[0]["session_meta"]["metadata"]["session_id_from"], "first_line_hash");
+}
+
+TEST(NativeCursor, AFileWithoutATagIsOneProblemAndNothingElse) {
+  const auto c = convert_cursor(
+      jsonl({cursor_line("user", "<user_query>q</user_query>"), cursor_line("assistant", "a")}),
+      "s.jsonl");
+  EXPECT_TRUE(c.lines.empty());
+  ASSERT_EQ(c.problems.size(), 1u);
+  EXPECT_EQ(c.problems[0].error.code, ErrorCode::MissingField);
+  EXPECT_EQ(c.problems[0].error.field, "timestamp");
+  EXPECT_EQ(native::detect_format(cursor_line("user", "x").dump()), Format::CursorCli);
+}
+
+// ---------------------------------------------------------------------------
 // Streaming: a conversion holds only what its format must hold back, never
 // the whole file (the memory bound of docs/native-formats.md, "What it
 // costs"). Counted in items held, not bytes or time: nothing here depends on
@@ -1657,6 +1733,23 @@ std::string copilot_transcript() {
   return jsonl(records);
 }
 
+std::string cursor_transcript() {
+  std::vector<json> records;
+  for (int i = 0; i < kExchanges; ++i) {
+    const std::string n = std::to_string(i);
+    records.push_back(cursor_line(
+        "user", "<timestamp>Friday, Mar 6, 2026, 2:15 PM (UTC+1)</timestamp>\n<user_query>" + n +
+                    "</user_query>"));
+    records.push_back(cursor_line(
+        "assistant",
+        {{{"type", "text"}, {"text", "reading"}},
+         {{"type", "tool_use"}, {"id", "t" + n}, {"name", "Read"}, {"input", json::object()}}}));
+    records.push_back(cursor_line("assistant", "answer " + n));
+    records.push_back({{"role", "system"}, {"message", {{"content", "note"}}}});
+  }
+  return jsonl(records);
+}
+
 TEST(NativeStreaming, EachFormatHoldsOnlyAFewTurnsAtOnce) {
   const struct {
     Format format;
@@ -1666,7 +1759,8 @@ TEST(NativeStreaming, EachFormatHoldsOnlyAFewTurnsAtOnce) {
                {Format::Codex, codex_transcript(), 4 * kExchanges},
                {Format::GeminiCli, gemini_transcript(), 2 * kExchanges},
                {Format::QwenCode, qwen_transcript(), 3 * kExchanges},
-               {Format::CopilotCli, copilot_transcript(), 4 * kExchanges + kExchanges / 10}};
+               {Format::CopilotCli, copilot_transcript(), 4 * kExchanges + kExchanges / 10},
+               {Format::CursorCli, cursor_transcript(), 3 * kExchanges}};
   for (const auto& c : cases) {
     const Pulled pulled = pull(c.data, c.format);
     EXPECT_EQ(pulled.lines, c.lines) << format_name(c.format);
@@ -1683,7 +1777,8 @@ TEST(NativeStreaming, StreamingChangesNothingConvertShows) {
                                                    {Format::Codex, codex_transcript()},
                                                    {Format::GeminiCli, gemini_transcript()},
                                                    {Format::QwenCode, qwen_transcript()},
-                                                   {Format::CopilotCli, copilot_transcript()}}) {
+                                                   {Format::CopilotCli, copilot_transcript()},
+                                                   {Format::CursorCli, cursor_transcript()}}) {
     auto converter = native::Converter::open(data, native_options(format));
     const native::Conversion whole = convert(data, format);
     std::size_t i = 0;

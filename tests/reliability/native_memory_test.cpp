@@ -222,6 +222,22 @@ std::string copilot_file() {
   return out;
 }
 
+std::string cursor_file() {
+  std::string out;
+  for (int i = 0; out.size() < kInputBytes; ++i) {
+    const std::string n = std::to_string(i);
+    out +=
+        R"({"role":"user","message":{"content":[{"type":"text","text":"<timestamp>Friday, Mar 6, 2026, 2:15 PM (UTC+1)</timestamp>\n<user_query>)" +
+        words(60, i) + R"(</user_query>"}]}})" + "\n";
+    out += R"({"role":"assistant","message":{"content":[{"type":"thinking","thinking":")" +
+           words(100, i) + R"("},{"type":"text","text":")" + words(150, i) +
+           R"("},{"type":"tool_use","id":"t)" + n + R"(","name":"Read","input":{"p":"x"}}]}})" +
+           "\n";
+    out += R"({"role":"assistant","message":{"content":")" + words(300, i) + "\"}}\n";
+  }
+  return out;
+}
+
 // The C++ heap a call used above what was in use before it.
 std::size_t heap_above_input(const std::string& data, const char* format) {
   Db db;
@@ -243,11 +259,9 @@ TEST(NativeMemory, AnIngestHoldsABoundedAmountWhateverTheFileSize) {
   const struct {
     const char* format;
     std::string (*make)();
-  } cases[] = {{"claude-code", claude_file},
-               {"codex", codex_file},
-               {"gemini-cli", gemini_file},
-               {"qwen-code", qwen_file},
-               {"copilot-cli", copilot_file}};
+  } cases[] = {{"claude-code", claude_file},  {"codex", codex_file},
+               {"gemini-cli", gemini_file},   {"qwen-code", qwen_file},
+               {"copilot-cli", copilot_file}, {"cursor-cli", cursor_file}};
   for (const auto& c : cases) {
     const std::string data = c.make();
     ASSERT_GE(data.size(), kInputBytes);
