@@ -2,7 +2,7 @@
 """Deterministic generator of native agent transcripts for bench/run.
 
 Usage:
-    python3 bench/gen_native.py --format claude-code|codex|gemini-cli|qwen-code|copilot-cli
+    python3 bench/gen_native.py --format claude-code|codex|gemini-cli|qwen-code|copilot-cli|cursor-cli
                                 [--mb M] [--seed K] --out FILE
 
 Writes about M megabytes (default 100) of one agent's own file format in the
@@ -23,7 +23,9 @@ agent writes one file per session.
     then a call that made no assistant record;
   - copilot-cli: the events.jsonl log: a prompt, turn start, messages with
     reasoning and a tool request, the tool's start and result, turn end; a
-    shutdown with per-model totals and a resume every 50 exchanges.
+    shutdown with per-model totals and a resume every 50 exchanges;
+  - cursor-cli: role lines: a prompt with its <timestamp> tag, answers with
+    thinking, text and tool_use blocks, a tool_result line.
 The same arguments give byte-identical output (random.Random(seed)).
 """
 import argparse
@@ -261,6 +263,23 @@ def copilot(g, state):
     return out
 
 
+def cursor(g):
+    g.ts()
+    stamp = datetime.datetime(1970, 1, 1) + datetime.timedelta(milliseconds=g.ms)
+    tag = stamp.strftime("%A, %b %d, %Y, %I:%M %p") + " (UTC+1)"
+    out = [{"role": "user", "message": {"content": [{"type": "text", "text": "<timestamp>%s</timestamp>\n"
+                                                     "<user_query>\n%s\n</user_query>" % (tag, g.text(60))}]}}]
+    for _ in range(g.r.randint(0, 3)):
+        tid = g.uid("tu")
+        out.append({"role": "assistant", "message": {"content": [
+            {"type": "thinking", "thinking": g.text(60)}, {"type": "text", "text": g.text(30)},
+            {"type": "tool_use", "id": tid, "name": "Read", "input": {"path": "/p/" + g.text(2)}}]}})
+        out.append({"role": "user", "message": {"content": [
+            {"type": "tool_result", "tool_use_id": tid, "content": g.text(600)}]}})
+    out.append({"role": "assistant", "message": {"content": [{"type": "text", "text": g.text(150)}]}})
+    return out
+
+
 def write_session(f, fmt, g, target):
     """Writes one session of agent `fmt` (one file, as each agent writes one
     file per session) to the text file f, exchange after exchange until it
@@ -294,6 +313,8 @@ def write_session(f, fmt, g, target):
             records += qwen(g, session, state)
         elif fmt == "copilot-cli":
             records += copilot(g, state)
+        elif fmt == "cursor-cli":
+            records += cursor(g)
         else:
             records += gemini(g)
         exchanges += 1
@@ -306,7 +327,8 @@ def write_session(f, fmt, g, target):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--format", required=True, choices=["claude-code", "codex", "gemini-cli", "qwen-code", "copilot-cli"])
+    ap.add_argument("--format", required=True, choices=["claude-code", "codex", "gemini-cli", "qwen-code", "copilot-cli",
+                                                      "cursor-cli"])
     ap.add_argument("--mb", type=float, default=100)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--out", required=True)
