@@ -117,6 +117,10 @@ const std::vector<Fixture>& fixtures() {
        {{"f", 0}}},
       // No <timestamp> tag at all: one problem, nothing dated, nothing stored.
       {"cursor/no_timestamp.jsonl", "cursor-cli", {}},
+      // A prompt typed while the agent worked, folded into its turn (a queue
+      // enqueue taken by remove), one run later (dequeue: its user record),
+      // and a task notification: 1125 + 1165.
+      {"claude/queued.jsonl", "claude-code", {{"5e551011-0000-4000-8000-00000000c1a6", 2290}}},
   };
   return all;
 }
