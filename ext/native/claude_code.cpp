@@ -111,7 +111,8 @@ class ClaudeReader : public Reader {
     const LineInfo info = lines_[next_line_++];
     const Position at{line.number, line.byte_offset};
     read_record(line.text, info, at);
-    if (info.group != kNoGroup && groups_[info.group].last_line == at.line) {
+    if (info.kind == Kind::Assistant && info.group != kNoGroup &&
+        groups_[info.group].last_line == at.line) {
       close_group(info.group);
     }
     return true;
