@@ -2,7 +2,7 @@
 """Deterministic generator of native agent transcripts for bench/run.
 
 Usage:
-    python3 bench/gen_native.py --format claude-code|codex|gemini-cli
+    python3 bench/gen_native.py --format claude-code|codex|gemini-cli|qwen-code|copilot-cli|cursor-cli
                                 [--mb M] [--seed K] --out FILE
 
 Writes about M megabytes (default 100) of one agent's own file format in the
@@ -16,7 +16,16 @@ agent writes one file per session.
     function_call + output, assistant message, token_count events (some
     re-emitted, before or after their items);
   - gemini-cli: the .jsonl log: a header, messages written and rewritten as
-    their tokens and tool results arrive, $set updates.
+    their tokens and tool results arrive, $set updates;
+  - qwen-code: a prompt, an attribution snapshot, per model call its
+    ui_telemetry api_response then the assistant record (thought, text or a
+    functionCall), the tool call's telemetry and its tool_result; now and
+    then a call that made no assistant record;
+  - copilot-cli: the events.jsonl log: a prompt, turn start, messages with
+    reasoning and a tool request, the tool's start and result, turn end; a
+    shutdown with per-model totals and a resume every 50 exchanges;
+  - cursor-cli: role lines: a prompt with its <timestamp> tag, answers with
+    thinking, text and tool_use blocks, a tool_result line.
 The same arguments give byte-identical output (random.Random(seed)).
 """
 import argparse
@@ -166,6 +175,111 @@ def gemini(g):
     return out
 
 
+def qwen(g, session, state):
+    def rec(kind, **kw):
+        uuid = g.uid("q")
+        r = {"uuid": uuid, "parentUuid": state.get("parent"), "sessionId": session,
+             "timestamp": g.ts(), "type": kind, "provenance": {"user": "real_user", "assistant": "assistant_output",
+                                                               "tool_result": "tool_result"}.get(kind, "system"),
+             "cwd": "/home/ana/proj", "version": "0.21.6", "gitBranch": "main"}
+        r.update(kw)
+        state["parent"] = uuid
+        return r
+
+    def call():
+        i, o = g.r.randint(5000, 30000), g.r.randint(10, 800)
+        return rec("system", subtype="ui_telemetry", systemPayload={"uiEvent": {
+            "event.name": "qwen-code.api_response", "event.timestamp": g.ts(), "response_id": g.uid("chatcmpl"),
+            "model": "qwen3-coder-plus", "status_code": 200, "duration_ms": g.r.randint(500, 60000),
+            "input_token_count": i, "output_token_count": o, "cached_content_token_count": 4000,
+            "thoughts_token_count": o // 2, "tool_token_count": 0, "total_token_count": i + o,
+            "prompt_id": session + "########0", "auth_type": "openai"}})
+
+    def usage():
+        return {"promptTokenCount": 9000, "candidatesTokenCount": 300, "thoughtsTokenCount": 100,
+                "totalTokenCount": 9300, "cachedContentTokenCount": 4000}
+    out = [rec("user", message={"role": "user", "parts": [{"text": g.text(60)}]}),
+           rec("system", subtype="attribution_snapshot", systemPayload={"snapshot": {
+               "type": "attribution-snapshot", "version": 1, "surface": "cli", "fileStates": {},
+               "promptCount": 1, "promptCountAtLastCommit": 0}})]
+    for _ in range(g.r.randint(0, 3)):
+        out.append(call())
+        cid = g.uid("call")
+        out.append(rec("assistant", model="qwen3-coder-plus", message={"role": "model", "parts": [
+            {"text": g.text(60), "thought": True},
+            {"functionCall": {"id": cid, "name": "read_file", "args": {"file_path": "/p/" + g.text(2)}}}]},
+            usageMetadata=usage(), contextWindowSize=1000000))
+        out.append(rec("system", subtype="ui_telemetry", systemPayload={"uiEvent": {
+            "event.name": "qwen-code.tool_call", "event.timestamp": g.ts(), "call_id": cid,
+            "function_name": "read_file", "status": "success", "success": True}}))
+        out.append(rec("tool_result", message={"role": "user", "parts": [{"functionResponse": {
+            "id": cid, "name": "read_file", "response": {"output": g.text(600)}}}]},
+            toolCallResult={"callId": cid, "status": "success", "resultDisplay": ""}))
+        if g.r.random() < 0.1:
+            out.append(call())  # a call that made no assistant record
+    out.append(call())
+    out.append(rec("assistant", model="qwen3-coder-plus", message={"role": "model", "parts": [
+        {"text": g.text(60), "thought": True}, {"text": g.text(150)}]},
+        usageMetadata=usage(), contextWindowSize=1000000))
+    return out
+
+
+def copilot(g, state):
+    def ev(kind, data):
+        g.n += 1
+        eid = "%08x-%04x-4000-8000-%012x" % (g.r.getrandbits(32), g.r.getrandbits(16), g.n)
+        r = {"type": kind, "data": data, "id": eid, "timestamp": g.ts(), "parentId": state.get("parent")}
+        state["parent"] = eid
+        return r
+    turn = str(state.get("turns", 0))
+    out = [ev("user.message", {"content": g.text(60), "transformedContent": g.text(80), "attachments": [],
+                               "delivery": "idle", "interactionId": "i" + turn}),
+           ev("assistant.turn_start", {"turnId": turn, "interactionId": "i" + turn})]
+    for _ in range(g.r.randint(0, 3)):
+        cid = g.uid("toolu")
+        output = g.r.randint(10, 800)
+        state["output"] = state.get("output", 0) + output
+        out.append(ev("assistant.message", {"messageId": g.uid("m"), "model": "claude-sonnet-4.6", "content": "",
+                                            "toolRequests": [{"toolCallId": cid, "name": "view",
+                                                              "arguments": {"path": "/p/" + g.text(2)}, "type": "function"}],
+                                            "reasoningText": g.text(60), "outputTokens": output}))
+        out.append(ev("tool.execution_start", {"toolCallId": cid, "toolName": "view",
+                                               "arguments": {"path": "/p"}, "turnId": turn}))
+        out.append(ev("tool.execution_complete", {"toolCallId": cid, "success": True, "turnId": turn,
+                                                  "result": {"content": g.text(600), "detailedContent": g.text(20)}}))
+    output = g.r.randint(10, 800)
+    state["output"] = state.get("output", 0) + output
+    out.append(ev("assistant.message", {"messageId": g.uid("m"), "model": "claude-sonnet-4.6",
+                                        "content": g.text(150), "toolRequests": [], "outputTokens": output}))
+    out.append(ev("assistant.turn_end", {"turnId": turn}))
+    state["turns"] = state.get("turns", 0) + 1
+    if state["turns"] % 50 == 0:
+        out.append(ev("session.shutdown", {"shutdownType": "routine", "modelMetrics": {"claude-sonnet-4.6": {
+            "requests": {"count": 200, "cost": 1}, "usage": {
+                "inputTokens": 2000000, "outputTokens": state["output"] + 1000, "cacheReadTokens": 1800000,
+                "cacheWriteTokens": 50000, "reasoningTokens": 0}}}}))
+        out.append(ev("session.resume", {"resumeTime": g.ts(), "eventCount": 1}))
+        state["output"] = 0
+    return out
+
+
+def cursor(g):
+    g.ts()
+    stamp = datetime.datetime(1970, 1, 1) + datetime.timedelta(milliseconds=g.ms)
+    tag = stamp.strftime("%A, %b %d, %Y, %I:%M %p") + " (UTC+1)"
+    out = [{"role": "user", "message": {"content": [{"type": "text", "text": "<timestamp>%s</timestamp>\n"
+                                                     "<user_query>\n%s\n</user_query>" % (tag, g.text(60))}]}}]
+    for _ in range(g.r.randint(0, 3)):
+        tid = g.uid("tu")
+        out.append({"role": "assistant", "message": {"content": [
+            {"type": "thinking", "thinking": g.text(60)}, {"type": "text", "text": g.text(30)},
+            {"type": "tool_use", "id": tid, "name": "Read", "input": {"path": "/p/" + g.text(2)}}]}})
+        out.append({"role": "user", "message": {"content": [
+            {"type": "tool_result", "tool_use_id": tid, "content": g.text(600)}]}})
+    out.append({"role": "assistant", "message": {"content": [{"type": "text", "text": g.text(150)}]}})
+    return out
+
+
 def write_session(f, fmt, g, target):
     """Writes one session of agent `fmt` (one file, as each agent writes one
     file per session) to the text file f, exchange after exchange until it
@@ -185,10 +299,22 @@ def write_session(f, fmt, g, target):
             elif fmt == "gemini-cli":
                 records.append({"sessionId": session, "projectHash": "ab14fe39", "startTime": g.ts(),
                                 "lastUpdated": g.ts(), "kind": "main"})
+            elif fmt == "copilot-cli":
+                start = g.ts()
+                records.append({"type": "session.start", "data": {
+                    "sessionId": session, "version": 1, "producer": "copilot-agent", "copilotVersion": "1.0.78",
+                    "startTime": start, "context": {"cwd": "/home/ana/proj", "branch": "main"}},
+                    "id": g.uid("e"), "timestamp": start, "parentId": None})
         if fmt == "claude-code":
             records += claude(g, session)
         elif fmt == "codex":
             records += codex(g, state)
+        elif fmt == "qwen-code":
+            records += qwen(g, session, state)
+        elif fmt == "copilot-cli":
+            records += copilot(g, state)
+        elif fmt == "cursor-cli":
+            records += cursor(g)
         else:
             records += gemini(g)
         exchanges += 1
@@ -201,7 +327,8 @@ def write_session(f, fmt, g, target):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--format", required=True, choices=["claude-code", "codex", "gemini-cli"])
+    ap.add_argument("--format", required=True, choices=["claude-code", "codex", "gemini-cli", "qwen-code", "copilot-cli",
+                                                      "cursor-cli"])
     ap.add_argument("--mb", type=float, default=100)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--out", required=True)

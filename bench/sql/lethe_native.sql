@@ -1,4 +1,5 @@
--- Methods "native_claude", "native_codex", "native_gemini": lethe_ingest on
+-- Methods native_claude, native_codex, native_gemini, native_qwen, native_copilot,
+-- native_cursor: lethe_ingest on
 -- an agent's own transcript through the real sqlite3 shell. bench/run
 -- substitutes @EXT@, @CORPUS@ and @FORMAT@ as for lethe.sql.
 .load @EXT@

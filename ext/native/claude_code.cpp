@@ -8,7 +8,9 @@
 // per assistant group, the line of its last record. The second pass parses
 // the mapped records with the DOM and hands a group's turn out as soon as its
 // last record is read; skipped kinds are never parsed into a DOM.
+#include <algorithm>
 #include <climits>
+#include <deque>
 #include <map>
 #include <set>
 #include <tuple>
@@ -36,16 +38,34 @@ struct AssistantGroup {
   std::optional<std::string> request_id;
 };
 
-std::int64_t usage_value(const Json& usage, const char* key) {
-  return integer_member(usage, key).value_or(0);
-}
+// The four counters of a usage object (nullopt: invalid, see token_count).
+struct ClaudeUsage {
+  TokenCount uncached, write, read, output;
+  explicit ClaudeUsage(const Json& usage)
+      : uncached(token_count(usage, "input_tokens")),
+        write(token_count(usage, "cache_creation_input_tokens")),
+        read(token_count(usage, "cache_read_input_tokens")),
+        output(token_count(usage, "output_tokens")) {}
+  TokenCount input() const { return checked_sum({uncached, write, read}); }
+  TokenCount total() const { return checked_sum({input(), output}); }
+};
 
 // What the index pass found on a non-blank line.
-enum class Kind : std::uint8_t { Invalid, Skip, Assistant, User, System };
+enum class Kind : std::uint8_t { Invalid, Skip, Assistant, User, System, Queued };
 constexpr std::uint32_t kNoGroup = UINT32_MAX;
 struct LineInfo {
   Kind kind = Kind::Skip;
-  std::uint32_t group = kNoGroup;  // Assistant: its group
+  // Assistant: its group. Queued: how many enqueues of its session came
+  // before it with the same timestamp (its turn id's suffix).
+  std::uint32_t group = kNoGroup;
+};
+
+// A prompt typed while the agent was busy (a queue-operation enqueue), until
+// a later record says what became of it.
+struct QueuedPrompt {
+  std::size_t line = 0;  // index into the lines of the index pass
+  std::string content;
+  std::uint32_t same_time = 0;
 };
 
 // A group of assistant records: where its last record is, and the turn
@@ -55,9 +75,9 @@ struct GroupState {
   std::unique_ptr<AssistantGroup> open;
 };
 
-constexpr std::array<std::string_view, 11> kIndexKeys = {
-    "type",      "sessionId", "agentId",   "timestamp", "cwd",    "version",
-    "gitBranch", "message",   "requestId", "uuid",      "subtype"};
+constexpr std::array<std::string_view, 13> kIndexKeys = {
+    "type",    "sessionId", "agentId", "timestamp", "cwd",       "version", "gitBranch",
+    "message", "requestId", "uuid",    "subtype",   "operation", "content"};
 enum IndexKey {
   kType,
   kSessionId,
@@ -69,7 +89,9 @@ enum IndexKey {
   kMessage,
   kRequestId,
   kUuid,
-  kSubtype
+  kSubtype,
+  kOperation,
+  kContent
 };
 
 bool is_mapped_subtype(std::string_view subtype) {
@@ -89,7 +111,8 @@ class ClaudeReader : public Reader {
     const LineInfo info = lines_[next_line_++];
     const Position at{line.number, line.byte_offset};
     read_record(line.text, info, at);
-    if (info.group != kNoGroup && groups_[info.group].last_line == at.line) {
+    if (info.kind == Kind::Assistant && info.group != kNoGroup &&
+        groups_[info.group].last_line == at.line) {
       close_group(info.group);
     }
     return true;
@@ -111,6 +134,8 @@ class ClaudeReader : public Reader {
       assistant(record, at, info.group);
     } else if (info.kind == Kind::User) {
       user(record, at);
+    } else if (info.kind == Kind::Queued) {
+      queued(record, at, info.group);
     } else {
       system(record, at);
     }
@@ -120,6 +145,8 @@ class ClaudeReader : public Reader {
   void index(std::string_view data) {
     std::map<std::pair<std::size_t, std::string>, std::uint32_t> group_of;
     std::set<std::size_t> seen_sessions;
+    std::map<std::size_t, std::deque<QueuedPrompt>> queues;
+    std::map<std::pair<std::size_t, std::string>, std::uint32_t> enqueued_at;
     index_lines(data, kIndexKeys, lines_, [&](const Line& line, LineInfo& info, const auto& m) {
       const auto type = string_value(m[kType]);
       if (type == "assistant") {
@@ -134,6 +161,9 @@ class ClaudeReader : public Reader {
       if (!key) return;
       const std::size_t session = out_.session(*key);
       note_session_facts(m, out_.session_at(session), seen_sessions.insert(session).second);
+      if (type == "queue-operation") {
+        queue_operation(m, queues[session], enqueued_at[{session, time_key(m)}]);
+      }
       if (info.kind != Kind::Assistant) return;
       const auto id = group_id(m);
       if (!id || id->empty()) return;
@@ -143,6 +173,41 @@ class ClaudeReader : public Reader {
       groups_[found->second].last_line = line.number;
       info.group = found->second;
     });
+  }
+
+  // The queue of prompts typed while the agent was busy: `enqueue` adds one;
+  // `remove` folds the one with its text into the running turn (the model
+  // sees it; no user record is written, so the enqueue is its turn);
+  // `dequeue` runs the oldest as a user record of its own; `popAll`
+  // withdraws them all. A prompt still queued makes no turn yet.
+  void queue_operation(const Members<kIndexKeys.size()>& m, std::deque<QueuedPrompt>& waiting,
+                       std::uint32_t& same_time) {
+    const auto operation = string_value(m[kOperation]);
+    if (operation == "enqueue") {
+      if (auto content = string_value(m[kContent])) {
+        waiting.push_back({lines_.size() - 1, std::move(*content), same_time++});
+      }
+    } else if (operation == "remove") {
+      const auto content = string_value(m[kContent]);
+      auto it = std::find_if(waiting.begin(), waiting.end(),
+                             [&](const QueuedPrompt& q) { return q.content == content; });
+      if (it == waiting.end()) it = waiting.begin();
+      if (it == waiting.end()) return;
+      lines_[it->line] = {Kind::Queued, it->same_time};
+      waiting.erase(it);
+    } else if (operation == "dequeue") {
+      if (!waiting.empty()) waiting.pop_front();
+    } else if (operation == "popAll") {
+      waiting.clear();
+    }
+  }
+
+  // The enqueues of a session with the same time are told apart by their
+  // order (a queue record has no uuid).
+  static std::string time_key(const Members<kIndexKeys.size()>& m) {
+    const auto text = string_value(m[kTimestamp]);
+    const auto time = text ? normalize_rfc3339(*text) : std::nullopt;
+    return time ? std::string(time->data(), time->size()) : std::string();
   }
 
   // message.id, else requestId, else uuid: the first of them that is a string.
@@ -269,14 +334,16 @@ class ClaudeReader : public Reader {
     Json* usage = member(message, "usage");
     if (usage == nullptr || !usage->is_object()) return;
     // The split-record rule: the largest output_tokens; tie: the larger
-    // total; tie: the later record.
-    const std::int64_t output = usage_value(*usage, "output_tokens");
-    const std::int64_t total = usage_value(*usage, "input_tokens") +
-                               usage_value(*usage, "cache_creation_input_tokens") +
-                               usage_value(*usage, "cache_read_input_tokens") + output;
-    if (std::tie(output, total) < std::tie(group.best_output, group.best_total)) return;
+    // total; tie: the later record. An invalid usage ranks below any valid.
+    const ClaudeUsage counts(*usage);
+    const TokenCount total = counts.total();
+    const std::int64_t output = total ? *counts.output : -1;
+    if (std::make_tuple(output, total.value_or(-1)) <
+        std::tie(group.best_output, group.best_total)) {
+      return;
+    }
     group.best_output = output;
-    group.best_total = total;
+    group.best_total = total.value_or(-1);
     group.usage = std::move(*usage);
     const Json* cost = member(record, "costUSD");
     group.cost_usd =
@@ -324,21 +391,23 @@ class ClaudeReader : public Reader {
     if (!group.thinking.empty()) meta["thinking"] = std::move(group.thinking);
     turn.cost_usd = group.cost_usd;
     if (group.usage.is_null()) return;
-    const Json& usage = group.usage;
-    const std::int64_t uncached = usage_value(usage, "input_tokens");
-    const std::int64_t write = usage_value(usage, "cache_creation_input_tokens");
-    const std::int64_t read = usage_value(usage, "cache_read_input_tokens");
-    const std::int64_t output = usage_value(usage, "output_tokens");
-    meta["usage"] = usage;
-    if (uncached + write + read + output == 0) {
+    const ClaudeUsage counts(group.usage);
+    meta["usage"] = group.usage;
+    const TokenCount input = counts.input();
+    const TokenCount total = counts.total();
+    if (!total) {
+      meta["usage_invalid"] = true;
+      return;
+    }
+    if (*total == 0) {
       meta["usage_missing"] = true;  // an all-zero usage is no usage
       return;
     }
-    turn.tokens_in = uncached + write + read;
-    turn.tokens_out = output;
-    meta["cache_read_tokens"] = read;
-    meta["cache_write_tokens"] = write;
-    meta["uncached_input_tokens"] = uncached;
+    turn.tokens_in = input;
+    turn.tokens_out = counts.output;
+    meta["cache_read_tokens"] = *counts.read;
+    meta["cache_write_tokens"] = *counts.write;
+    meta["uncached_input_tokens"] = *counts.uncached;
   }
 
   // The text of one content block list: texts, and images as placeholders.
@@ -374,15 +443,20 @@ class ClaudeReader : public Reader {
     return true;
   }
 
+  // A prompt is what a person typed: Claude Code also writes user records
+  // of its own (command echoes, interruptions, and, from 2.1, a
+  // <task-notification> when a background command or sub-agent ends).
+  static bool written_by_claude(std::string_view text) {
+    return starts_with(text, "<command-") || starts_with(text, "<local-command-") ||
+           starts_with(text, "[Request interrupted") || starts_with(text, "<task-notification>");
+  }
+
   static const char* user_role(const Json& record, const std::vector<std::string>& texts) {
     if (true_member(record, "isMeta") || true_member(record, "isCompactSummary")) return "system";
-    if (!texts.empty()) {
-      const std::string& first = texts.front();
-      if (starts_with(first, "<command-") || starts_with(first, "<local-command-") ||
-          starts_with(first, "[Request interrupted")) {
-        return "system";
-      }
-    }
+    const Json* origin = member(record, "origin");
+    const std::string* kind = origin != nullptr ? string_member(*origin, "kind") : nullptr;
+    if (kind != nullptr && *kind == "task-notification") return "system";
+    if (!texts.empty() && written_by_claude(texts.front())) return "system";
     return "user";
   }
 
@@ -420,6 +494,22 @@ class ClaudeReader : public Reader {
       turn.metadata["is_error"] = is_error;
     }
     if (auto text = join_texts(std::move(texts))) out_.set_content(turn, std::move(*text));
+  }
+
+  // A queued prompt the model saw without a user record (see queue_operation).
+  void queued(const Json& record, Position at, std::uint32_t same_time) {
+    std::size_t session = 0;
+    NormalizedTime time{};
+    if (!common_fields(record, at, session, time)) return;
+    const std::string* content = string_member(record, "content");
+    if (content == nullptr) return;  // the index pass queued only strings
+    std::vector<std::string> texts{*content};
+    std::string id = "queued:" + std::string(time.data(), time.size());
+    if (same_time > 0) id += "#" + std::to_string(same_time);
+    Turn& turn = out_.add_turn(at, session, std::move(id), user_role(record, texts), time);
+    turn.metadata["native_type"] = "queue-operation";
+    turn.metadata["operation"] = "enqueue";
+    out_.set_content(turn, std::move(texts.front()));
   }
 
   void system(const Json& record, Position at) {

@@ -20,17 +20,22 @@ struct Usage {
                                                        "output_tokens", "reasoning_output_tokens",
                                                        "total_tokens"};
   std::array<std::int64_t, 5> n{};
+  bool invalid = false;  // a counter no integer holds, or a sum past 2^63-1
 
   static std::optional<Usage> from(const Json* object) {
     if (object == nullptr || !object->is_object()) return std::nullopt;
     Usage u;
-    for (std::size_t i = 0; i < kKeys.size(); ++i)
-      u.n[i] = integer_member(*object, kKeys[i]).value_or(0);
+    for (std::size_t i = 0; i < kKeys.size(); ++i) {
+      const TokenCount count = token_count(*object, kKeys[i]);
+      u.n[i] = count.value_or(0);
+      u.invalid |= !count;
+    }
     return u;
   }
-  bool operator==(const Usage& o) const { return n == o.n; }
+  bool operator==(const Usage& o) const { return n == o.n && invalid == o.invalid; }
   Usage minus(const Usage& o) const {
     Usage d;
+    d.invalid = invalid || o.invalid;
     for (std::size_t i = 0; i < n.size(); ++i) {
       if (n[i] < o.n[i]) return *this;  // the counter restarted: the total is the delta
       d.n[i] = n[i] - o.n[i];
@@ -38,7 +43,12 @@ struct Usage {
     return d;
   }
   void add(const Usage& o) {
-    for (std::size_t i = 0; i < n.size(); ++i) n[i] += o.n[i];
+    invalid |= o.invalid;
+    for (std::size_t i = 0; i < n.size(); ++i) {
+      const TokenCount sum = checked_sum({n[i], o.n[i]});
+      n[i] = sum.value_or(0);
+      invalid |= !sum;
+    }
   }
   bool zero() const { return n == std::array<std::int64_t, 5>{}; }
   Json json() const {
@@ -53,6 +63,9 @@ struct UserTurn {
   Usage sum;
   std::int64_t requests = 0;
   std::optional<std::size_t> last_answer;  // slot of its last assistant/tool-call turn (open)
+  // Slot of the typed message that opened it, open until its first answer:
+  // an interrupted user turn has no answer, and its tokens were spent.
+  std::optional<std::size_t> prompt;
 };
 
 constexpr std::array<std::string_view, 3> kEnvelopeKeys = {"timestamp", "type", "payload"};
@@ -127,6 +140,7 @@ class CodexReader : public Reader {
   void legacy(const Json& record, Position at) {
     if (!session_ && member(record, "id") && member(record, "instructions")) {
       start_session(record, at);
+      legacy_ = true;
       out_.skip();
       return;
     }
@@ -232,7 +246,14 @@ class CodexReader : public Reader {
     return false;
   }
 
+  // Legacy items carry ids of their own (msg_..., lsc_...; a user message's
+  // is null). The envelope format keeps r<ordinal> / l<line>, so archives
+  // made before do not change.
   std::string turn_id(const Json& record, const Json& payload, Position at) const {
+    if (legacy_) {
+      const std::string* id = string_member(payload, "id");
+      if (id != nullptr && !id->empty()) return *id;
+    }
     auto ordinal = integer_member(record, "ordinal");
     if (!ordinal) ordinal = integer_member(payload, "ordinal");
     if (ordinal) return "r" + std::to_string(*ordinal);
@@ -304,14 +325,14 @@ class CodexReader : public Reader {
     }
   }
 
+  // An answer is held open (`open`): its user turn's tokens may land on it;
+  // so is a typed message until its first answer.
   Turn* new_turn(const Json& record, Position at, std::string id, const char* role,
-                 const std::string& native_type) {
+                 const std::string& native_type, bool open) {
     if (!session_known(at)) return nullptr;
     const auto time = time_of(record, at);
     if (!time) return nullptr;
-    // An answer is held open: its user turn's tokens may land on it.
-    const bool answer = std::string_view(role) == "assistant";
-    Turn& turn = out_.add_turn(at, *session_, std::move(id), role, *time, answer);
+    Turn& turn = out_.add_turn(at, *session_, std::move(id), role, *time, open);
     turn.model = model_;
     turn.metadata["native_type"] = native_type;
     return &turn;
@@ -324,8 +345,13 @@ class CodexReader : public Reader {
       turn.metadata["reasoning_summary"] = reasoning_;
       reasoning_.clear();
     }
-    // The previous answer of this user turn gets no tokens: hand it out.
-    if (user_turn_.last_answer) out_.close(*user_turn_.last_answer);
+    // The previous answer of this user turn, or its typed message, gets no
+    // tokens now: hand it out.
+    if (user_turn_.last_answer) {
+      out_.close(*user_turn_.last_answer);
+    } else if (user_turn_.prompt) {
+      out_.close(*user_turn_.prompt);
+    }
     user_turn_.last_answer = out_.last_slot();
   }
 
@@ -354,18 +380,21 @@ class CodexReader : public Reader {
       out_.skip();
       return;
     }
-    Turn* turn = new_turn(record, at, turn_id(record, payload, at), wire_role, "message");
+    if (typed_by_person) put_tokens();  // the user turn before it is complete
+    const bool answer = *role == "assistant";
+    Turn* turn = new_turn(record, at, turn_id(record, payload, at), wire_role, "message",
+                          answer || typed_by_person);
     if (turn == nullptr) return;
     if (auto text = join_texts(std::move(texts))) out_.set_content(*turn, std::move(*text));
-    if (*role == "assistant") answered(*turn);
-    if (typed_by_person) put_tokens();  // the user turn before it is complete
+    if (answer) answered(*turn);
+    if (typed_by_person) user_turn_.prompt = out_.last_slot();
   }
 
   void tool_call(const std::string& type, const Json& payload, const Json& record, Position at) {
     const std::string* call_id = string_member(payload, "call_id");
     std::string id =
         call_id != nullptr && !call_id->empty() ? *call_id : turn_id(record, payload, at);
-    Turn* turn = new_turn(record, at, id, "assistant", type);
+    Turn* turn = new_turn(record, at, id, "assistant", type, true);
     if (turn == nullptr) return;
     Json call = Json::object();
     call["id"] = call_id != nullptr ? Json(*call_id) : Json();
@@ -394,7 +423,7 @@ class CodexReader : public Reader {
                    "payload.call_id", "a tool output needs the call_id of its call");
       return;
     }
-    Turn* turn = new_turn(record, at, *call_id + ":output", "tool", type);
+    Turn* turn = new_turn(record, at, *call_id + ":output", "tool", type, false);
     if (turn == nullptr) return;
     turn->metadata["call_id"] = *call_id;
     const Json* output = member(payload, "output");
@@ -409,23 +438,34 @@ class CodexReader : public Reader {
   }
 
   void compacted(const Json& payload, const Json& record, Position at) {
-    Turn* turn = new_turn(record, at, turn_id(record, payload, at), "system", "compacted");
+    Turn* turn = new_turn(record, at, turn_id(record, payload, at), "system", "compacted", false);
     if (turn == nullptr) return;
     if (const std::string* text = string_member(payload, "message")) out_.set_content(*turn, *text);
   }
 
-  // The user turn's summed usage onto its last assistant or tool-call turn,
-  // which is then handed out; a new user turn starts.
+  // The user turn's summed usage onto its last answer, else onto its typed
+  // message (interrupted: no answer, tokens spent), which is then handed
+  // out; a new user turn starts. Tokens with no turn to take them (before
+  // any typed message and any answer) go on to the next user turn.
   void put_tokens() {
     const UserTurn done = user_turn_;
     user_turn_ = UserTurn{};
-    if (!done.last_answer) return;
-    Turn& turn = out_.turn_at(*done.last_answer);
-    out_.close(*done.last_answer);
+    const std::optional<std::size_t> target = done.last_answer ? done.last_answer : done.prompt;
+    if (!target) {
+      user_turn_.sum = done.sum;
+      user_turn_.requests = done.requests;
+      return;
+    }
+    Turn& turn = out_.turn_at(*target);
+    out_.close(*target);
     if (done.requests == 0) return;
     const Usage& u = done.sum;
     turn.metadata["usage"] = u.json();
     turn.metadata["requests"] = done.requests;
+    if (u.invalid) {
+      turn.metadata["usage_invalid"] = true;
+      return;
+    }
     if (u.zero()) {
       turn.metadata["usage_missing"] = true;
       return;
@@ -440,6 +480,7 @@ class CodexReader : public Reader {
   RecordReader records_;
   std::optional<std::size_t> session_;
   int session_metas_ = 0;
+  bool legacy_ = false;  // the session came from a legacy (pre-envelope) first line
   bool replaying_ = false;
   std::optional<NormalizedTime> first_time_;
   std::optional<NormalizedTime> last_time_;

@@ -93,9 +93,13 @@ class Converter {
   std::uint64_t wire_turns_ = 0;
 };
 
-// Decides the format from the first non-blank line (adapters contract
-// section 2). nullopt when nothing fits; an empty or blank `data` is wire
-// (a batch with no lines, whatever the format).
+// The formats the first non-blank line fits (adapters contract section 2):
+// none, one, or, when a Claude Code or Qwen Code record could be either and
+// none of the next lines decides, both. An empty or blank `data` is wire (a
+// batch with no lines, whatever the format).
+std::vector<Format> detect_formats(std::string_view data);
+
+// The one format detect_formats finds; nullopt when none or several fit.
 std::optional<Format> detect_format(std::string_view data);
 
 // Converts the whole of `data` with `options` (format, host, source_file,

@@ -65,8 +65,9 @@ struct LineInfo {
   std::uint32_t id = kNoId;  // Version: the message
 };
 
-constexpr std::array<std::string_view, 4> kIndexKeys = {"sessionId", "$rewindTo", "$set", "id"};
-enum IndexKey { kSessionId, kRewindTo, kSet, kId };
+constexpr std::array<std::string_view, 5> kIndexKeys = {"sessionId", "$rewindTo", "$set", "id",
+                                                        "messages"};
+enum IndexKey { kSessionId, kRewindTo, kSet, kId, kMessages };
 
 class GeminiReader : public Reader {
  public:
@@ -143,6 +144,10 @@ class GeminiReader : public Reader {
         info.kind = Kind::Header;
         const auto id = string_value(m[kSessionId]);
         have_header = id && !id->empty();
+        // A document written on one line, then appended to: its messages
+        // are versions, as in a $set.messages.
+        if (have_header && m[kMessages] != nullptr)
+          index_messages(*m[kMessages], line.number, state);
         return;
       }
       if (!have_header) return;  // nothing of a log without its header is read
@@ -174,10 +179,20 @@ class GeminiReader : public Reader {
       return;
     }
     info.kind = Kind::Parse;
-    const auto messages = parse_any(inner[0]->raw);
-    if (!messages) return;
+    index_messages(*inner[0], line, state);
+  }
+
+  // A list of messages that replaces the state (a $set.messages, or the
+  // messages of a header); each is a version at `line`.
+  void index_messages(const json::Value& list, std::uint64_t line, MessageList& state) {
+    if (list.type != json::Type::Array) return;
+    // The DOM the read pass builds (lethe's scanner validated the line), so
+    // both passes see the same messages: nlohmann's parser refuses numbers
+    // a double can't hold, where the builder takes them.
+    Json messages;
+    parse_scanned(list.raw, messages);
     state.clear();
-    for (const Json& message : *messages) {
+    for (const Json& message : messages) {
       const std::string* id = string_member(message, "id");
       if (id == nullptr || id->empty()) continue;
       index_version(*id, line);
@@ -221,8 +236,11 @@ class GeminiReader : public Reader {
     Json record;
     parse_scanned(text, record);
     if (info.kind == Kind::Header) {
-      header(record, at);
-      out_.skip();
+      if (header(record, at) && member(record, "messages") != nullptr) {
+        merge(record, at, nullptr, "messages.");
+      } else {
+        out_.skip();
+      }
       return;
     }
     // A message (a line with an id) is produced; every other record is
@@ -232,7 +250,7 @@ class GeminiReader : public Reader {
       appear(std::move(record), at, "");
       return;
     }
-    if (const Json* set = member(record, "$set")) merge(*set, at, nullptr);
+    if (const Json* set = member(record, "$set")) merge(*set, at, nullptr, "$set.messages.");
     out_.skip();
   }
 
@@ -273,13 +291,14 @@ class GeminiReader : public Reader {
   }
 
   // $set.messages: the list is replaced; those messages are versions too.
-  void merge(const Json& set, Position at, MessageList* state) {
+  // `path` names the list in problems ("$set.messages.", "messages.").
+  void merge(const Json& set, Position at, MessageList* state, const std::string& path_prefix) {
     const Json* messages = member(set, "messages");
     if (messages == nullptr || !messages->is_array()) return;  // header facts only
     if (state != nullptr) state->clear();
     std::size_t index = 0;
     for (const Json& message : *messages) {
-      const std::string path = "$set.messages." + std::to_string(index++) + ".";
+      const std::string path = path_prefix + std::to_string(index++) + ".";
       if (const std::string* id = appear(message, at, path); id && state) state->add(*id);
     }
   }
@@ -401,20 +420,26 @@ class GeminiReader : public Reader {
     const Json* tokens = member(message, "tokens");
     if (tokens == nullptr || !tokens->is_object()) return;
     turn.metadata["usage"] = *tokens;
-    const std::int64_t input = integer_member(*tokens, "input").value_or(0);
-    const std::int64_t output = integer_member(*tokens, "output").value_or(0);
-    const std::int64_t cached = integer_member(*tokens, "cached").value_or(0);
-    const std::int64_t thoughts = integer_member(*tokens, "thoughts").value_or(0);
-    const std::int64_t tool = integer_member(*tokens, "tool").value_or(0);
-    if (input + output + cached + thoughts + tool == 0 &&
-        integer_member(*tokens, "total").value_or(0) == 0) {
+    const TokenCount input = token_count(*tokens, "input");
+    const TokenCount output = token_count(*tokens, "output");
+    const TokenCount cached = token_count(*tokens, "cached");
+    const TokenCount thoughts = token_count(*tokens, "thoughts");
+    const TokenCount tool = token_count(*tokens, "tool");
+    const TokenCount total = token_count(*tokens, "total");
+    const TokenCount tokens_in = checked_sum({input, tool});
+    const TokenCount tokens_out = checked_sum({output, thoughts});
+    if (!tokens_in || !tokens_out || !cached || !total) {
+      turn.metadata["usage_invalid"] = true;
+      return;
+    }
+    if (*tokens_in == 0 && *tokens_out == 0 && *cached == 0 && *total == 0) {
       turn.metadata["usage_missing"] = true;
       return;
     }
-    turn.tokens_in = input + tool;
-    turn.tokens_out = output + thoughts;
-    turn.metadata["cache_read_tokens"] = cached;
-    turn.metadata["reasoning_tokens"] = thoughts;
+    turn.tokens_in = tokens_in;
+    turn.tokens_out = tokens_out;
+    turn.metadata["cache_read_tokens"] = *cached;
+    turn.metadata["reasoning_tokens"] = *thoughts;
   }
 
   void tool_result(std::size_t slot, const Json& call, const std::string& message_id,

@@ -66,6 +66,22 @@ std::string image_placeholder(std::string_view media_type, std::string_view base
          std::to_string(bytes >= padding ? bytes - padding : 0) + " bytes]";
 }
 
+TokenCount token_count(const Json& usage, const char* key) {
+  const Json* v = member(usage, key);
+  if (v == nullptr || v->is_null()) return 0;
+  const TokenCount n = integer_member(usage, key);
+  if (!n || *n < 0) return std::nullopt;
+  return n;
+}
+
+TokenCount checked_sum(std::initializer_list<TokenCount> counts) {
+  std::int64_t sum = 0;
+  for (const TokenCount& n : counts) {
+    if (!n || __builtin_add_overflow(sum, *n, &sum)) return std::nullopt;
+  }
+  return sum;
+}
+
 std::optional<std::string> join_texts(std::vector<std::string> texts) {
   if (texts.empty()) return std::nullopt;
   std::string joined = std::move(texts.front());

@@ -5,6 +5,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -33,6 +34,11 @@ class Reader {
 std::unique_ptr<Reader> claude_reader(std::string_view data, Output& out);
 std::unique_ptr<Reader> codex_reader(std::string_view data, Output& out);
 std::unique_ptr<Reader> gemini_reader(std::string_view data, Output& out);
+std::unique_ptr<Reader> qwen_reader(std::string_view data, Output& out);
+std::unique_ptr<Reader> copilot_reader(std::string_view data, Output& out);
+// Cursor's files don't name their session: the file's name does.
+std::unique_ptr<Reader> cursor_reader(std::string_view data, Output& out,
+                                      const std::optional<std::string>& source_file);
 
 // The members a reader's index pass looks at, read by lethe's scanner
 // (json_scan): no DOM, spans of the line.
@@ -89,6 +95,14 @@ std::optional<NormalizedTime> optional_time(const Json& object, const char* key)
 
 // "[image image/png 1234 bytes]" for base64 image data.
 std::string image_placeholder(std::string_view media_type, std::string_view base64);
+
+// Token counters. One that is absent or null counts 0; one that is not an
+// integer from 0 to 2^63-1 makes the usage invalid (nullopt), and so does a
+// sum past 2^63-1: a reader then keeps the turn and its text with NULL
+// tokens and metadata.usage_invalid, instead of an overflow.
+using TokenCount = std::optional<std::int64_t>;
+TokenCount token_count(const Json& usage, const char* key);
+TokenCount checked_sum(std::initializer_list<TokenCount> counts);
 
 // Texts joined by a blank line; nullopt when there are none.
 // Takes the texts by value: callers move them in, so one text is not copied.

@@ -26,8 +26,8 @@ std::optional<std::uint64_t> whole_number(const json& value, std::uint64_t minim
 }
 
 std::optional<Format> format_named(std::string_view name) {
-  for (Format f :
-       {Format::Wire, Format::Auto, Format::ClaudeCode, Format::Codex, Format::GeminiCli}) {
+  for (Format f : {Format::Wire, Format::Auto, Format::ClaudeCode, Format::Codex, Format::GeminiCli,
+                   Format::QwenCode, Format::CopilotCli, Format::CursorCli}) {
     if (format_name(f) == name) return f;
   }
   return std::nullopt;
@@ -45,7 +45,7 @@ void apply_native_option(const std::string& key, const json& value, IngestOption
     if (!format) {
       throw InputError(
           "options.format must be one of \"wire\", \"auto\", \"claude-code\", \"codex\", "
-          "\"gemini-cli\", got " +
+          "\"gemini-cli\", \"qwen-code\", \"copilot-cli\", \"cursor-cli\", got " +
           value.dump(-1, ' ', false, json::error_handler_t::replace));
     }
     options.format = *format;
@@ -121,6 +121,12 @@ std::string_view format_name(Format format) noexcept {
       return "codex";
     case Format::GeminiCli:
       return "gemini-cli";
+    case Format::QwenCode:
+      return "qwen-code";
+    case Format::CopilotCli:
+      return "copilot-cli";
+    case Format::CursorCli:
+      return "cursor-cli";
   }
   return "wire";
 }

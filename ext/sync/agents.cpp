@@ -18,6 +18,24 @@ bool gemini_chat(std::string_view path) {
   return contains(path, "/chats/") && (ends_with(path, ".json") || ends_with(path, ".jsonl"));
 }
 
+// Qwen Code: <project>/chats/<session>.jsonl, and chats/archive/.
+bool qwen_chat(std::string_view path) {
+  return contains(path, "/chats/") && ends_with(path, ".jsonl");
+}
+
+// Copilot CLI: <session>/events.jsonl, or the older flat <session>.jsonl;
+// a session's folder holds other files too (its workspace, checkpoints).
+bool copilot_events(std::string_view path) {
+  const bool flat = path.find('/', 1) == std::string_view::npos;
+  return ends_with(path, "/events.jsonl") || (flat && ends_with(path, ".jsonl"));
+}
+
+// Cursor CLI: <workspace>/agent-transcripts/<id>/<id>.jsonl (sub-agents
+// below it); a workspace folder holds other state.
+bool cursor_transcript(std::string_view path) {
+  return contains(path, "/agent-transcripts/") && ends_with(path, ".jsonl");
+}
+
 }  // namespace
 
 const std::vector<AgentFolder>& agent_folders() {
@@ -26,6 +44,9 @@ const std::vector<AgentFolder>& agent_folders() {
       {Format::Codex, ".codex/sessions", jsonl_file},
       {Format::Codex, ".codex/archived_sessions", jsonl_file},
       {Format::GeminiCli, ".gemini/tmp", gemini_chat},
+      {Format::QwenCode, ".qwen/projects", qwen_chat},
+      {Format::CopilotCli, ".copilot/session-state", copilot_events},
+      {Format::CursorCli, ".cursor/projects", cursor_transcript},
   };
   return folders;
 }

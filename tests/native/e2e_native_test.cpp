@@ -59,6 +59,15 @@ const std::vector<Fixture>& fixtures() {
       // A fork replays its parent (1100 tokens): only the child's 330 count.
       {"codex/forked.jsonl", "codex", {{"019c0000-0000-7000-8000-0000000c0d04", 330}}},
       {"codex/legacy.jsonl", "codex", {{"0d5e0000-0000-4000-8000-0000000c0d05", 0}}},
+      // ~/.codex/archived_sessions holds rollouts too; legacy items named by
+      // their own ids (msg_..., call_...).
+      {"home/.codex/archived_sessions/"
+       "rollout-2025-08-20T13-20-47-0d5e0000-0000-4000-8000-0000000c0d07.jsonl",
+       "codex",
+       {{"0d5e0000-0000-4000-8000-0000000c0d07", 0}}},
+      // Interrupted: the first user turn has no answer; its 1000 tokens stay
+      // on its typed message (the file's final total_tokens: 2050).
+      {"codex/interrupted.jsonl", "codex", {{"019c0000-0000-7000-8000-0000000c0d06", 2050}}},
       // One message rewritten three times: its last version (100 + 12 + 5).
       {"home/.gemini/tmp/9da8b3df/chats/session-2026-03-02T14-00-0a000001.jsonl",
        "gemini-cli",
@@ -70,6 +79,48 @@ const std::vector<Fixture>& fixtures() {
       {"home/.gemini/tmp/ab14fe39/chats/session-2026-03-01T17-00-0a000004.json",
        "gemini-cli",
        {{"0a000004-0000-4000-8000-00000000e004", 228}}},
+      // Each call's telemetry onto the assistant record after it: 1800 + 120
+      // (cache read and thoughts inside), then 2100 + 60.
+      {"home/.qwen/projects/-home-ana-shop/chats/7a000001-0000-4000-8000-00000000a001.jsonl",
+       "qwen-code",
+       {{"7a000001-0000-4000-8000-00000000a001", 4080}}},
+      // Three calls, one assistant record (the CLI's usage_record: 6150 + 884).
+      {"qwen/calls_without_record.jsonl",
+       "qwen-code",
+       {{"7a000001-0000-4000-8000-00000000a002", 7034}}},
+      // /rewind: the abandoned branch's call still counts (940 + 995).
+      {"qwen/rewind.jsonl", "qwen-code", {{"7a000001-0000-4000-8000-00000000a003", 1935}}},
+      // No telemetry (0.10): the assistant record's own usageMetadata.
+      {"qwen/no_telemetry.jsonl", "qwen-code", {{"7a000001-0000-4000-8000-00000000a004", 3050}}},
+      // Output on each message (90 + 40), the shutdown's input and the output
+      // no message counted (155 - 130) on its model's turn.
+      {"home/.copilot/session-state/c0a10001-0000-4000-8000-0000000c0b01/events.jsonl",
+       "copilot-cli",
+       {{"c0a10001-0000-4000-8000-0000000c0b01", 30155}}},
+      // Resumed: each shutdown counts its own segment (1012 + 1520).
+      {"copilot/resumed.jsonl", "copilot-cli", {{"c0a10001-0000-4000-8000-0000000c0b02", 2532}}},
+      // The older flat layout; no shutdown: only the message's output.
+      {"home/.copilot/session-state/c0a10001-0000-4000-8000-0000000c0b03.jsonl",
+       "copilot-cli",
+       {{"c0a10001-0000-4000-8000-0000000c0b03", 33}}},
+      // A sub-agent is a session of its own; a message in two chunks; two
+      // models in the totals (8080 + 3015, the sub-agent's 15 on its message).
+      {"copilot/subagent_and_chunks.jsonl",
+       "copilot-cli",
+       {{"c0a10001-0000-4000-8000-0000000c0b04", 11080},
+        {"c0a10001-0000-4000-8000-0000000c0b04:agent-explore-1", 15}}},
+      // Cursor CLI (experimental): no tokens; the session is the file's name
+      // (source_file "f.jsonl" here); times from the <timestamp> tags.
+      {"home/.cursor/projects/home-ana-shop/agent-transcripts/"
+       "d1c0a001-0000-4000-8000-0000000c0c01/d1c0a001-0000-4000-8000-0000000c0c01.jsonl",
+       "cursor-cli",
+       {{"f", 0}}},
+      // No <timestamp> tag at all: one problem, nothing dated, nothing stored.
+      {"cursor/no_timestamp.jsonl", "cursor-cli", {}},
+      // A prompt typed while the agent worked, folded into its turn (a queue
+      // enqueue taken by remove), one run later (dequeue: its user record),
+      // and a task notification: 1125 + 1165.
+      {"claude/queued.jsonl", "claude-code", {{"5e551011-0000-4000-8000-00000000c1a6", 2290}}},
   };
   return all;
 }

@@ -166,6 +166,81 @@ std::string gemini_file() {
   return out;
 }
 
+std::string qwen_file() {
+  std::string out;
+  std::string parent = "null";
+  const std::string base =
+      R"("sessionId":"q1","cwd":"/home/ana/proj","version":"0.21.6","gitBranch":"main")";
+  auto record = [&](const std::string& uuid, int t, const std::string& rest) {
+    out += R"({"uuid":")" + uuid + R"(","parentUuid":)" + parent + R"(,"timestamp":")" + stamp(t) +
+           "\"," + base + "," + rest + "}\n";
+    parent = "\"" + uuid + "\"";
+  };
+  for (int i = 0, t = 0; out.size() < kInputBytes; ++i) {
+    const std::string n = std::to_string(i);
+    record("u" + n, t++,
+           R"("type":"user","message":{"role":"user","parts":[{"text":")" + words(60, i) + "\"}]}");
+    record(
+        "c" + n, t++,
+        R"("type":"system","subtype":"ui_telemetry","systemPayload":{"uiEvent":{"event.name":"qwen-code.api_response","response_id":"r)" +
+            n +
+            R"(","input_token_count":2050,"output_token_count":120,"thoughts_token_count":80,"total_token_count":2170}})");
+    record(
+        "a" + n, t++,
+        R"("type":"assistant","model":"qwen3-coder-plus","message":{"role":"model","parts":[{"text":")" +
+            words(100, i) + R"(","thought":true},{"text":")" + words(150, i) +
+            R"("},{"functionCall":{"id":"k)" + n + R"(","name":"read_file","args":{"p":"x"}}}]})");
+    record(
+        "t" + n, t++,
+        R"("type":"tool_result","message":{"role":"user","parts":[{"functionResponse":{"id":"k)" +
+            n + R"(","name":"read_file","response":{"output":")" + words(300, i) + "\"}}}]}");
+  }
+  return out;
+}
+
+std::string copilot_file() {
+  std::string out =
+      R"({"type":"session.start","data":{"sessionId":"cp1","copilotVersion":"1.0.78","startTime":"2026-01-01T00:00:00.000Z","context":{"cwd":"/w"}},"id":"e0","timestamp":"2026-01-01T00:00:00.000Z","parentId":null})"
+      "\n";
+  auto event = [&](const char* type, const std::string& id, int t, const std::string& data) {
+    out += R"({"type":")" + std::string(type) + R"(","data":)" + data + R"(,"id":")" + id +
+           R"(","timestamp":")" + stamp(t) + R"(","parentId":null})" + "\n";
+  };
+  for (int i = 0, t = 1; out.size() < kInputBytes; ++i) {
+    const std::string n = std::to_string(i);
+    event("user.message", "u" + n, t++, R"({"content":")" + words(60, i) + "\"}");
+    event("assistant.message", "a" + n, t++,
+          R"({"messageId":"m)" + n + R"(","model":"m1","content":")" + words(150, i) +
+              R"(","reasoningText":")" + words(100, i) + R"(","toolRequests":[{"toolCallId":"k)" +
+              n + R"(","name":"view","arguments":{"p":"x"}}],"outputTokens":300})");
+    event("tool.execution_start", "s" + n, t++,
+          R"({"toolCallId":"k)" + n + R"(","toolName":"view"})");
+    event("tool.execution_complete", "c" + n, t++,
+          R"({"toolCallId":"k)" + n + R"(","success":true,"result":{"content":")" + words(300, i) +
+              "\"}}");
+  }
+  event(
+      "session.shutdown", "x", 0,
+      R"({"modelMetrics":{"m1":{"requests":{"count":1},"usage":{"inputTokens":5,"outputTokens":5}}}})");
+  return out;
+}
+
+std::string cursor_file() {
+  std::string out;
+  for (int i = 0; out.size() < kInputBytes; ++i) {
+    const std::string n = std::to_string(i);
+    out +=
+        R"({"role":"user","message":{"content":[{"type":"text","text":"<timestamp>Friday, Mar 6, 2026, 2:15 PM (UTC+1)</timestamp>\n<user_query>)" +
+        words(60, i) + R"(</user_query>"}]}})" + "\n";
+    out += R"({"role":"assistant","message":{"content":[{"type":"thinking","thinking":")" +
+           words(100, i) + R"("},{"type":"text","text":")" + words(150, i) +
+           R"("},{"type":"tool_use","id":"t)" + n + R"(","name":"Read","input":{"p":"x"}}]}})" +
+           "\n";
+    out += R"({"role":"assistant","message":{"content":")" + words(300, i) + "\"}}\n";
+  }
+  return out;
+}
+
 // The C++ heap a call used above what was in use before it.
 std::size_t heap_above_input(const std::string& data, const char* format) {
   Db db;
@@ -187,7 +262,9 @@ TEST(NativeMemory, AnIngestHoldsABoundedAmountWhateverTheFileSize) {
   const struct {
     const char* format;
     std::string (*make)();
-  } cases[] = {{"claude-code", claude_file}, {"codex", codex_file}, {"gemini-cli", gemini_file}};
+  } cases[] = {{"claude-code", claude_file},  {"codex", codex_file},
+               {"gemini-cli", gemini_file},   {"qwen-code", qwen_file},
+               {"copilot-cli", copilot_file}, {"cursor-cli", cursor_file}};
   for (const auto& c : cases) {
     const std::string data = c.make();
     ASSERT_GE(data.size(), kInputBytes);

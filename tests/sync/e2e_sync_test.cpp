@@ -185,6 +185,27 @@ TEST(Sync, ReadsEveryAgentFolderAndReturnsARowPerFileRead) {
       "1");
 }
 
+TEST(Sync, FindsEveryAgentInItsDefaultPlace) {
+  Home home;
+  fs::copy(lethe_test::source_path("tests/fixtures/native/home"), home.root(),
+           fs::copy_options::recursive);
+  home.settle();
+  Archive db;
+  Result r = must_sync(db, home, R"({"host":"laptop","owner":"ana"})");
+  std::set<std::string> formats;
+  for (const Row& row : r.rows) {
+    EXPECT_EQ(row[2], "READ") << *row[0] << ": " << row[6].value_or("");
+    formats.insert(row[1].value_or(""));
+  }
+  EXPECT_EQ(formats, (std::set<std::string>{"claude-code", "codex", "gemini-cli", "qwen-code",
+                                            "copilot-cli", "cursor-cli"}));
+  for (const char* tool :
+       {"claude-code", "codex", "gemini-cli", "qwen-code", "copilot-cli", "cursor-cli"}) {
+    EXPECT_GT(db.count(std::string("SELECT count(*) FROM turns WHERE tool = '") + tool + "'"), 0)
+        << tool;
+  }
+}
+
 // --- Change detection -----------------------------------------------------------
 
 TEST(Sync, AnUnchangedFileIsNotReadAgainAndAGrownOneIs) {
