@@ -1,6 +1,6 @@
 // GitHub Copilot CLI: ~/.copilot/session-state/<id>/events.jsonl (older
 // versions: session-state/<id>.jsonl), an append-only event log
-// {type, data, id, timestamp, parentId, agentId?} (docs/native-formats.md,
+// {type, data, id, timestamp, parentId, agentId?} (docs/reference/adapters.md,
 // "GitHub Copilot CLI").
 //
 // One pass. Copilot records a request's output tokens on its

@@ -1,5 +1,5 @@
 // Cursor CLI (experimental): ~/.cursor/projects/<workspace>/agent-transcripts/
-// <id>/<id>.jsonl, sub-agents in <id>/subagents/ (docs/native-formats.md,
+// <id>/<id>.jsonl, sub-agents in <id>/subagents/ (docs/reference/adapters.md,
 // "Cursor CLI"). Lines {role, message: {content}} with Anthropic-style
 // blocks, and nothing else: no ids, no model, no tokens, no time but a
 // human <timestamp> tag in the user's text. No real file has been

@@ -1,5 +1,5 @@
 // Qwen Code: ~/.qwen/projects/<sanitized cwd>/chats/<session id>.jsonl
-// (docs/native-formats.md, "Qwen Code"): Claude-like records (uuid,
+// (docs/reference/adapters.md, "Qwen Code"): Claude-like records (uuid,
 // parentUuid, sessionId) around Gemini-like message parts.
 //
 // Two passes. The index pass (lethe's scanner, no DOM) finds each line's
