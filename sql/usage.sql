@@ -353,8 +353,8 @@ WHERE model_price_tiers.source LIKE 'lethe %';
 -- sum takes seconds on a large archive; the sums are served from a cache
 -- instead, kept right this way:
 --   usage_turn_cache, usage_grain_cache  turn_usage and usage_grain as of
---                       the last refresh (caches: dropped and rebuilt when
---                       the pack is applied again)
+--                       the last refresh (computed again from nothing when
+--                       the pack's definitions change)
 --   usage_changed_sessions  the sessions written since then: triggers on
 --                       turns and sessions note them (one lookup and at most
 --                       one insert a row; not INSERT OR IGNORE, which a
@@ -376,10 +376,11 @@ CREATE TABLE IF NOT EXISTS usage_cache_state (
   id           INTEGER PRIMARY KEY CHECK (id = 1),
   mode         TEXT NOT NULL DEFAULT 'all',  -- 'refresh-...' inside usage_refresh only
   stale        INTEGER NOT NULL DEFAULT 1,   -- 1: everything is computed again
-  refreshed_at TEXT
+  refreshed_at TEXT,
+  computed_by  TEXT   -- the definitions the caches were computed with
 );
 INSERT OR IGNORE INTO usage_cache_state (id) VALUES (1);
-UPDATE usage_cache_state SET mode = 'all', stale = 1;
+UPDATE usage_cache_state SET mode = 'all';
 
 CREATE TABLE IF NOT EXISTS usage_changed_sessions (
   owner      TEXT NOT NULL,
@@ -404,8 +405,11 @@ SELECT mode = 'all' AND stale = 0
        (SELECT count(*) FROM usage_changed_sessions) AS changed_sessions
 FROM usage_cache_state;
 
-DROP TABLE IF EXISTS usage_turn_cache;
-CREATE TABLE usage_turn_cache (
+-- The caches keep their rows when the pack is applied again: they are
+-- computed again only if the definitions they come from changed (see the
+-- end of the file). A release that changes their columns gives them new
+-- names.
+CREATE TABLE IF NOT EXISTS usage_turn_cache (
   turn_rowid INTEGER PRIMARY KEY,   -- turns.rowid
   dkey TEXT, owner TEXT, tool TEXT, host TEXT, session_id TEXT, turn_id TEXT, role TEXT,
   timestamp TEXT, day TEXT, month TEXT, model TEXT, project TEXT, tokens_in INTEGER,
@@ -414,18 +418,17 @@ CREATE TABLE usage_turn_cache (
   billable INTEGER, cache_write_1h_tokens INTEGER, price_tier INTEGER, first_copy INTEGER,
   quarter TEXT
 );
-CREATE INDEX usage_turn_cache_by_session ON usage_turn_cache (owner, tool, session_id);
-CREATE INDEX usage_turn_cache_by_response ON usage_turn_cache (owner, tool, dkey);
+CREATE INDEX IF NOT EXISTS usage_turn_cache_by_session ON usage_turn_cache (owner, tool, session_id);
+CREATE INDEX IF NOT EXISTS usage_turn_cache_by_response ON usage_turn_cache (owner, tool, dkey);
 
-DROP TABLE IF EXISTS usage_grain_cache;
-CREATE TABLE usage_grain_cache (
+CREATE TABLE IF NOT EXISTS usage_grain_cache (
   owner TEXT, tool TEXT, session_id TEXT, model TEXT, quarter TEXT, at_quarter_start INTEGER,
   project TEXT, turns INTEGER, user_turns INTEGER, billable_turns INTEGER,
   unpriced_turns INTEGER, known_cost REAL, tokens_in INTEGER, tokens_out INTEGER,
   cache_read_tokens INTEGER, cache_write_tokens INTEGER, cache_write_1h_tokens INTEGER,
   first_billable TEXT, last_billable TEXT
 );
-CREATE INDEX usage_grain_cache_by_session ON usage_grain_cache (owner, tool, session_id);
+CREATE INDEX IF NOT EXISTS usage_grain_cache_by_session ON usage_grain_cache (owner, tool, session_id);
 
 DROP TRIGGER IF EXISTS usage_turns_ai;
 DROP TRIGGER IF EXISTS usage_turns_au;
@@ -489,7 +492,13 @@ DROP TRIGGER IF EXISTS usage_settings_ad;
 CREATE TRIGGER usage_prices_ai AFTER INSERT ON model_prices BEGIN
   UPDATE usage_cache_state SET stale = 1 WHERE stale = 0;
 END;
-CREATE TRIGGER usage_prices_au AFTER UPDATE ON model_prices BEGIN
+CREATE TRIGGER usage_prices_au AFTER UPDATE ON model_prices
+WHEN NEW.input_usd_per_mtok IS NOT OLD.input_usd_per_mtok
+  OR NEW.output_usd_per_mtok IS NOT OLD.output_usd_per_mtok
+  OR NEW.cache_read_usd_per_mtok IS NOT OLD.cache_read_usd_per_mtok
+  OR NEW.cache_write_usd_per_mtok IS NOT OLD.cache_write_usd_per_mtok
+  OR NEW.model IS NOT OLD.model
+BEGIN
   UPDATE usage_cache_state SET stale = 1 WHERE stale = 0;
 END;
 CREATE TRIGGER usage_prices_ad AFTER DELETE ON model_prices BEGIN
@@ -498,7 +507,13 @@ END;
 CREATE TRIGGER usage_tiers_ai AFTER INSERT ON model_price_tiers BEGIN
   UPDATE usage_cache_state SET stale = 1 WHERE stale = 0;
 END;
-CREATE TRIGGER usage_tiers_au AFTER UPDATE ON model_price_tiers BEGIN
+CREATE TRIGGER usage_tiers_au AFTER UPDATE ON model_price_tiers
+WHEN NEW.input_usd_per_mtok IS NOT OLD.input_usd_per_mtok
+  OR NEW.output_usd_per_mtok IS NOT OLD.output_usd_per_mtok
+  OR NEW.cache_read_usd_per_mtok IS NOT OLD.cache_read_usd_per_mtok
+  OR NEW.cache_write_usd_per_mtok IS NOT OLD.cache_write_usd_per_mtok
+  OR NEW.model IS NOT OLD.model OR NEW.above_input_tokens IS NOT OLD.above_input_tokens
+BEGIN
   UPDATE usage_cache_state SET stale = 1 WHERE stale = 0;
 END;
 CREATE TRIGGER usage_tiers_ad AFTER DELETE ON model_price_tiers BEGIN
@@ -509,7 +524,8 @@ WHEN NEW.name <> 'local_day_modifier' BEGIN
   UPDATE usage_cache_state SET stale = 1 WHERE stale = 0;
 END;
 CREATE TRIGGER usage_settings_au AFTER UPDATE ON usage_settings
-WHEN NEW.name <> 'local_day_modifier' OR OLD.name <> 'local_day_modifier' BEGIN
+WHEN (NEW.name <> 'local_day_modifier' OR OLD.name <> 'local_day_modifier')
+ AND (NEW.name IS NOT OLD.name OR NEW.value IS NOT OLD.value) BEGIN
   UPDATE usage_cache_state SET stale = 1 WHERE stale = 0;
 END;
 CREATE TRIGGER usage_settings_ad AFTER DELETE ON usage_settings
@@ -1152,7 +1168,20 @@ CREATE TRIGGER usage_refresh_run INSTEAD OF INSERT ON usage_refresh BEGIN
   SET mode = 'all', stale = 0, refreshed_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now');
 END;
 
--- The pack's views and prices may be new: compute the caches now.
+-- The caches were computed with other definitions (an earlier release of
+-- this file, or none yet): all of them again. Then bring them up to date.
+UPDATE usage_cache_state SET stale = 1
+WHERE computed_by IS NOT (SELECT group_concat(name || char(10) || sql, char(10))
+                          FROM (SELECT name, sql FROM sqlite_schema
+                                WHERE name IN ('usage_turn_live', 'usage_grain_live',
+                                               'model_price_match', 'usage_refresh_run')
+                                ORDER BY name));
+UPDATE usage_cache_state
+SET computed_by = (SELECT group_concat(name || char(10) || sql, char(10))
+                   FROM (SELECT name, sql FROM sqlite_schema
+                         WHERE name IN ('usage_turn_live', 'usage_grain_live',
+                                        'model_price_match', 'usage_refresh_run')
+                         ORDER BY name));
 INSERT INTO usage_refresh DEFAULT VALUES;
 
 RELEASE lethe_usage_pack;
