@@ -601,13 +601,15 @@ WITH
           WHERE (SELECT mode = 'all' AND NOT fresh FROM usage_cache_status)
           UNION ALL
           SELECT t.rowid, t.* FROM usage_refresh_scope AS r
-          JOIN sessions AS o
+          CROSS JOIN sessions AS o
             ON o.owner = r.owner AND o.tool = r.tool AND o.session_id = r.session_id
-          JOIN turns AS t
+          CROSS JOIN turns AS t
             ON t.owner = o.owner AND t.tool = o.tool AND t.host = o.host
            AND t.session_id = o.session_id
           WHERE (SELECT mode = 'refresh-turns' FROM usage_cache_state)) AS t
-    JOIN sess AS s
+    -- CROSS JOIN: the turns drive, each finds its session (an index on
+    -- sess); driven by sess, SQLite would scan a tool's turns per session.
+    CROSS JOIN sess AS s
       ON s.owner = t.owner AND s.tool = t.tool AND s.session_id = t.session_id
   ),
   keyed AS (
@@ -1046,9 +1048,14 @@ WITH RECURSIVE
                 THEN u.first_ms - u.first_ms % 3600000 ELSE w.block_ms END
     FROM walk AS w
     JOIN unit AS u ON u.owner = w.owner AND u.n = w.n + 1
+  ),
+  -- Materialized: a query that joins this view to usage_grain then finds a
+  -- unit's block by (owner, quarter) through an index SQLite builds on it.
+  unit_block AS MATERIALIZED (
+    SELECT w.owner, u.quarter, u.at_quarter_start, w.block_ms, w.last_ms
+    FROM walk AS w JOIN unit AS u ON u.owner = w.owner AND u.n = w.n
   )
-SELECT w.owner, u.quarter, u.at_quarter_start, w.block_ms, w.last_ms
-FROM walk AS w JOIN unit AS u ON u.owner = w.owner AND u.n = w.n;
+SELECT owner, quarter, at_quarter_start, block_ms, last_ms FROM unit_block;
 
 DROP VIEW IF EXISTS usage_blocks;
 CREATE VIEW usage_blocks AS
