@@ -16,7 +16,8 @@
 --                       INSERT, DELETE and UPDATE of turns: lethe's upserts
 --                       (a re-sent turn replaces its indexed text), deletes
 --                       by hand and ON DELETE CASCADE from sessions.
---   turn_search         a view: each indexed turn with its rank, a snippet,
+--   turn_search         a view: each indexed turn with its rank (FTS5's rank
+--                       column, bm25: ORDER BY rank is done by FTS5), a snippet,
 --                       the turn's columns, its machine (host), the machines
 --                       its session was seen on (hosts) and its project (the
 --                       session's working_dir); a turn stored on two
@@ -44,6 +45,8 @@
 --   WHERE query MATCH '"go.mod"'        WHERE query MATCH '"a-b"'
 --   WHERE query MATCH '"Vibe Code Tracker"'   (not "Vibe Coding Tracker")
 --   WHERE query MATCH '"' || replace(:text, '"', '""') || '"'   (any text)
+-- Newest first: ORDER BY turn_rowid DESC LIMIT n reads only as far as it
+-- needs (ranked, every match is scored first).
 -- Several texts: '"csv" "writer"' (both), '"csv" OR "tsv"'. Chinese,
 -- Japanese and other text without spaces is found inside a run of it. A
 -- text needs 3 characters or more to use the index: for one or two, scan
@@ -216,7 +219,7 @@ DROP VIEW IF EXISTS turn_search;
 CREATE VIEW turn_search AS
 SELECT
   turn_text_fts AS query,                  -- WHERE query MATCH '...'
-  bm25(turn_text_fts) AS rank,             -- lower is better: ORDER BY rank
+  turn_text_fts.rank AS rank,        -- bm25, lower is better: ORDER BY rank
   snippet(turn_text_fts, 0, '[', ']', '…', 64) AS snippet,
   t.owner, t.tool, t.host, t.session_id, t.turn_id, t.seq, t.role,
   t.timestamp, t.model, t.content,
@@ -227,7 +230,10 @@ SELECT
   (SELECT group_concat(h.host, ',') FROM (
      SELECT o.host FROM sessions AS o
      WHERE o.owner = t.owner AND o.tool = t.tool AND o.session_id = t.session_id
-     ORDER BY o.host) AS h) AS hosts
+     ORDER BY o.host) AS h) AS hosts,
+  -- turns.rowid: ORDER BY turn_rowid DESC LIMIT n gives the last written
+  -- hits first without ranking every match (fast for a frequent text).
+  turn_text_fts.rowid AS turn_rowid
 FROM turn_text_fts
 CROSS JOIN turns AS t ON t.rowid = turn_text_fts.rowid
 CROSS JOIN sessions AS s
@@ -245,7 +251,7 @@ DROP VIEW IF EXISTS tool_call_search;
 CREATE VIEW tool_call_search AS
 SELECT
   tool_call_text_fts AS query,
-  bm25(tool_call_text_fts) AS rank,
+  tool_call_text_fts.rank AS rank,   -- bm25, lower is better: ORDER BY rank
   snippet(tool_call_text_fts, 0, '[', ']', '…', 64) AS snippet,
   t.owner, t.tool, t.host, t.session_id, t.turn_id, t.seq, t.role,
   t.timestamp, t.model, t.content,
@@ -257,7 +263,8 @@ SELECT
   (SELECT group_concat(h.host, ',') FROM (
      SELECT o.host FROM sessions AS o
      WHERE o.owner = t.owner AND o.tool = t.tool AND o.session_id = t.session_id
-     ORDER BY o.host) AS h) AS hosts
+     ORDER BY o.host) AS h) AS hosts,
+  tool_call_text_fts.rowid AS turn_rowid
 FROM tool_call_text_fts
 CROSS JOIN turns AS t ON t.rowid = tool_call_text_fts.rowid
 CROSS JOIN sessions AS s

@@ -183,6 +183,21 @@
 
 SAVEPOINT lethe_usage_pack;
 
+-- The state of the caches (see "Fast sums" below); first, since the
+-- triggers an earlier application left on the price tables write it.
+-- (A release that changes the columns of this table or of a cache below
+-- gives it a new name: SQL can't add a column only when it is missing.)
+CREATE TABLE IF NOT EXISTS usage_cache_state (
+  id           INTEGER PRIMARY KEY CHECK (id = 1),
+  mode         TEXT NOT NULL DEFAULT 'all',  -- 'refresh-...' inside usage_refresh only
+  stale        INTEGER NOT NULL DEFAULT 1,   -- 1: everything is computed again
+  refreshed_at TEXT,
+  computed_by  TEXT,  -- the definitions the caches were computed with
+  sums_local_day_modifier TEXT  -- the local_day_modifier of usage_sums_cache
+);
+INSERT OR IGNORE INTO usage_cache_state (id) VALUES (1);
+UPDATE usage_cache_state SET mode = 'all';
+
 -- Settings: inserted once, never overwritten.
 CREATE TABLE IF NOT EXISTS usage_settings (
   name  TEXT PRIMARY KEY,
@@ -353,8 +368,8 @@ WHERE model_price_tiers.source LIKE 'lethe %';
 -- sum takes seconds on a large archive; the sums are served from a cache
 -- instead, kept right this way:
 --   usage_turn_cache, usage_grain_cache  turn_usage and usage_grain as of
---                       the last refresh (caches: dropped and rebuilt when
---                       the pack is applied again)
+--                       the last refresh (computed again from nothing when
+--                       the pack's definitions change)
 --   usage_changed_sessions  the sessions written since then: triggers on
 --                       turns and sessions note them (one lookup and at most
 --                       one insert a row; not INSERT OR IGNORE, which a
@@ -372,14 +387,6 @@ WHERE model_price_tiers.source LIKE 'lethe %';
 --                       the cache is stale. Applying the pack ends with it.
 -- Run the refresh after a sync or a large ingest; between a write
 -- and the refresh the views are right, only slower.
-CREATE TABLE IF NOT EXISTS usage_cache_state (
-  id           INTEGER PRIMARY KEY CHECK (id = 1),
-  mode         TEXT NOT NULL DEFAULT 'all',  -- 'refresh-...' inside usage_refresh only
-  stale        INTEGER NOT NULL DEFAULT 1,   -- 1: everything is computed again
-  refreshed_at TEXT
-);
-INSERT OR IGNORE INTO usage_cache_state (id) VALUES (1);
-UPDATE usage_cache_state SET mode = 'all', stale = 1;
 
 CREATE TABLE IF NOT EXISTS usage_changed_sessions (
   owner      TEXT NOT NULL,
@@ -401,11 +408,18 @@ CREATE VIEW usage_cache_status AS
 SELECT mode = 'all' AND stale = 0
          AND NOT EXISTS (SELECT 1 FROM usage_changed_sessions) AS fresh,
        mode, stale, refreshed_at,
-       (SELECT count(*) FROM usage_changed_sessions) AS changed_sessions
+       (SELECT count(*) FROM usage_changed_sessions) AS changed_sessions,
+       -- usage_sums_cache's local days were computed with this offset
+       mode = 'all' AND stale = 0
+         AND NOT EXISTS (SELECT 1 FROM usage_changed_sessions)
+         AND sums_local_day_modifier IS (SELECT value FROM usage_settings
+                                        WHERE name = 'local_day_modifier') AS sums_fresh
 FROM usage_cache_state;
 
-DROP TABLE IF EXISTS usage_turn_cache;
-CREATE TABLE usage_turn_cache (
+-- The caches keep their rows when the pack is applied again: they are
+-- computed again only if the definitions they come from changed (see the
+-- end of the file).
+CREATE TABLE IF NOT EXISTS usage_turn_cache (
   turn_rowid INTEGER PRIMARY KEY,   -- turns.rowid
   dkey TEXT, owner TEXT, tool TEXT, host TEXT, session_id TEXT, turn_id TEXT, role TEXT,
   timestamp TEXT, day TEXT, month TEXT, model TEXT, project TEXT, tokens_in INTEGER,
@@ -414,18 +428,41 @@ CREATE TABLE usage_turn_cache (
   billable INTEGER, cache_write_1h_tokens INTEGER, price_tier INTEGER, first_copy INTEGER,
   quarter TEXT
 );
-CREATE INDEX usage_turn_cache_by_session ON usage_turn_cache (owner, tool, session_id);
-CREATE INDEX usage_turn_cache_by_response ON usage_turn_cache (owner, tool, dkey);
+CREATE INDEX IF NOT EXISTS usage_turn_cache_by_session ON usage_turn_cache (owner, tool, session_id);
+CREATE INDEX IF NOT EXISTS usage_turn_cache_by_response ON usage_turn_cache (owner, tool, dkey);
 
-DROP TABLE IF EXISTS usage_grain_cache;
-CREATE TABLE usage_grain_cache (
+CREATE TABLE IF NOT EXISTS usage_grain_cache (
   owner TEXT, tool TEXT, session_id TEXT, model TEXT, quarter TEXT, at_quarter_start INTEGER,
   project TEXT, turns INTEGER, user_turns INTEGER, billable_turns INTEGER,
   unpriced_turns INTEGER, known_cost REAL, tokens_in INTEGER, tokens_out INTEGER,
   cache_read_tokens INTEGER, cache_write_tokens INTEGER, cache_write_1h_tokens INTEGER,
   first_billable TEXT, last_billable TEXT
 );
-CREATE INDEX usage_grain_cache_by_session ON usage_grain_cache (owner, tool, session_id);
+CREATE INDEX IF NOT EXISTS usage_grain_cache_by_session ON usage_grain_cache (owner, tool, session_id);
+
+-- The sums the views read, computed from usage_grain_cache by each refresh
+-- (all of them: a few seconds for millions of turns).
+CREATE TABLE IF NOT EXISTS usage_sums_cache (
+  period_kind TEXT, grain TEXT, period TEXT, owner TEXT, tool TEXT, model TEXT,
+  project TEXT, sessions INTEGER, turns INTEGER, billable_turns INTEGER,
+  unpriced_turns INTEGER, cost_usd REAL, priced_cost_usd REAL, tokens_in INTEGER,
+  tokens_out INTEGER, input_tokens INTEGER, cache_read_tokens INTEGER,
+  cache_write_tokens INTEGER, cache_write_1h_tokens INTEGER, total_tokens INTEGER,
+  agents TEXT, models TEXT
+);
+CREATE INDEX IF NOT EXISTS usage_sums_cache_by_kind ON usage_sums_cache (period_kind, grain);
+CREATE TABLE IF NOT EXISTS usage_session_sums_cache (
+  owner TEXT, tool TEXT, session_id TEXT, model TEXT, turns INTEGER, user_turns INTEGER,
+  billable_turns INTEGER, unpriced_turns INTEGER, known_cost REAL, tokens_in INTEGER,
+  tokens_out INTEGER, cache_read_tokens INTEGER, cache_write_tokens INTEGER,
+  cache_write_1h_tokens INTEGER
+);
+CREATE TABLE IF NOT EXISTS usage_claude_units_cache (
+  owner TEXT, quarter TEXT, at_quarter_start INTEGER, model TEXT, first_billable TEXT,
+  last_billable TEXT, billable_turns INTEGER, unpriced_turns INTEGER, known_cost REAL,
+  tokens_in INTEGER, tokens_out INTEGER, cache_read_tokens INTEGER,
+  cache_write_tokens INTEGER, cache_write_1h_tokens INTEGER
+);
 
 DROP TRIGGER IF EXISTS usage_turns_ai;
 DROP TRIGGER IF EXISTS usage_turns_au;
@@ -489,7 +526,13 @@ DROP TRIGGER IF EXISTS usage_settings_ad;
 CREATE TRIGGER usage_prices_ai AFTER INSERT ON model_prices BEGIN
   UPDATE usage_cache_state SET stale = 1 WHERE stale = 0;
 END;
-CREATE TRIGGER usage_prices_au AFTER UPDATE ON model_prices BEGIN
+CREATE TRIGGER usage_prices_au AFTER UPDATE ON model_prices
+WHEN NEW.input_usd_per_mtok IS NOT OLD.input_usd_per_mtok
+  OR NEW.output_usd_per_mtok IS NOT OLD.output_usd_per_mtok
+  OR NEW.cache_read_usd_per_mtok IS NOT OLD.cache_read_usd_per_mtok
+  OR NEW.cache_write_usd_per_mtok IS NOT OLD.cache_write_usd_per_mtok
+  OR NEW.model IS NOT OLD.model
+BEGIN
   UPDATE usage_cache_state SET stale = 1 WHERE stale = 0;
 END;
 CREATE TRIGGER usage_prices_ad AFTER DELETE ON model_prices BEGIN
@@ -498,7 +541,13 @@ END;
 CREATE TRIGGER usage_tiers_ai AFTER INSERT ON model_price_tiers BEGIN
   UPDATE usage_cache_state SET stale = 1 WHERE stale = 0;
 END;
-CREATE TRIGGER usage_tiers_au AFTER UPDATE ON model_price_tiers BEGIN
+CREATE TRIGGER usage_tiers_au AFTER UPDATE ON model_price_tiers
+WHEN NEW.input_usd_per_mtok IS NOT OLD.input_usd_per_mtok
+  OR NEW.output_usd_per_mtok IS NOT OLD.output_usd_per_mtok
+  OR NEW.cache_read_usd_per_mtok IS NOT OLD.cache_read_usd_per_mtok
+  OR NEW.cache_write_usd_per_mtok IS NOT OLD.cache_write_usd_per_mtok
+  OR NEW.model IS NOT OLD.model OR NEW.above_input_tokens IS NOT OLD.above_input_tokens
+BEGIN
   UPDATE usage_cache_state SET stale = 1 WHERE stale = 0;
 END;
 CREATE TRIGGER usage_tiers_ad AFTER DELETE ON model_price_tiers BEGIN
@@ -509,7 +558,8 @@ WHEN NEW.name <> 'local_day_modifier' BEGIN
   UPDATE usage_cache_state SET stale = 1 WHERE stale = 0;
 END;
 CREATE TRIGGER usage_settings_au AFTER UPDATE ON usage_settings
-WHEN NEW.name <> 'local_day_modifier' OR OLD.name <> 'local_day_modifier' BEGIN
+WHEN (NEW.name <> 'local_day_modifier' OR OLD.name <> 'local_day_modifier')
+ AND (NEW.name IS NOT OLD.name OR NEW.value IS NOT OLD.value) BEGIN
   UPDATE usage_cache_state SET stale = 1 WHERE stale = 0;
 END;
 CREATE TRIGGER usage_settings_ad AFTER DELETE ON usage_settings
@@ -519,6 +569,7 @@ END;
 
 -- The price row of a model: its own, else the one its name is with a date
 -- suffix (-YYYYMMDD as Anthropic writes it, -YYYY-MM-DD as OpenAI does).
+-- (usage_turn_live applies the same rule to the models it reads.)
 DROP VIEW IF EXISTS model_price_match;
 CREATE VIEW model_price_match AS
 SELECT x.model, p.model AS price_model, p.input_usd_per_mtok,
@@ -557,6 +608,10 @@ WITH
            max(CASE WHEN json_valid(metadata)
                     THEN metadata ->> '$.parent_session_id' IS NOT NULL ELSE 0 END) AS sub_agent
     FROM sessions
+    -- Nothing to read while the caches serve (the turns below are gated the
+    -- same way): SQLite builds this before it looks at the turns.
+    WHERE (SELECT (mode = 'all' AND NOT fresh) OR mode = 'refresh-turns'
+           FROM usage_cache_status)
     GROUP BY owner, tool, session_id
   ),
   turn AS (
@@ -581,17 +636,21 @@ WITH
       -- count of turns counts.
       row_number() OVER (PARTITION BY t.owner, t.tool, t.session_id, t.turn_id
                          ORDER BY t.host) = 1 AS first_copy
-    FROM (SELECT t.rowid AS turn_rowid, t.* FROM turns AS t
-          WHERE (SELECT mode = 'all' AND NOT fresh FROM usage_cache_status)
+    -- A gate row first: when it is absent, SQLite reads no turn at all.
+    FROM (SELECT t.rowid AS turn_rowid, t.* FROM (SELECT 1 AS open FROM usage_cache_status
+                                                    WHERE mode = 'all' AND NOT fresh) AS g
+          CROSS JOIN turns AS t
           UNION ALL
           SELECT t.rowid, t.* FROM usage_refresh_scope AS r
-          JOIN sessions AS o
+          CROSS JOIN sessions AS o
             ON o.owner = r.owner AND o.tool = r.tool AND o.session_id = r.session_id
-          JOIN turns AS t
+          CROSS JOIN turns AS t
             ON t.owner = o.owner AND t.tool = o.tool AND t.host = o.host
            AND t.session_id = o.session_id
           WHERE (SELECT mode = 'refresh-turns' FROM usage_cache_state)) AS t
-    JOIN sess AS s
+    -- CROSS JOIN: the turns drive, each finds its session (an index on
+    -- sess); driven by sess, SQLite would scan a tool's turns per session.
+    CROSS JOIN sess AS s
       ON s.owner = t.owner AND s.tool = t.tool AND s.session_id = t.session_id
   ),
   keyed AS (
@@ -607,6 +666,26 @@ WITH
         ORDER BY sub_agent, tokens_out DESC NULLS LAST, timestamp,
                  host, session_id, turn_id) = 1 AS counted
     FROM keyed
+  ),
+  -- The price row of each model these turns use: model_price_match's rule,
+  -- for these models only (model_price_match reads every turn's model).
+  matched AS MATERIALIZED (
+    SELECT x.model, p.model AS price_model, p.input_usd_per_mtok,
+           p.output_usd_per_mtok, p.cache_read_usd_per_mtok, p.cache_write_usd_per_mtok
+    FROM (
+      SELECT t.model,
+             (SELECT m.model FROM model_prices AS m
+              WHERE m.model = t.model
+                 OR (substr(t.model, 1, length(m.model) + 1) = m.model || '-'
+                     AND (substr(t.model, length(m.model) + 2)
+                            GLOB '[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]'
+                       OR substr(t.model, length(m.model) + 2)
+                            GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'))
+              ORDER BY length(m.model) DESC
+              LIMIT 1) AS price_model
+      FROM (SELECT DISTINCT model FROM turn WHERE model IS NOT NULL) AS t
+    ) AS x
+    JOIN model_prices AS p ON p.model = x.price_model
   ),
   -- The prices of each turn's request: its model's row of model_prices, or
   -- the tier of model_price_tiers its prompt falls in. A Codex turn sums
@@ -624,7 +703,7 @@ WITH
       -- Of the cache writes, the 1-hour ones (never more than all of them).
       min(coalesce(r.cache_write_1h, 0), coalesce(r.cache_write, 0)) AS write_1h
     FROM ranked AS r
-    LEFT JOIN model_price_match AS p ON p.model = r.model
+    LEFT JOIN matched AS p ON p.model = r.model
     LEFT JOIN model_price_tiers AS x
       ON x.model = p.price_model
      AND x.above_input_tokens = (
@@ -737,7 +816,7 @@ SELECT
   min(CASE WHEN billable THEN timestamp END) AS first_billable,
   max(CASE WHEN billable THEN timestamp END) AS last_billable
 FROM (SELECT c.* FROM usage_refresh_scope AS r
-      JOIN usage_turn_cache AS c
+      CROSS JOIN usage_turn_cache AS c
         ON c.owner = r.owner AND c.tool = r.tool AND c.session_id = r.session_id
       WHERE (SELECT mode = 'refresh-grain' FROM usage_cache_state)
       UNION ALL
@@ -752,8 +831,9 @@ SELECT * FROM usage_grain_live;
 
 -- Every sum of the pack, once: per period (UTC day, local day, UTC month)
 -- and grain ('all': all agents together; 'agent': per tool; 'model': per
--- tool and model). The views below are its slices: SQLite moves their
--- constant filters into the scan.
+-- tool and model; 'project': per tool, model and project). usage_sums is
+-- its cache while fresh, its computation otherwise; the views below are its
+-- slices (the cache's by an index).
 --   cost_usd         the rounded sum of the costs; NULL when a turn of the
 --                    row has tokens but no known cost (unpriced_turns says
 --                    how many), and NULL when no turn of the row can have a
@@ -765,8 +845,26 @@ SELECT * FROM usage_grain_live;
 --   input_tokens     the uncached input: tokens_in minus cache reads and
 --                    cache writes (ccusage's inputTokens)
 --   total_tokens     tokens_in + tokens_out (ccusage's totalTokens)
-DROP VIEW IF EXISTS usage_sums;
-CREATE VIEW usage_sums AS
+-- The grain the computed sums read: usage_grain_cache inside usage_refresh
+-- (mode 'refresh-sums') or while only the local day's offset changed since
+-- it, the computation from turns while the cache is not up to date, nothing
+-- otherwise (then every view reads the sums' caches).
+DROP VIEW IF EXISTS usage_grain_for_sums;
+CREATE VIEW usage_grain_for_sums AS
+SELECT * FROM usage_grain_cache
+WHERE (SELECT mode = 'refresh-sums' OR (fresh AND NOT sums_fresh) FROM usage_cache_status)
+UNION ALL
+SELECT * FROM usage_grain_live;
+
+-- The same for the session and block sums (which no setting changes).
+DROP VIEW IF EXISTS usage_grain_for_derived;
+CREATE VIEW usage_grain_for_derived AS
+SELECT * FROM usage_grain_cache WHERE (SELECT mode = 'refresh-sums' FROM usage_cache_state)
+UNION ALL
+SELECT * FROM usage_grain_live;
+
+DROP VIEW IF EXISTS usage_sums_compute;
+CREATE VIEW usage_sums_compute AS
 SELECT
   k.period_kind, g.grain,
   CASE k.period_kind WHEN 'day' THEN substr(u.quarter, 1, 10)
@@ -775,7 +873,8 @@ SELECT
                                            WHERE name = 'local_day_modifier')) END AS period,
   u.owner,
   CASE WHEN g.grain <> 'all' THEN u.tool END AS tool,
-  CASE WHEN g.grain = 'model' THEN u.model END AS model,
+  CASE WHEN g.grain IN ('model', 'project') THEN u.model END AS model,
+  CASE WHEN g.grain = 'project' THEN u.project END AS project,
   count(DISTINCT u.tool || char(31) || u.session_id) AS sessions,
   sum(u.turns) AS turns,
   sum(u.billable_turns) AS billable_turns,
@@ -794,11 +893,19 @@ SELECT
   group_concat(DISTINCT u.tool) AS agents,
   group_concat(DISTINCT u.model) AS models
 FROM (SELECT 'day' AS period_kind UNION ALL SELECT 'local_day' UNION ALL SELECT 'month') AS k,
-     (SELECT 'all' AS grain UNION ALL SELECT 'agent' UNION ALL SELECT 'model') AS g,
-     usage_grain AS u
+     (SELECT 'all' AS grain UNION ALL SELECT 'agent' UNION ALL SELECT 'model'
+      UNION ALL SELECT 'project') AS g,
+     usage_grain_for_sums AS u
 GROUP BY k.period_kind, g.grain, period, u.owner,
          CASE WHEN g.grain <> 'all' THEN u.tool END,
-         CASE WHEN g.grain = 'model' THEN u.model END;
+         CASE WHEN g.grain IN ('model', 'project') THEN u.model END,
+         CASE WHEN g.grain = 'project' THEN u.project END;
+
+DROP VIEW IF EXISTS usage_sums;
+CREATE VIEW usage_sums AS
+SELECT * FROM usage_sums_cache WHERE (SELECT sums_fresh FROM usage_cache_status)
+UNION ALL
+SELECT * FROM usage_sums_compute;
 
 DROP VIEW IF EXISTS usage_daily;
 CREATE VIEW usage_daily AS
@@ -869,30 +976,11 @@ FROM usage_sums WHERE period_kind = 'month' AND grain = 'model';
 -- sessions with at least one turn in the row.
 DROP VIEW IF EXISTS usage_by_period;
 CREATE VIEW usage_by_period AS
-SELECT
-  k.period_kind,
-  CASE k.period_kind WHEN 'day' THEN substr(u.quarter, 1, 10)
-                     WHEN 'month' THEN substr(u.quarter, 1, 7)
-                     ELSE date(u.quarter, (SELECT value FROM usage_settings
-                                           WHERE name = 'local_day_modifier')) END AS period,
-  u.owner, u.tool, u.model, u.project,
-  count(DISTINCT u.session_id) AS sessions,
-  sum(u.turns) AS turns,
-  sum(u.tokens_in) AS tokens_in,
-  sum(u.tokens_out) AS tokens_out,
-  CASE WHEN sum(u.billable_turns) = 0 OR sum(u.unpriced_turns) > 0 THEN NULL
-       ELSE round(total(u.known_cost), 6) END AS cost_usd,
-  sum(u.cache_read_tokens) AS cache_read_tokens,
-  sum(u.cache_write_tokens) AS cache_write_tokens,
-  sum(u.unpriced_turns) AS unpriced_turns,
-  -- Added columns.
-  sum(u.billable_turns) AS billable_turns,
-  CASE WHEN sum(u.billable_turns) > sum(u.unpriced_turns)
-       THEN round(total(u.known_cost), 6) END AS priced_cost_usd,
-  sum(u.cache_write_1h_tokens) AS cache_write_1h_tokens
-FROM (SELECT 'day' AS period_kind UNION ALL SELECT 'local_day' UNION ALL SELECT 'month') AS k,
-     usage_grain AS u
-GROUP BY k.period_kind, period, u.owner, u.tool, u.model, u.project;
+SELECT period_kind, period, owner, tool, model, project, sessions, turns, tokens_in,
+       tokens_out, cost_usd, cache_read_tokens, cache_write_tokens, unpriced_turns,
+       -- Added columns.
+       billable_turns, priced_cost_usd, cache_write_1h_tokens
+FROM usage_sums WHERE grain = 'project';
 
 DROP VIEW IF EXISTS usage_by_day;
 CREATE VIEW usage_by_day AS
@@ -914,6 +1002,30 @@ SELECT period AS month, owner, tool, model, project, sessions, turns, tokens_in,
        cost_usd, cache_read_tokens, cache_write_tokens, unpriced_turns, billable_turns,
        priced_cost_usd, cache_write_1h_tokens
 FROM usage_by_period WHERE period_kind = 'month';
+
+-- Each session's sums per model: cached while fresh, else computed.
+DROP VIEW IF EXISTS usage_session_sums_compute;
+CREATE VIEW usage_session_sums_compute AS
+SELECT
+  u.owner, u.tool, u.session_id, u.model,
+  sum(u.turns) AS turns,
+  sum(u.user_turns) AS user_turns,
+  sum(u.billable_turns) AS billable_turns,
+  sum(u.unpriced_turns) AS unpriced_turns,
+  total(u.known_cost) AS known_cost,
+  sum(u.tokens_in) AS tokens_in,
+  sum(u.tokens_out) AS tokens_out,
+  sum(u.cache_read_tokens) AS cache_read_tokens,
+  sum(u.cache_write_tokens) AS cache_write_tokens,
+  sum(u.cache_write_1h_tokens) AS cache_write_1h_tokens
+FROM usage_grain_for_derived AS u
+GROUP BY u.owner, u.tool, u.session_id, u.model;
+
+DROP VIEW IF EXISTS usage_session_sums;
+CREATE VIEW usage_session_sums AS
+SELECT * FROM usage_session_sums_cache WHERE (SELECT fresh FROM usage_cache_status)
+UNION ALL
+SELECT * FROM usage_session_sums_compute;
 
 -- One row per session as people see it, (owner, tool, session_id): a
 -- session synced from two machines (a shared or copied home) is one row,
@@ -937,7 +1049,7 @@ WITH
     FROM (SELECT * FROM sessions ORDER BY owner, tool, session_id, host)
     GROUP BY owner, tool, session_id
   ),
-  u AS (
+  u AS MATERIALIZED (
     SELECT owner, tool, session_id,
            sum(turns) AS turns, sum(user_turns) AS user_turns,
            sum(billable_turns) AS billable_turns, sum(unpriced_turns) AS unpriced_turns,
@@ -946,8 +1058,8 @@ WITH
            sum(cache_read_tokens) AS cache_read_tokens,
            sum(cache_write_tokens) AS cache_write_tokens,
            sum(cache_write_1h_tokens) AS cache_write_1h_tokens,
-           group_concat(DISTINCT model) AS models
-    FROM usage_grain
+           group_concat(model) AS models
+    FROM usage_session_sums
     GROUP BY owner, tool, session_id
   )
 SELECT
@@ -982,23 +1094,42 @@ LEFT JOIN u ON u.owner = s.owner AND u.tool = s.tool AND u.session_id = s.sessio
 DROP VIEW IF EXISTS session_usage_by_model;
 CREATE VIEW session_usage_by_model AS
 SELECT
-  owner, tool, session_id, model,
-  sum(turns) AS turns,
-  sum(billable_turns) AS billable_turns,
-  sum(unpriced_turns) AS unpriced_turns,
-  CASE WHEN sum(billable_turns) = 0 OR sum(unpriced_turns) > 0 THEN NULL
-       ELSE round(total(known_cost), 6) END AS cost_usd,
-  CASE WHEN sum(billable_turns) > sum(unpriced_turns)
-       THEN round(total(known_cost), 6) END AS priced_cost_usd,
-  sum(tokens_in) AS tokens_in,
-  sum(tokens_out) AS tokens_out,
-  sum(tokens_in) - sum(cache_read_tokens) - sum(cache_write_tokens) AS input_tokens,
-  sum(cache_read_tokens) AS cache_read_tokens,
-  sum(cache_write_tokens) AS cache_write_tokens,
-  sum(cache_write_1h_tokens) AS cache_write_1h_tokens,
-  sum(tokens_in) + sum(tokens_out) AS total_tokens
-FROM usage_grain
-GROUP BY owner, tool, session_id, model;
+  owner, tool, session_id, model, turns, billable_turns, unpriced_turns,
+  CASE WHEN billable_turns = 0 OR unpriced_turns > 0 THEN NULL
+       ELSE round(known_cost, 6) END AS cost_usd,
+  CASE WHEN billable_turns > unpriced_turns THEN round(known_cost, 6) END AS priced_cost_usd,
+  tokens_in, tokens_out,
+  tokens_in - cache_read_tokens - cache_write_tokens AS input_tokens,
+  cache_read_tokens, cache_write_tokens, cache_write_1h_tokens,
+  tokens_in + tokens_out AS total_tokens
+FROM usage_session_sums;
+
+-- The billable Claude Code usage of each quarter hour, per model: what the
+-- billing blocks are made of (at_quarter_start: see usage_grain). Cached
+-- while fresh, else computed.
+DROP VIEW IF EXISTS usage_claude_units_compute;
+CREATE VIEW usage_claude_units_compute AS
+SELECT
+  u.owner, u.quarter, u.at_quarter_start, u.model,
+  min(u.first_billable) AS first_billable,
+  max(u.last_billable) AS last_billable,
+  sum(u.billable_turns) AS billable_turns,
+  sum(u.unpriced_turns) AS unpriced_turns,
+  total(u.known_cost) AS known_cost,
+  sum(u.tokens_in) AS tokens_in,
+  sum(u.tokens_out) AS tokens_out,
+  sum(u.cache_read_tokens) AS cache_read_tokens,
+  sum(u.cache_write_tokens) AS cache_write_tokens,
+  sum(u.cache_write_1h_tokens) AS cache_write_1h_tokens
+FROM usage_grain_for_derived AS u
+WHERE u.tool = 'claude-code' AND u.billable_turns > 0
+GROUP BY u.owner, u.quarter, u.at_quarter_start, u.model;
+
+DROP VIEW IF EXISTS usage_claude_units;
+CREATE VIEW usage_claude_units AS
+SELECT * FROM usage_claude_units_cache WHERE (SELECT fresh FROM usage_cache_status)
+UNION ALL
+SELECT * FROM usage_claude_units_compute;
 
 -- Billing blocks. The walk goes over the quarter hours that hold billable
 -- Claude Code turns (the turns of a quarter are less than 5 hours apart and
@@ -1016,8 +1147,7 @@ WITH RECURSIVE
              + CAST(substr(max(last_billable), 21, 3) AS INTEGER) AS last_ms,
            row_number() OVER (PARTITION BY owner
                               ORDER BY quarter, at_quarter_start DESC) AS n
-    FROM usage_grain
-    WHERE tool = 'claude-code' AND billable_turns > 0
+    FROM usage_claude_units
     GROUP BY owner, quarter, at_quarter_start
   ),
   -- One step per unit, carrying its block's start (ms since 1970, floored
@@ -1030,66 +1160,69 @@ WITH RECURSIVE
                 THEN u.first_ms - u.first_ms % 3600000 ELSE w.block_ms END
     FROM walk AS w
     JOIN unit AS u ON u.owner = w.owner AND u.n = w.n + 1
+  ),
+  -- Materialized: a query that joins this view to the units then finds a
+  -- unit's block by (owner, quarter) through an index SQLite builds on it.
+  unit_block AS MATERIALIZED (
+    SELECT w.owner, u.quarter, u.at_quarter_start, w.block_ms, w.last_ms
+    FROM walk AS w JOIN unit AS u ON u.owner = w.owner AND u.n = w.n
   )
-SELECT w.owner, u.quarter, u.at_quarter_start, w.block_ms, w.last_ms
-FROM walk AS w JOIN unit AS u ON u.owner = w.owner AND u.n = w.n;
+SELECT owner, quarter, at_quarter_start, block_ms, last_ms FROM unit_block;
 
 DROP VIEW IF EXISTS usage_blocks;
 CREATE VIEW usage_blocks AS
 SELECT
-  g.owner,
+  c.owner,
   strftime('%Y-%m-%dT%H:%M:%fZ', b.block_ms / 1000, 'unixepoch') AS block_start,
   strftime('%Y-%m-%dT%H:%M:%fZ', b.block_ms / 1000 + 18000, 'unixepoch') AS block_end,
-  min(g.first_billable) AS first_turn,
-  max(g.last_billable) AS last_turn,
-  sum(g.billable_turns) AS turns,
-  sum(g.tokens_in) AS tokens_in,
-  sum(g.tokens_out) AS tokens_out,
-  sum(g.cache_read_tokens) AS cache_read_tokens,
-  sum(g.cache_write_tokens) AS cache_write_tokens,
-  CASE WHEN sum(g.unpriced_turns) > 0 THEN NULL ELSE round(total(g.known_cost), 6) END
+  min(c.first_billable) AS first_turn,
+  max(c.last_billable) AS last_turn,
+  sum(c.billable_turns) AS turns,
+  sum(c.tokens_in) AS tokens_in,
+  sum(c.tokens_out) AS tokens_out,
+  sum(c.cache_read_tokens) AS cache_read_tokens,
+  sum(c.cache_write_tokens) AS cache_write_tokens,
+  CASE WHEN sum(c.unpriced_turns) > 0 THEN NULL ELSE round(total(c.known_cost), 6) END
     AS cost_usd,
-  sum(g.unpriced_turns) AS unpriced_turns,
-  group_concat(DISTINCT g.model) AS models,
+  sum(c.unpriced_turns) AS unpriced_turns,
+  group_concat(DISTINCT c.model) AS models,
   unixepoch('now') * 1000 < b.block_ms + 18000000
     AND unixepoch('now') * 1000 - max(b.last_ms) < 18000000 AS is_active,
   -- Added columns.
-  CASE WHEN sum(g.billable_turns) > sum(g.unpriced_turns)
-       THEN round(total(g.known_cost), 6) END AS priced_cost_usd,
-  sum(g.tokens_in) - sum(g.cache_read_tokens) - sum(g.cache_write_tokens) AS input_tokens,
-  sum(g.tokens_in) + sum(g.tokens_out) AS total_tokens,
-  sum(g.cache_write_1h_tokens) AS cache_write_1h_tokens
+  CASE WHEN sum(c.billable_turns) > sum(c.unpriced_turns)
+       THEN round(total(c.known_cost), 6) END AS priced_cost_usd,
+  sum(c.tokens_in) - sum(c.cache_read_tokens) - sum(c.cache_write_tokens) AS input_tokens,
+  sum(c.tokens_in) + sum(c.tokens_out) AS total_tokens,
+  sum(c.cache_write_1h_tokens) AS cache_write_1h_tokens
 FROM usage_block_walk AS b
-JOIN usage_grain AS g
-  ON g.owner = b.owner AND g.quarter = b.quarter AND g.at_quarter_start = b.at_quarter_start
- AND g.tool = 'claude-code' AND g.billable_turns > 0
-GROUP BY g.owner, b.block_ms;
+JOIN usage_claude_units AS c
+  ON c.owner = b.owner AND c.quarter = b.quarter AND c.at_quarter_start = b.at_quarter_start
+GROUP BY c.owner, b.block_ms;
 
 -- The blocks of usage_blocks per model.
 DROP VIEW IF EXISTS usage_block_models;
 CREATE VIEW usage_block_models AS
 SELECT
-  g.owner,
+  c.owner,
   strftime('%Y-%m-%dT%H:%M:%fZ', b.block_ms / 1000, 'unixepoch') AS block_start,
-  g.model,
-  sum(g.billable_turns) AS turns,
-  sum(g.unpriced_turns) AS unpriced_turns,
-  CASE WHEN sum(g.unpriced_turns) > 0 THEN NULL ELSE round(total(g.known_cost), 6) END
+  c.model,
+  sum(c.billable_turns) AS turns,
+  sum(c.unpriced_turns) AS unpriced_turns,
+  CASE WHEN sum(c.unpriced_turns) > 0 THEN NULL ELSE round(total(c.known_cost), 6) END
     AS cost_usd,
-  CASE WHEN sum(g.billable_turns) > sum(g.unpriced_turns)
-       THEN round(total(g.known_cost), 6) END AS priced_cost_usd,
-  sum(g.tokens_in) AS tokens_in,
-  sum(g.tokens_out) AS tokens_out,
-  sum(g.tokens_in) - sum(g.cache_read_tokens) - sum(g.cache_write_tokens) AS input_tokens,
-  sum(g.cache_read_tokens) AS cache_read_tokens,
-  sum(g.cache_write_tokens) AS cache_write_tokens,
-  sum(g.cache_write_1h_tokens) AS cache_write_1h_tokens,
-  sum(g.tokens_in) + sum(g.tokens_out) AS total_tokens
+  CASE WHEN sum(c.billable_turns) > sum(c.unpriced_turns)
+       THEN round(total(c.known_cost), 6) END AS priced_cost_usd,
+  sum(c.tokens_in) AS tokens_in,
+  sum(c.tokens_out) AS tokens_out,
+  sum(c.tokens_in) - sum(c.cache_read_tokens) - sum(c.cache_write_tokens) AS input_tokens,
+  sum(c.cache_read_tokens) AS cache_read_tokens,
+  sum(c.cache_write_tokens) AS cache_write_tokens,
+  sum(c.cache_write_1h_tokens) AS cache_write_1h_tokens,
+  sum(c.tokens_in) + sum(c.tokens_out) AS total_tokens
 FROM usage_block_walk AS b
-JOIN usage_grain AS g
-  ON g.owner = b.owner AND g.quarter = b.quarter AND g.at_quarter_start = b.at_quarter_start
- AND g.tool = 'claude-code' AND g.billable_turns > 0
-GROUP BY g.owner, b.block_ms, g.model;
+JOIN usage_claude_units AS c
+  ON c.owner = b.owner AND c.quarter = b.quarter AND c.at_quarter_start = b.at_quarter_start
+GROUP BY c.owner, b.block_ms, c.model;
 
 -- What usage_refresh computes again: the changed sessions, and every session
 -- that holds a copy of a response one of them holds (before or after the
@@ -1146,13 +1279,41 @@ CREATE TRIGGER usage_refresh_run INSTEAD OF INSERT ON usage_refresh BEGIN
   WHERE (owner, tool, session_id) IN (SELECT owner, tool, session_id FROM usage_refresh_scope);
   UPDATE usage_cache_state SET mode = 'refresh-grain';
   INSERT INTO usage_grain_cache SELECT * FROM usage_grain_live;
+  -- The sums the views read, all of them, from the grain's cache.
+  UPDATE usage_cache_state SET mode = 'refresh-sums';
+  DELETE FROM usage_sums_cache;
+  INSERT INTO usage_sums_cache SELECT * FROM usage_sums_compute;
+  DELETE FROM usage_session_sums_cache;
+  INSERT INTO usage_session_sums_cache SELECT * FROM usage_session_sums_compute;
+  DELETE FROM usage_claude_units_cache;
+  INSERT INTO usage_claude_units_cache SELECT * FROM usage_claude_units_compute;
   DELETE FROM usage_refresh_scope;
   DELETE FROM usage_changed_sessions;
   UPDATE usage_cache_state
-  SET mode = 'all', stale = 0, refreshed_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now');
+  SET mode = 'all', stale = 0, refreshed_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
+      sums_local_day_modifier = (SELECT value FROM usage_settings
+                                 WHERE name = 'local_day_modifier');
 END;
 
--- The pack's views and prices may be new: compute the caches now.
+-- The caches were computed with other definitions (an earlier release of
+-- this file, or none yet): all of them again. Then bring them up to date.
+UPDATE usage_cache_state SET stale = 1
+WHERE computed_by IS NOT (SELECT group_concat(name || char(10) || sql, char(10))
+                          FROM (SELECT name, sql FROM sqlite_schema
+                                WHERE name IN ('usage_turn_live', 'usage_grain_live',
+                                               'model_price_match', 'usage_refresh_run',
+                                               'usage_sums_compute',
+                                               'usage_session_sums_compute',
+                                               'usage_claude_units_compute')
+                                ORDER BY name));
+UPDATE usage_cache_state
+SET computed_by = (SELECT group_concat(name || char(10) || sql, char(10))
+                   FROM (SELECT name, sql FROM sqlite_schema
+                         WHERE name IN ('usage_turn_live', 'usage_grain_live',
+                                        'model_price_match', 'usage_refresh_run',
+                                        'usage_sums_compute', 'usage_session_sums_compute',
+                                        'usage_claude_units_compute')
+                         ORDER BY name));
 INSERT INTO usage_refresh DEFAULT VALUES;
 
 RELEASE lethe_usage_pack;

@@ -83,6 +83,16 @@ INSERT INTO usage_refresh DEFAULT VALUES;
 SELECT * FROM check_cache;
 SELECT tool, session_id, hosts, turns FROM session_summary WHERE tool = 'codex';
 
-.print '## 6. Applying the pack again: rebuilt, the same rows'
+.print '## 6. Applying the pack again, the same file: nothing is computed again'
+.print '# (a marker row in the cache survives), the same rows'
+INSERT INTO usage_turn_cache (turn_rowid, owner) VALUES (-1, 'marker');
 .read LETHE_ROOT/sql/usage.sql
+SELECT count(*) AS marker_kept FROM usage_turn_cache WHERE turn_rowid = -1;
+DELETE FROM usage_turn_cache WHERE turn_rowid = -1;
+SELECT * FROM check_cache;
+.print '# definitions that changed (an older release): everything again'
+UPDATE usage_cache_state SET computed_by = 'an older release';
+INSERT INTO usage_turn_cache (turn_rowid, owner) VALUES (-1, 'marker');
+.read LETHE_ROOT/sql/usage.sql
+SELECT count(*) AS marker_kept FROM usage_turn_cache WHERE turn_rowid = -1;
 SELECT * FROM check_cache;
