@@ -172,4 +172,13 @@ std::string module_path() {
                 " (build tree): install lethe again, or build it (cmake --build build)");
 }
 
+void refresh_usage_if_changed(const Database& db) {
+  if (!db.has_view("usage_refresh")) return;
+  if (db.has_view("usage_cache_status") &&
+      query_text(db, "SELECT fresh FROM usage_cache_status").value_or("0") == "1") {
+    return;
+  }
+  db.exec("INSERT INTO usage_refresh DEFAULT VALUES");
+}
+
 }  // namespace lethe::cli

@@ -43,6 +43,12 @@ Database open_archive(const DatabaseChoice& choice, OpenMode mode);
 // lock is held, so two commands starting together apply them once.
 bool apply_sql_files(const Database& db);
 
+// Brings the usage pack's cached sums up to date after a write (sync,
+// merge), when the pack has them and something changed since their last
+// refresh: a refresh recomputes the sums whole (seconds on millions of
+// turns), so an unchanged re-sync must not pay for one.
+void refresh_usage_if_changed(const Database& db);
+
 // The loadable module for `lethe sql`, found from where this executable is:
 // an installed layout (bin/lethe and <libdir>/lethe.so) or the build tree
 // (build/bin/lethe and build/lethe.so). Throws a Failure naming both places.

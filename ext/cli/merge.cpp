@@ -156,10 +156,6 @@ std::vector<std::string> owners_of(const Database& other, const std::optional<st
   return owners;
 }
 
-void refresh_usage(const Database& db) {
-  if (db.has_view("usage_refresh")) db.exec("INSERT INTO usage_refresh DEFAULT VALUES");
-}
-
 }  // namespace
 
 int run_merge(const Args& raw) {
@@ -192,7 +188,7 @@ int run_merge(const Args& raw) {
     results.emplace_back(owner, merge_owner(archive, other, owner));
     refused += results.back().second.rejected;
   }
-  refresh_usage(archive);
+  refresh_usage_if_changed(archive);
   const Counts after = count(archive);
   transaction.commit();
   for (const auto& [owner, result] : results) {

@@ -105,11 +105,6 @@ std::string options_json(const Arguments& args) {
   return json.empty() ? "{}" : json + "}";
 }
 
-// Brings the usage pack's summary up to date, when the pack has one.
-void refresh_usage(const Database& db) {
-  if (db.has_view("usage_refresh")) db.exec("INSERT INTO usage_refresh DEFAULT VALUES");
-}
-
 // The log line's fields and lethe_last_sync()'s keys, in the line's order.
 constexpr std::pair<const char*, const char*> kSummaryFields[] = {
     {"home", "home"},           {"host", "host"},       {"owner", "owner"},
@@ -149,7 +144,7 @@ Outcome sync(const Database& db, const std::string& home, const std::string& opt
     if (code != "READ") outcome.unread.push_back({st.bytes(0), code, st.bytes(6)});
   }
   outcome.summary = read_summary(db);  // before the commit: a run is stored whole or not at all
-  refresh_usage(db);
+  refresh_usage_if_changed(db);
   transaction.commit();
   progress.stop();
   return outcome;

@@ -25,6 +25,7 @@ once="$(counts "$default_db")"
 pass "first run: $out"
 
 # 2. Again, from another folder, the home written another way: nothing changes.
+refreshed="$("$shell" "$default_db" "SELECT refreshed_at || '/' || fresh FROM usage_cache_status")"
 cd /
 run sync --home "$HOME/"
 cd - >/dev/null
@@ -36,7 +37,11 @@ expect_rc 0 "a second lethe sync"
 [[ "$out" == *" home=$HOME "* && "$out" == *" read=0 unchanged=4 "* ]] ||
   fail "a second run read files again, or named the home otherwise: $out"
 [[ "$(rows "$default_db")" == "$first" ]] || fail "a second run changed sessions or turns"
-pass "second run: nothing read, nothing changed"
+# A refresh recomputes the usage sums whole (seconds on a big archive): a run
+# that read nothing leaves the fresh caches as they were.
+[[ "$("$shell" "$default_db" "SELECT refreshed_at || '/' || fresh FROM usage_cache_status")" == "$refreshed" &&
+   "$refreshed" == */1 ]] || fail "an unchanged run refreshed the usage caches ($refreshed)"
+pass "second run: nothing read, nothing changed, no refresh of the usage caches"
 
 # 3. Where the database is: --db, else LETHE_DB, else XDG_DATA_HOME.
 XDG_DATA_HOME="$work/xdg" run sync
