@@ -541,14 +541,8 @@ IngestResult run_call(Store& store, const std::string& owner, std::string_view b
     IngestResult result = BatchRun(scope, owner, options).run(batch, mode);
     if (!options.dry_run) scope.commit();
     return result;
-  } catch (const BatchError& e) {
-    scope.fail(e.code(), e.what());
-  } catch (const InputError& e) {
-    scope.fail(SQLITE_ERROR, e.what());
-  } catch (const std::bad_alloc&) {
-    scope.fail(SQLITE_NOMEM, "out of memory");
-  } catch (const std::exception& e) {
-    scope.fail(SQLITE_ERROR, e.what());
+  } catch (const std::exception&) {
+    scope.fail_current();
   }
 }
 

@@ -141,14 +141,8 @@ class SyncCall {
       std::string summary = summary_json();
       scope.commit();
       state_.last_sync_json.swap(summary);
-    } catch (const BatchError& e) {
-      scope.fail(e.code(), e.what());
-    } catch (const InputError& e) {
-      scope.fail(SQLITE_ERROR, e.what());
-    } catch (const std::bad_alloc&) {
-      scope.fail(SQLITE_NOMEM, "out of memory");
-    } catch (const std::exception& e) {
-      scope.fail(SQLITE_ERROR, e.what());
+    } catch (const std::exception&) {
+      scope.fail_current();
     }
     return std::move(rows_);
   }

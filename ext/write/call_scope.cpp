@@ -1,9 +1,11 @@
 #include "write/call_scope.hpp"
 
 #include <algorithm>
+#include <new>
 #include <string_view>
 #include <unordered_map>
 
+#include "common/errors.hpp"
 #include "common/text.hpp"
 
 namespace lethe {
@@ -234,6 +236,20 @@ void CallScope::fail(int cause, const char* message) {
   }
   error << "; nothing of this call was written";
   throw error;
+}
+
+void CallScope::fail_current() {
+  try {
+    throw;
+  } catch (const BatchError& e) {
+    fail(e.code(), e.what());
+  } catch (const InputError& e) {
+    fail(SQLITE_ERROR, e.what());
+  } catch (const std::bad_alloc&) {
+    fail(SQLITE_NOMEM, "out of memory");
+  } catch (const std::exception& e) {
+    fail(SQLITE_ERROR, e.what());
+  }
 }
 
 // ---------------------------------------------------------------------------

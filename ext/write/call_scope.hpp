@@ -58,6 +58,10 @@ class CallScope {
   // Undoes the call and throws the CallError the call must end with: the one
   // place that decides a failed call's code and message.
   [[noreturn]] void fail(int cause, const char* message);
+  // fail() for the exception being handled: a BatchError with its code, an
+  // InputError as SQLITE_ERROR, std::bad_alloc as SQLITE_NOMEM, any other
+  // std::exception as SQLITE_ERROR. Call it only from a catch block.
+  [[noreturn]] void fail_current();
 
  private:
   struct Failure {
