@@ -222,7 +222,9 @@ int register_all(sqlite3* db, char** error, bool refuse_own_transaction) {
 
 extern "C" __attribute__((visibility("default"))) int sqlite3_lethe_init(
     sqlite3* db, char** error, const sqlite3_api_routines* api) {
-  SQLITE_EXTENSION_INIT2(api);
+  // Every connection hands the same routines table; writing the global only
+  // when it differs keeps a second load from racing with a thread using it.
+  if (sqlite3_api != api) SQLITE_EXTENSION_INIT2(api);
   try {
     return lethe::register_all(db, error, false);
   } catch (...) {
@@ -238,7 +240,9 @@ extern "C" __attribute__((visibility("default"))) int sqlite3_lethe_init(
 // `.load lethe sqlite3_lethe_replicated_init` tries it in the shell.
 extern "C" __attribute__((visibility("default"))) int sqlite3_lethe_replicated_init(
     sqlite3* db, char** error, const sqlite3_api_routines* api) {
-  SQLITE_EXTENSION_INIT2(api);
+  // Every connection hands the same routines table; writing the global only
+  // when it differs keeps a second load from racing with a thread using it.
+  if (sqlite3_api != api) SQLITE_EXTENSION_INIT2(api);
   try {
     return lethe::register_all(db, error, true);
   } catch (...) {
