@@ -239,22 +239,9 @@ class ClaudeReader : public Reader {
   // first prompt).
   static void note_session_facts(const Members<kIndexKeys.size()>& m, Session& session,
                                  bool first_record) {
-    if (const auto text = string_value(m[kTimestamp])) {
-      if (const auto time = normalize_rfc3339(*text)) {
-        if (!session.started_at || *time < *session.started_at) session.started_at = time;
-      }
-    }
-    if (!session.working_dir) {
-      if (auto cwd = string_value(m[kCwd])) session.working_dir = std::move(cwd);
-    }
-    if (!first_record) return;
-    Json& meta = session.metadata;
-    if (const auto v = string_value(m[kVersion])) meta["client_version"] = *v;
-    if (const auto v = string_value(m[kGitBranch])) meta["git_branch"] = *v;
-    if (const auto agent = string_value(m[kAgentId]); agent && !agent->empty()) {
-      meta["parent_session_id"] = *string_value(m[kSessionId]);
-      meta["agent_id"] = *agent;
-    }
+    note_envelope_facts(
+        {m[kTimestamp], m[kCwd], m[kVersion], m[kGitBranch], m[kAgentId], m[kSessionId]}, session,
+        first_record);
   }
 
   void close_group(std::size_t g) {

@@ -89,4 +89,23 @@ std::optional<std::string> join_texts(std::vector<std::string> texts) {
   return joined;
 }
 
+void note_envelope_facts(const EnvelopeFacts& facts, Session& session, bool first_record) {
+  if (const auto text = string_value(facts.timestamp)) {
+    if (const auto time = normalize_rfc3339(*text)) {
+      if (!session.started_at || *time < *session.started_at) session.started_at = time;
+    }
+  }
+  if (!session.working_dir) {
+    if (auto cwd = string_value(facts.cwd)) session.working_dir = std::move(cwd);
+  }
+  if (!first_record) return;
+  Json& meta = session.metadata;
+  if (const auto v = string_value(facts.version)) meta["client_version"] = *v;
+  if (const auto v = string_value(facts.git_branch)) meta["git_branch"] = *v;
+  if (const auto agent = string_value(facts.agent_id); agent && !agent->empty()) {
+    meta["parent_session_id"] = string_value(facts.session_id).value_or("");
+    meta["agent_id"] = *agent;
+  }
+}
+
 }  // namespace lethe::native

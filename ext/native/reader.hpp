@@ -104,6 +104,20 @@ using TokenCount = std::optional<std::int64_t>;
 TokenCount token_count(const Json& usage, const char* key);
 TokenCount checked_sum(std::initializer_list<TokenCount> counts);
 
+// The session facts of a Claude-style record envelope (Claude Code, Qwen
+// Code), as the index pass scanned them: the earliest timestamp, the first
+// cwd, and from the session's first record its client version, git branch
+// and, for a sub-agent, its parent and agent id.
+struct EnvelopeFacts {
+  const json::Value* timestamp;
+  const json::Value* cwd;
+  const json::Value* version;
+  const json::Value* git_branch;
+  const json::Value* agent_id;
+  const json::Value* session_id;
+};
+void note_envelope_facts(const EnvelopeFacts& facts, Session& session, bool first_record);
+
 // Texts joined by a blank line; nullopt when there are none.
 // Takes the texts by value: callers move them in, so one text is not copied.
 std::optional<std::string> join_texts(std::vector<std::string> texts);
