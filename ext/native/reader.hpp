@@ -93,6 +93,13 @@ std::optional<NormalizedTime> required_time(const Json& object, const char* key,
                                             const std::string& path, Position at, Output& out);
 std::optional<NormalizedTime> optional_time(const Json& object, const char* key);
 
+// Milliseconds since 1970 (the database agents' times) as a time; nullopt
+// outside the years 1..9999.
+std::optional<NormalizedTime> time_of_millis(std::int64_t ms);
+// The time of a JSON integer of milliseconds at `key`; nullopt when absent,
+// not an integer, or out of range.
+std::optional<NormalizedTime> millis_time(const Json& object, const char* key);
+
 // "[image image/png 1234 bytes]" for base64 image data.
 std::string image_placeholder(std::string_view media_type, std::string_view base64);
 
