@@ -159,6 +159,8 @@ Converter::Converter(std::string_view data, const IngestOptions& options, Format
       reader_ = cursor_reader(data, *out_, options.source_file);
       break;
     case Format::OpenCode:
+      reader_ = opencode_reader(data, *out_);
+      break;
     case Format::Goose:
     case Format::Crush:
       throw InputError("format \"" + std::string(format_name(format)) +

@@ -39,6 +39,9 @@ std::unique_ptr<Reader> copilot_reader(std::string_view data, Output& out);
 // Cursor's files don't name their session: the file's name does.
 std::unique_ptr<Reader> cursor_reader(std::string_view data, Output& out,
                                       const std::optional<std::string>& source_file);
+// The database agents: the lines lethe exports from their database
+// (write/agent_db.hpp), one session's lines read like one file.
+std::unique_ptr<Reader> opencode_reader(std::string_view data, Output& out);
 
 // The members a reader's index pass looks at, read by lethe's scanner
 // (json_scan): no DOM, spans of the line.
