@@ -5,13 +5,15 @@
 -- reports: one bad row never fails the statement.
 
 -- 1. The sessions: every session row, and any session id that only its
--- messages name. OpenCode rewrites message and part rows in place and sets
+-- messages or parts name. OpenCode rewrites message and part rows in place and sets
 -- their time_updated: the latest time, the row count and the total of the
 -- times move when anything of the session changes.
 WITH ids(id) AS (
   SELECT id FROM session
   UNION
   SELECT session_id FROM message
+  UNION
+  SELECT session_id FROM part
 ),
 messages AS (
   SELECT session_id, max(time_updated) AS changed, count(*) AS n, total(time_updated) AS times
@@ -36,7 +38,16 @@ ORDER BY ids.id;
 -- 2. The export: the session record (first, naming the agent), then each
 -- message in OpenCode's own order (time_created, id) followed by its parts
 -- in id order (OpenCode's ids ascend in time). A part whose message row is
--- missing comes after the messages, for the reader to report.
+-- missing comes after the messages, for the reader to report. The wanted
+-- sessions are joined to the rows (not `:session IS NULL OR ...`), so that
+-- each session's rows are found through OpenCode's indexes.
+WITH wanted(id) AS (
+  SELECT :session WHERE :session IS NOT NULL
+  UNION ALL
+  SELECT id FROM (SELECT id FROM session UNION SELECT session_id FROM message
+                  UNION SELECT session_id FROM part)
+  WHERE :session IS NULL
+)
 SELECT session, line FROM (
   SELECT s.id AS session, 0 AS k1, 0 AS k2, '' AS k3, 0 AS k4, '' AS k5,
          json_object(
@@ -49,8 +60,7 @@ SELECT session, line FROM (
            'tokens_cache_write', s.tokens_cache_write, 'agent_name', s.agent,
            'model', CASE WHEN typeof(s.model) = 'text' AND json_valid(s.model)
                          THEN json(s.model) ELSE CAST(s.model AS TEXT) END) AS line
-  FROM session AS s
-  WHERE :session IS NULL OR s.id = :session
+  FROM wanted JOIN session AS s ON s.id = wanted.id
   UNION ALL
   SELECT m.session_id, 1, m.time_created, m.id, 0, '',
          json_object(
@@ -58,8 +68,7 @@ SELECT session, line FROM (
            'time_created', m.time_created, 'time_updated', m.time_updated,
            'data', CASE WHEN typeof(m.data) = 'text' AND json_valid(m.data)
                         THEN json(m.data) ELSE CAST(m.data AS TEXT) END)
-  FROM message AS m
-  WHERE :session IS NULL OR m.session_id = :session
+  FROM wanted JOIN message AS m ON m.session_id = wanted.id
   UNION ALL
   SELECT p.session_id, CASE WHEN m.id IS NULL THEN 2 ELSE 1 END,
          coalesce(m.time_created, 0), p.message_id, 1, p.id,
@@ -68,7 +77,7 @@ SELECT session, line FROM (
            'time_created', p.time_created, 'time_updated', p.time_updated,
            'data', CASE WHEN typeof(p.data) = 'text' AND json_valid(p.data)
                         THEN json(p.data) ELSE CAST(p.data AS TEXT) END)
-  FROM part AS p LEFT JOIN message AS m ON m.id = p.message_id
-  WHERE :session IS NULL OR p.session_id = :session
+  FROM wanted JOIN part AS p ON p.session_id = wanted.id
+  LEFT JOIN message AS m ON m.id = p.message_id
 )
 ORDER BY session, k1, k2, k3, k4, k5;
