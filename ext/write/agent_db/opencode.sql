@@ -1,8 +1,10 @@
 -- OpenCode's database (opencode.db, since OpenCode 1.x): what lethe reads of
 -- it. Two statements (ext/write/agent_db.hpp): the sessions with what
 -- identifies their version, then the export, one JSON line per row. A JSON
--- column that is not valid JSON reaches the reader as a string, which it
--- reports: one bad row never fails the statement.
+-- column that is not valid JSON reaches the reader as a string (a BLOB as
+-- its size), which it reports, and an infinite REAL (which this SQLite's
+-- json_object would write as Inf, not JSON) as null: one bad row never
+-- fails the statement or its line.
 
 -- 1. The sessions: every session row, and any session id that only its
 -- messages or parts name. OpenCode rewrites message and part rows in place and sets
@@ -54,29 +56,40 @@ SELECT session, line FROM (
            'record', 'session', 'agent', 'opencode', 'id', s.id,
            'parent_id', s.parent_id, 'project_id', s.project_id, 'title', s.title,
            'directory', s.directory, 'version', s.version,
-           'time_created', s.time_created, 'time_updated', s.time_updated,
-           'cost', s.cost, 'tokens_input', s.tokens_input, 'tokens_output', s.tokens_output,
-           'tokens_reasoning', s.tokens_reasoning, 'tokens_cache_read', s.tokens_cache_read,
-           'tokens_cache_write', s.tokens_cache_write, 'agent_name', s.agent,
+           'time_created', nullif(nullif(s.time_created, 9e999), -9e999),
+           'time_updated', nullif(nullif(s.time_updated, 9e999), -9e999),
+           'cost', nullif(nullif(s.cost, 9e999), -9e999), 'tokens_input', nullif(nullif(s.tokens_input, 9e999), -9e999),
+           'tokens_output', nullif(nullif(s.tokens_output, 9e999), -9e999),
+           'tokens_reasoning', nullif(nullif(s.tokens_reasoning, 9e999), -9e999),
+           'tokens_cache_read', nullif(nullif(s.tokens_cache_read, 9e999), -9e999),
+           'tokens_cache_write', nullif(nullif(s.tokens_cache_write, 9e999), -9e999), 'agent_name', s.agent,
            'model', CASE WHEN typeof(s.model) = 'text' AND json_valid(s.model)
-                         THEN json(s.model) ELSE CAST(s.model AS TEXT) END) AS line
+                         THEN json(s.model)
+                        WHEN typeof(s.model) = 'blob' THEN '(a BLOB of ' || length(s.model) || ' bytes)'
+                        ELSE s.model END) AS line
   FROM wanted JOIN session AS s ON s.id = wanted.id
   UNION ALL
   SELECT m.session_id, 1, m.time_created, m.id, 0, '',
          json_object(
            'record', 'message', 'id', m.id, 'session', m.session_id,
-           'time_created', m.time_created, 'time_updated', m.time_updated,
+           'time_created', nullif(nullif(m.time_created, 9e999), -9e999),
+           'time_updated', nullif(nullif(m.time_updated, 9e999), -9e999),
            'data', CASE WHEN typeof(m.data) = 'text' AND json_valid(m.data)
-                        THEN json(m.data) ELSE CAST(m.data AS TEXT) END)
+                        THEN json(m.data)
+                        WHEN typeof(m.data) = 'blob' THEN '(a BLOB of ' || length(m.data) || ' bytes)'
+                        ELSE m.data END)
   FROM wanted JOIN message AS m ON m.session_id = wanted.id
   UNION ALL
   SELECT p.session_id, CASE WHEN m.id IS NULL THEN 2 ELSE 1 END,
          coalesce(m.time_created, 0), p.message_id, 1, p.id,
          json_object(
            'record', 'part', 'id', p.id, 'session', p.session_id, 'message', p.message_id,
-           'time_created', p.time_created, 'time_updated', p.time_updated,
+           'time_created', nullif(nullif(p.time_created, 9e999), -9e999),
+           'time_updated', nullif(nullif(p.time_updated, 9e999), -9e999),
            'data', CASE WHEN typeof(p.data) = 'text' AND json_valid(p.data)
-                        THEN json(p.data) ELSE CAST(p.data AS TEXT) END)
+                        THEN json(p.data)
+                        WHEN typeof(p.data) = 'blob' THEN '(a BLOB of ' || length(p.data) || ' bytes)'
+                        ELSE p.data END)
   FROM wanted JOIN part AS p ON p.session_id = wanted.id
   LEFT JOIN message AS m ON m.id = p.message_id
 )
