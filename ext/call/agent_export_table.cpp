@@ -48,6 +48,8 @@ struct ExportCursor {
   sqlite3_vtab_cursor base{};
   std::vector<ExportRow> rows;
   std::size_t position = 0;
+  std::string format;  // the arguments, read back by their hidden columns
+  std::string path;
 };
 
 int export_connect(sqlite3* db, void*, int, const char* const*, sqlite3_vtab** out,
@@ -70,7 +72,18 @@ int export_disconnect(sqlite3_vtab* vtab) noexcept {
 
 constexpr const char* kArgumentNames[] = {"format", "path", "session"};
 
+// The session is optional, so plan_arguments would accept a plan without a
+// session given by a join's other side that is not positioned yet, and the
+// join would then compare each row's session column with it: that plan is
+// refused (SQLITE_CONSTRAINT), so the planner positions the other side
+// first and passes the session (one session's export, not every one).
 int export_best_index(sqlite3_vtab* vtab, sqlite3_index_info* info) noexcept {
+  for (int i = 0; i < info->nConstraint; ++i) {
+    const auto& c = info->aConstraint[i];
+    if (c.iColumn == kSessionArg && c.op == SQLITE_INDEX_CONSTRAINT_EQ && !c.usable) {
+      return SQLITE_CONSTRAINT;
+    }
+  }
   return plan_arguments(vtab, info, "lethe_agent_export", kFormatArg, kArgumentNames, 2, 100);
 }
 
@@ -112,8 +125,10 @@ int export_filter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int argc,
     if ((idx_num & kHasFormat) == 0 || (idx_num & kHasPath) == 0 || argc < 2) {
       throw InputError("format and path arguments are required");
     }
-    const Format format = database_format(text_argument(argv[0], "format", "the agent's name"));
-    const std::string path = text_argument(argv[1], "path", "the path of the agent's database");
+    cursor->format = text_argument(argv[0], "format", "the agent's name");
+    cursor->path = text_argument(argv[1], "path", "the path of the agent's database");
+    const Format format = database_format(cursor->format);
+    const std::string& path = cursor->path;
     std::optional<std::string> session;
     if ((idx_num & kHasSession) != 0 && argc > 2 && sqlite3_value_type(argv[2]) != SQLITE_NULL) {
       session = text_argument(argv[2], "session", "a session id");
@@ -154,6 +169,15 @@ int export_column(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int column) no
       break;
     case kLine:
       result_text(ctx, row.line);
+      break;
+    case kFormatArg:
+      result_text(ctx, cursor->format);
+      break;
+    case kPathArg:
+      result_text(ctx, cursor->path);
+      break;
+    case kSessionArg:
+      result_text(ctx, row.session);
       break;
     default:
       sqlite3_result_null(ctx);
