@@ -72,18 +72,7 @@ int export_disconnect(sqlite3_vtab* vtab) noexcept {
 
 constexpr const char* kArgumentNames[] = {"format", "path", "session"};
 
-// The session is optional, so plan_arguments would accept a plan without a
-// session given by a join's other side that is not positioned yet, and the
-// join would then compare each row's session column with it: that plan is
-// refused (SQLITE_CONSTRAINT), so the planner positions the other side
-// first and passes the session (one session's export, not every one).
 int export_best_index(sqlite3_vtab* vtab, sqlite3_index_info* info) noexcept {
-  for (int i = 0; i < info->nConstraint; ++i) {
-    const auto& c = info->aConstraint[i];
-    if (c.iColumn == kSessionArg && c.op == SQLITE_INDEX_CONSTRAINT_EQ && !c.usable) {
-      return SQLITE_CONSTRAINT;
-    }
-  }
   return plan_arguments(vtab, info, "lethe_agent_export", kFormatArg, kArgumentNames, 2, 100);
 }
 
