@@ -18,9 +18,11 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <condition_variable>
 #include <deque>
 #include <limits>
 #include <memory>
+#include <mutex>
 #include <new>
 #include <optional>
 #include <string>
@@ -334,49 +336,113 @@ class SyncCall {
         {path, std::string(format), code, std::nullopt, std::nullopt, std::nullopt, message});
   }
 
-  // The sessions of an agent's database to write, exported on this (the
-  // caller's) thread before the batches are handed to ingest_batches: the
-  // parsing thread never calls SQLite. A batch is one session's lines.
+  // The sessions of an agent's database to write, one batch each. The
+  // parsing thread never calls SQLite: a session is exported on this (the
+  // caller's) thread by prepare_next(), which ingest_batches calls between
+  // its writes, so that the next sessions are exported while the parsing
+  // thread converts the previous one; load(i) waits until session i is.
   class SessionsToRead : public BatchList {
    public:
-    SessionsToRead(SyncCall& call, SyncStore& store) : call_(call), store_(store) {}
+    SessionsToRead(SyncCall& call, SyncStore& store, AgentDatabase& database, Format format)
+        : call_(call), store_(store), database_(database), format_(format) {}
 
-    struct Session {
-      std::string path;  // <database>#<session id>
-      Format format = Format::Wire;
-      IngestOptions options;
-      std::int64_t read_at = 0;
-      sync::FileRead read;  // the exported lines and the session's identity
-    };
-
-    Session& add() { return sessions_.emplace_back(); }
-    std::size_t held_bytes() const { return held_bytes_; }
-    void count_bytes(std::size_t bytes) { held_bytes_ += bytes; }
+    void add(std::string path, std::string id, const sync::FileIdentity& identity,
+             std::int64_t read_at, const std::string& database_path) {
+      Session& session = sessions_.emplace_back();
+      session.path = std::move(path);
+      session.id = std::move(id);
+      session.options = default_options(OptionsFor::Ingest);
+      session.options.format = format_;
+      session.options.host = call_.binding_.host;
+      session.options.source_file = source_file_of(database_path);
+      session.read_at = read_at;
+      session.read.identity = identity;
+    }
 
     std::size_t size() const override { return sessions_.size(); }
-    bool load(std::size_t) override { return true; }  // exported already
     std::string_view data(std::size_t i) const override { return sessions_[i].read.data; }
     const IngestOptions& options(std::size_t i) const override { return sessions_[i].options; }
     std::size_t bytes(std::size_t i) const override { return sessions_[i].read.data.size(); }
 
+    // On the caller's thread: exports the next session, unless the sessions
+    // exported and not yet written hold kExportAheadBytes already (then the
+    // one the parsing thread may wait for is still exported).
+    void prepare_next() override {
+      std::size_t next;
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (exported_ == sessions_.size()) return;
+        if (held_bytes_ >= kExportAheadBytes && exported_ > written_ + 1) return;
+        next = exported_;
+      }
+      Session& session = sessions_[next];
+      std::string lines;
+      try {
+        database_.export_session(session.id, lines);
+      } catch (const AgentDbError& error) {
+        session.trouble_code = error.code();
+        session.read.message = std::string("this session ") + error.what();
+      }
+      std::lock_guard<std::mutex> lock(mutex_);
+      held_bytes_ += lines.size();
+      session.read.data = std::move(lines);
+      ++exported_;
+      exported_changed_.notify_all();
+    }
+
+    bool load(std::size_t i) override {
+      std::unique_lock<std::mutex> lock(mutex_);
+      exported_changed_.wait(lock, [&] { return exported_ > i || abandoned_; });
+      return exported_ > i && sessions_[i].trouble_code.empty();
+    }
+
+    void abandon() override {
+      std::lock_guard<std::mutex> lock(mutex_);
+      abandoned_ = true;
+      exported_changed_.notify_all();
+    }
+
     void written(std::size_t i, IngestResult* result) override {
       Session& session = sessions_[i];
-      call_.record_read(session.path, session.format, session.read, session.read_at, *result,
+      const std::string_view format = format_name(format_);
+      if (result == nullptr) {
+        call_.fail_unit(session.path, format, session.trouble_code, session.read.message, {},
                         store_);
+      } else {
+        call_.record_read(session.path, format_, session.read, session.read_at, *result, store_);
+      }
+      std::lock_guard<std::mutex> lock(mutex_);
+      held_bytes_ -= session.read.data.size();
       std::string().swap(session.read.data);
+      ++written_;
     }
 
    private:
+    struct Session {
+      std::string path;  // <database>#<session id>
+      std::string id;
+      IngestOptions options;
+      std::int64_t read_at = 0;
+      sync::FileRead read;            // the exported lines and the session's identity
+      std::string_view trouble_code;  // static; empty when exported
+    };
     SyncCall& call_;
     SyncStore& store_;
-    std::deque<Session> sessions_;
+    AgentDatabase& database_;
+    const Format format_;
+    std::deque<Session>
+        sessions_;  // a deque: a session never moves while the other thread reads it
+    std::mutex mutex_;
+    std::condition_variable exported_changed_;
+    std::size_t exported_ = 0;  // sessions_[0, exported_) are exported (or failed to be)
+    std::size_t written_ = 0;
     std::size_t held_bytes_ = 0;
+    bool abandoned_ = false;
   };
 
-  // At most this much of a database's export is held at once: the changed
-  // sessions are exported and written in groups of about this size (one
-  // bigger session is a group of its own).
-  static constexpr std::size_t kExportGroupBytes = std::size_t{64} << 20;
+  // At most about this much of a database's export is held ahead of the
+  // writes (one bigger session is exported alone).
+  static constexpr std::size_t kExportAheadBytes = std::size_t{64} << 20;
 
   // Reads the sessions of an agent's database that changed since the last
   // sync. Each session is a unit of its own, recorded like a file under
@@ -400,10 +466,10 @@ class SyncCall {
       return;
     }
     record_database(found, name, sessions.size(), read_at, sync_store);
-    auto group = std::make_unique<SessionsToRead>(*this, sync_store);
-    for (const AgentSession& session : sessions) {
+    SessionsToRead to_read(*this, sync_store, *database, format);
+    for (AgentSession& session : sessions) {
       ++counts_.files_seen;
-      const std::string path = found.path + "#" + session.id;
+      std::string path = found.path + "#" + session.id;
       const sync::FileIdentity identity = session_identity(found.identity, session);
       const auto previous = last.find(path);
       const std::optional<sync::LastRead> last_read =
@@ -413,35 +479,9 @@ class SyncCall {
         sync_store.mark_seen(binding_.host, path, run_);
         continue;
       }
-      std::string lines;
-      try {
-        database->export_session(session.id, lines);
-      } catch (const AgentDbError& error) {
-        fail_unit(path, name, error.code(), std::string("this session ") + error.what(), {},
-                  sync_store);
-        continue;
-      }
-      auto& unit = group->add();
-      unit.path = path;
-      unit.format = format;
-      unit.options = default_options(OptionsFor::Ingest);
-      unit.options.format = format;
-      unit.options.host = binding_.host;
-      unit.options.source_file = source_file_of(found.path);
-      unit.read_at = read_at;
-      unit.read.identity = identity;
-      unit.read.data = std::move(lines);
-      group->count_bytes(unit.read.data.size());
-      if (group->held_bytes() >= kExportGroupBytes) {
-        write_group(*group, scope, mode);
-        group = std::make_unique<SessionsToRead>(*this, sync_store);
-      }
+      to_read.add(std::move(path), std::move(session.id), identity, read_at, found.path);
     }
-    write_group(*group, scope, mode);
-  }
-
-  void write_group(SessionsToRead& group, CallScope& scope, CallMode mode) {
-    ingest_batches(scope, mode, binding_.owner, group);
+    ingest_batches(scope, mode, binding_.owner, to_read);
   }
 
   // A session's identity, kept in the columns of a file's (device: the
