@@ -38,7 +38,7 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
 # Batches of 4 MiB or more, and a sync's files, hand chunks from a parsing
 # thread to the writer: these tests reach that path; any ThreadSanitizer
 # report fails them.
-tsan_tests='Pipeline.*:Concurrency.*:HostileInput.TenMegabyteLine:Sync.ReadsEveryAgentFolder*:Sync.TwoSyncsAtOnceEqualOne:Sync.AnyInterleaving*'
+tsan_tests='Pipeline.*:Concurrency.*:HostileInput.TenMegabyteLine:Sync.ReadsEveryAgentFolder*:Sync.TwoSyncsAtOnceEqualOne:Sync.AnyInterleaving*:SyncAgentDb.*'
 echo "=== build-tsan: configure and build (-DLETHE_TSAN=ON), then $tsan_tests"
 cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLETHE_TESTS=ON -DLETHE_TSAN=ON >/dev/null
 cmake --build build-tsan -j"$jobs" --target lethe e2e_threaded_tests

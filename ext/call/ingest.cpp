@@ -446,6 +446,7 @@ void write_batches_pipelined(CallScope& scope, const std::string& owner, BatchLi
   std::optional<BatchRun> current;
   std::size_t index = 0;
   std::unique_ptr<Chunk> parsed;
+  list.prepare_next();
   while (parser.pop(parsed)) {
     if (parsed->mark == Chunk::Mark::NotLoaded) {
       list.written(parsed->batch, nullptr);
@@ -461,6 +462,7 @@ void write_batches_pipelined(CallScope& scope, const std::string& owner, BatchLi
       current->take(*parsed, true);
     }
     parser.recycle(std::move(parsed));
+    list.prepare_next();
   }
 }
 
@@ -585,6 +587,12 @@ IngestResult ingest_batch(CallScope& scope, CallMode mode, const std::string& ow
 
 void ingest_batches(CallScope& scope, CallMode mode, const std::string& owner, BatchList& list) {
   std::optional<ParserThread> parser;
+  // Destroyed before `parser` joins its thread, whichever way this returns:
+  // a load() waiting for the caller's prepare_next() gives up.
+  struct Abandon {
+    BatchList& list;
+    ~Abandon() { list.abandon(); }
+  } abandon{list};
   if (mode == CallMode::Savepoint && list.size() > 1 && std::thread::hardware_concurrency() > 1) {
     try {
       parser.emplace([&list](ParserThread& thread) { parse_batches(thread, list); });
@@ -597,6 +605,7 @@ void ingest_batches(CallScope& scope, CallMode mode, const std::string& owner, B
     return;
   }
   for (std::size_t i = 0; i < list.size(); ++i) {
+    list.prepare_next();
     if (!list.load(i)) {
       list.written(i, nullptr);
       continue;

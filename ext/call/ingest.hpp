@@ -77,11 +77,12 @@ IngestResult ingest(Store& store, const std::string& owner, std::string_view bat
 IngestResult ingest_batch(CallScope& scope, CallMode mode, const std::string& owner,
                           std::string_view batch, const IngestOptions& options);
 
-// The batches of a call that writes many (lethe_sync: a home's files).
-// load(i) and data(i)/options(i) run on the parsing thread when there is
-// one, so they touch nothing but batch i's own state (no SQLite); written(i)
-// runs on the caller's thread, in order, after batch i is written (result)
-// or when load(i) said it is not to be written (nullptr).
+// The batches of a call that writes many (lethe_sync: a home's files, an
+// agent database's sessions). load(i) and data(i)/options(i) run on the
+// parsing thread when there is one, so they touch nothing but batch i's own
+// state (no SQLite); written(i) and prepare_next() run on the caller's
+// thread, written(i) in order, after batch i is written (result) or when
+// load(i) said it is not to be written (nullptr).
 class BatchList {
  public:
   virtual ~BatchList() = default;
@@ -92,6 +93,16 @@ class BatchList {
   virtual const IngestOptions& options(std::size_t i) const = 0;
   virtual std::size_t bytes(std::size_t i) const = 0;
   virtual void written(std::size_t i, IngestResult* result) = 0;
+  // On the caller's thread, before the first load and after each write: a
+  // step of the work batches need done there (an agent database's export,
+  // which calls SQLite), for the next batch not yet prepared, so that it
+  // runs while the parsing thread parses. load(i) may wait for it: each
+  // call must prepare batch i once batches before i are written.
+  virtual void prepare_next() {}
+  // On the caller's thread when the call stops writing batches, done or
+  // failed, before the parsing thread is joined: load() must not wait any
+  // more (it returns false).
+  virtual void abandon() {}
 };
 
 // Writes every batch of `list` inside an open call, in order. With the

@@ -18,7 +18,11 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <condition_variable>
 #include <deque>
+#include <limits>
+#include <memory>
+#include <mutex>
 #include <new>
 #include <optional>
 #include <string>
@@ -32,6 +36,7 @@
 #include "native/json_write.hpp"
 #include "sync/files.hpp"
 #include "sync/sync_options.hpp"
+#include "write/agent_db.hpp"
 #include "write/sync_store.hpp"
 
 namespace lethe {
@@ -128,9 +133,18 @@ class SyncCall {
       auto last_reads = sync_store.last_reads(binding_.host, home_);
       counts_.files_ignored = listing.ignored;
       FilesToRead to_read(*this, sync_store);
-      for (const sync::Found& found : listing.found)
-        consider(found, last_reads, sync_store, to_read);
+      std::vector<const sync::Found*> databases;
+      for (const sync::Found& found : listing.found) {
+        if (found.agent->kind == sync::AgentKind::Database &&
+            found.trouble == sync::Trouble::None) {
+          databases.push_back(&found);
+        } else {
+          consider(found, last_reads, sync_store, to_read);
+        }
+      }
       ingest_batches(scope, mode, binding_.owner, to_read);
+      for (const sync::Found* database : databases)
+        read_database(*database, last_reads, sync_store, scope, mode);
       std::stable_sort(rows_.begin(), rows_.end(),
                        [](const SyncRow& a, const SyncRow& b) { return a.path < b.path; });
       counts_.files_gone = sync_store.count_gone(binding_.host, home_, run_);
@@ -302,17 +316,199 @@ class SyncCall {
   void fail_file(const std::string& path, std::string_view format, sync::Trouble trouble,
                  const std::string& message, const sync::FileIdentity& identity,
                  SyncStore& sync_store) {
+    fail_unit(path, format, sync::trouble_code(trouble), message, identity, sync_store);
+  }
+
+  // `code` is static (a trouble's, or an AgentDbError's).
+  void fail_unit(const std::string& path, std::string_view format, std::string_view code,
+                 const std::string& message, const sync::FileIdentity& identity,
+                 SyncStore& sync_store) {
     ++counts_.files_failed;
     FileRecord record;
     record.path = path;
     record.format = format;
     record.identity = identity;
     record.read_at_ns = sync::now_ns();
-    record.status = sync::trouble_code(trouble);
+    record.status = code;
     record.message = message;
     sync_store.record(binding_.host, record, run_);
-    rows_.push_back({path, std::string(format), sync::trouble_code(trouble), std::nullopt,
-                     std::nullopt, std::nullopt, message});
+    rows_.push_back(
+        {path, std::string(format), code, std::nullopt, std::nullopt, std::nullopt, message});
+  }
+
+  // The sessions of an agent's database to write, one batch each. The
+  // parsing thread never calls SQLite: a session is exported on this (the
+  // caller's) thread by prepare_next(), which ingest_batches calls between
+  // its writes, so that the next sessions are exported while the parsing
+  // thread converts the previous one; load(i) waits until session i is.
+  class SessionsToRead : public BatchList {
+   public:
+    SessionsToRead(SyncCall& call, SyncStore& store, AgentDatabase& database, Format format)
+        : call_(call), store_(store), database_(database), format_(format) {}
+
+    void add(std::string path, std::string id, const sync::FileIdentity& identity,
+             std::int64_t read_at, const std::string& database_path) {
+      Session& session = sessions_.emplace_back();
+      session.path = std::move(path);
+      session.id = std::move(id);
+      session.options = default_options(OptionsFor::Ingest);
+      session.options.format = format_;
+      session.options.host = call_.binding_.host;
+      session.options.source_file = source_file_of(database_path);
+      session.read_at = read_at;
+      session.read.identity = identity;
+    }
+
+    std::size_t size() const override { return sessions_.size(); }
+    std::string_view data(std::size_t i) const override { return sessions_[i].read.data; }
+    const IngestOptions& options(std::size_t i) const override { return sessions_[i].options; }
+    std::size_t bytes(std::size_t i) const override { return sessions_[i].read.data.size(); }
+
+    // On the caller's thread: exports the next session, unless the sessions
+    // exported and not yet written hold kExportAheadBytes already (then the
+    // one the parsing thread may wait for is still exported).
+    void prepare_next() override {
+      std::size_t next;
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (exported_ == sessions_.size()) return;
+        if (held_bytes_ >= kExportAheadBytes && exported_ > written_ + 1) return;
+        next = exported_;
+      }
+      Session& session = sessions_[next];
+      std::string lines;
+      try {
+        database_.export_session(session.id, lines);
+      } catch (const AgentDbError& error) {
+        session.trouble_code = error.code();
+        session.read.message = std::string("this session ") + error.what();
+      }
+      std::lock_guard<std::mutex> lock(mutex_);
+      held_bytes_ += lines.size();
+      session.read.data = std::move(lines);
+      ++exported_;
+      exported_changed_.notify_all();
+    }
+
+    bool load(std::size_t i) override {
+      std::unique_lock<std::mutex> lock(mutex_);
+      exported_changed_.wait(lock, [&] { return exported_ > i || abandoned_; });
+      return exported_ > i && sessions_[i].trouble_code.empty();
+    }
+
+    void abandon() override {
+      std::lock_guard<std::mutex> lock(mutex_);
+      abandoned_ = true;
+      exported_changed_.notify_all();
+    }
+
+    void written(std::size_t i, IngestResult* result) override {
+      Session& session = sessions_[i];
+      const std::string_view format = format_name(format_);
+      if (result == nullptr) {
+        call_.fail_unit(session.path, format, session.trouble_code, session.read.message, {},
+                        store_);
+      } else {
+        call_.record_read(session.path, format_, session.read, session.read_at, *result, store_);
+      }
+      std::lock_guard<std::mutex> lock(mutex_);
+      held_bytes_ -= session.read.data.size();
+      std::string().swap(session.read.data);
+      ++written_;
+    }
+
+   private:
+    struct Session {
+      std::string path;  // <database>#<session id>
+      std::string id;
+      IngestOptions options;
+      std::int64_t read_at = 0;
+      sync::FileRead read;            // the exported lines and the session's identity
+      std::string_view trouble_code;  // static; empty when exported
+    };
+    SyncCall& call_;
+    SyncStore& store_;
+    AgentDatabase& database_;
+    const Format format_;
+    std::deque<Session>
+        sessions_;  // a deque: a session never moves while the other thread reads it
+    std::mutex mutex_;
+    std::condition_variable exported_changed_;
+    std::size_t exported_ = 0;  // sessions_[0, exported_) are exported (or failed to be)
+    std::size_t written_ = 0;
+    std::size_t held_bytes_ = 0;
+    bool abandoned_ = false;
+  };
+
+  // At most about this much of a database's export is held ahead of the
+  // writes (one bigger session is exported alone).
+  static constexpr std::size_t kExportAheadBytes = std::size_t{64} << 20;
+
+  // Reads the sessions of an agent's database that changed since the last
+  // sync. Each session is a unit of its own, recorded like a file under
+  // <database>#<session id> with the session's own identity (its rows, its
+  // latest change, a checksum of its rows' times; write/agent_db.hpp). A
+  // database that can't be read is one problem row under its own path.
+  void read_database(const sync::Found& found,
+                     std::unordered_map<std::string, sync::LastRead>& last, SyncStore& sync_store,
+                     CallScope& scope, CallMode mode) {
+    const Format format = found.agent->format;
+    const std::string_view name = format_name(format);
+    const std::int64_t read_at = sync::now_ns();
+    std::optional<AgentDatabase> database;
+    std::vector<AgentSession> sessions;
+    try {
+      database.emplace(format, found.path);
+      sessions = database->sessions();
+    } catch (const AgentDbError& error) {
+      ++counts_.files_seen;
+      fail_unit(found.path, name, error.code(), error.what(), found.identity, sync_store);
+      return;
+    }
+    record_database(found, name, sessions.size(), read_at, sync_store);
+    SessionsToRead to_read(*this, sync_store, *database, format);
+    for (AgentSession& session : sessions) {
+      ++counts_.files_seen;
+      std::string path = found.path + "#" + session.id;
+      const sync::FileIdentity identity = session_identity(found.identity, session);
+      const auto previous = last.find(path);
+      const std::optional<sync::LastRead> last_read =
+          previous == last.end() ? std::nullopt : std::optional<sync::LastRead>(previous->second);
+      if (!sync::needs_read(last_read, identity)) {
+        ++counts_.files_unchanged;
+        sync_store.mark_seen(binding_.host, path, run_);
+        continue;
+      }
+      to_read.add(std::move(path), std::move(session.id), identity, read_at, found.path);
+    }
+    ingest_batches(scope, mode, binding_.owner, to_read);
+  }
+
+  // A session's identity, kept in the columns of a file's (device: the
+  // database's; inode: the checksum; size: its rows; mtime_ns: its latest
+  // change), so that sync/files.hpp's needs_read decides for it too.
+  static sync::FileIdentity session_identity(const sync::FileIdentity& database,
+                                             const AgentSession& session) {
+    constexpr std::int64_t kMaxMs = std::numeric_limits<std::int64_t>::max() / 1'000'000;
+    const std::int64_t ms = std::clamp<std::int64_t>(session.changed_ms, -kMaxMs, kMaxMs);
+    return {database.device, static_cast<std::uint64_t>(session.checksum),
+            static_cast<std::uint64_t>(session.rows), ms * 1'000'000};
+  }
+
+  // The database itself: read (its sessions are the units), so that a
+  // failure recorded by an earlier run does not stay as its status.
+  void record_database(const sync::Found& found, std::string_view format, std::size_t sessions,
+                       std::int64_t read_at, SyncStore& sync_store) {
+    FileRecord record;
+    record.path = found.path;
+    record.format = format;
+    record.identity = found.identity;
+    record.read_at_ns = read_at;
+    record.status = "READ";
+    const std::string message = "a database of " + std::to_string(sessions) +
+                                " sessions (each recorded as <database>#<session id>)";
+    record.message = message;
+    sync_store.record(binding_.host, record, run_);
   }
 
   // lethe_last_sync()'s JSON. Numbers with to_chars: the host's locale

@@ -92,6 +92,14 @@ std::vector<Format> detect_formats(std::string_view data) {
   Json first;
   std::string problem;
   if (!parse_object(line.text, first, problem)) return detect_document(data, line.text);
+  // lethe's export of an agent's database opens with its session record,
+  // which names the agent (write/agent_db.hpp); no file format has "record".
+  if (has(first, "record")) {
+    const std::string* agent = string_member(first, "agent");
+    const std::optional<Format> named = agent ? format_named(*agent) : std::nullopt;
+    if (named && is_database_format(*named)) return {*named};
+    return {};
+  }
   if (has(first, "tool") && has(first, "session_id") && has(first, "turn_id")) {
     return {Format::Wire};
   }
@@ -150,6 +158,13 @@ Converter::Converter(std::string_view data, const IngestOptions& options, Format
     case Format::CursorCli:
       reader_ = cursor_reader(data, *out_, options.source_file);
       break;
+    case Format::OpenCode:
+      reader_ = opencode_reader(data, *out_);
+      break;
+    case Format::Goose:
+    case Format::Crush:
+      throw InputError("format \"" + std::string(format_name(format)) +
+                       "\" is not read by this build yet");
     default:
       reader_ = gemini_reader(data, *out_);
       break;

@@ -121,6 +121,10 @@ const std::vector<Fixture>& fixtures() {
       // enqueue taken by remove), one run later (dequeue: its user record),
       // and a task notification: 1125 + 1165.
       {"claude/queued.jsonl", "claude-code", {{"5e551011-0000-4000-8000-00000000c1a6", 2290}}},
+      // OpenCode's export (of steps.sql on schema.sql): two requests of one
+      // message, each counted once with cache and reasoning:
+      // (100 + 1000 + 50 + 20 + 5) + (30 + 1100 + 10).
+      {"opencode/steps.jsonl", "opencode", {{"ses_0c0de0001", 2315}}},
   };
   return all;
 }
@@ -554,6 +558,22 @@ TEST(NativeConvert, DefaultFormatIsAutoAndOptionsAreOptional) {
   Result w = db.query("SELECT wire FROM lethe_convert(?1)", line());
   ASSERT_TRUE(w.ok()) << w.error;
   EXPECT_EQ(w.rows.at(0)[0], Value(line()));
+}
+
+// Options from a join's other side are the options of the call: a plan
+// without them (and a filter on the hidden column, which reads NULL) gave
+// 0 rows and no error.
+TEST(NativeConvert, OptionsFromAJoinAreUsed) {
+  Db db(":memory:");
+  const std::string data = fixture_text({"opencode/steps.jsonl", "opencode", {}});
+  db.must(
+      "CREATE TABLE o (options TEXT); INSERT INTO o VALUES "
+      "('{\"format\":\"opencode\",\"host\":\"h\"}')");
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM o, lethe_convert(?1, o.options) c", data), "3");
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM o, lethe_convert(?1, o.options) c "
+                      "WHERE c.wire IS NOT NULL",
+                      data),
+            "3");
 }
 
 TEST(NativeConvert, BatchErrors) {
