@@ -103,6 +103,10 @@ std::vector<Format> detect_formats(std::string_view data) {
   if (has(first, "type") && has(first, "data") && has(first, "id") && has(first, "timestamp")) {
     return {Format::CopilotCli};
   }
+  if (const std::string* agent = has(first, "record") ? string_member(first, "agent") : nullptr) {
+    if (*agent == "goose") return {Format::Goose};  // an agent database's export (write/agent_db)
+    if (*agent == "crush") return {Format::Crush};
+  }
   if (has(first, "role") && has(first, "message") && !has(first, "type") &&
       !has(first, "sessionId")) {
     return {Format::CursorCli};
@@ -149,6 +153,12 @@ Converter::Converter(std::string_view data, const IngestOptions& options, Format
       break;
     case Format::CursorCli:
       reader_ = cursor_reader(data, *out_, options.source_file);
+      break;
+    case Format::Goose:
+      reader_ = goose_reader(data, *out_);
+      break;
+    case Format::Crush:
+      reader_ = crush_reader(data, *out_);
       break;
     default:
       reader_ = gemini_reader(data, *out_);

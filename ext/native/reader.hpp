@@ -36,6 +36,10 @@ std::unique_ptr<Reader> codex_reader(std::string_view data, Output& out);
 std::unique_ptr<Reader> gemini_reader(std::string_view data, Output& out);
 std::unique_ptr<Reader> qwen_reader(std::string_view data, Output& out);
 std::unique_ptr<Reader> copilot_reader(std::string_view data, Output& out);
+// The database agents: the lines their write/agent_db/<agent>.sql export
+// gives for a session, joined by '\n'.
+std::unique_ptr<Reader> goose_reader(std::string_view data, Output& out);
+std::unique_ptr<Reader> crush_reader(std::string_view data, Output& out);
 // Cursor's files don't name their session: the file's name does.
 std::unique_ptr<Reader> cursor_reader(std::string_view data, Output& out,
                                       const std::optional<std::string>& source_file);

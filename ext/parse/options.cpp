@@ -26,8 +26,9 @@ std::optional<std::uint64_t> whole_number(const json& value, std::uint64_t minim
 }
 
 std::optional<Format> format_named(std::string_view name) {
-  for (Format f : {Format::Wire, Format::Auto, Format::ClaudeCode, Format::Codex, Format::GeminiCli,
-                   Format::QwenCode, Format::CopilotCli, Format::CursorCli}) {
+  for (Format f :
+       {Format::Wire, Format::Auto, Format::ClaudeCode, Format::Codex, Format::GeminiCli,
+        Format::QwenCode, Format::CopilotCli, Format::CursorCli, Format::Goose, Format::Crush}) {
     if (format_name(f) == name) return f;
   }
   return std::nullopt;
@@ -45,7 +46,8 @@ void apply_native_option(const std::string& key, const json& value, IngestOption
     if (!format) {
       throw InputError(
           "options.format must be one of \"wire\", \"auto\", \"claude-code\", \"codex\", "
-          "\"gemini-cli\", \"qwen-code\", \"copilot-cli\", \"cursor-cli\", got " +
+          "\"gemini-cli\", \"qwen-code\", \"copilot-cli\", \"cursor-cli\", \"goose\", \"crush\", "
+          "got " +
           value.dump(-1, ' ', false, json::error_handler_t::replace));
     }
     options.format = *format;
@@ -127,6 +129,10 @@ std::string_view format_name(Format format) noexcept {
       return "copilot-cli";
     case Format::CursorCli:
       return "cursor-cli";
+    case Format::Goose:
+      return "goose";
+    case Format::Crush:
+      return "crush";
   }
   return "wire";
 }

@@ -14,7 +14,18 @@ namespace lethe {
 
 // How `data` is read (adapters contract section 1): wire lines, or the
 // files an agent writes, named or detected from the first non-blank line.
-enum class Format { Wire, Auto, ClaudeCode, Codex, GeminiCli, QwenCode, CopilotCli, CursorCli };
+enum class Format {
+  Wire,
+  Auto,
+  ClaudeCode,
+  Codex,
+  GeminiCli,
+  QwenCode,
+  CopilotCli,
+  CursorCli,
+  Goose,
+  Crush
+};
 
 // The option value and the produced lines' `tool`: "wire", "claude-code", ...
 std::string_view format_name(Format format) noexcept;
