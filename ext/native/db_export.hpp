@@ -49,7 +49,7 @@ class DbExportReader : public Reader {
   // Any other record of the open session: false when its kind is not read.
   virtual bool read_record(const std::string& kind, Json& record, Position at) = 0;
   // The session's lines are all read (the next session record, or the end).
-  virtual void end_session() = 0;
+  virtual void end_session() {}
 
   // A native id as a turn id, unique in its session: the n-th repeat of an
   // id (a provider's counter restarting) is "<id>#<n>", stable while the

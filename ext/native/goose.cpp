@@ -5,9 +5,9 @@
 // turn of its own (usage:<row>), because a request and the messages it wrote
 // are not linked in the database; so each request is counted once. A
 // session older than the ledger (schema 15) has only its accumulated
-// totals: what they hold beyond the ledger's rows becomes one turn
-// (session-totals), so the session sums to Goose's own totals, each token
-// once.
+// totals: what they hold beyond the ledger's sums (both on the session line,
+// so any prefix of the lines agrees) becomes one turn (session-totals), so
+// the session sums to Goose's own totals, each token once.
 #include "native/db_export.hpp"
 
 namespace lethe::native {
@@ -128,8 +128,8 @@ class GooseReader : public DbExportReader {
     }
     session_ = out_.session(*id);
     Session& session = out_.session_at(session_);
-    created_ = optional_time(record, "created_at");
-    if (!session.started_at) session.started_at = created_;
+    const auto created = optional_time(record, "created_at");
+    if (!session.started_at) session.started_at = created;
     if (const std::string* dir = string_member(record, "working_dir")) session.working_dir = *dir;
     Json& meta = session.metadata;
     if (const std::string* v = string_member(record, "session_type")) meta["kind"] = *v;
@@ -142,18 +142,12 @@ class GooseReader : public DbExportReader {
     model_ = model != nullptr ? *model : "";
     const std::string* provider = string_member(record, "provider_name");
     provider_ = provider != nullptr ? *provider : "";
-    Json* accumulated = member(record, "accumulated");
-    accumulated_ = accumulated != nullptr ? std::move(*accumulated) : Json();
-    counted_input_ = counted_output_ = 0;
-    counted_cost_ = 0;
-    first_time_.reset();
     tool_names_.clear();
-    last_at_ = at;
+    beyond_ledger(record, created, at);
     return true;
   }
 
   bool read_record(const std::string& kind, Json& record, Position at) override {
-    last_at_ = at;
     if (kind == "message") {
       message(record, at);
     } else if (kind == "usage") {
@@ -162,12 +156,6 @@ class GooseReader : public DbExportReader {
       return false;
     }
     return true;
-  }
-
-  std::optional<NormalizedTime> record_time(const Json& record, Position at) {
-    auto time = required_time(record, "time", "time", at, out_);
-    if (time && !first_time_) first_time_ = time;
-    return time;
   }
 
   static std::string message_turn_id(const Json& record, Position at) {
@@ -190,7 +178,7 @@ class GooseReader : public DbExportReader {
                    "content", "a message's content_json must be a JSON array of content parts");
       return;
     }
-    const auto time = record_time(record, at);
+    const auto time = required_time(record, "time", "time", at, out_);
     if (!time) return;
     Parts parts = collect_parts(*content);
     const bool only_responses =
@@ -270,7 +258,7 @@ class GooseReader : public DbExportReader {
                    "row", "a usage record needs its usage_ledger id");
       return;
     }
-    const auto time = record_time(record, at);
+    const auto time = required_time(record, "time", "time", at, out_);
     if (!time) return;
     Turn& turn = out_.add_turn(at, session_, "usage:" + std::to_string(*row), "assistant", *time);
     Json& m = turn.metadata;
@@ -292,7 +280,6 @@ class GooseReader : public DbExportReader {
     }
     if (const Json* cost = member(record, "cost"); cost != nullptr && cost->is_number()) {
       turn.cost_usd = cost->get<double>();
-      counted_cost_ += *turn.cost_usd;
     }
     Json usage = Json::object();
     for (const char* key : {"input_tokens", "output_tokens", "total_tokens", "cache_read_tokens",
@@ -318,58 +305,56 @@ class GooseReader : public DbExportReader {
     turn.tokens_out = output;
     m["cache_read_tokens"] = *read;
     m["cache_write_tokens"] = *write;
-    counted_input_ = checked_sum({counted_input_, input}).value_or(counted_input_);
-    counted_output_ = checked_sum({counted_output_, output}).value_or(counted_output_);
   }
 
-  // What the session's accumulated totals hold beyond its ledger rows.
-  void end_session() override {
-    if (!accumulated_.is_object()) return;
-    const TokenCount input = token_count(accumulated_, "input_tokens");
-    const TokenCount output = token_count(accumulated_, "output_tokens");
-    const Json* cost = member(accumulated_, "cost");
-    const double rest_cost =
-        cost != nullptr && cost->is_number() ? cost->get<double>() - counted_cost_ : 0;
-    const bool invalid = !checked_sum({input, output});
-    const std::int64_t rest_in = input && *input > counted_input_ ? *input - counted_input_ : 0;
+  // What the session's accumulated totals hold beyond its ledger's sums.
+  void beyond_ledger(const Json& record, const std::optional<NormalizedTime>& created,
+                     Position at) {
+    const Json* accumulated = member(record, "accumulated");
+    const Json* ledger = member(record, "ledger");
+    if (accumulated == nullptr || !accumulated->is_object()) return;
+    const Json none = Json::object();
+    const Json& counted = ledger != nullptr && ledger->is_object() ? *ledger : none;
+    const TokenCount input = token_count(*accumulated, "input_tokens");
+    const TokenCount output = token_count(*accumulated, "output_tokens");
+    const TokenCount counted_input = token_count(counted, "input_tokens");
+    const TokenCount counted_output = token_count(counted, "output_tokens");
+    const bool invalid = !checked_sum({input, output}) || !counted_input || !counted_output;
+    const std::int64_t rest_in = invalid || *input <= *counted_input ? 0 : *input - *counted_input;
     const std::int64_t rest_out =
-        output && *output > counted_output_ ? *output - counted_output_ : 0;
+        invalid || *output <= *counted_output ? 0 : *output - *counted_output;
+    const double rest_cost = number(*accumulated, "cost") - number(counted, "cost");
     if (!invalid && rest_in == 0 && rest_out == 0 && rest_cost <= kCostEpsilon) return;
-    const std::optional<NormalizedTime> time = created_ ? created_ : first_time_;
-    if (!time) {
-      out_.problem(last_at_, ErrorCode::MissingField, "created_at",
-                   "the session's totals beyond its usage rows need a time: the session has no "
-                   "created_at and no message");
+    if (!created) {
+      out_.problem(at, ErrorCode::MissingField, "created_at",
+                   "the session's totals beyond its usage rows need the session's created_at");
       return;
     }
-    Turn& turn = out_.add_turn(last_at_, session_, "session-totals", "assistant", *time);
+    Turn& turn = out_.add_turn(at, session_, "session-totals", "assistant", *created);
     Json& m = turn.metadata;
     m["native_type"] = "sessions.accumulated";
-    m["usage"] = accumulated_;
+    m["usage"] = *accumulated;
+    m["counted_on_usage_rows"] = counted;
     if (!model_.empty()) turn.model = model_;
     if (invalid) {
       m["usage_invalid"] = true;
       return;
     }
-    m["counted_on_usage_rows"] = {{"input_tokens", counted_input_},
-                                  {"output_tokens", counted_output_}};
     turn.tokens_in = rest_in;
     turn.tokens_out = rest_out;
     if (rest_cost > kCostEpsilon) turn.cost_usd = rest_cost;
   }
 
+  static double number(const Json& object, const char* key) {
+    const Json* v = member(object, key);
+    return v != nullptr && v->is_number() ? v->get<double>() : 0;
+  }
+
   static constexpr double kCostEpsilon = 1e-9;
 
   std::size_t session_ = 0;
-  std::optional<NormalizedTime> created_;
-  std::optional<NormalizedTime> first_time_;
-  Position last_at_;
   std::string model_;
   std::string provider_;
-  Json accumulated_;
-  std::int64_t counted_input_ = 0;
-  std::int64_t counted_output_ = 0;
-  double counted_cost_ = 0;
   std::map<std::string, std::string> tool_names_;  // toolRequest id -> tool name
 };
 

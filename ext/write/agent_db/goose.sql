@@ -2,7 +2,8 @@
 -- version that added usage_ledger). Runs on a read-only connection and
 -- returns (session, line): per session, one "session" line, its
 -- "message" lines in the order Goose stores them (messages.id), then its
--- "usage" lines (one per model request, usage_ledger.id order). Each line
+-- "usage" lines (one per model request, usage_ledger.id order); the session
+-- line carries the session's accumulated totals and its ledger's sums. Each line
 -- is one JSON object, read by ext/native/goose.cpp
 -- (docs/reference/adapters.md, "Goose").
 --
@@ -49,6 +50,18 @@ WITH
            ) AS line
     FROM usage_ledger AS u
   ),
+  -- What the ledger counted per session, so that the reader finds what the
+  -- session's totals hold beyond it from the session line alone (total():
+  -- a hostile counter must not fail the query with an integer overflow).
+  ledger AS (
+    SELECT session_id,
+           CAST(total(input_tokens) AS INTEGER) AS input_tokens,
+           CAST(total(output_tokens) AS INTEGER) AS output_tokens,
+           iif(count(cost) > 0, total(cost), NULL) AS cost,
+           count(*) AS requests
+    FROM usage_ledger
+    GROUP BY session_id
+  ),
   session_rows AS (
     SELECT s.id AS session, 0 AS part, 0 AS row_order,
            json_object(
@@ -70,9 +83,14 @@ WITH
                'total_tokens', s.accumulated_total_tokens,
                'cache_read_tokens', s.accumulated_cache_read_tokens,
                'cache_write_tokens', s.accumulated_cache_write_tokens,
-               'cost', s.accumulated_cost)
+               'cost', s.accumulated_cost),
+             'ledger', json_object(
+               'requests', coalesce(l.requests, 0),
+               'input_tokens', coalesce(l.input_tokens, 0),
+               'output_tokens', coalesce(l.output_tokens, 0),
+               'cost', l.cost)
            ) AS line
-    FROM sessions AS s
+    FROM sessions AS s LEFT JOIN ledger AS l ON l.session_id = s.id
   )
 SELECT session, line
 FROM (SELECT * FROM session_rows
