@@ -19,6 +19,8 @@
 #include <charconv>
 #include <chrono>
 #include <deque>
+#include <limits>
+#include <memory>
 #include <new>
 #include <optional>
 #include <string>
@@ -32,6 +34,7 @@
 #include "native/json_write.hpp"
 #include "sync/files.hpp"
 #include "sync/sync_options.hpp"
+#include "write/agent_db.hpp"
 #include "write/sync_store.hpp"
 
 namespace lethe {
@@ -128,9 +131,18 @@ class SyncCall {
       auto last_reads = sync_store.last_reads(binding_.host, home_);
       counts_.files_ignored = listing.ignored;
       FilesToRead to_read(*this, sync_store);
-      for (const sync::Found& found : listing.found)
-        consider(found, last_reads, sync_store, to_read);
+      std::vector<const sync::Found*> databases;
+      for (const sync::Found& found : listing.found) {
+        if (found.agent->kind == sync::AgentKind::Database &&
+            found.trouble == sync::Trouble::None) {
+          databases.push_back(&found);
+        } else {
+          consider(found, last_reads, sync_store, to_read);
+        }
+      }
       ingest_batches(scope, mode, binding_.owner, to_read);
+      for (const sync::Found* database : databases)
+        read_database(*database, last_reads, sync_store, scope, mode);
       std::stable_sort(rows_.begin(), rows_.end(),
                        [](const SyncRow& a, const SyncRow& b) { return a.path < b.path; });
       counts_.files_gone = sync_store.count_gone(binding_.host, home_, run_);
@@ -302,17 +314,161 @@ class SyncCall {
   void fail_file(const std::string& path, std::string_view format, sync::Trouble trouble,
                  const std::string& message, const sync::FileIdentity& identity,
                  SyncStore& sync_store) {
+    fail_unit(path, format, sync::trouble_code(trouble), message, identity, sync_store);
+  }
+
+  // `code` is static (a trouble's, or an AgentDbError's).
+  void fail_unit(const std::string& path, std::string_view format, std::string_view code,
+                 const std::string& message, const sync::FileIdentity& identity,
+                 SyncStore& sync_store) {
     ++counts_.files_failed;
     FileRecord record;
     record.path = path;
     record.format = format;
     record.identity = identity;
     record.read_at_ns = sync::now_ns();
-    record.status = sync::trouble_code(trouble);
+    record.status = code;
     record.message = message;
     sync_store.record(binding_.host, record, run_);
-    rows_.push_back({path, std::string(format), sync::trouble_code(trouble), std::nullopt,
-                     std::nullopt, std::nullopt, message});
+    rows_.push_back(
+        {path, std::string(format), code, std::nullopt, std::nullopt, std::nullopt, message});
+  }
+
+  // The sessions of an agent's database to write, exported on this (the
+  // caller's) thread before the batches are handed to ingest_batches: the
+  // parsing thread never calls SQLite. A batch is one session's lines.
+  class SessionsToRead : public BatchList {
+   public:
+    SessionsToRead(SyncCall& call, SyncStore& store) : call_(call), store_(store) {}
+
+    struct Session {
+      std::string path;  // <database>#<session id>
+      Format format = Format::Wire;
+      IngestOptions options;
+      std::int64_t read_at = 0;
+      sync::FileRead read;  // the exported lines and the session's identity
+    };
+
+    Session& add() { return sessions_.emplace_back(); }
+    std::size_t held_bytes() const { return held_bytes_; }
+    void count_bytes(std::size_t bytes) { held_bytes_ += bytes; }
+
+    std::size_t size() const override { return sessions_.size(); }
+    bool load(std::size_t) override { return true; }  // exported already
+    std::string_view data(std::size_t i) const override { return sessions_[i].read.data; }
+    const IngestOptions& options(std::size_t i) const override { return sessions_[i].options; }
+    std::size_t bytes(std::size_t i) const override { return sessions_[i].read.data.size(); }
+
+    void written(std::size_t i, IngestResult* result) override {
+      Session& session = sessions_[i];
+      call_.record_read(session.path, session.format, session.read, session.read_at, *result,
+                        store_);
+      std::string().swap(session.read.data);
+    }
+
+   private:
+    SyncCall& call_;
+    SyncStore& store_;
+    std::deque<Session> sessions_;
+    std::size_t held_bytes_ = 0;
+  };
+
+  // At most this much of a database's export is held at once: the changed
+  // sessions are exported and written in groups of about this size (one
+  // bigger session is a group of its own).
+  static constexpr std::size_t kExportGroupBytes = std::size_t{64} << 20;
+
+  // Reads the sessions of an agent's database that changed since the last
+  // sync. Each session is a unit of its own, recorded like a file under
+  // <database>#<session id> with the session's own identity (its rows, its
+  // latest change, a checksum of its rows' times; write/agent_db.hpp). A
+  // database that can't be read is one problem row under its own path.
+  void read_database(const sync::Found& found,
+                     std::unordered_map<std::string, sync::LastRead>& last, SyncStore& sync_store,
+                     CallScope& scope, CallMode mode) {
+    const Format format = found.agent->format;
+    const std::string_view name = format_name(format);
+    const std::int64_t read_at = sync::now_ns();
+    std::optional<AgentDatabase> database;
+    std::vector<AgentSession> sessions;
+    try {
+      database.emplace(format, found.path);
+      sessions = database->sessions();
+    } catch (const AgentDbError& error) {
+      ++counts_.files_seen;
+      fail_unit(found.path, name, error.code(), error.what(), found.identity, sync_store);
+      return;
+    }
+    record_database(found, name, sessions.size(), read_at, sync_store);
+    auto group = std::make_unique<SessionsToRead>(*this, sync_store);
+    for (const AgentSession& session : sessions) {
+      ++counts_.files_seen;
+      const std::string path = found.path + "#" + session.id;
+      const sync::FileIdentity identity = session_identity(found.identity, session);
+      const auto previous = last.find(path);
+      const std::optional<sync::LastRead> last_read =
+          previous == last.end() ? std::nullopt : std::optional<sync::LastRead>(previous->second);
+      if (!sync::needs_read(last_read, identity)) {
+        ++counts_.files_unchanged;
+        sync_store.mark_seen(binding_.host, path, run_);
+        continue;
+      }
+      std::string lines;
+      try {
+        database->export_session(session.id, lines);
+      } catch (const AgentDbError& error) {
+        fail_unit(path, name, error.code(), std::string("this session ") + error.what(), {},
+                  sync_store);
+        continue;
+      }
+      auto& unit = group->add();
+      unit.path = path;
+      unit.format = format;
+      unit.options = default_options(OptionsFor::Ingest);
+      unit.options.format = format;
+      unit.options.host = binding_.host;
+      unit.options.source_file = source_file_of(found.path);
+      unit.read_at = read_at;
+      unit.read.identity = identity;
+      unit.read.data = std::move(lines);
+      group->count_bytes(unit.read.data.size());
+      if (group->held_bytes() >= kExportGroupBytes) {
+        write_group(*group, scope, mode);
+        group = std::make_unique<SessionsToRead>(*this, sync_store);
+      }
+    }
+    write_group(*group, scope, mode);
+  }
+
+  void write_group(SessionsToRead& group, CallScope& scope, CallMode mode) {
+    ingest_batches(scope, mode, binding_.owner, group);
+  }
+
+  // A session's identity, kept in the columns of a file's (device: the
+  // database's; inode: the checksum; size: its rows; mtime_ns: its latest
+  // change), so that sync/files.hpp's needs_read decides for it too.
+  static sync::FileIdentity session_identity(const sync::FileIdentity& database,
+                                             const AgentSession& session) {
+    constexpr std::int64_t kMaxMs = std::numeric_limits<std::int64_t>::max() / 1'000'000;
+    const std::int64_t ms = std::clamp<std::int64_t>(session.changed_ms, -kMaxMs, kMaxMs);
+    return {database.device, static_cast<std::uint64_t>(session.checksum),
+            static_cast<std::uint64_t>(session.rows), ms * 1'000'000};
+  }
+
+  // The database itself: read (its sessions are the units), so that a
+  // failure recorded by an earlier run does not stay as its status.
+  void record_database(const sync::Found& found, std::string_view format, std::size_t sessions,
+                       std::int64_t read_at, SyncStore& sync_store) {
+    FileRecord record;
+    record.path = found.path;
+    record.format = format;
+    record.identity = found.identity;
+    record.read_at_ns = read_at;
+    record.status = "READ";
+    const std::string message = "a database of " + std::to_string(sessions) +
+                                " sessions (each recorded as <database>#<session id>)";
+    record.message = message;
+    sync_store.record(binding_.host, record, run_);
   }
 
   // lethe_last_sync()'s JSON. Numbers with to_chars: the host's locale

@@ -92,6 +92,14 @@ std::vector<Format> detect_formats(std::string_view data) {
   Json first;
   std::string problem;
   if (!parse_object(line.text, first, problem)) return detect_document(data, line.text);
+  // lethe's export of an agent's database opens with its session record,
+  // which names the agent (write/agent_db.hpp); no file format has "record".
+  if (has(first, "record")) {
+    const std::string* agent = string_member(first, "agent");
+    const std::optional<Format> named = agent ? format_named(*agent) : std::nullopt;
+    if (named && is_database_format(*named)) return {*named};
+    return {};
+  }
   if (has(first, "tool") && has(first, "session_id") && has(first, "turn_id")) {
     return {Format::Wire};
   }
@@ -102,10 +110,6 @@ std::vector<Format> detect_formats(std::string_view data) {
   if (has(first, "sessionId") && has(first, "projectHash")) return {Format::GeminiCli};
   if (has(first, "type") && has(first, "data") && has(first, "id") && has(first, "timestamp")) {
     return {Format::CopilotCli};
-  }
-  if (const std::string* agent = has(first, "record") ? string_member(first, "agent") : nullptr) {
-    if (*agent == "goose") return {Format::Goose};  // an agent database's export (write/agent_db)
-    if (*agent == "crush") return {Format::Crush};
   }
   if (has(first, "role") && has(first, "message") && !has(first, "type") &&
       !has(first, "sessionId")) {
@@ -153,6 +157,9 @@ Converter::Converter(std::string_view data, const IngestOptions& options, Format
       break;
     case Format::CursorCli:
       reader_ = cursor_reader(data, *out_, options.source_file);
+      break;
+    case Format::OpenCode:
+      reader_ = opencode_reader(data, *out_);
       break;
     case Format::Goose:
       reader_ = goose_reader(data, *out_);

@@ -30,11 +30,13 @@ class DbExportReader : public Reader {
     }
     if (*kind == "session") {
       close_session();
-      open_ = start_session(record, at);
-      if (open_) turn_ids_.clear();
+      open(record, at);
       return true;
     }
-    if (!open_) {
+    const std::string* session = string_member(record, "session");
+    if (session != nullptr && !session->empty() && (!open_ || *session != session_id_)) {
+      orphan(*session, at);
+    } else if (!open_) {
       out_.problem(at, ErrorCode::MissingField, "session",
                    "no readable session record before this line");
       return true;
@@ -62,6 +64,25 @@ class DbExportReader : public Reader {
   Output& out_;
 
  private:
+  void open(Json& record, Position at) {
+    open_ = start_session(record, at);
+    turn_ids_.clear();
+    const std::string* id = string_member(record, "id");
+    session_id_ = open_ && id != nullptr ? *id : "";
+  }
+
+  // Rows whose session row is missing (the agent deleted it, or never
+  // wrote it): read under the id they name, without the session's facts,
+  // and said once.
+  void orphan(const std::string& id, Position at) {
+    close_session();
+    out_.problem(at, ErrorCode::MissingField, "session",
+                 "the database has no session row for session " + id +
+                     ": its rows are read without the session's facts");
+    Json record = {{"record", "session"}, {"id", id}};
+    open(record, at);
+  }
+
   void close_session() {
     if (!open_) return;
     open_ = false;
@@ -70,6 +91,7 @@ class DbExportReader : public Reader {
 
   RecordReader records_;
   bool open_ = false;
+  std::string session_id_;  // of the open session
   std::map<std::string, int> turn_ids_;
 };
 

@@ -37,6 +37,54 @@ std::optional<NormalizedTime> optional_time(const Json& object, const char* key)
   return text == nullptr ? std::nullopt : normalize_rfc3339(*text);
 }
 
+std::optional<NormalizedTime> time_of_millis(std::int64_t ms) {
+  // 0001-01-01 and 9999-12-31T23:59:59.999 in Unix milliseconds.
+  constexpr std::int64_t kMin = -62135596800000;
+  constexpr std::int64_t kMax = 253402300799999;
+  if (ms < kMin || ms > kMax) return std::nullopt;
+  const std::int64_t millis = ((ms % 1000) + 1000) % 1000;
+  const std::int64_t seconds = (ms - millis) / 1000;
+  const std::int64_t second_of_day = ((seconds % 86400) + 86400) % 86400;
+  const std::int64_t days = (seconds - second_of_day) / 86400;
+  // Civil from days (H. Hinnant's algorithm), the inverse of unix_millis.
+  const std::int64_t z = days + 719468;
+  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const std::int64_t doe = z - era * 146097;
+  const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const std::int64_t mp = (5 * doy + 2) / 153;
+  const std::int64_t day = doy - (153 * mp + 2) / 5 + 1;
+  const std::int64_t month = mp < 10 ? mp + 3 : mp - 9;
+  const std::int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  NormalizedTime time{};
+  const auto put = [&](int at, int width, std::int64_t value) {
+    for (int i = width - 1; i >= 0; --i) {
+      time[static_cast<std::size_t>(at + i)] = static_cast<char>('0' + value % 10);
+      value /= 10;
+    }
+  };
+  put(0, 4, year);
+  time[4] = '-';
+  put(5, 2, month);
+  time[7] = '-';
+  put(8, 2, day);
+  time[10] = 'T';
+  put(11, 2, second_of_day / 3600);
+  time[13] = ':';
+  put(14, 2, second_of_day / 60 % 60);
+  time[16] = ':';
+  put(17, 2, second_of_day % 60);
+  time[19] = '.';
+  put(20, 3, millis);
+  time[23] = 'Z';
+  return time;
+}
+
+std::optional<NormalizedTime> millis_time(const Json& object, const char* key) {
+  const auto ms = integer_member(object, key);
+  return ms ? time_of_millis(*ms) : std::nullopt;
+}
+
 std::optional<NormalizedTime> required_time(const Json& object, const char* key,
                                             const std::string& path, Position at, Output& out) {
   const Json* v = member(object, key);

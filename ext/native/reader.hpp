@@ -36,13 +36,14 @@ std::unique_ptr<Reader> codex_reader(std::string_view data, Output& out);
 std::unique_ptr<Reader> gemini_reader(std::string_view data, Output& out);
 std::unique_ptr<Reader> qwen_reader(std::string_view data, Output& out);
 std::unique_ptr<Reader> copilot_reader(std::string_view data, Output& out);
-// The database agents: the lines their write/agent_db/<agent>.sql export
-// gives for a session, joined by '\n'.
-std::unique_ptr<Reader> goose_reader(std::string_view data, Output& out);
-std::unique_ptr<Reader> crush_reader(std::string_view data, Output& out);
 // Cursor's files don't name their session: the file's name does.
 std::unique_ptr<Reader> cursor_reader(std::string_view data, Output& out,
                                       const std::optional<std::string>& source_file);
+// The database agents: the lines lethe exports from their database
+// (write/agent_db.hpp), one session's lines read like one file.
+std::unique_ptr<Reader> opencode_reader(std::string_view data, Output& out);
+std::unique_ptr<Reader> goose_reader(std::string_view data, Output& out);
+std::unique_ptr<Reader> crush_reader(std::string_view data, Output& out);
 
 // The members a reader's index pass looks at, read by lethe's scanner
 // (json_scan): no DOM, spans of the line.
@@ -96,6 +97,13 @@ void invalid_indexed_line(Output& out, std::string_view text, Position at);
 std::optional<NormalizedTime> required_time(const Json& object, const char* key,
                                             const std::string& path, Position at, Output& out);
 std::optional<NormalizedTime> optional_time(const Json& object, const char* key);
+
+// Milliseconds since 1970 (the database agents' times) as a time; nullopt
+// outside the years 1..9999.
+std::optional<NormalizedTime> time_of_millis(std::int64_t ms);
+// The time of a JSON integer of milliseconds at `key`; nullopt when absent,
+// not an integer, or out of range.
+std::optional<NormalizedTime> millis_time(const Json& object, const char* key);
 
 // "[image image/png 1234 bytes]" for base64 image data.
 std::string image_placeholder(std::string_view media_type, std::string_view base64);

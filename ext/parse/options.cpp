@@ -25,15 +25,6 @@ std::optional<std::uint64_t> whole_number(const json& value, std::uint64_t minim
   return std::nullopt;
 }
 
-std::optional<Format> format_named(std::string_view name) {
-  for (Format f :
-       {Format::Wire, Format::Auto, Format::ClaudeCode, Format::Codex, Format::GeminiCli,
-        Format::QwenCode, Format::CopilotCli, Format::CursorCli, Format::Goose, Format::Crush}) {
-    if (format_name(f) == name) return f;
-  }
-  return std::nullopt;
-}
-
 bool host_text_ok(const std::string& host) { return is_host_text(host); }
 
 // The keys only a native format reads; seen[] records which were given.
@@ -46,8 +37,8 @@ void apply_native_option(const std::string& key, const json& value, IngestOption
     if (!format) {
       throw InputError(
           "options.format must be one of \"wire\", \"auto\", \"claude-code\", \"codex\", "
-          "\"gemini-cli\", \"qwen-code\", \"copilot-cli\", \"cursor-cli\", \"goose\", \"crush\", "
-          "got " +
+          "\"gemini-cli\", \"qwen-code\", \"copilot-cli\", \"cursor-cli\", \"opencode\", "
+          "\"goose\", \"crush\", got " +
           value.dump(-1, ' ', false, json::error_handler_t::replace));
     }
     options.format = *format;
@@ -129,12 +120,27 @@ std::string_view format_name(Format format) noexcept {
       return "copilot-cli";
     case Format::CursorCli:
       return "cursor-cli";
+    case Format::OpenCode:
+      return "opencode";
     case Format::Goose:
       return "goose";
     case Format::Crush:
       return "crush";
   }
   return "wire";
+}
+
+bool is_database_format(Format format) noexcept {
+  return format == Format::OpenCode || format == Format::Goose || format == Format::Crush;
+}
+
+std::optional<Format> format_named(std::string_view name) {
+  for (Format f : {Format::Wire, Format::Auto, Format::ClaudeCode, Format::Codex, Format::GeminiCli,
+                   Format::QwenCode, Format::CopilotCli, Format::CursorCli, Format::OpenCode,
+                   Format::Goose, Format::Crush}) {
+    if (format_name(f) == name) return f;
+  }
+  return std::nullopt;
 }
 
 IngestOptions default_options(OptionsFor call) {

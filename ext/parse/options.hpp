@@ -14,6 +14,8 @@ namespace lethe {
 
 // How `data` is read (adapters contract section 1): wire lines, or the
 // files an agent writes, named or detected from the first non-blank line.
+// OpenCode, Goose and Crush keep a SQLite database: their format is the
+// lines lethe exports from it (write/agent_db.hpp), one session at a time.
 enum class Format {
   Wire,
   Auto,
@@ -23,9 +25,16 @@ enum class Format {
   QwenCode,
   CopilotCli,
   CursorCli,
+  OpenCode,
   Goose,
   Crush
 };
+
+// Whether the agent keeps a database (its format is lethe's export of it).
+bool is_database_format(Format format) noexcept;
+
+// The format a name ("opencode", "claude-code", ...) names; nullopt if none.
+std::optional<Format> format_named(std::string_view name);
 
 // The option value and the produced lines' `tool`: "wire", "claude-code", ...
 std::string_view format_name(Format format) noexcept;

@@ -36,6 +36,13 @@ bool cursor_transcript(std::string_view path) {
   return contains(path, "/agent-transcripts/") && ends_with(path, ".jsonl");
 }
 
+// OpenCode: <data>/opencode.db (XDG_DATA_HOME, by default ~/.local/share/
+// opencode); a release channel other than latest/beta keeps
+// opencode-<channel>.db beside it. Not the -wal/-shm files.
+bool opencode_database(std::string_view name) {
+  return name == "/opencode.db" || (starts_with(name, "/opencode-") && ends_with(name, ".db"));
+}
+
 }  // namespace
 
 const std::vector<AgentFolder>& agent_folders() {
@@ -47,6 +54,7 @@ const std::vector<AgentFolder>& agent_folders() {
       {Format::QwenCode, ".qwen/projects", qwen_chat},
       {Format::CopilotCli, ".copilot/session-state", copilot_events},
       {Format::CursorCli, ".cursor/projects", cursor_transcript},
+      {Format::OpenCode, ".local/share/opencode", opencode_database, AgentKind::Database},
   };
   return folders;
 }

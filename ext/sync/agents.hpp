@@ -3,6 +3,7 @@
 // an agent added to this table is found by the same statement.
 #pragma once
 
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -10,13 +11,25 @@
 
 namespace lethe::sync {
 
+// Files: the agent writes one file per session somewhere under `folder`.
+// Database: the agent keeps its sessions in SQLite databases, found in
+// `folder` itself (not below it) by `is_transcript`, or listed by `locate`.
+enum class AgentKind { Files, Database };
+
 struct AgentFolder {
   Format format;
   std::string_view folder;  // relative to the home folder
-  // Whether a file under `folder` (its path relative to `folder`) is one of
-  // the agent's transcripts; other files there (logs, checkpoints, notes)
-  // are not read.
+  // Files: whether a file under `folder` (its path relative to `folder`,
+  // starting with '/') is one of the agent's transcripts; other files there
+  // (logs, checkpoints, notes) are not read. Database: whether an entry of
+  // `folder` (its name, "/opencode.db") is one of the agent's databases.
   bool (*is_transcript)(std::string_view relative_path);
+  AgentKind kind = AgentKind::Files;
+  // Database only, optional: the absolute paths of the agent's databases
+  // that `folder` lists (Crush: a projects file naming each project's
+  // database), in addition to those `is_transcript` picks. A path that
+  // does not exist is skipped; one that is not a regular file is reported.
+  std::vector<std::string> (*locate)(const std::string& home) = nullptr;
 };
 
 // Every agent folder lethe knows, in the order a sync reads them.

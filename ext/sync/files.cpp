@@ -173,6 +173,52 @@ class Walker {
   std::set<Key> walked_;
 };
 
+// A database agent's folder: its databases are entries of the folder itself
+// (its other entries, such as OpenCode's snapshot/ with a git repository per
+// project, are never walked), plus those the agent lists elsewhere.
+void list_databases(const AgentFolder& agent, const std::string& home, const std::string& root,
+                    HomeListing& listing) {
+  std::vector<std::string> paths;
+  Dir dir(root);
+  std::vector<std::string> names;
+  if (!dir || !dir.names(names)) {
+    Found found;
+    found.path = root;
+    found.agent = &agent;
+    found.trouble = Trouble::Unreadable;
+    found.message = "this folder " + unreadable_message(errno);
+    listing.found.push_back(std::move(found));
+    return;
+  }
+  for (const std::string& name : names) {
+    if (agent.is_transcript("/" + name)) {
+      paths.push_back(root + "/" + name);
+    } else {
+      ++listing.ignored;
+    }
+  }
+  if (agent.locate != nullptr) {
+    for (std::string& path : agent.locate(home)) paths.push_back(std::move(path));
+  }
+  for (const std::string& path : paths) {
+    Found found;
+    found.path = path;
+    found.agent = &agent;
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) {
+      if (errno == ENOENT) continue;  // listed but not there (yet)
+      found.trouble = Trouble::Unreadable;
+      found.message = unreadable_message(errno);
+    } else if (!S_ISREG(st.st_mode)) {
+      found.trouble = Trouble::NotAFile;
+      found.message = "named like the agent's database, but not a regular file";
+    } else {
+      found.identity = identity_of(st);
+    }
+    listing.found.push_back(std::move(found));
+  }
+}
+
 }  // namespace
 
 std::string_view trouble_code(Trouble trouble) noexcept {
@@ -215,6 +261,10 @@ HomeListing list_home(const std::string& home) {
     struct stat folder {};
     if (::stat(root.c_str(), &folder) != 0 || !S_ISDIR(folder.st_mode)) continue;
     listing.folders_present.push_back(root);
+    if (agent.kind == AgentKind::Database) {
+      list_databases(agent, home, root, listing);
+      continue;
+    }
     // Each agent folder is walked on its own: a folder two agents share
     // would be read by each.
     Walker(agent, listing).walk(root);

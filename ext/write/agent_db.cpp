@@ -1,0 +1,194 @@
+#include "write/agent_db.hpp"
+
+#include <limits>
+
+#include "common/errors.hpp"
+#include "write/agent_db_sql.hpp"
+
+namespace lethe {
+
+namespace {
+
+// file:<path>?mode=ro with the path's bytes escaped where a URI needs it
+// ('?', '#', '%', spaces, controls, bytes past ASCII).
+std::string read_only_uri(const std::string& path) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string uri = "file:";
+  for (const char c : path) {
+    const auto byte = static_cast<unsigned char>(c);
+    const bool plain = (byte >= 'a' && byte <= 'z') || (byte >= 'A' && byte <= 'Z') ||
+                       (byte >= '0' && byte <= '9') || byte == '/' || byte == '.' || byte == '-' ||
+                       byte == '_' || byte == '~';
+    if (plain) {
+      uri += c;
+    } else {
+      uri += '%';
+      uri += kHex[byte >> 4];
+      uri += kHex[byte & 15];
+    }
+  }
+  return uri + "?mode=ro";
+}
+
+std::string_view code_of(int rc) {
+  switch (rc & 0xff) {
+    case SQLITE_NOTADB:
+      return "NOT_A_DATABASE";
+    case SQLITE_CORRUPT:
+      return "CORRUPT";
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return "BUSY";
+    default:
+      return "UNREADABLE";
+  }
+}
+
+std::string advice_for(std::string_view code) {
+  if (code == "NOT_A_DATABASE") return ": it is not a SQLite database; nothing of it was read";
+  if (code == "CORRUPT") {
+    return ": the database is damaged; nothing of it was read (the agent's own tools, or "
+           "sqlite3's .recover, may save it)";
+  }
+  if (code == "BUSY") {
+    return ": the agent held it longer than " + std::to_string(kBusyMilliseconds) +
+           " ms; it is read again on the next sync";
+  }
+  return ": nothing of it was read. lethe opens it read-only; in WAL mode SQLite must be able "
+         "to open or create its -shm file beside it (check the folder's owner and mode); it is "
+         "read again on the next sync";
+}
+
+void bind_session(sqlite3_stmt* stmt, const std::string_view* session) {
+  const int index = sqlite3_bind_parameter_index(stmt, ":session");
+  if (index == 0) return;
+  if (session == nullptr) {
+    sqlite3_bind_null(stmt, index);
+  } else {
+    sqlite3_bind_text64(stmt, index, session->data(), session->size(), SQLITE_TRANSIENT,
+                        SQLITE_UTF8);
+  }
+}
+
+}  // namespace
+
+std::string_view agent_db_sql(Format format) {
+  if (!is_database_format(format)) {
+    throw InputError("format \"" + std::string(format_name(format)) + "\" keeps no database");
+  }
+  const std::string name = std::string(format_name(format)) + ".sql";
+  for (const agent_db::SqlFile& file : agent_db::sql_files()) {
+    if (file.name == name) return file.text;
+  }
+  throw InputError("this build has no export query for format \"" +
+                   std::string(format_name(format)) + "\"");
+}
+
+AgentDatabase::AgentDatabase(Format format, const std::string& path) {
+  const std::string_view sql = agent_db_sql(format);
+  sqlite3* db = nullptr;
+  const int rc = sqlite3_open_v2(read_only_uri(path).c_str(), &db,
+                                 SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr);
+  db_.reset(db);
+  if (rc != SQLITE_OK) fail(rc, "could not be opened");
+  sqlite3_extended_result_codes(db, 1);
+  sqlite3_busy_timeout(db, kBusyMilliseconds);
+  const char* tail = sql.data();
+  const char* end = sql.data() + sql.size();
+  for (auto& slot : statements_) {
+    sqlite3_stmt* statement = nullptr;
+    const int prepared =
+        sqlite3_prepare_v2(db, tail, static_cast<int>(end - tail), &statement, &tail);
+    slot.reset(statement);
+    if (prepared == SQLITE_ERROR) {
+      const std::string why = sqlite3_errmsg(db);
+      throw AgentDbError("UNKNOWN_SCHEMA",
+                         "its tables are not the ones lethe reads (" + why + "): not " +
+                             std::string(format_name(format)) +
+                             "'s database, or from a release lethe does not know; nothing of it "
+                             "was read");
+    }
+    if (prepared != SQLITE_OK) fail(prepared, "could not be read");
+    if (statement == nullptr) {
+      throw InputError("the export query of \"" + std::string(format_name(format)) +
+                       "\" lacks a statement (write/agent_db.hpp says what it holds)");
+    }
+  }
+}
+
+void AgentDatabase::fail(int rc, const char* doing) const {
+  const std::string_view code = code_of(rc);
+  std::string message = std::string(doing) + " (";
+  message += db_ ? sqlite3_errmsg(db_.get()) : sqlite3_errstr(rc);
+  message += ")";
+  throw AgentDbError(code, message + advice_for(code));
+}
+
+void AgentDatabase::run(int which, const std::string_view* session,
+                        const std::function<void(sqlite3_stmt*)>& on_row) {
+  sqlite3_stmt* stmt = statements_[which].get();
+  bind_session(stmt, session);
+  // Reset whatever happens: a statement left stepping would hold the read
+  // transaction open, and keep the agent's WAL from being checkpointed.
+  struct Reset {
+    sqlite3_stmt* stmt;
+    ~Reset() { sqlite3_reset(stmt); }
+  } reset{stmt};
+  int rc;
+  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) on_row(stmt);
+  if (rc != SQLITE_DONE) fail(rc, "could not be read");
+}
+
+namespace {
+
+std::string column_text(sqlite3_stmt* stmt, int column) {
+  const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, column));
+  return text == nullptr
+             ? std::string()
+             : std::string(text, static_cast<std::size_t>(sqlite3_column_bytes(stmt, column)));
+}
+
+}  // namespace
+
+std::vector<AgentSession> AgentDatabase::sessions() {
+  std::vector<AgentSession> out;
+  run(0, nullptr, [&](sqlite3_stmt* stmt) {
+    AgentSession& session = out.emplace_back();
+    session.id = column_text(stmt, 0);
+    session.changed_ms = sqlite3_column_int64(stmt, 1);
+    session.rows = sqlite3_column_int64(stmt, 2);
+    session.checksum = sqlite3_column_int64(stmt, 3);
+  });
+  return out;
+}
+
+std::uint64_t AgentDatabase::export_session(std::string_view id, std::string& out) {
+  std::uint64_t lines = 0;
+  run(1, &id, [&](sqlite3_stmt* stmt) {
+    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 1));
+    if (text == nullptr) return;  // a NULL line: the query's rows are never NULL
+    out.append(text, static_cast<std::size_t>(sqlite3_column_bytes(stmt, 1)));
+    out += '\n';
+    ++lines;
+  });
+  return lines;
+}
+
+void AgentDatabase::export_all(
+    const std::function<void(std::string_view, std::string_view)>& on_line) {
+  run(1, nullptr, [&](sqlite3_stmt* stmt) {
+    const auto* session = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+    const auto* line = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 1));
+    const std::string_view session_text =
+        session == nullptr
+            ? std::string_view()
+            : std::string_view(session, static_cast<std::size_t>(sqlite3_column_bytes(stmt, 0)));
+    const std::string_view line_text =
+        line == nullptr
+            ? std::string_view()
+            : std::string_view(line, static_cast<std::size_t>(sqlite3_column_bytes(stmt, 1)));
+    on_line(session_text, line_text);
+  });
+}
+
+}  // namespace lethe
