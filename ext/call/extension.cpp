@@ -13,6 +13,7 @@ SQLITE_EXTENSION_INIT1
 #include <string>
 #include <thread>
 
+#include "call/agent_export_table.hpp"
 #include "call/convert_table.hpp"
 #include "call/feed_table.hpp"
 #include "call/ingest.hpp"
@@ -196,6 +197,7 @@ int register_all(sqlite3* db, char** error, bool refuse_own_transaction) {
   if (rc == SQLITE_OK) rc = register_feed_table(db, state);
   if (rc == SQLITE_OK) rc = register_convert_module(db);
   if (rc == SQLITE_OK) rc = register_sync_module(db, state);
+  if (rc == SQLITE_OK) rc = register_agent_export_module(db);
   for (const FunctionEntry& f : kFunctions) {
     if (rc != SQLITE_OK) break;
     rc = sqlite3_create_function_v2(db, f.name, 0, f.flags, state, f.call, nullptr, nullptr,

@@ -54,9 +54,9 @@ std::string advice_for(std::string_view code) {
     return ": the agent held it longer than " + std::to_string(kBusyMilliseconds) +
            " ms; it is read again on the next sync";
   }
-  return ": nothing of it was read. lethe opens it read-only; in WAL mode SQLite must be able "
-         "to open or create its -shm file beside it (check the folder's owner and mode); it is "
-         "read again on the next sync";
+  return ": nothing of it was read (check that it exists, and its owner and mode: lethe opens it "
+         "read-only, and for a database in WAL mode SQLite needs to open or create its -shm "
+         "file beside it); it is read again on the next sync";
 }
 
 void bind_session(sqlite3_stmt* stmt, const std::string_view* session) {

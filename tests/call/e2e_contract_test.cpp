@@ -1239,8 +1239,8 @@ TEST(ContractRegistry, EveryRegisteredFunctionAndModuleIsKnown) {
   ASSERT_TRUE(modules.ok()) << modules.error;
   got.clear();
   for (const Row& row : modules.rows) got.insert(row[0].value());
-  EXPECT_EQ(got, (std::set<std::string>{"lethe_convert", "lethe_ingest", "lethe_sink_rows",
-                                        "lethe_sync"}));
+  EXPECT_EQ(got, (std::set<std::string>{"lethe_agent_export", "lethe_convert", "lethe_ingest",
+                                        "lethe_sink_rows", "lethe_sync"}));
 
   // Nothing outside the lethe prefix either: compare with a connection
   // without the extension.
@@ -1263,8 +1263,9 @@ TEST(ContractRegistry, EveryRegisteredFunctionAndModuleIsKnown) {
             (std::set<std::string>{"lethe_debug", "lethe_last_ingest", "lethe_last_sync",
                                    "lethe_sink_row", "lethe_sink_value", "lethe_stats",
                                    "lethe_version"}));
-  EXPECT_EQ(added_modules, (std::set<std::string>{"lethe_convert", "lethe_ingest",
-                                                  "lethe_sink_rows", "lethe_sync"}));
+  EXPECT_EQ(added_modules,
+            (std::set<std::string>{"lethe_agent_export", "lethe_convert", "lethe_ingest",
+                                   "lethe_sink_rows", "lethe_sync"}));
 }
 
 // ---------------------------------------------------------------------------

@@ -121,6 +121,10 @@ const std::vector<Fixture>& fixtures() {
       // enqueue taken by remove), one run later (dequeue: its user record),
       // and a task notification: 1125 + 1165.
       {"claude/queued.jsonl", "claude-code", {{"5e551011-0000-4000-8000-00000000c1a6", 2290}}},
+      // OpenCode's export (of steps.sql on schema.sql): two requests of one
+      // message, each counted once with cache and reasoning:
+      // (100 + 1000 + 50 + 20 + 5) + (30 + 1100 + 10).
+      {"opencode/steps.jsonl", "opencode", {{"ses_0c0de0001", 2315}}},
   };
   return all;
 }

@@ -1584,6 +1584,297 @@ TEST(NativeCursor, AFileWithoutATagIsOneProblemAndNothingElse) {
 }
 
 // ---------------------------------------------------------------------------
+// OpenCode: the lines lethe exports from its database (write/agent_db.hpp)
+
+constexpr std::int64_t kOcStart = 1767258000000;  // 2026-01-01T09:00:00Z in ms
+
+json oc_session(const std::string& id = "ses_1", json extra = json::object()) {
+  json r = {{"record", "session"},     {"agent", "opencode"},    {"id", id},
+            {"parent_id", nullptr},    {"project_id", "global"}, {"title", "t"},
+            {"directory", "/w"},       {"version", "1.18.13"},   {"time_created", kOcStart},
+            {"time_updated", kOcStart}};
+  r.update(extra);
+  return r;
+}
+
+json oc_message(const std::string& id, json data, std::int64_t at,
+                const std::string& session = "ses_1") {
+  return {{"record", "message"}, {"id", id},           {"session", session},
+          {"time_created", at},  {"time_updated", at}, {"data", std::move(data)}};
+}
+
+json oc_part(const std::string& id, const std::string& message, json data, std::int64_t at,
+             const std::string& session = "ses_1") {
+  return {{"record", "part"},       {"id", id},           {"session", session},
+          {"message", message},     {"time_created", at}, {"time_updated", at},
+          {"data", std::move(data)}};
+}
+
+json oc_user(std::int64_t at) {
+  return {{"role", "user"}, {"time", {{"created", at}}}, {"agent", "build"}};
+}
+
+json oc_tokens(json input, json output, json reasoning, json read, json write) {
+  return {{"input", std::move(input)},
+          {"output", std::move(output)},
+          {"reasoning", std::move(reasoning)},
+          {"cache", {{"read", std::move(read)}, {"write", std::move(write)}}}};
+}
+
+json oc_assistant(std::int64_t at, json tokens, double cost = 0) {
+  return {{"role", "assistant"},      {"parentID", "msg_u"}, {"modelID", "m1"},
+          {"providerID", "p1"},       {"cost", cost},        {"tokens", std::move(tokens)},
+          {"time", {{"created", at}}}};
+}
+
+json oc_step(json tokens, double cost = 0) {
+  return {
+      {"type", "step-finish"}, {"reason", "stop"}, {"tokens", std::move(tokens)}, {"cost", cost}};
+}
+
+json oc_text(const std::string& text) { return {{"type", "text"}, {"text", text}}; }
+
+native::Conversion convert_opencode(const std::vector<json>& records) {
+  return convert(jsonl(records), Format::OpenCode);
+}
+
+TEST(NativeOpenCode, MessagesPartsAndToolsBecomeTurns) {
+  const json tool = {{"type", "tool"},
+                     {"tool", "read"},
+                     {"callID", "call_1"},
+                     {"state",
+                      {{"status", "completed"},
+                       {"input", {{"filePath", "a.py"}}},
+                       {"output", "body"},
+                       {"title", "a.py"},
+                       {"time", {{"start", kOcStart + 3000}, {"end", kOcStart + 4000}}}}}};
+  const auto c = convert_opencode(
+      {oc_session("ses_1", {{"parent_id", "ses_0"}}),
+       oc_message("msg_u", oc_user(kOcStart), kOcStart),
+       oc_part("prt_1", "msg_u", oc_text("fix it"), kOcStart),
+       oc_part("prt_2", "msg_u",
+               {{"type", "text"}, {"text", "<file>...</file>"}, {"synthetic", true}}, kOcStart),
+       oc_message("msg_a", oc_assistant(kOcStart + 1000, oc_tokens(0, 0, 0, 0, 0)),
+                  kOcStart + 1000),
+       oc_part("prt_3", "msg_a", {{"type", "step-start"}}, kOcStart + 1000),
+       oc_part("prt_4", "msg_a", {{"type", "reasoning"}, {"text", "look first"}}, kOcStart + 2000),
+       oc_part("prt_5", "msg_a", tool, kOcStart + 3000),
+       oc_part("prt_6", "msg_a", oc_text("done"), kOcStart + 5000),
+       oc_part("prt_7", "msg_a", oc_step(oc_tokens(10, 2, 0, 0, 0)), kOcStart + 6000)});
+  EXPECT_TRUE(c.problems.empty());
+  const auto lines = lines_of(c);
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[0]["tool"], "opencode");
+  EXPECT_EQ(lines[0]["turn_id"], "msg_u");
+  EXPECT_EQ(lines[0]["role"], "user");
+  EXPECT_EQ(lines[0]["content"], "fix it");  // not the text OpenCode added itself
+  EXPECT_EQ(lines[0]["metadata"]["synthetic_texts"], 1);
+  EXPECT_EQ(lines[0]["timestamp"], "2026-01-01T09:00:00.000Z");
+  EXPECT_FALSE(lines[0].contains("tokens_in"));
+  const json& answer = lines[1];
+  EXPECT_EQ(answer["turn_id"], "msg_a");
+  EXPECT_EQ(answer["content"], "done");
+  EXPECT_EQ(answer["model"], "m1");
+  EXPECT_EQ(answer["metadata"]["provider"], "p1");
+  EXPECT_EQ(answer["metadata"]["reasoning"], json::array({"look first"}));
+  EXPECT_EQ(answer["tool_calls"],
+            json::parse(R"([{"id":"call_1","name":"read","input":{"filePath":"a.py"}}])"));
+  const json& result = lines[2];
+  EXPECT_EQ(result["turn_id"], "call_1:output");
+  EXPECT_EQ(result["role"], "tool");
+  EXPECT_EQ(result["content"], "body");
+  EXPECT_EQ(result["timestamp"], "2026-01-01T09:00:04.000Z");
+  EXPECT_EQ(result["metadata"]["name"], "read");
+  EXPECT_EQ(result["metadata"]["is_error"], false);
+  EXPECT_EQ(result["session_meta"]["working_dir"], "/w");
+  EXPECT_EQ(result["session_meta"]["metadata"],
+            json::parse(R"({"client_version":"1.18.13","parent_session_id":"ses_0",)"
+                        R"("project_id":"global"})"));
+}
+
+// OpenCode's tokens.input leaves out both cache buckets and its output
+// leaves out reasoning; each step-finish part is one request, and the
+// message's own tokens repeat the last one.
+TEST(NativeOpenCode, TokensCountEachRequestOnceWithCacheAndReasoning) {
+  const json last = oc_tokens(30, 10, 0, 1100, 0);
+  const auto lines = lines_of(convert_opencode(
+      {oc_session(), oc_message("msg_a", oc_assistant(kOcStart, last, 0.015), kOcStart),
+       oc_part("prt_1", "msg_a", oc_step(oc_tokens(100, 20, 5, 1000, 50), 0.01), kOcStart),
+       oc_part("prt_2", "msg_a", oc_step(last, 0.005), kOcStart + 1)}));
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0]["tokens_in"], 100 + 1000 + 50 + 30 + 1100);
+  EXPECT_EQ(lines[0]["tokens_out"], 20 + 5 + 10);
+  EXPECT_DOUBLE_EQ(lines[0]["cost_usd"].get<double>(), 0.015);
+  EXPECT_EQ(lines[0]["metadata"]["requests"], 2);
+  EXPECT_EQ(lines[0]["metadata"]["cache_read_tokens"], 2100);
+  EXPECT_EQ(lines[0]["metadata"]["cache_write_tokens"], 50);
+  EXPECT_EQ(lines[0]["metadata"]["uncached_input_tokens"], 130);
+  EXPECT_EQ(lines[0]["metadata"]["reasoning_tokens"], 5);
+  EXPECT_EQ(lines[0]["metadata"]["usage"], last);
+
+  // Without step-finish parts (a message of an older release): its own.
+  const auto own = lines_of(convert_opencode(
+      {oc_session(),
+       oc_message("msg_a", oc_assistant(kOcStart, oc_tokens(7, 3, 2, 40, 0), 0.5), kOcStart)}));
+  ASSERT_EQ(own.size(), 1u);
+  EXPECT_EQ(own[0]["tokens_in"], 47);
+  EXPECT_EQ(own[0]["tokens_out"], 5);
+  EXPECT_DOUBLE_EQ(own[0]["cost_usd"].get<double>(), 0.5);
+  EXPECT_FALSE(own[0]["metadata"].contains("requests"));
+}
+
+// OpenCode writes cost 0 for a model it has no price for: unknown, not free.
+TEST(NativeOpenCode, ACostOfZeroIsUnknownAndAllZeroTokensAreMissing) {
+  const auto lines = lines_of(convert_opencode(
+      {oc_session(),
+       oc_message("msg_a", oc_assistant(kOcStart, oc_tokens(0, 0, 0, 0, 0)), kOcStart),
+       oc_part("prt_1", "msg_a", oc_step(oc_tokens(0, 0, 0, 0, 0)), kOcStart)}));
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_FALSE(lines[0].contains("cost_usd"));
+  EXPECT_EQ(lines[0]["metadata"]["native_cost"], 0);
+  EXPECT_FALSE(lines[0].contains("tokens_in"));
+  EXPECT_EQ(lines[0]["metadata"]["usage_missing"], true);
+}
+
+TEST(NativeOpenCode, HugeOrBadCountersKeepTheTurnWithNullTokens) {
+  const std::int64_t max = std::numeric_limits<std::int64_t>::max();
+  for (const json& tokens :
+       {oc_tokens(max, 1, 0, 0, 0), oc_tokens(1, 0, 0, max, max), oc_tokens(-1, 0, 0, 0, 0),
+        oc_tokens("12", 0, 0, 0, 0), oc_tokens(1.5, 0, 0, 0, 0),
+        oc_tokens(json::parse("1e300"), 0, 0, 0, 0)}) {
+    SCOPED_TRACE(tokens.dump());
+    const auto c = convert_opencode(
+        {oc_session(), oc_message("msg_a", oc_assistant(kOcStart, json::object()), kOcStart),
+         oc_part("prt_1", "msg_a", oc_text("kept"), kOcStart),
+         oc_part("prt_2", "msg_a", oc_step(tokens), kOcStart),
+         oc_part("prt_3", "msg_a", oc_step(oc_tokens(5, 5, 0, 0, 0)), kOcStart)});
+    EXPECT_TRUE(c.problems.empty());
+    const auto lines = lines_of(c);
+    ASSERT_EQ(lines.size(), 1u);
+    EXPECT_EQ(lines[0]["content"], "kept");
+    EXPECT_FALSE(lines[0].contains("tokens_in"));
+    EXPECT_EQ(lines[0]["metadata"]["usage_invalid"], true);
+  }
+}
+
+TEST(NativeOpenCode, BadRowsAreProblemsAndTheRestIsRead) {
+  json bad_data = oc_message("msg_b", oc_user(kOcStart), kOcStart + 2);
+  bad_data["data"] = "{not json";  // OpenCode's column as text: not valid JSON
+  json no_role = oc_message("msg_c", {{"time", {{"created", kOcStart}}}}, kOcStart + 3);
+  json no_time = oc_message("msg_d", {{"role", "user"}}, kOcStart + 4);
+  no_time.erase("time_created");
+  const std::string data =
+      jsonl({oc_session(),
+             oc_message("msg_a", oc_user(kOcStart), kOcStart),
+             oc_part("prt_1", "msg_a", oc_text("first"), kOcStart),
+             bad_data,
+             oc_part("prt_2", "msg_b", oc_text("lost with its message"), kOcStart),
+             no_role,
+             no_time,
+             oc_part("prt_3", "msg_zz", oc_text("orphan"), kOcStart),
+             {{"record", "part"}, {"id", "prt_4"}},
+             {{"id", "no record kind"}},
+             {{"record", "todo"}}}) +
+      "{\"record\":\"message\",\"id\":\"cut sh\n";
+  const auto c = convert(data, Format::OpenCode);
+  const auto lines = lines_of(c);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0]["content"], "first");
+  std::vector<std::pair<std::uint64_t, std::string>> got;
+  for (const auto& p : c.problems) {
+    got.emplace_back(p.line, std::string(code_name(p.error.code)) + " " + p.error.field);
+  }
+  EXPECT_EQ(got, (std::vector<std::pair<std::uint64_t, std::string>>{
+                     {4, "INVALID_FIELD data"},
+                     {5, "MISSING_FIELD message"},
+                     {6, "MISSING_FIELD data.role"},
+                     {7, "MISSING_FIELD data.time.created"},
+                     {8, "MISSING_FIELD message"},
+                     {9, "MISSING_FIELD message"},
+                     {10, "MISSING_FIELD record"},
+                     {12, "INVALID_JSON "}}));
+  EXPECT_EQ(c.skipped, 1u);  // the todo record
+}
+
+TEST(NativeOpenCode, ARowRewrittenInPlaceKeepsItsTurnIds) {
+  json running = {{"type", "tool"},
+                  {"tool", "bash"},
+                  {"callID", "call_1"},
+                  {"state", {{"status", "running"}, {"input", {{"command", "ls"}}}}}};
+  json done = running;
+  done["state"] = {{"status", "error"},
+                   {"input", {{"command", "ls"}}},
+                   {"error", "no such file"},
+                   {"time", {{"start", kOcStart}, {"end", kOcStart + 50}}}};
+  const auto before = lines_of(convert_opencode(
+      {oc_session(), oc_message("msg_a", oc_assistant(kOcStart, json::object()), kOcStart),
+       oc_part("prt_1", "msg_a", running, kOcStart)}));
+  const auto after = lines_of(convert_opencode(
+      {oc_session(), oc_message("msg_a", oc_assistant(kOcStart, json::object()), kOcStart),
+       oc_part("prt_1", "msg_a", done, kOcStart),
+       oc_part("prt_2", "msg_a", oc_step(oc_tokens(3, 4, 0, 0, 0)), kOcStart + 60)}));
+  ASSERT_EQ(before.size(), 1u);  // a call still running has no result yet
+  ASSERT_EQ(after.size(), 2u);
+  EXPECT_EQ(before[0]["turn_id"], after[0]["turn_id"]);
+  EXPECT_EQ(before[0]["seq"], after[0]["seq"]);
+  EXPECT_EQ(before[0]["tool_calls"], after[0]["tool_calls"]);
+  EXPECT_EQ(after[0]["tokens_in"], 3);
+  EXPECT_EQ(after[1]["turn_id"], "call_1:output");
+  EXPECT_EQ(after[1]["content"], "no such file");
+  EXPECT_EQ(after[1]["metadata"]["is_error"], true);
+}
+
+TEST(NativeOpenCode, ExportLinesAreDetectedByTheirAgentAndNothingElse) {
+  EXPECT_EQ(native::detect_format(jsonl({oc_session(), oc_message("m", oc_user(1), 1)})),
+            Format::OpenCode);
+  json goose = oc_session();
+  goose["agent"] = "goose";
+  EXPECT_EQ(native::detect_format(goose.dump()), Format::Goose);
+  json other = oc_session();
+  other["agent"] = "codex";  // a file format's name: not an export
+  EXPECT_EQ(native::detect_format(other.dump()), std::nullopt);
+  other.erase("agent");
+  EXPECT_EQ(native::detect_format(other.dump()), std::nullopt);
+  // And no export line passes for a file format's record.
+  for (const json& line : {oc_message("m", oc_user(1), 1), oc_part("p", "m", oc_text("x"), 1)}) {
+    EXPECT_EQ(native::detect_format(line.dump()), std::nullopt) << line.dump();
+  }
+}
+
+TEST(NativeOpenCode, RealDatabaseExportSumsToItsSessionTotals) {
+  // The export of tests/fixtures/native/real/opencode-home (checked against
+  // the database itself by AgentDb.TheRealExportIsTheFixture).
+  const std::string data = read_source_file("tests/fixtures/native/opencode/real_export.jsonl");
+  std::map<std::string, std::string> sessions;
+  std::map<std::string, std::pair<std::int64_t, std::int64_t>> expected;
+  std::istringstream in(data);
+  for (std::string line; std::getline(in, line);) {
+    const json record = json::parse(line);
+    const std::string id = record["record"] == "session" ? record["id"] : record["session"];
+    sessions[id] += line + "\n";
+    if (record["record"] != "session") continue;
+    expected[id] = {record["tokens_input"].get<std::int64_t>() +
+                        record["tokens_cache_read"].get<std::int64_t>() +
+                        record["tokens_cache_write"].get<std::int64_t>(),
+                    record["tokens_output"].get<std::int64_t>() +
+                        record["tokens_reasoning"].get<std::int64_t>()};
+  }
+  ASSERT_EQ(sessions.size(), 3u);
+  for (const auto& [id, lines] : sessions) {
+    SCOPED_TRACE(id);
+    const auto c = convert(lines, Format::Auto);
+    EXPECT_EQ(c.format, Format::OpenCode);
+    EXPECT_TRUE(c.problems.empty());
+    std::int64_t in_total = 0, out_total = 0;
+    for (const json& l : lines_of(c)) {
+      in_total += l.value("tokens_in", 0);
+      out_total += l.value("tokens_out", 0);
+    }
+    EXPECT_EQ(std::make_pair(in_total, out_total), expected[id]);
+  }
+}
+
+// ---------------------------------------------------------------------------
 // Streaming: a conversion holds only what its format must hold back, never
 // the whole file (the memory bound of docs/reference/native-formats.md, "What it
 // costs"). Counted in items held, not bytes or time: nothing here depends on
@@ -1750,6 +2041,29 @@ std::string cursor_transcript() {
   return jsonl(records);
 }
 
+// A prompt; an answer of a step-start, a tool call with its result, a text
+// and a step-finish.
+std::string opencode_transcript() {
+  std::vector<json> records = {oc_session()};
+  std::int64_t t = kOcStart;
+  for (int i = 0; i < kExchanges; ++i) {
+    const std::string n = std::to_string(i);
+    records.push_back(oc_message("msg_u" + n, oc_user(t), t));
+    records.push_back(oc_part("prt_u" + n, "msg_u" + n, oc_text("prompt " + n), t++));
+    records.push_back(oc_message("msg_a" + n, oc_assistant(t, json::object()), t));
+    records.push_back(oc_part("prt_s" + n, "msg_a" + n, {{"type", "step-start"}}, t++));
+    records.push_back(oc_part("prt_t" + n, "msg_a" + n,
+                              {{"type", "tool"},
+                               {"tool", "read"},
+                               {"callID", "call_" + n},
+                               {"state", {{"status", "completed"}, {"output", "ok"}}}},
+                              t++));
+    records.push_back(oc_part("prt_x" + n, "msg_a" + n, oc_text("answer " + n), t++));
+    records.push_back(oc_part("prt_f" + n, "msg_a" + n, oc_step(oc_tokens(10, 5, 0, 0, 0)), t++));
+  }
+  return jsonl(records);
+}
+
 TEST(NativeStreaming, EachFormatHoldsOnlyAFewTurnsAtOnce) {
   const struct {
     Format format;
@@ -1760,7 +2074,8 @@ TEST(NativeStreaming, EachFormatHoldsOnlyAFewTurnsAtOnce) {
                {Format::GeminiCli, gemini_transcript(), 2 * kExchanges},
                {Format::QwenCode, qwen_transcript(), 3 * kExchanges},
                {Format::CopilotCli, copilot_transcript(), 4 * kExchanges + kExchanges / 10},
-               {Format::CursorCli, cursor_transcript(), 3 * kExchanges}};
+               {Format::CursorCli, cursor_transcript(), 3 * kExchanges},
+               {Format::OpenCode, opencode_transcript(), 3 * kExchanges}};
   for (const auto& c : cases) {
     const Pulled pulled = pull(c.data, c.format);
     EXPECT_EQ(pulled.lines, c.lines) << format_name(c.format);
@@ -1778,7 +2093,8 @@ TEST(NativeStreaming, StreamingChangesNothingConvertShows) {
                                                    {Format::GeminiCli, gemini_transcript()},
                                                    {Format::QwenCode, qwen_transcript()},
                                                    {Format::CopilotCli, copilot_transcript()},
-                                                   {Format::CursorCli, cursor_transcript()}}) {
+                                                   {Format::CursorCli, cursor_transcript()},
+                                                   {Format::OpenCode, opencode_transcript()}}) {
     auto converter = native::Converter::open(data, native_options(format));
     const native::Conversion whole = convert(data, format);
     std::size_t i = 0;

@@ -14,7 +14,9 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <random>
 #include <set>
@@ -186,11 +188,16 @@ TEST(Sync, ReadsEveryAgentFolderAndReturnsARowPerFileRead) {
       "1");
 }
 
+// An OpenCode database at its default place (the tests of agent databases,
+// below).
+std::unique_ptr<Db> opencode_db(const Home& home, const std::string& rows = "steps.sql");
+
 TEST(Sync, FindsEveryAgentInItsDefaultPlace) {
   Home home;
   fs::copy(lethe_test::source_path("tests/fixtures/native/home"), home.root(),
            fs::copy_options::recursive);
   home.settle();
+  opencode_db(home);
   Archive db;
   Result r = must_sync(db, home, R"({"host":"laptop","owner":"ana"})");
   std::set<std::string> formats;
@@ -199,9 +206,9 @@ TEST(Sync, FindsEveryAgentInItsDefaultPlace) {
     formats.insert(row[1].value_or(""));
   }
   EXPECT_EQ(formats, (std::set<std::string>{"claude-code", "codex", "gemini-cli", "qwen-code",
-                                            "copilot-cli", "cursor-cli"}));
-  for (const char* tool :
-       {"claude-code", "codex", "gemini-cli", "qwen-code", "copilot-cli", "cursor-cli"}) {
+                                            "copilot-cli", "cursor-cli", "opencode"}));
+  for (const char* tool : {"claude-code", "codex", "gemini-cli", "qwen-code", "copilot-cli",
+                           "cursor-cli", "opencode"}) {
     EXPECT_GT(db.count(std::string("SELECT count(*) FROM turns WHERE tool = '") + tool + "'"), 0)
         << tool;
   }
@@ -751,6 +758,230 @@ TEST(Sync, TheOldScriptsTablesAreAdoptedNotDuplicated) {
   EXPECT_EQ(db.scalar("SELECT owner FROM lethe_sync_homes"), "ana");
   EXPECT_EQ(db.scalar("SELECT DISTINCT owner FROM turns"), "ana");
   EXPECT_EQ(db.count("SELECT count(*) FROM lethe_sync_runs"), 2);
+}
+
+// --- Agents that keep a database: OpenCode ----------------------------------
+
+constexpr const char* kOpenCodeDb = ".local/share/opencode/opencode.db";
+
+std::string opencode_fixture(const std::string& name) {
+  return lethe_test::read_file(lethe_test::source_path("tests/fixtures/native/opencode/" + name));
+}
+
+// Built on OpenCode's own schema; the connection is the agent's, as OpenCode
+// would hold it.
+std::unique_ptr<Db> opencode_db(const Home& home, const std::string& rows) {
+  fs::create_directories(home.at(kOpenCodeDb).parent_path());
+  auto agent = std::make_unique<Db>(home.at(kOpenCodeDb).string(), /*load=*/false);
+  agent->must(opencode_fixture("schema.sql"));
+  agent->must(opencode_fixture(rows));
+  return agent;
+}
+
+std::string file_bytes(const fs::path& path) { return lethe_test::read_file(path); }
+
+TEST(SyncAgentDb, OpenCodeIsFoundInItsDefaultPlaceOneUnitPerSession) {
+  Home home;
+  opencode_db(home);
+  Archive db;
+  Result r = must_sync(db, home, R"({"host":"laptop","owner":"ana"})");
+  ASSERT_EQ(r.rows.size(), 1u);
+  EXPECT_EQ(r.rows[0][0], home.at(kOpenCodeDb).string() + "#ses_0c0de0001");
+  EXPECT_EQ(r.rows[0][1], "opencode");
+  EXPECT_EQ(r.rows[0][2], "READ");
+  EXPECT_EQ(db.count("SELECT count(*) FROM turns WHERE tool = 'opencode'"), 3);
+  EXPECT_EQ(db.count("SELECT sum(tokens_in + tokens_out) FROM turns"), 2315);
+  EXPECT_EQ(db.scalar("SELECT source_file FROM sessions"), home.at(kOpenCodeDb).string());
+  // The database itself is recorded as looked at, its sessions as units.
+  EXPECT_EQ(db.scalar("SELECT status FROM lethe_sync_files WHERE path = ?1",
+                      home.at(kOpenCodeDb).string()),
+            "READ");
+}
+
+TEST(SyncAgentDb, AnUnchangedSessionIsNotReadAgainAndARewrittenRowIs) {
+  Home home;
+  auto agent = opencode_db(home);
+  agent->must(
+      "INSERT INTO session (id, project_id, slug, directory, title, version, time_created, "
+      "time_updated) VALUES ('ses_other', 'global', 's', '/w', 't', '1', 1767258000000, "
+      "1767258000000)");
+  Archive db;
+  EXPECT_EQ(must_sync(db, home).rows.size(), 2u);
+  Result again = must_sync(db, home);
+  EXPECT_EQ(again.rows.size(), 0u);
+  EXPECT_EQ(db.scalar("SELECT json_extract(lethe_last_sync(), '$.files_unchanged')"), "2");
+  // OpenCode rewrites a part in place (a text streamed to its end).
+  agent->must(
+      "UPDATE part SET data = json_set(data, '$.text', 'total() returns 0 now.'), "
+      "time_updated = time_updated + 1 WHERE id = 'prt_0c0de0007'");
+  Result rewritten = must_sync(db, home);
+  ASSERT_EQ(rewritten.rows.size(), 1u);
+  EXPECT_NE(rewritten.rows[0][0]->find("#ses_0c0de0001"), std::string::npos);
+  EXPECT_EQ(db.scalar("SELECT content FROM turns WHERE turn_id = 'msg_0c0de0001a'"),
+            "total() returns 0 now.");
+  EXPECT_EQ(db.count("SELECT count(*) FROM turns WHERE session_id = 'ses_0c0de0001'"), 3);
+  // Last write wins: the archive is what one sync of the final database makes.
+  Archive fresh;
+  must_sync(fresh, home);
+  EXPECT_EQ(archive_rows(db), archive_rows(fresh));
+  // Any row's time moving is a change.
+  agent->must("UPDATE message SET time_updated = time_updated + 1 WHERE id = 'msg_0c0de0001u'");
+  EXPECT_EQ(must_sync(db, home).rows.size(), 1u);
+}
+
+TEST(SyncAgentDb, TheRealDatabaseSumsToItsOwnSessionTotals) {
+  Home home;
+  fs::copy(lethe_test::source_path("tests/fixtures/native/real/opencode-home"), home.root(),
+           fs::copy_options::recursive);
+  Archive db;
+  Result r = must_sync(db, home);
+  ASSERT_EQ(r.rows.size(), 3u);
+  for (const Row& row : r.rows) EXPECT_EQ(row[2], "READ") << row[6].value_or("");
+  Db agent(home.at(kOpenCodeDb).string(), /*load=*/false);
+  const Result totals = agent.query(
+      "SELECT id, tokens_input + tokens_cache_read + tokens_cache_write, "
+      "tokens_output + tokens_reasoning FROM session ORDER BY id");
+  ASSERT_EQ(totals.rows.size(), 3u);
+  for (const Row& row : totals.rows) {
+    SCOPED_TRACE(*row[0]);
+    EXPECT_EQ(db.scalar("SELECT sum(tokens_in) FROM turns WHERE session_id = ?1", *row[0]), row[1]);
+    EXPECT_EQ(db.scalar("SELECT sum(tokens_out) FROM turns WHERE session_id = ?1", *row[0]),
+              row[2]);
+  }
+}
+
+TEST(SyncAgentDb, TheRealExportIsTheFixture) {
+  Db db;
+  Result r = db.query(
+      "SELECT group_concat(line, char(10)) || char(10) FROM lethe_agent_export('opencode', ?1)",
+      lethe_test::source_path(
+          "tests/fixtures/native/real/opencode-home/.local/share/opencode/opencode.db")
+          .string());
+  ASSERT_TRUE(r.ok()) << r.error;
+  EXPECT_EQ(r.rows.at(0).at(0), opencode_fixture("real_export.jsonl"));
+  Home home;
+  opencode_db(home);
+  EXPECT_EQ(db.scalar("SELECT group_concat(line, char(10)) || char(10) FROM "
+                      "lethe_agent_export('opencode', ?1, 'ses_0c0de0001')",
+                      home.at(kOpenCodeDb).string()),
+            opencode_fixture("steps.jsonl"));
+}
+
+TEST(SyncAgentDb, ADatabaseThatCantBeReadIsAProblemRow) {
+  const struct {
+    const char* name;
+    std::function<void(const Home&)> make;
+    const char* code;
+  } cases[] = {
+      {"not a database", [](const Home& home) { home.write(kOpenCodeDb, std::string(4096, 'x')); },
+       "NOT_A_DATABASE"},
+      {"another schema",
+       [](const Home& home) {
+         fs::create_directories(home.at(kOpenCodeDb).parent_path());
+         Db(home.at(kOpenCodeDb).string(), false).must("CREATE TABLE session (id TEXT)");
+       },
+       "UNKNOWN_SCHEMA"},
+      {"damaged",
+       [](const Home& home) {
+         opencode_db(home);
+         std::string bytes = file_bytes(home.at(kOpenCodeDb));
+         const std::size_t page = 4096;  // SQLite's default page size
+         ASSERT_GT(bytes.size(), 3 * page);
+         for (std::size_t i = page; i < bytes.size(); ++i) bytes[i] = static_cast<char>(0xA5);
+         home.write(kOpenCodeDb, bytes);
+       },
+       "CORRUPT"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    Home home;
+    c.make(home);
+    Archive db;
+    Result r = must_sync(db, home);
+    ASSERT_EQ(r.rows.size(), 1u);
+    EXPECT_EQ(r.rows[0][0], home.at(kOpenCodeDb).string());
+    EXPECT_EQ(r.rows[0][1], "opencode");
+    EXPECT_EQ(r.rows[0][2], c.code) << r.rows[0][6].value_or("");
+    EXPECT_NE(r.rows[0][6].value_or("").find("nothing of it was read"), std::string::npos);
+    EXPECT_EQ(db.scalar("SELECT json_extract(lethe_last_sync(), '$.files_failed')"), "1");
+    EXPECT_EQ(db.count("SELECT count(*) FROM turns"), 0);
+  }
+}
+
+TEST(SyncAgentDb, TheAgentsFilesAreUntouchedAndAWriterIsNotLockedOut) {
+  for (const bool wal : {false, true}) {
+    SCOPED_TRACE(wal ? "WAL" : "rollback journal");
+    Home home;
+    auto agent = opencode_db(home);
+    if (wal) agent->must("PRAGMA journal_mode = WAL");
+    const fs::path folder = home.at(kOpenCodeDb).parent_path();
+    std::map<std::string, std::string> before;
+    for (const auto& entry : fs::directory_iterator(folder)) {
+      before[entry.path().filename().string()] = file_bytes(entry.path());
+    }
+    // The agent is in the middle of a write transaction, uncommitted.
+    agent->must(
+        "BEGIN IMMEDIATE; UPDATE part SET data = json_set(data, '$.text', 'half written'), "
+        "time_updated = time_updated + 1 WHERE id = 'prt_0c0de0007'");
+    Archive db;
+    const auto started = std::chrono::steady_clock::now();
+    Result r = must_sync(db, home);
+    EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(4))
+        << "the sync waited for the agent's transaction";
+    ASSERT_EQ(r.rows.size(), 1u);
+    EXPECT_EQ(r.rows[0][2], "READ");
+    EXPECT_EQ(db.scalar("SELECT content FROM turns WHERE turn_id = 'msg_0c0de0001a'"),
+              "total() now returns 0 for an empty cart.");  // what was committed
+    agent->must("COMMIT");                                  // the agent was not locked out
+    agent.reset();
+    std::map<std::string, std::string> after;
+    for (const auto& entry : fs::directory_iterator(folder)) {
+      after[entry.path().filename().string()] = file_bytes(entry.path());
+    }
+    // Only the agent's own commit changed its files; nothing of lethe's is there.
+    EXPECT_EQ(before.count("opencode.db"), 1u);
+    for (const auto& [name, bytes] : after) {
+      EXPECT_TRUE(name == "opencode.db" || name == "opencode.db-wal" || name == "opencode.db-shm")
+          << name;
+    }
+    must_sync(db, home);
+    EXPECT_EQ(db.scalar("SELECT content FROM turns WHERE turn_id = 'msg_0c0de0001a'"),
+              "half written");
+  }
+}
+
+TEST(SyncAgentDb, ASyncLeavesTheDatabaseBytesAsTheyWere) {
+  Home home;
+  opencode_db(home);  // closed: no -wal, no -shm
+  const std::string before = file_bytes(home.at(kOpenCodeDb));
+  const auto when = fs::last_write_time(home.at(kOpenCodeDb));
+  Archive db;
+  must_sync(db, home);
+  must_sync(db, home);
+  EXPECT_EQ(file_bytes(home.at(kOpenCodeDb)), before);
+  EXPECT_EQ(fs::last_write_time(home.at(kOpenCodeDb)), when);
+  std::set<std::string> names;
+  for (const auto& entry : fs::directory_iterator(home.at(kOpenCodeDb).parent_path())) {
+    names.insert(entry.path().filename().string());
+  }
+  EXPECT_EQ(names, std::set<std::string>{"opencode.db"});
+}
+
+TEST(SyncAgentDb, AgentExportIsDirectOnlyAndNamesItsProblems) {
+  Home home;
+  opencode_db(home);
+  Archive db;
+  const std::string path = home.at(kOpenCodeDb).string();
+  EXPECT_EQ(db.count("SELECT count(*) FROM lethe_agent_export('opencode', '" + path + "')"), 11);
+  db.must("CREATE VIEW exported AS SELECT * FROM lethe_agent_export('opencode', '" + path + "')");
+  Result through_view = db.query("SELECT count(*) FROM exported");
+  EXPECT_FALSE(through_view.ok());
+  EXPECT_NE(through_view.error.find("unsafe use"), std::string::npos) << through_view.error;
+  Result codex = db.query("SELECT * FROM lethe_agent_export('codex', ?1)", path);
+  EXPECT_NE(codex.error.find("keeps a database"), std::string::npos) << codex.error;
+  Result missing = db.query("SELECT * FROM lethe_agent_export('opencode', ?1)", path + ".gone");
+  EXPECT_NE(missing.error.find("UNREADABLE"), std::string::npos) << missing.error;
+  EXPECT_FALSE(fs::exists(path + ".gone")) << "a read-only open never creates the file";
 }
 
 }  // namespace
