@@ -42,8 +42,8 @@ ORDER BY ids.id;
 
 -- 2. The export: the session record (first, naming the agent, with the
 -- session's counters), then its messages in Crush's own order (created_at,
--- then insertion order). Message lines name their session, for a session
--- whose row is missing.
+-- then insertion order; milliseconds and seconds compared as such). Message
+-- lines name their session, for a session whose row is missing.
 WITH absent AS (
   SELECT NULL AS provider, NULL AS is_summary_message, NULL AS summary_message_id
 )
@@ -65,7 +65,9 @@ SELECT session, line FROM (
   FROM sessions AS s, absent
   WHERE :session IS NULL OR s.id = :session
   UNION ALL
-  SELECT m.session_id, 1, m.created_at, m.rowid,
+  SELECT m.session_id, 1,
+         CASE WHEN m.created_at > 10000000000 THEN m.created_at ELSE m.created_at * 1000 END,
+         m.rowid,
          json_object(
            'record', 'message', 'session', m.session_id, 'id', m.id, 'role', m.role,
            'time', strftime('%Y-%m-%dT%H:%M:%fZ',
