@@ -241,6 +241,38 @@ std::string cursor_file() {
   return out;
 }
 
+// One OpenCode session as lethe exports it from the database: a prompt, an
+// answer of reasoning, a tool call with its result, a text and its
+// step-finish part.
+std::string opencode_file() {
+  std::string out =
+      R"({"record":"session","agent":"opencode","id":"ses_1","directory":"/w","version":"1.18.13","time_created":1767225600000})"
+      "\n";
+  std::int64_t t = 1767225600000;
+  auto row = [&](const char* record, const std::string& id, const std::string& message,
+                 const std::string& data) {
+    out += R"({"record":")" + std::string(record) + R"(","id":")" + id +
+           R"(","session":"ses_1",)" + (message.empty() ? "" : R"("message":")" + message + "\",") +
+           R"("time_created":)" + std::to_string(t++) + R"(,"data":)" + data + "}\n";
+  };
+  for (int i = 0; out.size() < kInputBytes; ++i) {
+    const std::string n = std::to_string(i);
+    row("message", "mu" + n, "", R"({"role":"user","time":{"created":)" + std::to_string(t) + "}}");
+    row("part", "pu" + n, "mu" + n, R"({"type":"text","text":")" + words(60, i) + "\"}");
+    row("message", "ma" + n, "",
+        R"({"role":"assistant","modelID":"m1","time":{"created":)" + std::to_string(t) + "}}");
+    row("part", "pr" + n, "ma" + n, R"({"type":"reasoning","text":")" + words(100, i) + "\"}");
+    row("part", "pt" + n, "ma" + n,
+        R"({"type":"tool","tool":"read","callID":"k)" + n +
+            R"(","state":{"status":"completed","input":{"p":"x"},"output":")" + words(300, i) +
+            "\"}}");
+    row("part", "px" + n, "ma" + n, R"({"type":"text","text":")" + words(150, i) + "\"}");
+    row("part", "pf" + n, "ma" + n,
+        R"({"type":"step-finish","tokens":{"input":10,"output":300,"reasoning":0,"cache":{"read":0,"write":0}},"cost":0})");
+  }
+  return out;
+}
+
 // The C++ heap a call used above what was in use before it.
 std::size_t heap_above_input(const std::string& data, const char* format) {
   Db db;
@@ -264,7 +296,8 @@ TEST(NativeMemory, AnIngestHoldsABoundedAmountWhateverTheFileSize) {
     std::string (*make)();
   } cases[] = {{"claude-code", claude_file},  {"codex", codex_file},
                {"gemini-cli", gemini_file},   {"qwen-code", qwen_file},
-               {"copilot-cli", copilot_file}, {"cursor-cli", cursor_file}};
+               {"copilot-cli", copilot_file}, {"cursor-cli", cursor_file},
+               {"opencode", opencode_file}};
   for (const auto& c : cases) {
     const std::string data = c.make();
     ASSERT_GE(data.size(), kInputBytes);
