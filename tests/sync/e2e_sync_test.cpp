@@ -1049,7 +1049,8 @@ TEST(SyncAgentDb, GooseIsFoundInItsDefaultPlaceOneUnitPerSession) {
   Home home;
   auto agent = goose_db(home);
   Archive db;
-  Result r = must_sync(db, home, R"({"host":"laptop","owner":"ana"})");
+  const std::string options = R"({"host":"laptop","owner":"ana"})";
+  Result r = must_sync(db, home, options);
   ASSERT_EQ(r.rows.size(), 2u);
   EXPECT_EQ(r.rows[0][0], home.at(kGooseDb).string() + "#20260301_1");
   EXPECT_EQ(r.rows[1][0], home.at(kGooseDb).string() + "#20260301_2");
@@ -1060,7 +1061,7 @@ TEST(SyncAgentDb, GooseIsFoundInItsDefaultPlaceOneUnitPerSession) {
   EXPECT_EQ(db.count("SELECT sum(tokens_in + tokens_out) FROM turns WHERE tool = 'goose'"),
             5700 + 3590);
   // Unchanged: nothing is read again.
-  EXPECT_EQ(must_sync(db, home).rows.size(), 0u);
+  EXPECT_EQ(must_sync(db, home, options).rows.size(), 0u);
   // Goose appends a request to one session: only that session is read again.
   agent->must(
       "INSERT INTO messages (message_id, session_id, role, content_json, created_timestamp) "
@@ -1070,7 +1071,7 @@ TEST(SyncAgentDb, GooseIsFoundInItsDefaultPlaceOneUnitPerSession) {
       "output_tokens) VALUES ('20260301_2', 1772359400, 'claude-haiku-4-5', 700, 7);"
       "UPDATE sessions SET accumulated_input_tokens = accumulated_input_tokens + 700, "
       "accumulated_output_tokens = accumulated_output_tokens + 7 WHERE id = '20260301_2'");
-  Result grown = must_sync(db, home);
+  Result grown = must_sync(db, home, options);
   ASSERT_EQ(grown.rows.size(), 1u);
   EXPECT_EQ(grown.rows[0][0], home.at(kGooseDb).string() + "#20260301_2");
   EXPECT_EQ(db.count("SELECT sum(tokens_in + tokens_out) FROM turns WHERE session_id = "
@@ -1083,11 +1084,11 @@ TEST(SyncAgentDb, GooseIsFoundInItsDefaultPlaceOneUnitPerSession) {
       "INSERT INTO messages (message_id, session_id, role, content_json, created_timestamp, "
       "metadata_json) SELECT message_id, session_id, role, content_json, created_timestamp, "
       "metadata_json FROM kept ORDER BY id");
-  Result rewritten = must_sync(db, home);
+  Result rewritten = must_sync(db, home, options);
   ASSERT_EQ(rewritten.rows.size(), 1u);
   EXPECT_EQ(rewritten.rows[0][0], home.at(kGooseDb).string() + "#20260301_1");
   Archive fresh;
-  must_sync(fresh, home);
+  must_sync(fresh, home, options);
   EXPECT_EQ(archive_rows(db), archive_rows(fresh));
 }
 
@@ -1150,10 +1151,10 @@ TEST(SyncAgentDb, CrushsFirstSchemaIsReadToo) {
       "NULL)");
   Db db;
   const std::string lines = export_of(db, "crush", path);
-  EXPECT_EQ(db.count("SELECT count(*) FROM lethe_convert(?1, '{\"format\":\"crush\"}') "
-                     "WHERE wire IS NOT NULL",
-                     lines),
-            2);
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM lethe_convert(?1, '{\"format\":\"crush\"}') "
+                      "WHERE wire IS NOT NULL",
+                      lines),
+            "2");
   EXPECT_NE(lines.find("\"provider\":null"), std::string::npos);
 }
 
