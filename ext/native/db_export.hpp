@@ -76,8 +76,10 @@ class DbExportReader : public Reader {
   // and said once.
   void orphan(const std::string& id, Position at) {
     close_session();
+    std::string quoted = dump(Json(id));  // one line, whatever the id holds
+    quoted.resize(character_boundary(quoted, kMaxQuotedBytes));
     out_.problem(at, ErrorCode::MissingField, "session",
-                 "the database has no session row for session " + id +
+                 "the database has no session row for session " + quoted +
                      ": its rows are read without the session's facts");
     Json record = {{"record", "session"}, {"id", id}};
     open(record, at);
