@@ -251,9 +251,9 @@ std::string opencode_file() {
   std::int64_t t = 1767225600000;
   auto row = [&](const char* record, const std::string& id, const std::string& message,
                  const std::string& data) {
-    out += R"({"record":")" + std::string(record) + R"(","id":")" + id +
-           R"(","session":"ses_1",)" + (message.empty() ? "" : R"("message":")" + message + "\",") +
-           R"("time_created":)" + std::to_string(t++) + R"(,"data":)" + data + "}\n";
+    out += R"({"record":")" + std::string(record) + R"(","id":")" + id + R"(","session":"ses_1",)" +
+           (message.empty() ? "" : R"("message":")" + message + "\",") + R"("time_created":)" +
+           std::to_string(t++) + R"(,"data":)" + data + "}\n";
   };
   for (int i = 0; out.size() < kInputBytes; ++i) {
     const std::string n = std::to_string(i);

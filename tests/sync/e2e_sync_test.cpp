@@ -838,6 +838,66 @@ TEST(SyncAgentDb, AnUnchangedSessionIsNotReadAgainAndARewrittenRowIs) {
   EXPECT_EQ(must_sync(db, home).rows.size(), 1u);
 }
 
+// Each session's export is a unit of its own: it must find the session's
+// rows through OpenCode's indexes, not scan every row of the database once
+// per session (which made a first sync of 200 sessions 6x slower).
+TEST(SyncAgentDb, OneSessionsExportFindsItsRowsThroughTheIndexes) {
+  Home home;
+  auto agent = opencode_db(home);
+  const std::string sql =
+      lethe_test::read_file(lethe_test::source_path("ext/write/agent_db/opencode.sql"));
+  sqlite3_stmt* sessions = nullptr;
+  const char* tail = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(agent->handle(), sql.c_str(), -1, &sessions, &tail), SQLITE_OK);
+  sqlite3_finalize(sessions);
+  const Result plan = agent->query("EXPLAIN QUERY PLAN " + std::string(tail), "ses_0c0de0001");
+  ASSERT_TRUE(plan.ok()) << plan.error;
+  std::string details;
+  for (const Row& row : plan.rows) details += row.back().value_or("") + "\n";
+  for (const char* scan : {"SCAN s\n", "SCAN m\n", "SCAN p\n"}) {
+    EXPECT_EQ(details.find(scan), std::string::npos) << details;
+  }
+  EXPECT_NE(details.find("SEARCH p USING INDEX part_session_idx"), std::string::npos) << details;
+}
+
+// What OpenCode never writes but a damaged or hand-edited database may hold:
+// each bad row is a problem of its session (in lethe_sync_problems), the
+// rest is read, and no value fails the export.
+TEST(SyncAgentDb, HostileValuesInTheRowsAreProblemsNotFailures) {
+  Home home;
+  auto agent = opencode_db(home);
+  agent->must(
+      "UPDATE part SET data = x'00ff7b' WHERE id = 'prt_0c0de0001';"  // a BLOB, not UTF-8
+      "UPDATE part SET data = '{\"type\":\"text\",' WHERE id = 'prt_0c0de0007';"  // cut JSON
+      "UPDATE message SET time_created = 'yesterday' WHERE id = 'msg_0c0de0001u';"
+      "UPDATE session SET model = x'01', time_updated = 'soon', tokens_input = 9e999;"
+      "UPDATE part SET time_updated = -9e999 WHERE id = 'prt_0c0de0003';"
+      "UPDATE part SET data = json_set(data, '$.tokens.input', 9223372036854775807) "
+      "  WHERE id = 'prt_0c0de0005';");
+  Archive db;
+  Result r = must_sync(db, home);
+  ASSERT_EQ(r.rows.size(), 1u);
+  EXPECT_EQ(r.rows[0][2], "READ") << r.rows[0][6].value_or("");
+  EXPECT_EQ(r.rows[0][5], "2");  // the BLOB part and the cut JSON
+  const Result problems =
+      db.query("SELECT line, code, field FROM lethe_sync_problems ORDER BY line");
+  ASSERT_EQ(problems.rows.size(), 2u);
+  for (const Row& row : problems.rows) {
+    EXPECT_EQ(row[1], "INVALID_FIELD");
+    EXPECT_EQ(row[2], "data");
+  }
+  // The user message is dated by its data; the answer keeps its text with
+  // NULL tokens (the counter would overflow the sum).
+  EXPECT_EQ(db.scalar("SELECT timestamp FROM turns WHERE turn_id = 'msg_0c0de0001u'"),
+            "2026-01-01T09:00:00.000Z");
+  EXPECT_EQ(db.scalar("SELECT tokens_in FROM turns WHERE turn_id = 'msg_0c0de0001a'"),
+            std::nullopt);
+  EXPECT_EQ(db.scalar("SELECT json_extract(metadata, '$.usage_invalid') FROM turns "
+                      "WHERE turn_id = 'msg_0c0de0001a'"),
+            "1");
+  EXPECT_EQ(db.count("SELECT count(*) FROM turns"), 3);
+}
+
 TEST(SyncAgentDb, TheRealDatabaseSumsToItsOwnSessionTotals) {
   Home home;
   fs::copy(lethe_test::source_path("tests/fixtures/native/real/opencode-home"), home.root(),
