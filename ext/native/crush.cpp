@@ -215,7 +215,8 @@ class CrushReader : public DbExportReader {
     const Json* cost = member(totals_, "cost");
     const bool has_cost = cost != nullptr && cost->is_number() && cost->get<double>() > 0;
     const bool invalid = !checked_sum({input, output});
-    if (!invalid && *input == 0 && *output == 0 && !has_cost) return;
+    const bool cost_invalid = cost != nullptr && !cost->is_number() && !cost->is_null();
+    if (!invalid && *input == 0 && *output == 0 && !has_cost && !cost_invalid) return;
     if (!time) {
       out_.problem(last_at_, ErrorCode::MissingField, "updated_at",
                    "the session's token counters need a time: the session has no updated_at "
@@ -230,6 +231,7 @@ class CrushReader : public DbExportReader {
     if (!model_.empty()) turn.model = model_;
     // Crush writes 0 for a model it has no price for: unknown, not free.
     if (has_cost) turn.cost_usd = cost->get<double>();
+    if (cost_invalid) m["cost_invalid"] = *cost;
     if (invalid) {
       m["usage_invalid"] = true;
     } else if (*input == 0 && *output == 0) {

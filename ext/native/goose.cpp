@@ -280,6 +280,8 @@ class GooseReader : public DbExportReader {
     }
     if (const Json* cost = member(record, "cost"); cost != nullptr && cost->is_number()) {
       turn.cost_usd = cost->get<double>();
+    } else if (cost != nullptr && !cost->is_null()) {
+      m["cost_invalid"] = *cost;  // said, not guessed at
     }
     Json usage = Json::object();
     for (const char* key : {"input_tokens", "output_tokens", "total_tokens", "cache_read_tokens",

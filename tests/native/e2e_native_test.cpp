@@ -130,7 +130,7 @@ const std::vector<Fixture>& fixtures() {
       // all); a sub-agent's two requests, cache reads inside input (2560 + 1030).
       {"goose/sessions.jsonl", "goose", {{"20260301_1", 5700}, {"20260301_2", 3590}}},
       // Rows no Goose writes: problems, flagged usage, an orphan message.
-      {"goose/hostile.jsonl", "goose", {{"20260302_1", 0}, {"20260302_9", 0}}},
+      {"goose/hostile.jsonl", "goose", {{"20260302_1", 0}, {"20260302_2", 0}, {"20260302_9", 0}}},
       // The real database's export: each session's own accumulated totals.
       {"goose/real_export.jsonl",
        "goose",
@@ -142,7 +142,9 @@ const std::vector<Fixture>& fixtures() {
         {"c0c0a002-0000-4000-8000-000000000002", 3045}}},
       {"crush/hostile.jsonl",
        "crush",
-       {{"c0c0a003-0000-4000-8000-000000000003", 0}, {"c0c0a003-0000-4000-8000-000000000009", 0}}},
+       {{"c0c0a003-0000-4000-8000-000000000003", 0},
+        {"c0c0a003-0000-4000-8000-000000000009", 0},
+        {"c0c0a004-0000-4000-8000-000000000004", 0}}},
   };
   return all;
 }

@@ -267,6 +267,15 @@ TEST(NativeGoose, HugeOrBadCountersKeepTheTurnWithNullTokens) {
   ASSERT_EQ(zero.size(), 1u);
   EXPECT_FALSE(zero[0].contains("tokens_in"));
   EXPECT_EQ(zero[0]["metadata"]["usage_missing"], true);
+  // A cost the database could not give as a number (goose.sql: an infinite
+  // REAL, a BLOB) is said, not taken for none.
+  const auto cost = lines_of(convert(jsonl({g_session("s1", g_totals(0, 0), g_totals(0, 0)),
+                                            g_usage(1, 10, 5, {{"cost", "(an infinite number)"}})}),
+                                     Format::Goose));
+  ASSERT_EQ(cost.size(), 1u);
+  EXPECT_FALSE(cost[0].contains("cost_usd"));
+  EXPECT_EQ(cost[0]["metadata"]["cost_invalid"], "(an infinite number)");
+  EXPECT_EQ(cost[0]["tokens_in"], 10);
   // Totals past 2^63-1: one flagged turn, not an overflow.
   const auto totals = lines_of(
       convert(jsonl({g_session("s1", g_totals(max, max), g_totals(0, 0))}), Format::Goose));
@@ -489,6 +498,13 @@ TEST(NativeCrush, HugeOrBadCountersKeepTheTurnWithNullTokens) {
     EXPECT_EQ(lines[0]["metadata"]["usage_invalid"], true);
     EXPECT_DOUBLE_EQ(lines[0]["cost_usd"].get<double>(), 0.5);
   }
+  // A cost that is no number, on a session without tokens: still said.
+  const auto cost =
+      lines_of(convert(jsonl({c_session("c1", 0, 0, "(a BLOB of 8 bytes)")}), Format::Crush));
+  ASSERT_EQ(cost.size(), 1u);
+  EXPECT_FALSE(cost[0].contains("cost_usd"));
+  EXPECT_EQ(cost[0]["metadata"]["cost_invalid"], "(a BLOB of 8 bytes)");
+  EXPECT_EQ(cost[0]["metadata"]["usage_missing"], true);
 }
 
 TEST(NativeCrush, BadRowsAreProblemsAndTheRestIsRead) {

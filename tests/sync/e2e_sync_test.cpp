@@ -1261,6 +1261,7 @@ TEST(SyncAgentDb, CrushProjectsAreFoundThroughItsProjectList) {
                         {shop_db + "#c0c0a002-0000-4000-8000-000000000002", "READ"},
                         {blog_db + "#c0c0a003-0000-4000-8000-000000000003", "READ"},
                         {blog_db + "#c0c0a003-0000-4000-8000-000000000009", "READ"},
+                        {blog_db + "#c0c0a004-0000-4000-8000-000000000004", "READ"},
                         {gone_db, "VANISHED"},
                         {odd_db, "NOT_A_FILE"}}));
   EXPECT_EQ(db.count("SELECT sum(tokens_in + tokens_out) FROM turns WHERE tool = 'crush'"),
@@ -1307,6 +1308,41 @@ TEST(SyncAgentDb, ACrushProjectListThatCantBeReadIsAProblemRow) {
       EXPECT_NE(row[6].value_or("").find(c.says), std::string::npos) << row[6].value_or("");
     }
     EXPECT_EQ(problems, 1u);
+  }
+}
+
+// One session's export (what lethe_sync runs per changed session) finds its
+// rows through the agent's own indexes, never by scanning every row.
+TEST(SyncAgentDb, GooseAndCrushFindOneSessionsRowsThroughTheirIndexes) {
+  const struct {
+    const char* agent;
+    const char* session;
+    std::vector<const char*> scans;  // of the tables holding every row
+    const char* index;
+  } cases[] = {{"goose",
+                "20260301_1",
+                {"SCAN s\n", "SCAN m\n", "SCAN u\n"},
+                "SEARCH u USING INDEX idx_usage_ledger_session"},
+               {"crush",
+                "c0c0a001-0000-4000-8000-000000000001",
+                {"SCAN s\n", "SCAN m\n"},
+                "SEARCH m USING INDEX idx_messages_session_id"}};
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.agent);
+    const fs::path path = lethe_test::temp_dir() / "agent.db";
+    auto agent = agent_db(path, c.agent, "sessions.sql");
+    const std::string sql = lethe_test::read_file(
+        lethe_test::source_path(std::string("ext/write/agent_db/") + c.agent + ".sql"));
+    sqlite3_stmt* sessions = nullptr;
+    const char* tail = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(agent->handle(), sql.c_str(), -1, &sessions, &tail), SQLITE_OK);
+    sqlite3_finalize(sessions);
+    const Result plan = agent->query("EXPLAIN QUERY PLAN " + std::string(tail), c.session);
+    ASSERT_TRUE(plan.ok()) << plan.error;
+    std::string details;
+    for (const Row& row : plan.rows) details += row.back().value_or("") + "\n";
+    for (const char* scan : c.scans) EXPECT_EQ(details.find(scan), std::string::npos) << details;
+    EXPECT_NE(details.find(c.index), std::string::npos) << details;
   }
 }
 
