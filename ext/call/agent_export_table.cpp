@@ -48,6 +48,8 @@ struct ExportCursor {
   sqlite3_vtab_cursor base{};
   std::vector<ExportRow> rows;
   std::size_t position = 0;
+  std::string format;  // the arguments, read back by their hidden columns
+  std::string path;
 };
 
 int export_connect(sqlite3* db, void*, int, const char* const*, sqlite3_vtab** out,
@@ -112,8 +114,10 @@ int export_filter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int argc,
     if ((idx_num & kHasFormat) == 0 || (idx_num & kHasPath) == 0 || argc < 2) {
       throw InputError("format and path arguments are required");
     }
-    const Format format = database_format(text_argument(argv[0], "format", "the agent's name"));
-    const std::string path = text_argument(argv[1], "path", "the path of the agent's database");
+    cursor->format = text_argument(argv[0], "format", "the agent's name");
+    cursor->path = text_argument(argv[1], "path", "the path of the agent's database");
+    const Format format = database_format(cursor->format);
+    const std::string& path = cursor->path;
     std::optional<std::string> session;
     if ((idx_num & kHasSession) != 0 && argc > 2 && sqlite3_value_type(argv[2]) != SQLITE_NULL) {
       session = text_argument(argv[2], "session", "a session id");
@@ -154,6 +158,15 @@ int export_column(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int column) no
       break;
     case kLine:
       result_text(ctx, row.line);
+      break;
+    case kFormatArg:
+      result_text(ctx, cursor->format);
+      break;
+    case kPathArg:
+      result_text(ctx, cursor->path);
+      break;
+    case kSessionArg:
+      result_text(ctx, row.session);
       break;
     default:
       sqlite3_result_null(ctx);

@@ -99,9 +99,10 @@ inline IngestOptions options_argument(sqlite3_value* value, OptionsFor call) {
 //   | 1 << k     | argument k (names[k]) is passed to xFilter |
 //
 // and the arguments passed arrive in xFilter's argv in that order. A
-// required argument that is absent is a usage error naming it; one that is
-// present but not yet usable (a join whose other side is not positioned) is
-// SQLITE_CONSTRAINT, which tells the planner to try another order.
+// required argument that is absent is a usage error naming it; any argument
+// that is present but not yet usable (a join whose other side is not
+// positioned) is SQLITE_CONSTRAINT, which tells the planner to try another
+// order.
 template <std::size_t N>
 int plan_arguments(sqlite3_vtab* vtab, sqlite3_index_info* info, const char* function,
                    int first_column, const char* const (&names)[N], std::size_t required,
@@ -121,9 +122,13 @@ int plan_arguments(sqlite3_vtab* vtab, sqlite3_index_info* info, const char* fun
     }
     argument_at[c.iColumn - first_column] = i;
   }
+  // An argument given by a join's other side, not positioned yet: this plan
+  // would call without it and then compare the hidden column with it, so it
+  // is refused, optional arguments included (else a join's options were
+  // dropped: 0 rows, no error).
+  if (unusable) return SQLITE_CONSTRAINT;
   for (std::size_t k = 0; k < required; ++k) {
     if (argument_at[k] >= 0) continue;
-    if (unusable) return SQLITE_CONSTRAINT;
     sqlite3_free(vtab->zErrMsg);
     vtab->zErrMsg = sqlite3_mprintf("%s: %s argument is required", function, names[k]);
     return SQLITE_ERROR;

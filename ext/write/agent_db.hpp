@@ -3,8 +3,7 @@
 // holding a lock the agent waits on for longer than one statement.
 //
 // Each agent has one file, ext/write/agent_db/<format name>.sql, with two
-// statements (the interface: /work/plan/agentdb_interface.md and
-// docs/reference/adapters.md, "Agent databases"):
+// statements (docs/reference/adapters.md section 9):
 //
 //  1. the sessions: rows (session TEXT, changed_ms INTEGER, rows INTEGER,
 //     checksum INTEGER) ordered by session, one per session. changed_ms is

@@ -580,6 +580,22 @@ TEST(NativeConvert, DefaultFormatIsAutoAndOptionsAreOptional) {
   EXPECT_EQ(w.rows.at(0)[0], Value(line()));
 }
 
+// Options from a join's other side are the options of the call: a plan
+// without them (and a filter on the hidden column, which reads NULL) gave
+// 0 rows and no error.
+TEST(NativeConvert, OptionsFromAJoinAreUsed) {
+  Db db(":memory:");
+  const std::string data = fixture_text({"opencode/steps.jsonl", "opencode", {}});
+  db.must(
+      "CREATE TABLE o (options TEXT); INSERT INTO o VALUES "
+      "('{\"format\":\"opencode\",\"host\":\"h\"}')");
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM o, lethe_convert(?1, o.options) c", data), "3");
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM o, lethe_convert(?1, o.options) c "
+                      "WHERE c.wire IS NOT NULL",
+                      data),
+            "3");
+}
+
 TEST(NativeConvert, BatchErrors) {
   Db db;
   struct Case {

@@ -1048,6 +1048,14 @@ TEST(SyncAgentDb, AgentExportIsDirectOnlyAndNamesItsProblems) {
   EXPECT_NE(through_view.error.find("unsafe use"), std::string::npos) << through_view.error;
   Result codex = db.query("SELECT * FROM lethe_agent_export('codex', ?1)", path);
   EXPECT_NE(codex.error.find("keeps a database"), std::string::npos) << codex.error;
+  // The session from a join's other side: that session's lines only.
+  db.must("CREATE TABLE wanted (id TEXT); INSERT INTO wanted VALUES ('ses_0c0de0001'), ('nope')");
+  EXPECT_EQ(db.count("SELECT count(*) FROM wanted w, lethe_agent_export('opencode', '" + path +
+                     "', w.id) e"),
+            11);
+  EXPECT_EQ(db.count("SELECT count(*) FROM wanted w JOIN lethe_agent_export('opencode', '" + path +
+                     "') e ON e.session_id = w.id"),
+            11);
   Result missing = db.query("SELECT * FROM lethe_agent_export('opencode', ?1)", path + ".gone");
   EXPECT_NE(missing.error.find("UNREADABLE"), std::string::npos) << missing.error;
   EXPECT_FALSE(fs::exists(path + ".gone")) << "a read-only open never creates the file";
