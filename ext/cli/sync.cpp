@@ -25,10 +25,10 @@ constexpr const char* kHelp =
 
 Archive every transcript your AI coding agents left in a home folder (Claude
 Code's ~/.claude/projects, Codex's ~/.codex/sessions, Gemini CLI's
-~/.gemini/tmp/*/chats, Qwen Code, Copilot CLI, Cursor CLI, and OpenCode's
-database ~/.local/share/opencode/opencode.db, read read-only) into the
-database. Files (and database sessions) that did not change since the last
-run are not read again; a file that disappeared keeps its turns.
+~/.gemini/tmp/*/chats, Qwen Code, Copilot CLI, Cursor CLI, and the
+databases of OpenCode, Goose and Crush, read read-only) into the database.
+Files (and database sessions) that did not change since the last run are
+not read again; a file that disappeared keeps its turns.
 One transaction: a run that fails leaves the database as it was.
 
 Options:

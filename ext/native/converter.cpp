@@ -162,9 +162,11 @@ Converter::Converter(std::string_view data, const IngestOptions& options, Format
       reader_ = opencode_reader(data, *out_);
       break;
     case Format::Goose:
+      reader_ = goose_reader(data, *out_);
+      break;
     case Format::Crush:
-      throw InputError("format \"" + std::string(format_name(format)) +
-                       "\" is not read by this build yet");
+      reader_ = crush_reader(data, *out_);
+      break;
     default:
       reader_ = gemini_reader(data, *out_);
       break;

@@ -42,6 +42,8 @@ std::unique_ptr<Reader> cursor_reader(std::string_view data, Output& out,
 // The database agents: the lines lethe exports from their database
 // (write/agent_db.hpp), one session's lines read like one file.
 std::unique_ptr<Reader> opencode_reader(std::string_view data, Output& out);
+std::unique_ptr<Reader> goose_reader(std::string_view data, Output& out);
+std::unique_ptr<Reader> crush_reader(std::string_view data, Output& out);
 
 // The members a reader's index pass looks at, read by lethe's scanner
 // (json_scan): no DOM, spans of the line.

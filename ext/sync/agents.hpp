@@ -25,11 +25,18 @@ struct AgentFolder {
   // `folder` (its name, "/opencode.db") is one of the agent's databases.
   bool (*is_transcript)(std::string_view relative_path);
   AgentKind kind = AgentKind::Files;
-  // Database only, optional: the absolute paths of the agent's databases
-  // that `folder` lists (Crush: a projects file naming each project's
-  // database), in addition to those `is_transcript` picks. A path that
-  // does not exist is skipped; one that is not a regular file is reported.
-  std::vector<std::string> (*locate)(const std::string& home) = nullptr;
+  // Database only, optional: the agent's databases that `folder` lists
+  // (Crush: a projects file naming each project's database), in addition to
+  // those `is_transcript` picks. Each is reported when it can't be read,
+  // missing included: the agent said it is there.
+  std::vector<struct Located> (*locate)(const std::string& home) = nullptr;
+};
+
+// A database an agent lists (AgentFolder::locate): its absolute path, or,
+// when the list itself can't be read, the list's path and why.
+struct Located {
+  std::string path;
+  std::string problem;  // empty: a database to read
 };
 
 // Every agent folder lethe knows, in the order a sync reads them.

@@ -197,18 +197,31 @@ void list_databases(const AgentFolder& agent, const std::string& home, const std
       ++listing.ignored;
     }
   }
+  const std::size_t picked = paths.size();  // the ones after: listed by the agent
+  std::vector<std::string> problems(picked);
   if (agent.locate != nullptr) {
-    for (std::string& path : agent.locate(home)) paths.push_back(std::move(path));
+    for (Located& located : agent.locate(home)) {
+      paths.push_back(std::move(located.path));
+      problems.push_back(std::move(located.problem));
+    }
   }
-  for (const std::string& path : paths) {
+  for (std::size_t i = 0; i < paths.size(); ++i) {
+    const std::string& path = paths[i];
     Found found;
     found.path = path;
     found.agent = &agent;
     struct stat st {};
-    if (::stat(path.c_str(), &st) != 0) {
-      if (errno == ENOENT) continue;  // listed but not there (yet)
+    if (!problems[i].empty()) {
       found.trouble = Trouble::Unreadable;
-      found.message = unreadable_message(errno);
+      found.message = problems[i];
+    } else if (::stat(path.c_str(), &st) != 0) {
+      const int error = errno;
+      if (error == ENOENT && i < picked) continue;  // gone since the folder was listed
+      found.trouble = error == ENOENT ? Trouble::Vanished : Trouble::Unreadable;
+      found.message = error == ENOENT ? "is listed by the agent as a project's database, but is "
+                                        "not there (a project moved or deleted?); nothing of it "
+                                        "was read"
+                                      : unreadable_message(error);
     } else if (!S_ISREG(st.st_mode)) {
       found.trouble = Trouble::NotAFile;
       found.message = "named like the agent's database, but not a regular file";

@@ -19,7 +19,8 @@ build="${2:-build-fuzz}"
 
 CC=clang CXX=clang++ cmake -S . -B "$build" -DLETHE_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$build" -j"$(nproc 2>/dev/null || echo 2)" --target fuzz_wire fuzz_ingest \
-  fuzz_claude fuzz_codex fuzz_gemini fuzz_qwen fuzz_copilot fuzz_cursor fuzz_opencode
+  fuzz_claude fuzz_codex fuzz_gemini fuzz_qwen fuzz_copilot fuzz_cursor fuzz_opencode \
+  fuzz_goose fuzz_crush
 
 fuzz_dir="$build/tests/reliability/fuzz"
 
@@ -44,9 +45,9 @@ echo "=== fuzz_wire and fuzz_ingest: ${seconds}s each, concurrently"
 run_target wire &
 run_target ingest &
 wait
-# The native readers, two at a time (two cores), a sixth of the time each.
-native_seconds=$(( (seconds + 6) / 7 ))
-echo "=== fuzz_claude, fuzz_codex, fuzz_gemini, fuzz_qwen, fuzz_copilot, fuzz_cursor, fuzz_opencode: ${native_seconds}s each, two at once"
+# The native readers, two at a time (two cores), a ninth of the time each.
+native_seconds=$(( (seconds + 8) / 9 ))
+echo "=== fuzz_claude, fuzz_codex, fuzz_gemini, fuzz_qwen, fuzz_copilot, fuzz_cursor, fuzz_opencode, fuzz_goose, fuzz_crush: ${native_seconds}s each, two at once"
 run_target claude "$native_seconds" &
 run_target codex "$native_seconds" &
 wait
@@ -56,10 +57,13 @@ wait
 run_target copilot "$native_seconds" &
 run_target cursor "$native_seconds" &
 wait
-run_target opencode "$native_seconds"
+run_target opencode "$native_seconds" &
+run_target goose "$native_seconds" &
+wait
+run_target crush "$native_seconds"
 
 status=0
-for target in wire ingest claude codex gemini qwen copilot cursor opencode; do
+for target in wire ingest claude codex gemini qwen copilot cursor opencode goose crush; do
   if [[ "$(cat "$build/fuzz-$target.status")" != 0 ]]; then
     tail -n 60 "$build/fuzz-$target.log"
     echo "=== fuzz_$target FAILED: input saved under $build/fuzz-artifacts/"

@@ -125,6 +125,26 @@ const std::vector<Fixture>& fixtures() {
       // message, each counted once with cache and reasoning:
       // (100 + 1000 + 50 + 20 + 5) + (30 + 1100 + 10).
       {"opencode/steps.jsonl", "opencode", {{"ses_0c0de0001", 2315}}},
+      // Goose's export (of sessions.sql on goose/schema.sql): one turn per usage
+      // row (1200 + 100), and what the totals hold beyond them (5000 + 700 in
+      // all); a sub-agent's two requests, cache reads inside input (2560 + 1030).
+      {"goose/sessions.jsonl", "goose", {{"20260301_1", 5700}, {"20260301_2", 3590}}},
+      // Rows no Goose writes: problems, flagged usage, an orphan message.
+      {"goose/hostile.jsonl", "goose", {{"20260302_1", 0}, {"20260302_2", 0}, {"20260302_9", 0}}},
+      // The real database's export: each session's own accumulated totals.
+      {"goose/real_export.jsonl",
+       "goose",
+       {{"20260805_1", 4633}, {"20260805_2", 4992}, {"20260805_3", 7594}, {"20260805_4", 4871}}},
+      // Crush's export: each session's counters once (12000 + 800, 3000 + 45).
+      {"crush/sessions.jsonl",
+       "crush",
+       {{"c0c0a001-0000-4000-8000-000000000001", 12800},
+        {"c0c0a002-0000-4000-8000-000000000002", 3045}}},
+      {"crush/hostile.jsonl",
+       "crush",
+       {{"c0c0a003-0000-4000-8000-000000000003", 0},
+        {"c0c0a003-0000-4000-8000-000000000009", 0},
+        {"c0c0a004-0000-4000-8000-000000000004", 0}}},
   };
   return all;
 }

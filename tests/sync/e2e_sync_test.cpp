@@ -18,6 +18,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <set>
 #include <string>
@@ -191,6 +192,11 @@ TEST(Sync, ReadsEveryAgentFolderAndReturnsARowPerFileRead) {
 // An OpenCode database at its default place (the tests of agent databases,
 // below).
 std::unique_ptr<Db> opencode_db(const Home& home, const std::string& rows = "steps.sql");
+// A Goose database at its default place; a Crush project listed in
+// projects.json, its database in <project>/.crush.
+std::unique_ptr<Db> goose_db(const Home& home, const std::string& rows = "sessions.sql");
+std::unique_ptr<Db> crush_project(const Home& home, const std::string& project,
+                                  const std::string& rows = "sessions.sql");
 
 TEST(Sync, FindsEveryAgentInItsDefaultPlace) {
   Home home;
@@ -198,6 +204,8 @@ TEST(Sync, FindsEveryAgentInItsDefaultPlace) {
            fs::copy_options::recursive);
   home.settle();
   opencode_db(home);
+  goose_db(home);
+  crush_project(home, "shop");
   Archive db;
   Result r = must_sync(db, home, R"({"host":"laptop","owner":"ana"})");
   std::set<std::string> formats;
@@ -205,10 +213,11 @@ TEST(Sync, FindsEveryAgentInItsDefaultPlace) {
     EXPECT_EQ(row[2], "READ") << *row[0] << ": " << row[6].value_or("");
     formats.insert(row[1].value_or(""));
   }
-  EXPECT_EQ(formats, (std::set<std::string>{"claude-code", "codex", "gemini-cli", "qwen-code",
-                                            "copilot-cli", "cursor-cli", "opencode"}));
+  EXPECT_EQ(formats,
+            (std::set<std::string>{"claude-code", "codex", "gemini-cli", "qwen-code", "copilot-cli",
+                                   "cursor-cli", "opencode", "goose", "crush"}));
   for (const char* tool : {"claude-code", "codex", "gemini-cli", "qwen-code", "copilot-cli",
-                           "cursor-cli", "opencode"}) {
+                           "cursor-cli", "opencode", "goose", "crush"}) {
     EXPECT_GT(db.count(std::string("SELECT count(*) FROM turns WHERE tool = '") + tool + "'"), 0)
         << tool;
   }
@@ -1086,6 +1095,299 @@ TEST(SyncAgentDb, AgentExportIsDirectOnlyAndNamesItsProblems) {
   Result missing = db.query("SELECT * FROM lethe_agent_export('opencode', ?1)", path + ".gone");
   EXPECT_NE(missing.error.find("UNREADABLE"), std::string::npos) << missing.error;
   EXPECT_FALSE(fs::exists(path + ".gone")) << "a read-only open never creates the file";
+}
+
+// --- Agents that keep a database: Goose and Crush ---------------------------
+
+constexpr const char* kGooseDb = ".local/share/goose/sessions/sessions.db";
+constexpr const char* kCrushProjects = ".local/share/crush/projects.json";
+
+std::string fixture(const std::string& agent, const std::string& name) {
+  return lethe_test::read_file(
+      lethe_test::source_path("tests/fixtures/native/" + agent + "/" + name));
+}
+
+// A database of the agent's schema and the fixture's rows, as the agent
+// would hold it.
+std::unique_ptr<Db> agent_db(const fs::path& path, const std::string& agent,
+                             const std::string& rows, const std::string& schema = "schema.sql") {
+  fs::create_directories(path.parent_path());
+  auto db = std::make_unique<Db>(path.string(), /*load=*/false);
+  db->must(fixture(agent, schema));
+  db->must(fixture(agent, rows));
+  return db;
+}
+
+std::unique_ptr<Db> goose_db(const Home& home, const std::string& rows) {
+  return agent_db(home.at(kGooseDb), "goose", rows);
+}
+
+// projects.json as Crush writes it (internal/projects), one entry per call.
+void list_crush_project(const Home& home, const std::string& path, const std::string& data_dir) {
+  nlohmann::json list = {{"projects", nlohmann::json::array()}};
+  if (fs::exists(home.at(kCrushProjects))) {
+    list = nlohmann::json::parse(lethe_test::read_file(home.at(kCrushProjects)));
+  }
+  list["projects"].push_back(
+      {{"path", path}, {"data_dir", data_dir}, {"last_accessed", "2026-03-01T10:00:00Z"}});
+  home.write(kCrushProjects, list.dump(2));
+}
+
+std::unique_ptr<Db> crush_project(const Home& home, const std::string& project,
+                                  const std::string& rows) {
+  const fs::path folder = home.at("work/" + project);
+  list_crush_project(home, folder.string(), (folder / ".crush").string());
+  return agent_db(folder / ".crush/crush.db", "crush", rows);
+}
+
+std::string export_of(Db& db, const std::string& format, const fs::path& path) {
+  Result r = db.query(
+      "SELECT coalesce(group_concat(line, char(10)) || char(10), '') "
+      "FROM lethe_agent_export(?1, ?2)",
+      format, path.string());
+  EXPECT_TRUE(r.ok()) << r.error;
+  return r.ok() ? r.rows.at(0).at(0).value_or("") : "";
+}
+
+TEST(SyncAgentDb, GooseIsFoundInItsDefaultPlaceOneUnitPerSession) {
+  Home home;
+  auto agent = goose_db(home);
+  Archive db;
+  const std::string options = R"({"host":"laptop","owner":"ana"})";
+  Result r = must_sync(db, home, options);
+  ASSERT_EQ(r.rows.size(), 2u);
+  EXPECT_EQ(r.rows[0][0], home.at(kGooseDb).string() + "#20260301_1");
+  EXPECT_EQ(r.rows[1][0], home.at(kGooseDb).string() + "#20260301_2");
+  for (const Row& row : r.rows) {
+    EXPECT_EQ(row[1], "goose");
+    EXPECT_EQ(row[2], "READ") << row[6].value_or("");
+  }
+  EXPECT_EQ(db.count("SELECT sum(tokens_in + tokens_out) FROM turns WHERE tool = 'goose'"),
+            5700 + 3590);
+  // Unchanged: nothing is read again.
+  EXPECT_EQ(must_sync(db, home, options).rows.size(), 0u);
+  // Goose appends a request to one session: only that session is read again.
+  agent->must(
+      "INSERT INTO messages (message_id, session_id, role, content_json, created_timestamp) "
+      "VALUES ('chatcmpl-2', '20260301_2', 'assistant', '[{\"type\":\"text\",\"text\":\"more\"}]', "
+      "1772359400);"
+      "INSERT INTO usage_ledger (session_id, created_timestamp, model, input_tokens, "
+      "output_tokens) VALUES ('20260301_2', 1772359400, 'claude-haiku-4-5', 700, 7);"
+      "UPDATE sessions SET accumulated_input_tokens = accumulated_input_tokens + 700, "
+      "accumulated_output_tokens = accumulated_output_tokens + 7 WHERE id = '20260301_2'");
+  Result grown = must_sync(db, home, options);
+  ASSERT_EQ(grown.rows.size(), 1u);
+  EXPECT_EQ(grown.rows[0][0], home.at(kGooseDb).string() + "#20260301_2");
+  EXPECT_EQ(db.count("SELECT sum(tokens_in + tokens_out) FROM turns WHERE session_id = "
+                     "'20260301_2'"),
+            3590 + 707);
+  // Goose rewrites a conversation: its rows deleted and inserted again.
+  agent->must(
+      "CREATE TEMP TABLE kept AS SELECT * FROM messages WHERE session_id = '20260301_1';"
+      "DELETE FROM messages WHERE session_id = '20260301_1';"
+      "INSERT INTO messages (message_id, session_id, role, content_json, created_timestamp, "
+      "metadata_json) SELECT message_id, session_id, role, content_json, created_timestamp, "
+      "metadata_json FROM kept ORDER BY id");
+  Result rewritten = must_sync(db, home, options);
+  ASSERT_EQ(rewritten.rows.size(), 1u);
+  EXPECT_EQ(rewritten.rows[0][0], home.at(kGooseDb).string() + "#20260301_1");
+  Archive fresh;
+  must_sync(fresh, home, options);
+  EXPECT_EQ(archive_rows(db), archive_rows(fresh));
+}
+
+TEST(SyncAgentDb, TheRealGooseDatabaseSumsToItsOwnTotals) {
+  Home home;
+  fs::copy(lethe_test::source_path("tests/fixtures/native/real/goose-home"), home.root(),
+           fs::copy_options::recursive);
+  Archive db;
+  Result r = must_sync(db, home);
+  ASSERT_EQ(r.rows.size(), 4u);
+  for (const Row& row : r.rows) EXPECT_EQ(row[2], "READ") << row[6].value_or("");
+  Db agent(home.at(kGooseDb).string(), /*load=*/false);
+  const Result totals = agent.query(
+      "SELECT s.id, s.accumulated_input_tokens, s.accumulated_output_tokens, "
+      "(SELECT sum(input_tokens) FROM usage_ledger WHERE session_id = s.id), "
+      "(SELECT sum(output_tokens) FROM usage_ledger WHERE session_id = s.id) "
+      "FROM sessions AS s ORDER BY s.id");
+  ASSERT_EQ(totals.rows.size(), 4u);
+  for (const Row& row : totals.rows) {
+    SCOPED_TRACE(*row[0]);
+    EXPECT_EQ(row[1], row[3]);  // the ledger holds every request of these sessions
+    EXPECT_EQ(db.scalar("SELECT sum(tokens_in) FROM turns WHERE session_id = ?1", *row[0]), row[1]);
+    EXPECT_EQ(db.scalar("SELECT sum(tokens_out) FROM turns WHERE session_id = ?1", *row[0]),
+              row[2]);
+  }
+}
+
+TEST(SyncAgentDb, TheGooseAndCrushExportsAreTheFixtures) {
+  Db db;
+  EXPECT_EQ(export_of(db, "goose",
+                      lethe_test::source_path("tests/fixtures/native/real/goose-home/") / kGooseDb),
+            fixture("goose", "real_export.jsonl"));
+  const struct {
+    const char* agent;
+    const char* rows;
+    const char* expected;
+  } cases[] = {{"goose", "sessions.sql", "sessions.jsonl"},
+               {"goose", "hostile.sql", "hostile.jsonl"},
+               {"crush", "sessions.sql", "sessions.jsonl"},
+               {"crush", "hostile.sql", "hostile.jsonl"}};
+  for (const auto& c : cases) {
+    SCOPED_TRACE(std::string(c.agent) + " " + c.rows);
+    const fs::path path = lethe_test::temp_dir() / "agent.db";
+    agent_db(path, c.agent, c.rows);
+    EXPECT_EQ(export_of(db, c.agent, path), fixture(c.agent, c.expected));
+  }
+}
+
+// Crush's first schema (no provider, is_summary_message,
+// summary_message_id yet) is read by the same file.
+TEST(SyncAgentDb, CrushsFirstSchemaIsReadToo) {
+  const fs::path path = lethe_test::temp_dir() / "crush.db";
+  fs::create_directories(path.parent_path());
+  Db agent(path.string(), /*load=*/false);
+  agent.must(fixture("crush", "old_schema.sql"));
+  agent.must(
+      "INSERT INTO sessions VALUES ('old-1', NULL, 't', 1, 10, 2, 0.5, 1772359300, 1772359200);"
+      "INSERT INTO messages VALUES ('o-1', 'old-1', 'user', "
+      "'[{\"type\":\"text\",\"data\":{\"text\":\"hi\"}}]', NULL, 1772359200, 1772359200, "
+      "NULL)");
+  Db db;
+  const std::string lines = export_of(db, "crush", path);
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM lethe_convert(?1, '{\"format\":\"crush\"}') "
+                      "WHERE wire IS NOT NULL",
+                      lines),
+            "2");
+  EXPECT_NE(lines.find("\"provider\":null"), std::string::npos);
+}
+
+// goose before schema 15 kept no usage_ledger: said, never guessed at.
+TEST(SyncAgentDb, AGooseDatabaseOlderThanItsLedgerIsAnUnknownSchema) {
+  Home home;
+  fs::create_directories(home.at(kGooseDb).parent_path());
+  Db(home.at(kGooseDb).string(), false)
+      .must(
+          "CREATE TABLE sessions (id TEXT PRIMARY KEY, working_dir TEXT);"
+          "CREATE TABLE messages (id INTEGER PRIMARY KEY, session_id TEXT, role TEXT, "
+          "content_json TEXT, created_timestamp INTEGER)");
+  Archive db;
+  Result r = must_sync(db, home);
+  ASSERT_EQ(r.rows.size(), 1u);
+  EXPECT_EQ(r.rows[0][1], "goose");
+  EXPECT_EQ(r.rows[0][2], "UNKNOWN_SCHEMA") << r.rows[0][6].value_or("");
+}
+
+TEST(SyncAgentDb, CrushProjectsAreFoundThroughItsProjectList) {
+  Home home;
+  auto shop = crush_project(home, "shop");
+  // A relative data_dir is the project's; a project whose database is gone,
+  // and one whose "database" is a folder, are said, every sync.
+  const fs::path blog = home.at("work/blog");
+  list_crush_project(home, blog.string(), "state");
+  agent_db(blog / "state/crush.db", "crush", "hostile.sql");
+  list_crush_project(home, home.at("work/gone").string(), home.at("work/gone/.crush").string());
+  list_crush_project(home, home.at("work/odd").string(), home.at("work/odd/.crush").string());
+  fs::create_directories(home.at("work/odd/.crush/crush.db"));
+  Archive db;
+  Result r = must_sync(db, home, R"({"host":"laptop","owner":"ana"})");
+  std::map<std::string, std::string> status;
+  for (const Row& row : r.rows) {
+    EXPECT_EQ(row[1], "crush");
+    status[*row[0]] = *row[2];
+  }
+  const std::string shop_db = home.at("work/shop/.crush/crush.db").string();
+  const std::string blog_db = (blog / "state/crush.db").string();
+  const std::string gone_db = home.at("work/gone/.crush/crush.db").string();
+  const std::string odd_db = home.at("work/odd/.crush/crush.db").string();
+  EXPECT_EQ(status, (std::map<std::string, std::string>{
+                        {shop_db + "#c0c0a001-0000-4000-8000-000000000001", "READ"},
+                        {shop_db + "#c0c0a002-0000-4000-8000-000000000002", "READ"},
+                        {blog_db + "#c0c0a003-0000-4000-8000-000000000003", "READ"},
+                        {blog_db + "#c0c0a003-0000-4000-8000-000000000009", "READ"},
+                        {blog_db + "#c0c0a004-0000-4000-8000-000000000004", "READ"},
+                        {gone_db, "VANISHED"},
+                        {odd_db, "NOT_A_FILE"}}));
+  EXPECT_EQ(db.count("SELECT sum(tokens_in + tokens_out) FROM turns WHERE tool = 'crush'"),
+            12800 + 3045);
+  // Unchanged: nothing is read again; the missing ones are said again.
+  Result again = must_sync(db, home);
+  std::set<std::string> said;
+  for (const Row& row : again.rows) said.insert(*row[0] + " " + *row[2]);
+  EXPECT_EQ(said, (std::set<std::string>{gone_db + " VANISHED", odd_db + " NOT_A_FILE"}));
+  // Crush streams into a message row in place, in the same second.
+  shop->must(
+      "UPDATE messages SET parts = '[{\"type\":\"text\",\"data\":{\"text\":\"Done.\"}}]', "
+      "finished_at = finished_at + 1 WHERE id = 'm-004'");
+  Result rewritten = must_sync(db, home);
+  std::size_t read = 0;
+  for (const Row& row : rewritten.rows) read += row[2] == "READ";
+  EXPECT_EQ(read, 1u);
+  EXPECT_EQ(db.scalar("SELECT content FROM turns WHERE turn_id = 'm-004'"), "Done.");
+}
+
+TEST(SyncAgentDb, ACrushProjectListThatCantBeReadIsAProblemRow) {
+  const std::string good = R"({"path":"/nowhere/a","data_dir":"/nowhere/a/.crush"})";
+  const struct {
+    const char* name;
+    std::string text;
+    const char* says;
+  } cases[] = {
+      {"not JSON", "{\"projects\": [", "is not the list of projects Crush writes"},
+      {"no projects array", R"({"projects": {"a": 1}})", "no \"projects\" array"},
+      {"a project without its path", R"({"projects": [{"data_dir": 7}, )" + good + "]}",
+       "names a project without its path"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    Home home;
+    home.write(kCrushProjects, c.text);
+    Archive db;
+    Result r = must_sync(db, home);
+    std::size_t problems = 0;
+    for (const Row& row : r.rows) {
+      if (*row[0] != home.at(kCrushProjects).string()) continue;
+      ++problems;
+      EXPECT_EQ(row[2], "UNREADABLE");
+      EXPECT_NE(row[6].value_or("").find(c.says), std::string::npos) << row[6].value_or("");
+    }
+    EXPECT_EQ(problems, 1u);
+  }
+}
+
+// One session's export (what lethe_sync runs per changed session) finds its
+// rows through the agent's own indexes, never by scanning every row.
+TEST(SyncAgentDb, GooseAndCrushFindOneSessionsRowsThroughTheirIndexes) {
+  const struct {
+    const char* agent;
+    const char* session;
+    std::vector<const char*> scans;  // of the tables holding every row
+    const char* index;
+  } cases[] = {{"goose",
+                "20260301_1",
+                {"SCAN s\n", "SCAN m\n", "SCAN u\n"},
+                "SEARCH u USING INDEX idx_usage_ledger_session"},
+               {"crush",
+                "c0c0a001-0000-4000-8000-000000000001",
+                {"SCAN s\n", "SCAN m\n"},
+                "SEARCH m USING INDEX idx_messages_session_id"}};
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.agent);
+    const fs::path path = lethe_test::temp_dir() / "agent.db";
+    auto agent = agent_db(path, c.agent, "sessions.sql");
+    const std::string sql = lethe_test::read_file(
+        lethe_test::source_path(std::string("ext/write/agent_db/") + c.agent + ".sql"));
+    sqlite3_stmt* sessions = nullptr;
+    const char* tail = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(agent->handle(), sql.c_str(), -1, &sessions, &tail), SQLITE_OK);
+    sqlite3_finalize(sessions);
+    const Result plan = agent->query("EXPLAIN QUERY PLAN " + std::string(tail), c.session);
+    ASSERT_TRUE(plan.ok()) << plan.error;
+    std::string details;
+    for (const Row& row : plan.rows) details += row.back().value_or("") + "\n";
+    for (const char* scan : c.scans) EXPECT_EQ(details.find(scan), std::string::npos) << details;
+    EXPECT_NE(details.find(c.index), std::string::npos) << details;
+  }
 }
 
 }  // namespace
