@@ -13,6 +13,10 @@
 --                    the same per agent (tool)
 --   usage_daily_by_model, usage_local_daily_by_model, usage_monthly_by_model
 --                    the same per agent and model
+--   usage_daily_by_project, usage_local_daily_by_project
+--                    the same per project, all agents together
+--   usage_cache_savings  what reading the cache saved, per day, agent and
+--                    model (see at its definition)
 --   session_summary  one row per session: project, start, end, duration,
 --                    turns, tokens in/out, cache read/write, cost, models
 --   session_usage_by_model  a session's usage per model
@@ -1002,6 +1006,85 @@ SELECT period AS month, owner, tool, model, project, sessions, turns, tokens_in,
        cost_usd, cache_read_tokens, cache_write_tokens, unpriced_turns, billable_turns,
        priced_cost_usd, cache_write_1h_tokens
 FROM usage_by_period WHERE period_kind = 'month';
+
+-- Per day and project, all agents and models together: usage_by_day's and
+-- usage_by_local_day's rows summed by the rule of "Sums" (a project's cost
+-- is unknown when one of its billable turns has no price). agents lists its
+-- tools; the turns of a session without a working folder have project NULL.
+DROP VIEW IF EXISTS usage_daily_by_project;
+CREATE VIEW usage_daily_by_project AS
+SELECT period AS day, owner, project, group_concat(DISTINCT tool) AS agents,
+       sum(turns) AS turns, sum(billable_turns) AS billable_turns,
+       sum(unpriced_turns) AS unpriced_turns,
+       CASE WHEN sum(billable_turns) = 0 OR sum(unpriced_turns) > 0 THEN NULL
+            ELSE round(total(cost_usd), 6) END AS cost_usd,
+       CASE WHEN sum(billable_turns) > sum(unpriced_turns)
+            THEN round(total(priced_cost_usd), 6) END AS priced_cost_usd,
+       sum(tokens_in) AS tokens_in, sum(tokens_out) AS tokens_out,
+       sum(input_tokens) AS input_tokens, sum(cache_read_tokens) AS cache_read_tokens,
+       sum(cache_write_tokens) AS cache_write_tokens,
+       sum(cache_write_1h_tokens) AS cache_write_1h_tokens, sum(total_tokens) AS total_tokens
+FROM usage_sums WHERE period_kind = 'day' AND grain = 'project'
+GROUP BY period, owner, project;
+
+DROP VIEW IF EXISTS usage_local_daily_by_project;
+CREATE VIEW usage_local_daily_by_project AS
+SELECT period AS local_day, owner, project, group_concat(DISTINCT tool) AS agents,
+       sum(turns) AS turns, sum(billable_turns) AS billable_turns,
+       sum(unpriced_turns) AS unpriced_turns,
+       CASE WHEN sum(billable_turns) = 0 OR sum(unpriced_turns) > 0 THEN NULL
+            ELSE round(total(cost_usd), 6) END AS cost_usd,
+       CASE WHEN sum(billable_turns) > sum(unpriced_turns)
+            THEN round(total(priced_cost_usd), 6) END AS priced_cost_usd,
+       sum(tokens_in) AS tokens_in, sum(tokens_out) AS tokens_out,
+       sum(input_tokens) AS input_tokens, sum(cache_read_tokens) AS cache_read_tokens,
+       sum(cache_write_tokens) AS cache_write_tokens,
+       sum(cache_write_1h_tokens) AS cache_write_1h_tokens, sum(total_tokens) AS total_tokens
+FROM usage_sums WHERE period_kind = 'local_day' AND grain = 'project'
+GROUP BY period, owner, project;
+
+-- Cache savings: what the cache reads would have cost at the input price,
+-- minus what they cost at the cache-read price. Per owner, UTC day, local
+-- day, agent and model, over the counted turns that read from a cache; each
+-- turn at the prices it was costed with (its model's row of model_prices,
+-- or the row of model_price_tiers its prompt fell in: turn_usage.price_model
+-- and price_tier), whether its cost came from those prices or was its own:
+--   saved_usd         sum of cache_read_tokens * (input - cache_read price)
+--                     / 1,000,000, rounded to 6 decimals; NULL when a turn
+--                     of the row has no input or cache-read price
+--                     (unpriced_turns says how many), never a 0 that means
+--                     "unknown"
+--   priced_saved_usd  the same over the turns that have both prices (NULL
+--                     when none has): what was saved at least
+-- The 1-hour and 5-minute cache writes cost more than the input they store;
+-- they are in cost_usd, not here: this is what reading the cache saved.
+DROP VIEW IF EXISTS usage_cache_savings;
+CREATE VIEW usage_cache_savings AS
+WITH priced AS (
+  SELECT t.owner, t.day, t.local_day, t.tool, t.model, t.cache_read_tokens,
+         CASE WHEN t.price_tier IS NULL THEN p.input_usd_per_mtok
+              ELSE x.input_usd_per_mtok END AS input_price,
+         CASE WHEN t.price_tier IS NULL THEN p.cache_read_usd_per_mtok
+              ELSE x.cache_read_usd_per_mtok END AS read_price
+  FROM turn_usage AS t
+  LEFT JOIN model_prices AS p ON p.model = t.price_model
+  LEFT JOIN model_price_tiers AS x
+    ON x.model = t.price_model AND x.above_input_tokens = t.price_tier
+  WHERE t.cache_read_tokens > 0
+)
+SELECT owner, day, local_day, tool, model,
+       count(*) AS turns,
+       sum(cache_read_tokens) AS cache_read_tokens,
+       count(CASE WHEN input_price IS NULL OR read_price IS NULL THEN 1 END) AS unpriced_turns,
+       CASE WHEN count(CASE WHEN input_price IS NULL OR read_price IS NULL THEN 1 END) > 0
+            THEN NULL
+            ELSE round(total(cache_read_tokens * (input_price - read_price) / 1000000.0), 6)
+       END AS saved_usd,
+       CASE WHEN count(input_price + read_price) > 0
+            THEN round(total(cache_read_tokens * (input_price - read_price) / 1000000.0), 6)
+       END AS priced_saved_usd
+FROM priced
+GROUP BY owner, day, local_day, tool, model;
 
 -- Each session's sums per model: cached while fresh, else computed.
 DROP VIEW IF EXISTS usage_session_sums_compute;
