@@ -11,6 +11,7 @@
 // browser test reads them back and compares each with `lethe daily --json`
 // and the views): ["day", date, field], ["model", date, agent, model, field]
 // and so on (see figure_ref below).
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cmath>
@@ -80,11 +81,12 @@ constexpr int kBlockRows = 20;  // the latest blocks listed
 // ---------------------------------------------------------------------------
 // Text out.
 
-// Text from the archive (names, models, paths) as HTML text or attribute
-// value: made printable (no control character, valid UTF-8), then escaped.
-std::string html(std::string_view text) {
+// `text` with HTML's five special characters as references: safe as text
+// and as a quoted attribute value.
+std::string escaped(std::string_view text) {
   std::string out;
-  for (const char c : printable(text)) {
+  out.reserve(text.size());
+  for (const char c : text) {
     switch (c) {
       case '&':
         out += "&amp;";
@@ -108,9 +110,14 @@ std::string html(std::string_view text) {
   return out;
 }
 
-// A figure's source, as the value of a data-f attribute.
+// Text from the archive (names, models, paths), shown: made printable (no
+// control character, valid UTF-8, as the text reports show it), escaped.
+std::string html(std::string_view text) { return escaped(printable(text)); }
+
+// A figure's source, as the value of a data-f attribute: JSON (bytes that
+// are not UTF-8 replaced), escaped.
 std::string figure_ref(const Json& path) {
-  return html(path.dump(-1, ' ', false, Json::error_handler_t::replace));
+  return escaped(path.dump(-1, ' ', false, Json::error_handler_t::replace));
 }
 
 Json name_or_null(const std::optional<std::string>& name) {
@@ -339,7 +346,7 @@ void render_chart(std::string& out, const Page& page, const Chart& chart) {
   const std::int64_t first = page.days.empty() ? 0 : day_number(page.days.front().day);
   const std::int64_t slots = page.days.empty() ? 1 : day_number(page.days.back().day) - first + 1;
   const double slot = plot_w / static_cast<double>(slots);
-  const double bar_w = std::max(1.0, slot * 0.8);
+  const double bar_w = std::clamp(slot * 0.8, 1.0, 48.0);
 
   out += "<figure class=\"chart\" id=\"" + chart.id + "\"><figcaption>" + chart.title +
          "</figcaption>";
@@ -420,7 +427,8 @@ void render_charts(std::string& out, const Page& page) {
   out += "</div>";
 
   // The days as a table: lethe daily's rows.
-  out += "<details><summary>Every day (" + std::to_string(page.days.size()) +
+  out += "<details><summary>Every day (" +
+         fig("span", Json::array({"count", "days"}), std::to_string(page.days.size())) +
          ")</summary><table><thead><tr><th>Day</th><th>Models</th><th>Input</th><th>Output</th>"
          "<th>Cache Create</th><th>Cache Read</th><th>Total Tokens</th><th>Cost (USD)</th></tr>"
          "</thead><tbody>";
@@ -540,10 +548,11 @@ void render_blocks(std::string& out, const Database& db, const Page& page) {
     st.step();
     return st.text(0);
   }();
-  out += "<section id=\"blocks\"><h2>Claude Code's 5-hour blocks</h2><p class=\"key\">" +
-         html(count.value_or("0")) + " blocks in this period";
+  out += "<section id=\"blocks\"><h2>Claude Code's 5-hour blocks</h2><p>" +
+         fig("span", Json::array({"count", "blocks"}), count.value_or("0")) +
+         " blocks in this period";
   if (std::stoll(count.value_or("0")) > kBlockRows) {
-    out += ", the latest " + std::to_string(kBlockRows) + " below";
+    out += ", <span class=\"key\">the latest " + std::to_string(kBlockRows) + " below</span>";
   }
   out += ".</p>" + usage_header("<th>Start (UTC)</th><th>Status</th><th>Models</th>");
   Statement st(db, "SELECT * FROM (" + block_rows_sql() + " ORDER BY block_start DESC LIMIT " +
@@ -566,7 +575,8 @@ void render_blocks(std::string& out, const Database& db, const Page& page) {
 Usage render_savings(std::string& out, const Database& db, const DayViews& v, const Page& page) {
   const std::string sums =
       "sum(cache_read_tokens), "
-      "CASE WHEN sum(unpriced_turns) > 0 THEN NULL ELSE round(total(saved_usd), 6) END, "
+      "CASE WHEN coalesce(sum(turns), 0) = 0 OR sum(unpriced_turns) > 0 THEN NULL "
+      "ELSE round(total(saved_usd), 6) END, "
       "sum(unpriced_turns), "
       "CASE WHEN sum(turns) > sum(unpriced_turns) THEN round(total(priced_saved_usd), 6) END";
   const std::string where =
@@ -619,7 +629,7 @@ constexpr const char* kStyle = R"(
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--ink);margin:0 auto;max-width:1000px;padding:24px}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px}
 header p{color:var(--mute);margin:0 0 14px}
-.totals{display:grid;grid-template-columns:repeat(auto-fill,minmax(130px,1fr));gap:10px;margin:0}
+.totals{display:grid;grid-template-columns:repeat(auto-fill,minmax(120px,1fr));gap:10px;margin:0}
 .totals div{background:var(--bg);border:1px solid var(--line);border-radius:8px;padding:8px 10px}
 .totals dt{color:var(--mute);font-size:12px}.totals dd{margin:0}.big{font-size:19px;font-weight:600}
 .note{font-size:12px;color:var(--mute)}

@@ -94,7 +94,7 @@ const EXTRACT = `(() => {
   const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   for (let n; (n = walk.nextNode());) {
     if (!/[0-9]/.test(n.data)) continue;
-    if (n.parentElement.closest('[data-f], .key, .tick, .lab, .legend, footer, code, label, figcaption'))
+    if (n.parentElement.closest('[data-f], .key, .tick, .lab, .legend, footer, code, label, figcaption, h1, h2, th'))
       continue;
     stray.push(n.data);
   }
