@@ -325,6 +325,18 @@ Json part_source(const Part& p, bool per_model) {
   return Json::array({"agent", p.day, p.agent});
 }
 
+// The top of a chart's scale: the highest bar rounded up to four steps of
+// 1, 2, 2.5 or 5 times a power of ten, so the scale's labels read well.
+double scale_top(double highest) {
+  if (highest <= 0) return 1;
+  const double step = highest / 4;
+  const double power = std::pow(10.0, std::floor(std::log10(step)));
+  for (const double m : {1.0, 2.0, 2.5, 5.0, 10.0}) {
+    if (m * power >= step) return 4 * m * power;
+  }
+  return 4 * 10 * power;
+}
+
 void render_chart(std::string& out, const Page& page, const Chart& chart) {
   const std::vector<Part>& parts = chart.per_model ? page.by_model : page.by_agent;
   const std::vector<Series> series = series_of(parts, chart.per_model);
@@ -340,9 +352,9 @@ void render_chart(std::string& out, const Page& page, const Chart& chart) {
   const double plot_w = kWidth - kLeft - kRight;
   const double plot_h = kHeight - kTop - kBottom;
 
-  double top = 0;
-  for (const Period& d : page.days) top = std::max(top, bar_value(d.usage, chart.cost));
-  if (top <= 0) top = 1;
+  double highest = 0;
+  for (const Period& d : page.days) highest = std::max(highest, bar_value(d.usage, chart.cost));
+  const double top = scale_top(highest);
   const std::int64_t first = page.days.empty() ? 0 : day_number(page.days.front().day);
   const std::int64_t slots = page.days.empty() ? 1 : day_number(page.days.back().day) - first + 1;
   const double slot = plot_w / static_cast<double>(slots);
@@ -403,7 +415,7 @@ void render_chart(std::string& out, const Page& page, const Chart& chart) {
     out += "<li><span class=\"swatch\" style=\"background:" + s.color + "\"></span>" +
            html(s.label) + "</li>";
   }
-  if (chart.cost) {
+  if (chart.cost && page.totals.unpriced > 0) {
     out += "<li><span class=\"swatch hatch\"></span>unknown price: the priced part only</li>";
   }
   out += "</ul></figure>";
@@ -629,7 +641,7 @@ constexpr const char* kStyle = R"(
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--ink);margin:0 auto;max-width:1000px;padding:24px}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px}
 header p{color:var(--mute);margin:0 0 14px}
-.totals{display:grid;grid-template-columns:repeat(auto-fill,minmax(120px,1fr));gap:10px;margin:0}
+.totals{display:grid;grid-template-columns:repeat(auto-fill,minmax(125px,1fr));gap:10px;margin:0}
 .totals div{background:var(--bg);border:1px solid var(--line);border-radius:8px;padding:8px 10px}
 .totals dt{color:var(--mute);font-size:12px}.totals dd{margin:0}.big{font-size:19px;font-weight:600}
 .note{font-size:12px;color:var(--mute)}
