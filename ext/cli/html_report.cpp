@@ -233,8 +233,9 @@ void read_days(const Database& db, const DayViews& v, Page& page) {
       "SELECT " + v.column + ", models, " + kUsageColumns + " FROM " + v.all + where;
   Statement days(db, rows_sql);
   bind_range(days, page);
-  while (days.step())
+  while (days.step()) {
     page.days.push_back({days.bytes(0), split_list(days.bytes(1)), read_usage(days, 2)});
+  }
   page.totals = query_totals(db, rows_sql, page.owner, page.range.since, page.range.until);
 
   Statement agents(db, "SELECT " + v.column + ", tool, " + kUsageColumns + " FROM " + v.agent +
