@@ -555,31 +555,30 @@ void render_projects(std::string& out, const Database& db, const DayViews& v, co
 }
 
 void render_blocks(std::string& out, const Database& db, const Page& page) {
-  const std::optional<std::string> count = [&] {
-    Statement st(db, "SELECT count(*) FROM (" + block_rows_sql() + ")");
-    bind_range(st, page);
-    st.step();
-    return st.text(0);
-  }();
-  out += "<section id=\"blocks\"><h2>Claude Code's 5-hour blocks</h2><p>" +
-         fig("span", Json::array({"count", "blocks"}), count.value_or("0")) +
-         " blocks in this period";
-  if (std::stoll(count.value_or("0")) > kBlockRows) {
-    out += ", <span class=\"key\">the latest " + std::to_string(kBlockRows) + " below</span>";
-  }
-  out += ".</p>" + usage_header("<th>Start (UTC)</th><th>Status</th><th>Models</th>");
-  Statement st(db, "SELECT * FROM (" + block_rows_sql() + " ORDER BY block_start DESC LIMIT " +
-                       std::to_string(kBlockRows) + ") ORDER BY block_start");
+  // The latest blocks, each with the number of blocks in range (one read of
+  // usage_blocks, which walks every block).
+  Statement st(db, "SELECT * FROM (SELECT *, count(*) OVER () FROM (" + block_rows_sql() +
+                       ") ORDER BY block_start DESC LIMIT " + std::to_string(kBlockRows) +
+                       ") ORDER BY block_start");
   bind_range(st, page);
+  std::string rows;
+  std::string count = "0";
   while (st.step()) {
     const std::string start = st.bytes(0);
-    out += "<tr><td class=\"key\">" + html(start) + "</td><td class=\"key\">" +
-           (st.integer(3).value_or(0) != 0 ? "active" : "") + "</td><td class=\"key\">" +
-           html(join(split_list(st.bytes(4)), ", ")) + "</td>";
-    usage_cells(out, Json::array({"block", start}), read_usage(st, 5), false);
-    out += "</tr>";
+    rows += "<tr><td class=\"key\">" + html(start) + "</td><td class=\"key\">" +
+            (st.integer(3).value_or(0) != 0 ? "active" : "") + "</td><td class=\"key\">" +
+            html(join(split_list(st.bytes(4)), ", ")) + "</td>";
+    usage_cells(rows, Json::array({"block", start}), read_usage(st, 5), false);
+    rows += "</tr>";
+    count = st.bytes(5 + kUsageColumnCount);
   }
-  out += "</tbody></table></section>";
+  out += "<section id=\"blocks\"><h2>Claude Code's 5-hour blocks</h2><p>" +
+         fig("span", Json::array({"count", "blocks"}), count) + " blocks in this period";
+  if (std::stoll(count) > kBlockRows) {
+    out += ", <span class=\"key\">the latest " + std::to_string(kBlockRows) + " below</span>";
+  }
+  out += ".</p>" + usage_header("<th>Start (UTC)</th><th>Status</th><th>Models</th>") + rows +
+         "</tbody></table></section>";
 }
 
 // The cache savings of usage_cache_savings over the period, per agent and
