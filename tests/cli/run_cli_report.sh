@@ -80,6 +80,17 @@ fi
 grep -q "\['totals', 'totalTokens'\]: the page shows" "$work/wrong.err" || fail "the wrong figure is not the one named: $(cat "$work/wrong.err")"
 pass "a wrong figure fails the check: $(tail -n 1 "$work/wrong.err")"
 
+# A page that loads something, or runs a script, fails it too (the browser's
+# reports are caught: here the Content-Security-Policy refuses both).
+sed 's|</footer>|<img src="https://example.invalid/x.png"><script>console.error("boom")</script></footer>|' \
+  "$work/page.html" >"$work/loads.html"
+if check loads "$work/loads.html" --tz UTC 2>"$work/loads.err"; then
+  fail "a page with a script and an image from the network passed the check"
+fi
+grep -q 'the browser reported: .*example.invalid' "$work/loads.err" ||
+  fail "the browser's report is not named: $(cat "$work/loads.err")"
+pass "a page that loads or runs something fails the check"
+
 # 3. Local days (Tokyo: the late turn of 3 March is on 4 March), a range, an
 # empty range: the same checks.
 run report --tz Asia/Tokyo --out "$work/tokyo.html"
