@@ -475,14 +475,15 @@ void render_header(std::string& out, const Page& page, const std::optional<Usage
            "</div>";
   };
   const Usage& t = page.totals;
-  std::string cost_note;
-  if (!t.cost && t.unpriced > 0) {
-    cost_note =
-        "<dd class=\"note\">at least " +
-        fig("span", Json::array({"totals", "pricedCost"}), t.priced ? dollars(*t.priced) : "-") +
-        "; " + fig("span", Json::array({"totals", "unpricedTurns"}), grouped(t.unpriced)) +
-        " turns have no price</dd>";
-  }
+  // An unknown sum: its known part, and how many turns have no price.
+  auto unknown_note = [](const char* source, const Usage& u) -> std::string {
+    if (u.cost || u.unpriced == 0) return "";
+    return "<dd class=\"note\">at least " +
+           fig("span", Json::array({source, "pricedCost"}), u.priced ? dollars(*u.priced) : "-") +
+           "; " + fig("span", Json::array({source, "unpricedTurns"}), grouped(u.unpriced)) +
+           (u.unpriced == 1 ? " turn has" : " turns have") + " no price</dd>";
+  };
+  const std::string cost_note = unknown_note("totals", t);
   card("Cost (USD)", Json::array({"totals", kCost}), cost_text(t), cost_note);
   card("Total tokens", Json::array({"totals", "totalTokens"}), grouped(t.total), "");
   card("Input", Json::array({"totals", "inputTokens"}), grouped(t.input), "");
@@ -490,7 +491,8 @@ void render_header(std::string& out, const Page& page, const std::optional<Usage
   card("Cache writes", Json::array({"totals", "cacheCreationTokens"}), grouped(t.cache_write), "");
   card("Cache reads", Json::array({"totals", "cacheReadTokens"}), grouped(t.cache_read), "");
   if (savings) {
-    card("Cache savings", Json::array({"savings-total", "saved"}), cost_text(*savings), "");
+    card("Cache savings", Json::array({"savings-total", "saved"}), cost_text(*savings),
+         unknown_note("savings-total", *savings));
   }
   out += "</dl></header>";
 }
