@@ -114,10 +114,29 @@ std::string escaped(std::string_view text) {
 // control character, valid UTF-8, as the text reports show it), escaped.
 std::string html(std::string_view text) { return escaped(printable(text)); }
 
-// A figure's source, as the value of a data-f attribute: JSON (bytes that
-// are not UTF-8 replaced), escaped.
+// A figure's source, as a data-f attribute: JSON (bytes that are not UTF-8
+// replaced) in single quotes, so its double quotes need no reference.
 std::string figure_ref(const Json& path) {
-  return escaped(path.dump(-1, ' ', false, Json::error_handler_t::replace));
+  std::string out = " data-f='";
+  for (const char c : path.dump(-1, ' ', false, Json::error_handler_t::replace)) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out + "'";
 }
 
 Json name_or_null(const std::optional<std::string>& name) {
@@ -132,6 +151,13 @@ std::string cost_text(const Usage& u) {
 std::string number(double value) {
   std::array<char, 32> text{};
   std::snprintf(text.data(), text.size(), "%.1f", value);
+  return text.data();
+}
+
+// A value as drawn, every digit that matters (the browser test reads it).
+std::string exact(double value) {
+  std::array<char, 32> text{};
+  std::snprintf(text.data(), text.size(), "%.10g", value);
   return text.data();
 }
 
@@ -153,8 +179,8 @@ std::string compact(double value) {
 // A table cell or inline figure: its text, and where it comes from.
 std::string fig(const std::string& tag, const Json& path, const std::string& text,
                 const char* css = "num") {
-  return "<" + tag + " class=\"" + css + "\" data-f=\"" + figure_ref(path) + "\">" + html(text) +
-         "</" + tag + ">";
+  return "<" + tag + " class=\"" + css + "\"" + figure_ref(path) + ">" + html(text) + "</" + tag +
+         ">";
 }
 
 // The usage fields of daily --json, the names every data-f uses.
@@ -364,8 +390,8 @@ void render_chart(std::string& out, const Page& page, const Chart& chart) {
   out += "<figure class=\"chart\" id=\"" + chart.id + "\"><figcaption>" + chart.title +
          "</figcaption>";
   out += "<svg viewBox=\"0 0 " + number(kWidth) + " " + number(kHeight) +
-         "\" role=\"img\" data-top=\"" + std::to_string(top) + "\" data-plot-h=\"" +
-         number(plot_h) + "\" data-base=\"" + number(kTop + plot_h) + "\">";
+         "\" role=\"img\" data-top=\"" + exact(top) + "\" data-plot-h=\"" + number(plot_h) +
+         "\" data-base=\"" + number(kTop + plot_h) + "\">";
   // The scale: four lines, labelled.
   for (int i = 0; i <= 4; ++i) {
     const double value = top * i / 4.0;
@@ -382,7 +408,10 @@ void render_chart(std::string& out, const Page& page, const Chart& chart) {
     const Period& d = page.days[i];
     const double x =
         kLeft + slot * static_cast<double>(day_number(d.day) - first) + (slot - bar_w) / 2;
-    out += "<g class=\"bar\" data-day=\"" + html(d.day) + "\">";
+    // A day's bar: its segments stacked from the bottom, each with its
+    // figure as a tooltip (data-f: its source; data-v: the value drawn).
+    out += "<g class=\"bar\" data-day=\"" + html(d.day) + "\" transform=\"translate(" + number(x) +
+           ")\">";
     double y = kTop + plot_h;
     for (; part_at < parts.size() && parts[part_at].day < d.day; ++part_at) {
     }
@@ -395,15 +424,12 @@ void render_chart(std::string& out, const Page& page, const Chart& chart) {
       Json source = part_source(p, chart.per_model);
       source.push_back(chart.cost ? kCost : "totalTokens");
       const std::string text = chart.cost ? cost_text(p.usage) : grouped(p.usage.total);
-      const std::string label = d.day + " " + (s ? s->label : p.agent) + ": ";
       y -= h;
-      out += "<rect class=\"seg" + std::string(unknown ? " unknown" : "") + "\" x=\"" + number(x) +
-             "\" y=\"" + number(y) + "\" width=\"" + number(bar_w) + "\" height=\"" + number(h) +
-             "\" fill=\"" + (s ? s->color : kColors.back()) + "\" data-f=\"" + figure_ref(source) +
-             "\" data-v=\"" + std::to_string(value) + "\">";
-      out += "<title data-f=\"" + figure_ref(source) + "\" data-p=\"" + html(label) + "\">" +
-             html(label) + html(text) + (unknown ? " (at least " + dollars(value) + ")" : "") +
-             "</title></rect>";
+      out += std::string("<rect") + (unknown ? " class=\"unknown\"" : "") + " y=\"" + number(y) +
+             "\" width=\"" + number(bar_w) + "\" height=\"" + number(h) + "\" fill=\"" +
+             (s ? s->color : kColors.back()) + "\" data-v=\"" + exact(value) + "\"><title" +
+             figure_ref(source) + ">" + html(d.day + " " + (s ? s->label : p.agent) + ": ") +
+             html(text) + (unknown ? " (at least " + dollars(value) + ")" : "") + "</title></rect>";
     }
     out += "</g>";
     if (i % every == 0) {
@@ -465,8 +491,8 @@ void render_header(std::string& out, const Page& page, const std::optional<Usage
     out += "No usage in this period.";
   } else {
     out += html(from) + " to " + html(to) + " (" + html(page.zone.label) + "), " +
-           "<span class=\"num\" data-f=\"[&quot;count&quot;,&quot;days&quot;]\">" +
-           std::to_string(page.days.size()) + "</span> days with usage";
+           fig("span", Json::array({"count", "days"}), std::to_string(page.days.size())) +
+           " days with usage";
   }
   out += "</p><dl class=\"totals\">";
   auto card = [&](const char* title, const Json& path, const std::string& text,
@@ -643,9 +669,9 @@ constexpr const char* kStyle = R"(
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--ink);margin:0 auto;max-width:1000px;padding:24px}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px}
 header p{color:var(--mute);margin:0 0 14px}
-.totals{display:grid;grid-template-columns:repeat(auto-fill,minmax(125px,1fr));gap:10px;margin:0}
+.totals{display:grid;grid-template-columns:repeat(auto-fill,minmax(150px,1fr));gap:10px;margin:0}
 .totals div{background:var(--bg);border:1px solid var(--line);border-radius:8px;padding:8px 10px}
-.totals dt{color:var(--mute);font-size:12px}.totals dd{margin:0}.big{font-size:19px;font-weight:600}
+.totals dt{color:var(--mute);font-size:12px}.totals dd{margin:0}.big{font-size:18px;font-weight:600;overflow-wrap:anywhere}
 .note{font-size:12px;color:var(--mute)}
 input[type=radio]{position:absolute;opacity:0}
 label{display:inline-block;padding:4px 10px;margin:0 6px 6px 0;border:1px solid var(--line);border-radius:14px;cursor:pointer;color:var(--mute)}
@@ -656,7 +682,7 @@ label{display:inline-block;padding:4px 10px;margin:0 6px 6px 0;border:1px solid 
 figcaption{font-weight:600;margin:4px 0}
 svg{width:100%;height:auto;display:block}
 .grid{stroke:var(--line)}.tick,.lab{font-size:11px;fill:var(--mute)}
-.seg:hover{opacity:.8}.unknown{fill-opacity:.45;stroke:#111;stroke-dasharray:3 2}
+.bar rect:hover{opacity:.8}.unknown{fill-opacity:.45;stroke:#111;stroke-dasharray:3 2}
 .legend{list-style:none;padding:0;margin:6px 0;display:flex;flex-wrap:wrap;gap:4px 14px;font-size:12px}
 .swatch{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:5px}
 .hatch{background:repeating-linear-gradient(45deg,#9ca3af 0 2px,#fff 2px 4px);border:1px dashed #111}

@@ -186,7 +186,8 @@ for fig in seen["figures"]:
     src = sources[key]
     want = src[field]
     shown.setdefault(key, set()).add(field)
-    if fig["tag"] == "rect":  # a bar's segment: its value, and its height
+    text = fig["text"]
+    if fig["tag"] == "title":  # a bar's segment: "<day> <series>: <figure>[ (at least $x)]"
         chart = next(c for c in seen["charts"] if c["id"] == fig["chart"])
         bar = want if want is not None else (src.get("pricedCost") or 0.0)
         value = float(fig["value"])
@@ -194,12 +195,9 @@ for fig in seen["figures"]:
             fail(f"{ref} in {chart['id']}: a bar of {value}, the source says {bar}")
         if abs(float(fig["height"]) - chart["plotH"] * bar / chart["top"]) > 0.06:
             fail(f"{ref} in {chart['id']}: height {fig['height']} for {bar} of {chart['top']}")
-        continue
-    text = fig["text"]
-    if fig["prefix"] is not None:  # a bar's tooltip: "<day> <series>: <figure>[ (at least $x)]"
-        if not text.startswith(fig["prefix"]):
-            fail(f"{ref}: the tooltip {text!r} does not start with {fig['prefix']!r}")
-        text = text[len(fig["prefix"]):].split(" (at least ")[0]
+        label, text = text.split(" (at least ")[0].rsplit(": ", 1)
+        if not label.startswith(ref[1] + " "):
+            fail(f"{ref}: the tooltip {fig['text']!r} is not of its day")
     same(ref, text, want, src.get("unpricedTurns"))
 
 # 4. Nothing left out: every day, agent and model row of the period is on the
@@ -210,11 +208,6 @@ for key, src in sources.items():
         fail(f"{key}: not every figure is shown ({sorted(shown.get(key, set()))})")
     if key[0] in ("model", "agent") and not {"cost", "totalTokens"} <= shown.get(key, set()):
         fail(f"{key}: missing from the charts")
-
-
-def top(keys, n, cost_of):
-    ranked = sorted(keys, key=cost_of, reverse=True)
-    return set(ranked[:n]), (cost_of(ranked[n - 1]) if len(ranked) >= n else None)
 
 
 def shown_of(kind):

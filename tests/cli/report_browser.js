@@ -74,15 +74,19 @@ function waitFor(test, ms, what) {
 
 // Runs in the page: the figures, the charts, and stray digits.
 const EXTRACT = `(() => {
-  const figures = [...document.querySelectorAll('[data-f]')].map((e) => ({
-    f: JSON.parse(e.getAttribute('data-f')),
-    tag: e.tagName.toLowerCase(),
-    text: e.tagName.toLowerCase() === 'rect' ? null : e.textContent,
-    prefix: e.getAttribute('data-p'),
-    value: e.getAttribute('data-v'),
-    height: e.getAttribute('height'),
-    chart: e.closest('figure') ? e.closest('figure').id : null,
-  }));
+  // A bar segment's figure is its tooltip (an SVG title); the value drawn
+  // and the height are its rect's.
+  const figures = [...document.querySelectorAll('[data-f]')].map((e) => {
+    const bar = e.tagName.toLowerCase() === 'title' ? e.parentElement : null;
+    return {
+      f: JSON.parse(e.getAttribute('data-f')),
+      tag: e.tagName.toLowerCase(),
+      text: e.textContent,
+      value: bar ? bar.getAttribute('data-v') : null,
+      height: bar ? bar.getAttribute('height') : null,
+      chart: e.closest('figure') ? e.closest('figure').id : null,
+    };
+  });
   const charts = [...document.querySelectorAll('figure.chart')].map((f) => {
     const svg = f.querySelector('svg');
     return { id: f.id, top: Number(svg.dataset.top), plotH: Number(svg.dataset.plotH),

@@ -69,7 +69,7 @@ import re, sys
 page = open(sys.argv[1], encoding="utf-8").read()
 def one_more(m):
     return m.group(1) + f"{int(m.group(2).replace(',', '')) + 1:,}"
-wrong, n = re.subn(r'(data-f="\[&quot;totals&quot;,&quot;totalTokens&quot;\]">)([0-9,]+)',
+wrong, n = re.subn(r"""(data-f='\["totals","totalTokens"\]'>)([0-9,]+)""",
                    one_more, page, count=1)
 assert n == 1, "no total tokens to change"
 open(sys.argv[2], "w", encoding="utf-8").write(wrong)
