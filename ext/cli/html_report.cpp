@@ -81,9 +81,10 @@ constexpr int kBlockRows = 20;  // the latest blocks listed
 // ---------------------------------------------------------------------------
 // Text out.
 
-// `text` with HTML's five special characters as references: safe as text
-// and as a quoted attribute value.
-std::string escaped(std::string_view text) {
+// `text` with HTML's special characters as references: safe as text and as
+// a quoted attribute value (in single quotes only, when `double_quotes` are
+// kept).
+std::string escaped(std::string_view text, bool double_quotes = false) {
   std::string out;
   out.reserve(text.size());
   for (const char c : text) {
@@ -98,7 +99,7 @@ std::string escaped(std::string_view text) {
         out += "&gt;";
         break;
       case '"':
-        out += "&quot;";
+        out += double_quotes ? "\"" : "&quot;";
         break;
       case '\'':
         out += "&#39;";
@@ -117,26 +118,8 @@ std::string html(std::string_view text) { return escaped(printable(text)); }
 // A figure's source, as a data-f attribute: JSON (bytes that are not UTF-8
 // replaced) in single quotes, so its double quotes need no reference.
 std::string figure_ref(const Json& path) {
-  std::string out = " data-f='";
-  for (const char c : path.dump(-1, ' ', false, Json::error_handler_t::replace)) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out + "'";
+  return " data-f='" + escaped(path.dump(-1, ' ', false, Json::error_handler_t::replace), true) +
+         "'";
 }
 
 Json name_or_null(const std::optional<std::string>& name) {
@@ -322,6 +305,11 @@ struct Chart {
   bool per_model;  // else per agent
 };
 
+// The series a part is drawn in.
+std::string series_key(const Part& p, bool per_model) {
+  return per_model ? p.agent + '\x1f' + p.model.value_or("") : p.agent;
+}
+
 // The height a figure gives its bar: a known cost, else its known part (the
 // bar is hatched: at least this much), or the tokens.
 double bar_value(const Usage& u, bool cost) {
@@ -334,7 +322,7 @@ std::vector<Series> series_of(const std::vector<Part>& parts, bool per_model) {
   std::map<std::string, std::string> labels;
   for (const Part& p : parts) {
     const std::string label = per_model ? p.agent + " " + p.model.value_or("(no model)") : p.agent;
-    labels.emplace(per_model ? p.agent + '\x1f' + p.model.value_or("") : p.agent, label);
+    labels.emplace(series_key(p, per_model), label);
   }
   std::vector<Series> all;
   std::size_t index = 0;
@@ -419,7 +407,7 @@ void render_chart(std::string& out, const Page& page, const Chart& chart) {
       const Part& p = parts[part_at];
       const double value = bar_value(p.usage, chart.cost);
       const double h = plot_h * value / top;
-      const Series* s = by_key[chart.per_model ? p.agent + '\x1f' + p.model.value_or("") : p.agent];
+      const Series* s = by_key[series_key(p, chart.per_model)];
       const bool unknown = chart.cost && !p.usage.cost && p.usage.unpriced > 0;
       Json source = part_source(p, chart.per_model);
       source.push_back(chart.cost ? kCost : "totalTokens");
