@@ -13,6 +13,10 @@
 --                    the same per agent (tool)
 --   usage_daily_by_model, usage_local_daily_by_model, usage_monthly_by_model
 --                    the same per agent and model
+--   usage_daily_by_project, usage_local_daily_by_project
+--                    the same per project, all agents together
+--   usage_cache_savings  what reading the cache saved, per day, agent and
+--                    model (see at its definition)
 --   session_summary  one row per session: project, start, end, duration,
 --                    turns, tokens in/out, cache read/write, cost, models
 --   session_usage_by_model  a session's usage per model
@@ -369,7 +373,8 @@ WHERE model_price_tiers.source LIKE 'lethe %';
 -- instead, kept right this way:
 --   usage_turn_cache, usage_grain_cache  turn_usage and usage_grain as of
 --                       the last refresh (computed again from nothing when
---                       the pack's definitions change)
+--                       the pack's definitions change); usage_savings_cache
+--                       the cache savings of the same grain
 --   usage_changed_sessions  the sessions written since then: triggers on
 --                       turns and sessions note them (one lookup and at most
 --                       one insert a row; not INSERT OR IGNORE, which a
@@ -439,6 +444,14 @@ CREATE TABLE IF NOT EXISTS usage_grain_cache (
   first_billable TEXT, last_billable TEXT
 );
 CREATE INDEX IF NOT EXISTS usage_grain_cache_by_session ON usage_grain_cache (owner, tool, session_id);
+
+-- What reading the cache saved, per grain (usage_cache_savings below).
+CREATE TABLE IF NOT EXISTS usage_savings_cache (
+  owner TEXT, tool TEXT, session_id TEXT, model TEXT, quarter TEXT, turns INTEGER,
+  cache_read_tokens INTEGER, unpriced_turns INTEGER, known_saving REAL
+);
+CREATE INDEX IF NOT EXISTS usage_savings_cache_by_session
+  ON usage_savings_cache (owner, tool, session_id);
 
 -- The sums the views read, computed from usage_grain_cache by each refresh
 -- (all of them: a few seconds for millions of turns).
@@ -1003,6 +1016,106 @@ SELECT period AS month, owner, tool, model, project, sessions, turns, tokens_in,
        priced_cost_usd, cache_write_1h_tokens
 FROM usage_by_period WHERE period_kind = 'month';
 
+-- Per day and project, all agents and models together: usage_by_day's and
+-- usage_by_local_day's rows summed by the rule of "Sums" (a project's cost
+-- is unknown when one of its billable turns has no price). agents lists its
+-- tools; the turns of a session without a working folder have project NULL.
+DROP VIEW IF EXISTS usage_daily_by_project;
+CREATE VIEW usage_daily_by_project AS
+SELECT period AS day, owner, project, group_concat(DISTINCT tool) AS agents,
+       sum(turns) AS turns, sum(billable_turns) AS billable_turns,
+       sum(unpriced_turns) AS unpriced_turns,
+       CASE WHEN sum(billable_turns) = 0 OR sum(unpriced_turns) > 0 THEN NULL
+            ELSE round(total(cost_usd), 6) END AS cost_usd,
+       CASE WHEN sum(billable_turns) > sum(unpriced_turns)
+            THEN round(total(priced_cost_usd), 6) END AS priced_cost_usd,
+       sum(tokens_in) AS tokens_in, sum(tokens_out) AS tokens_out,
+       sum(input_tokens) AS input_tokens, sum(cache_read_tokens) AS cache_read_tokens,
+       sum(cache_write_tokens) AS cache_write_tokens,
+       sum(cache_write_1h_tokens) AS cache_write_1h_tokens, sum(total_tokens) AS total_tokens
+FROM usage_sums WHERE period_kind = 'day' AND grain = 'project'
+GROUP BY period, owner, project;
+
+DROP VIEW IF EXISTS usage_local_daily_by_project;
+CREATE VIEW usage_local_daily_by_project AS
+SELECT period AS local_day, owner, project, group_concat(DISTINCT tool) AS agents,
+       sum(turns) AS turns, sum(billable_turns) AS billable_turns,
+       sum(unpriced_turns) AS unpriced_turns,
+       CASE WHEN sum(billable_turns) = 0 OR sum(unpriced_turns) > 0 THEN NULL
+            ELSE round(total(cost_usd), 6) END AS cost_usd,
+       CASE WHEN sum(billable_turns) > sum(unpriced_turns)
+            THEN round(total(priced_cost_usd), 6) END AS priced_cost_usd,
+       sum(tokens_in) AS tokens_in, sum(tokens_out) AS tokens_out,
+       sum(input_tokens) AS input_tokens, sum(cache_read_tokens) AS cache_read_tokens,
+       sum(cache_write_tokens) AS cache_write_tokens,
+       sum(cache_write_1h_tokens) AS cache_write_1h_tokens, sum(total_tokens) AS total_tokens
+FROM usage_sums WHERE period_kind = 'local_day' AND grain = 'project'
+GROUP BY period, owner, project;
+
+-- Cache savings: what the cache reads would have cost at the input price,
+-- minus what they cost at the cache-read price. Each counted turn that read
+-- from a cache at the prices it was costed with (its model's row of
+-- model_prices, or the row of model_price_tiers its prompt fell in:
+-- turn_usage.price_model and price_tier), whether its cost came from those
+-- prices or was its own. usage_savings_live sums them per grain (owner,
+-- tool, session, model, UTC quarter hour: cached in usage_savings_cache by
+-- usage_refresh, like usage_grain); usage_cache_savings per owner, UTC day,
+-- local day, agent and model:
+--   turns             the turns that read from a cache
+--   saved_usd         sum of cache_read_tokens * (input - cache_read price)
+--                     / 1,000,000, rounded to 6 decimals; NULL when a turn
+--                     of the row has no input or cache-read price
+--                     (unpriced_turns says how many), never a 0 that means
+--                     "unknown"
+--   priced_saved_usd  the same over the turns that have both prices (NULL
+--                     when none has): what was saved at least
+-- Cache writes cost more than the input they store; they are in cost_usd,
+-- not here: this is what reading the cache saved.
+DROP VIEW IF EXISTS usage_savings_live;
+CREATE VIEW usage_savings_live AS
+SELECT t.owner, t.tool, t.session_id, t.model, t.quarter,
+       count(*) AS turns,
+       sum(t.cache_read_tokens) AS cache_read_tokens,
+       count(CASE WHEN (CASE WHEN t.price_tier IS NULL THEN p.input_usd_per_mtok
+                             ELSE x.input_usd_per_mtok END) IS NULL
+                    OR (CASE WHEN t.price_tier IS NULL THEN p.cache_read_usd_per_mtok
+                             ELSE x.cache_read_usd_per_mtok END) IS NULL THEN 1 END)
+         AS unpriced_turns,
+       total(t.cache_read_tokens
+             * ((CASE WHEN t.price_tier IS NULL THEN p.input_usd_per_mtok
+                      ELSE x.input_usd_per_mtok END)
+                - (CASE WHEN t.price_tier IS NULL THEN p.cache_read_usd_per_mtok
+                        ELSE x.cache_read_usd_per_mtok END)) / 1000000.0) AS known_saving
+FROM (SELECT c.* FROM usage_refresh_scope AS r
+      CROSS JOIN usage_turn_cache AS c
+        ON c.owner = r.owner AND c.tool = r.tool AND c.session_id = r.session_id
+      WHERE (SELECT mode = 'refresh-grain' FROM usage_cache_state)
+      UNION ALL
+      SELECT * FROM usage_turn_live) AS t
+LEFT JOIN model_prices AS p ON p.model = t.price_model
+LEFT JOIN model_price_tiers AS x
+  ON x.model = t.price_model AND x.above_input_tokens = t.price_tier
+WHERE t.cache_read_tokens > 0
+GROUP BY t.owner, t.tool, t.session_id, t.model, t.quarter;
+
+DROP VIEW IF EXISTS usage_cache_savings;
+CREATE VIEW usage_cache_savings AS
+SELECT owner, substr(quarter, 1, 10) AS day,
+       date(quarter, (SELECT value FROM usage_settings
+                      WHERE name = 'local_day_modifier')) AS local_day,
+       tool, model,
+       sum(turns) AS turns,
+       sum(cache_read_tokens) AS cache_read_tokens,
+       sum(unpriced_turns) AS unpriced_turns,
+       CASE WHEN sum(unpriced_turns) > 0 THEN NULL ELSE round(total(known_saving), 6) END
+         AS saved_usd,
+       CASE WHEN sum(turns) > sum(unpriced_turns) THEN round(total(known_saving), 6) END
+         AS priced_saved_usd
+FROM (SELECT * FROM usage_savings_cache WHERE (SELECT fresh FROM usage_cache_status)
+      UNION ALL
+      SELECT * FROM usage_savings_live)
+GROUP BY owner, day, local_day, tool, model;
+
 -- Each session's sums per model: cached while fresh, else computed.
 DROP VIEW IF EXISTS usage_session_sums_compute;
 CREATE VIEW usage_session_sums_compute AS
@@ -1267,6 +1380,7 @@ CREATE TRIGGER usage_refresh_run INSTEAD OF INSERT ON usage_refresh BEGIN
   WHERE (SELECT stale FROM usage_cache_state);
   DELETE FROM usage_turn_cache WHERE (SELECT stale FROM usage_cache_state);
   DELETE FROM usage_grain_cache WHERE (SELECT stale FROM usage_cache_state);
+  DELETE FROM usage_savings_cache WHERE (SELECT stale FROM usage_cache_state);
   -- Else the changed sessions and those that share a response with them.
   INSERT OR IGNORE INTO usage_refresh_scope
   SELECT owner, tool, session_id FROM usage_refresh_closure
@@ -1279,6 +1393,9 @@ CREATE TRIGGER usage_refresh_run INSTEAD OF INSERT ON usage_refresh BEGIN
   WHERE (owner, tool, session_id) IN (SELECT owner, tool, session_id FROM usage_refresh_scope);
   UPDATE usage_cache_state SET mode = 'refresh-grain';
   INSERT INTO usage_grain_cache SELECT * FROM usage_grain_live;
+  DELETE FROM usage_savings_cache
+  WHERE (owner, tool, session_id) IN (SELECT owner, tool, session_id FROM usage_refresh_scope);
+  INSERT INTO usage_savings_cache SELECT * FROM usage_savings_live;
   -- The sums the views read, all of them, from the grain's cache.
   UPDATE usage_cache_state SET mode = 'refresh-sums';
   DELETE FROM usage_sums_cache;
@@ -1304,7 +1421,7 @@ WHERE computed_by IS NOT (SELECT group_concat(name || char(10) || sql, char(10))
                                                'model_price_match', 'usage_refresh_run',
                                                'usage_sums_compute',
                                                'usage_session_sums_compute',
-                                               'usage_claude_units_compute')
+                                               'usage_claude_units_compute', 'usage_savings_live')
                                 ORDER BY name));
 UPDATE usage_cache_state
 SET computed_by = (SELECT group_concat(name || char(10) || sql, char(10))
@@ -1312,7 +1429,7 @@ SET computed_by = (SELECT group_concat(name || char(10) || sql, char(10))
                          WHERE name IN ('usage_turn_live', 'usage_grain_live',
                                         'model_price_match', 'usage_refresh_run',
                                         'usage_sums_compute', 'usage_session_sums_compute',
-                                        'usage_claude_units_compute')
+                                        'usage_claude_units_compute', 'usage_savings_live')
                          ORDER BY name));
 INSERT INTO usage_refresh DEFAULT VALUES;
 

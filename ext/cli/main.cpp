@@ -27,6 +27,7 @@ Verbs:
   monthly   tokens and cost per month
   session   tokens and cost per session
   blocks    Claude Code's 5-hour billing blocks
+  report    all of it as one HTML page: lethe report --out r.html
   merge     merge another machine's archive into this one
   sql       the sqlite3 shell on the archive, with lethe loaded
 
@@ -60,7 +61,8 @@ int report_blocks(const Args& args) { return run_report("blocks", args); }
 constexpr Verb kVerbs[] = {{"sync", run_sync},          {"search", run_search},
                            {"merge", run_merge},        {"sql", run_sql},
                            {"daily", report_daily},     {"monthly", report_monthly},
-                           {"session", report_session}, {"blocks", report_blocks}};
+                           {"session", report_session}, {"blocks", report_blocks},
+                           {"report", run_html_report}};
 
 // lethe_version() of the extension compiled in, as SQL sees it.
 int print_version() {

@@ -28,6 +28,9 @@ UNION ALL SELECT 'session_summary', json_array(owner, tool, host, session_id, pr
 UNION ALL SELECT 'session_usage_by_model', json_array(owner, tool, session_id, model, turns, cost_usd, tokens_in) FROM session_usage_by_model
 UNION ALL SELECT 'usage_blocks', json_array(owner, block_start, block_end, first_turn, last_turn, turns, tokens_in, tokens_out, cost_usd, unpriced_turns, priced_cost_usd) FROM usage_blocks
 UNION ALL SELECT 'usage_block_models', json_array(owner, block_start, model, turns, cost_usd) FROM usage_block_models
+UNION ALL SELECT 'usage_daily_by_project', json_array(day, owner, project, agents, turns, billable_turns, unpriced_turns, cost_usd, priced_cost_usd, input_tokens, total_tokens) FROM usage_daily_by_project
+UNION ALL SELECT 'usage_local_daily_by_project', json_array(local_day, owner, project, turns, cost_usd, total_tokens) FROM usage_local_daily_by_project
+UNION ALL SELECT 'usage_cache_savings', json_array(owner, day, local_day, tool, model, turns, cache_read_tokens, unpriced_turns, saved_usd, priced_saved_usd) FROM usage_cache_savings
 UNION ALL SELECT 'turn_usage', json_array(owner, tool, host, session_id, turn_id, tokens_in, tokens_out, cost_usd, local_day, cache_read_tokens, cache_write_tokens, counted, cost_source, price_model, unpriced, billable, cache_write_1h_tokens, price_tier, first_copy, quarter) FROM turn_usage;
 CREATE TEMP TABLE live AS SELECT * FROM everything;
 

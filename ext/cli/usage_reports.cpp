@@ -2,8 +2,6 @@
 // ccusage's (the same columns, the same --json shapes, lethe's additions
 // after them), read from the usage pack's views (sql/usage.sql): the command
 // picks rows and lays them out; every figure is the pack's.
-#include <sys/stat.h>
-
 #include <cstdlib>
 #include <ctime>
 #include <iostream>
@@ -18,6 +16,7 @@
 #include "cli/errors.hpp"
 #include "cli/output.hpp"
 #include "cli/table.hpp"
+#include "cli/usage_query.hpp"
 #include "cli/verbs.hpp"
 
 namespace lethe::cli {
@@ -74,50 +73,6 @@ std::string help_of(const std::string& verb) {
          summary + ", from the archive `lethe sync` keeps.\n" + kOptionsHelp;
 }
 
-// One row's figures, in the pack's columns (kUsageColumns, in this order).
-struct Usage {
-  std::int64_t input = 0;
-  std::int64_t output = 0;
-  std::int64_t cache_write = 0;
-  std::int64_t cache_read = 0;
-  std::int64_t total = 0;
-  std::optional<double> cost;  // NULL: unknown, or nothing to cost
-  std::int64_t unpriced = 0;
-  std::optional<double> priced;  // the known part
-  std::int64_t billable = 0;
-};
-
-constexpr const char* kUsageColumns =
-    "input_tokens, tokens_out, cache_write_tokens, cache_read_tokens, total_tokens, cost_usd, "
-    "unpriced_turns, priced_cost_usd, billable_turns";
-constexpr int kUsageColumnCount = 9;
-
-Usage read_usage(const Statement& st, int first) {
-  Usage u;
-  u.input = st.integer(first).value_or(0);
-  u.output = st.integer(first + 1).value_or(0);
-  u.cache_write = st.integer(first + 2).value_or(0);
-  u.cache_read = st.integer(first + 3).value_or(0);
-  u.total = st.integer(first + 4).value_or(0);
-  u.cost = st.real(first + 5);
-  u.unpriced = st.integer(first + 6).value_or(0);
-  u.priced = st.real(first + 7);
-  u.billable = st.integer(first + 8).value_or(0);
-  return u;
-}
-
-// The totals of a report: the same rows, summed by the pack's rule (a cost
-// is unknown when a billable turn has none; nothing billable, no cost).
-std::string totals_sql(const std::string& rows_sql) {
-  return "SELECT sum(input_tokens), sum(tokens_out), sum(cache_write_tokens), "
-         "sum(cache_read_tokens), sum(total_tokens), "
-         "CASE WHEN sum(billable_turns) = 0 OR sum(unpriced_turns) > 0 THEN NULL "
-         "ELSE round(total(cost_usd), 6) END, sum(unpriced_turns), "
-         "CASE WHEN sum(billable_turns) > sum(unpriced_turns) "
-         "THEN round(total(priced_cost_usd), 6) END, sum(billable_turns) FROM (" +
-         rows_sql + ")";
-}
-
 Json optional_number(const std::optional<double>& value) {
   return value ? Json(*value) : Json(nullptr);
 }
@@ -142,172 +97,6 @@ std::string cost_cell(const Usage& u) {
 std::vector<std::string> usage_cells(const Usage& u) {
   return {grouped(u.input),      grouped(u.output), grouped(u.cache_write),
           grouped(u.cache_read), grouped(u.total),  cost_cell(u)};
-}
-
-std::vector<std::string> split_list(const std::string& text) {
-  std::vector<std::string> items;
-  std::size_t start = 0;
-  while (start <= text.size() && !text.empty()) {
-    const std::size_t comma = text.find(',', start);
-    items.push_back(text.substr(start, comma == std::string::npos ? comma : comma - start));
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  return items;
-}
-
-std::string join(const std::vector<std::string>& items, const char* separator) {
-  std::string text;
-  for (const std::string& item : items) text += (text.empty() ? "" : separator) + item;
-  return text;
-}
-
-// --since / --until: YYYYMMDD (ccusage's) or YYYY-MM-DD, as YYYY-MM-DD.
-std::string parse_day(const std::string& verb, const char* option, const std::string& text) {
-  std::string day = text;
-  if (day.size() == 8 && day.find_first_not_of("0123456789") == std::string::npos) {
-    day = day.substr(0, 4) + "-" + day.substr(4, 2) + "-" + day.substr(6, 2);
-  }
-  std::tm parts{};
-  const bool shaped =
-      day.size() == 10 && day[4] == '-' && day[7] == '-' &&
-      (day.substr(0, 4) + day.substr(5, 2) + day.substr(8, 2)).find_first_not_of("0123456789") ==
-          std::string::npos;
-  if (shaped) {
-    parts.tm_year = std::stoi(day.substr(0, 4)) - 1900;
-    parts.tm_mon = std::stoi(day.substr(5, 2)) - 1;
-    parts.tm_mday = std::stoi(day.substr(8, 2));
-    parts.tm_hour = 12;
-    const int month = parts.tm_mon;
-    const int mday = parts.tm_mday;
-    if (timegm(&parts) != -1 && parts.tm_mon == month && parts.tm_mday == mday) return day;
-  }
-  throw UsageError(verb, std::string("--") + option +
-                             " must be a day, YYYYMMDD or YYYY-MM-DD, not '" + text + "'");
-}
-
-struct Range {
-  std::string since = "0000-00-00";
-  std::string until = "9999-12-31";
-};
-
-Range parse_range(const Arguments& args) {
-  Range range;
-  if (auto since = args.value("since")) range.since = parse_day(args.verb(), "since", *since);
-  if (auto until = args.value("until")) range.until = parse_day(args.verb(), "until", *until);
-  if (range.since > range.until) throw UsageError(args.verb(), "--since is after --until");
-  return range;
-}
-
-// The days' time zone: UTC (the pack's UTC views), or a modifier for the
-// pack's local-day views ('+09:00', or 'localtime' with TZ set to a zone).
-struct Zone {
-  bool utc = true;
-  std::string modifier;
-  std::string label;
-};
-
-bool is_offset(const std::string& text) {
-  return text.size() == 6 && (text[0] == '+' || text[0] == '-') && std::isdigit(text[1]) != 0 &&
-         std::isdigit(text[2]) != 0 && text[3] == ':' && std::isdigit(text[4]) != 0 &&
-         std::isdigit(text[5]) != 0 && text.substr(1, 2) <= "14" && text.substr(4, 2) < "60";
-}
-
-// This process's zone has no offset on either solstice of this year: UTC.
-bool local_time_is_utc() {
-  const std::time_t now = std::time(nullptr);
-  std::tm today{};
-  gmtime_r(&now, &today);
-  for (const int month : {0, 6}) {
-    std::tm parts{};
-    parts.tm_year = today.tm_year;
-    parts.tm_mon = month;
-    parts.tm_mday = 21;
-    parts.tm_hour = 12;
-    const std::time_t at = timegm(&parts);
-    std::tm local{};
-    localtime_r(&at, &local);
-    if (local.tm_gmtoff != 0) return false;
-  }
-  return true;
-}
-
-Zone choose_zone(const Arguments& args) {
-  const std::optional<std::string> tz = args.value("tz");
-  if (!tz) {
-    tzset();
-    if (local_time_is_utc()) return {true, "", "UTC"};
-    return {false, "localtime", "local time"};
-  }
-  if (*tz == "UTC" || *tz == "utc" || *tz == "Z" || *tz == "Etc/UTC" || *tz == "+00:00" ||
-      *tz == "-00:00") {
-    return {true, "", "UTC"};
-  }
-  if (is_offset(*tz)) return {false, *tz, "UTC" + *tz};
-  struct stat info {};
-  const bool known = tz->find("..") == std::string::npos && tz->front() != '/' &&
-                     ::stat(("/usr/share/zoneinfo/" + *tz).c_str(), &info) == 0 &&
-                     S_ISREG(info.st_mode);
-  if (!known) {
-    throw UsageError(args.verb(), "unknown time zone '" + *tz +
-                                      "': give an IANA name such as Europe/Paris, UTC, or an "
-                                      "offset such as +09:00");
-  }
-  ::setenv("TZ", tz->c_str(), 1);  // NOLINT(concurrency-mt-unsafe): one thread here
-  tzset();
-  return {false, "localtime", *tz};
-}
-
-// The pack's local days follow usage_settings.local_day_modifier: for one
-// report it is set inside a transaction that is rolled back, so the database
-// file keeps its own setting, byte for byte (and no write lock is taken when
-// it already says so).
-class LocalDays {
- public:
-  LocalDays(const Database& db, const Zone& zone) : db_(db) {
-    if (zone.utc) return;
-    const std::optional<std::string> stored =
-        query_text(db, "SELECT value FROM usage_settings WHERE name = 'local_day_modifier'");
-    if (stored == zone.modifier) return;
-    db.exec("BEGIN");
-    active_ = true;
-    Statement st(db, "UPDATE usage_settings SET value = ?1 WHERE name = 'local_day_modifier'");
-    st.bind(1, zone.modifier);
-    st.step();
-  }
-  ~LocalDays() {
-    if (active_) {
-      sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
-    }
-  }
-  LocalDays(const LocalDays&) = delete;
-  LocalDays& operator=(const LocalDays&) = delete;
-  LocalDays(LocalDays&&) = delete;
-  LocalDays& operator=(LocalDays&&) = delete;
-
- private:
-  const Database& db_;
-  bool active_ = false;
-};
-
-// Whose usage: --owner, else the archive's only owner.
-std::string choose_owner(const Database& db, const Arguments& args) {
-  std::vector<std::string> owners;
-  Statement st(db, "SELECT DISTINCT owner FROM sessions ORDER BY 1");
-  while (st.step()) owners.push_back(st.bytes(0));
-  if (auto owner = args.value("owner")) {
-    for (const std::string& known : owners) {
-      if (known == *owner) return known;
-    }
-    throw Failure("the archive has no sessions of owner " + log_value(*owner) +
-                  (owners.empty() ? std::string() : " (its owners: " + join(owners, ", ") + ")"));
-  }
-  if (owners.empty()) throw Failure("the archive holds no sessions yet: run `lethe sync` first");
-  if (owners.size() > 1) {
-    throw UsageError(args.verb(), "the archive holds the sessions of " + join(owners, ", ") +
-                                      ": choose one with --owner NAME");
-  }
-  return owners.front();
 }
 
 // A model's row under a period, session or block.
@@ -358,14 +147,6 @@ void print_unknown_note(const std::vector<const Breakdown*>& rows, const Usage& 
             << ".\nAdd a price: lethe sql \"INSERT INTO model_prices (model, input_usd_per_mtok, "
                "output_usd_per_mtok, cache_read_usd_per_mtok, cache_write_usd_per_mtok) VALUES "
                "('<model>', 3, 15, 0.3, 3.75)\"\n";
-}
-
-Usage query_totals(const Database& db, const std::string& rows_sql, const std::string& owner,
-                   const std::string& from, const std::string& to) {
-  Statement st(db, totals_sql(rows_sql));
-  st.bind(1, owner).bind(2, from).bind(3, to);
-  st.step();
-  return read_usage(st, 0);
 }
 
 // Breakdown rows keyed by the text of their first `key_columns` columns.
@@ -492,15 +273,7 @@ int period_report(const Report& r, bool monthly) {
 // session: one row per session of session_summary whose last activity is in
 // range; its models from session_usage_by_model.
 int session_report(const Report& r) {
-  // session_summary has no input_tokens or total_tokens column: they are the
-  // pack's definitions (usage.sql, "Sums"), written here over its columns.
-  const std::string rows_sql =
-      "SELECT tool, session_id, project, ended_at, models, "
-      "tokens_in - cache_read_tokens - cache_write_tokens AS input_tokens, tokens_out, "
-      "cache_write_tokens, cache_read_tokens, tokens_in + tokens_out AS total_tokens, cost_usd, "
-      "unpriced_turns, priced_cost_usd, billable_turns FROM session_summary "
-      "WHERE owner = ?1 AND substr(ended_at, 1, 10) BETWEEN ?2 AND ?3 ORDER BY ended_at, tool, "
-      "session_id";
+  const std::string rows_sql = session_rows_sql() + " ORDER BY ended_at, tool, session_id";
   const auto breakdowns = query_breakdowns(
       r.db,
       std::string("SELECT tool, session_id, tool, model, ") + kUsageColumns +
@@ -574,12 +347,7 @@ int session_report(const Report& r) {
 // blocks: usage_blocks, Claude Code's 5-hour windows; per model from
 // usage_block_models.
 int blocks_report(const Report& r) {
-  // usage_blocks counts billable turns as `turns`.
-  const std::string rows_sql =
-      "SELECT block_start, block_end, last_turn, is_active, models, input_tokens, tokens_out, "
-      "cache_write_tokens, cache_read_tokens, total_tokens, cost_usd, unpriced_turns, "
-      "priced_cost_usd, turns AS billable_turns FROM usage_blocks "
-      "WHERE owner = ?1 AND substr(block_start, 1, 10) BETWEEN ?2 AND ?3 ORDER BY block_start";
+  const std::string rows_sql = block_rows_sql() + " ORDER BY block_start";
   const auto breakdowns = query_breakdowns(
       r.db,
       "SELECT block_start, 'claude-code', model, input_tokens, tokens_out, cache_write_tokens, "
