@@ -463,6 +463,33 @@ CREATE TABLE IF NOT EXISTS usage_claude_units_cache (
   tokens_in INTEGER, tokens_out INTEGER, cache_read_tokens INTEGER,
   cache_write_tokens INTEGER, cache_write_1h_tokens INTEGER
 );
+-- What a refresh recomputes of the three above, when not all of them: the
+-- rows whose grain changed. usage_dirty_quarters holds each (owner, UTC
+-- quarter hour) the refreshed sessions had a grain row in, before or after;
+-- usage_dirty_periods the days, local days and months those make up, each
+-- with the range of quarters [lo, hi) that holds every quarter of it.
+CREATE TABLE IF NOT EXISTS usage_dirty_quarters (
+  owner   TEXT NOT NULL,
+  quarter TEXT NOT NULL,
+  PRIMARY KEY (owner, quarter)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS usage_dirty_periods (
+  period_kind TEXT NOT NULL,
+  owner       TEXT NOT NULL,
+  period      TEXT NOT NULL,
+  lo          TEXT NOT NULL,
+  hi          TEXT NOT NULL,
+  PRIMARY KEY (period_kind, owner, period)
+) WITHOUT ROWID;
+DELETE FROM usage_dirty_quarters;
+DELETE FROM usage_dirty_periods;
+CREATE INDEX IF NOT EXISTS usage_grain_cache_by_quarter ON usage_grain_cache (owner, quarter);
+CREATE INDEX IF NOT EXISTS usage_sums_cache_by_period
+  ON usage_sums_cache (period_kind, owner, period);
+CREATE INDEX IF NOT EXISTS usage_session_sums_cache_by_session
+  ON usage_session_sums_cache (owner, tool, session_id);
+CREATE INDEX IF NOT EXISTS usage_claude_units_cache_by_quarter
+  ON usage_claude_units_cache (owner, quarter);
 
 DROP TRIGGER IF EXISTS usage_turns_ai;
 DROP TRIGGER IF EXISTS usage_turns_au;
@@ -849,17 +876,37 @@ SELECT * FROM usage_grain_live;
 -- (mode 'refresh-sums') or while only the local day's offset changed since
 -- it, the computation from turns while the cache is not up to date, nothing
 -- otherwise (then every view reads the sums' caches).
+-- Inside a refresh that recomputes only some sums (mode 'refresh-sums-part'),
+-- the grain rows of the periods of usage_dirty_periods: every row of each
+-- of them (and some of other periods, whose sums are not kept).
 DROP VIEW IF EXISTS usage_grain_for_sums;
 CREATE VIEW usage_grain_for_sums AS
 SELECT * FROM usage_grain_cache
 WHERE (SELECT mode = 'refresh-sums' OR (fresh AND NOT sums_fresh) FROM usage_cache_status)
 UNION ALL
+SELECT * FROM usage_grain_cache
+WHERE (SELECT mode = 'refresh-sums-part' FROM usage_cache_state)
+  AND rowid IN (SELECT g.rowid FROM usage_dirty_periods AS d
+                JOIN usage_grain_cache AS g
+                  ON g.owner = d.owner AND g.quarter >= d.lo AND g.quarter < d.hi)
+UNION ALL
 SELECT * FROM usage_grain_live;
 
--- The same for the session and block sums (which no setting changes).
+-- The same for the session and block sums (which no setting changes); in a
+-- partial refresh, every grain row of the refreshed sessions and of the
+-- changed quarter hours.
 DROP VIEW IF EXISTS usage_grain_for_derived;
 CREATE VIEW usage_grain_for_derived AS
 SELECT * FROM usage_grain_cache WHERE (SELECT mode = 'refresh-sums' FROM usage_cache_state)
+UNION ALL
+SELECT * FROM usage_grain_cache
+WHERE (SELECT mode = 'refresh-sums-part' FROM usage_cache_state)
+  AND rowid IN (SELECT g.rowid FROM usage_refresh_scope AS r
+                JOIN usage_grain_cache AS g
+                  ON g.owner = r.owner AND g.tool = r.tool AND g.session_id = r.session_id
+                UNION
+                SELECT g.rowid FROM usage_dirty_quarters AS q
+                JOIN usage_grain_cache AS g ON g.owner = q.owner AND g.quarter = q.quarter)
 UNION ALL
 SELECT * FROM usage_grain_live;
 
@@ -1256,11 +1303,27 @@ WITH RECURSIVE
   )
 SELECT DISTINCT owner, tool, x AS session_id FROM reach WHERE kind = 's';
 
+-- Whether a refresh computes every sum again (from the whole grain cache):
+-- when everything is computed again (stale), or when the local day's offset
+-- changed since the sums were computed (every local day moves). Else it
+-- computes again only the sums whose grain changed.
+DROP VIEW IF EXISTS usage_refresh_all_sums;
+CREATE VIEW usage_refresh_all_sums AS
+SELECT stale OR sums_local_day_modifier IS NOT (SELECT value FROM usage_settings
+                                                WHERE name = 'local_day_modifier') AS all_sums
+FROM usage_cache_state;
+
+-- INSERT INTO usage_refresh DEFAULT VALUES: the changed sessions' caches
+-- and the sums they are in. INSERT INTO usage_refresh (reason) VALUES
+-- ('full'): every cache computed again from the turns.
 DROP VIEW IF EXISTS usage_refresh;
 CREATE VIEW usage_refresh AS SELECT NULL AS reason WHERE 0;
 DROP TRIGGER IF EXISTS usage_refresh_run;
 CREATE TRIGGER usage_refresh_run INSTEAD OF INSERT ON usage_refresh BEGIN
+  UPDATE usage_cache_state SET stale = 1 WHERE NEW.reason IS 'full';
   DELETE FROM usage_refresh_scope;
+  DELETE FROM usage_dirty_quarters;
+  DELETE FROM usage_dirty_periods;
   -- Stale: every session, from nothing.
   INSERT INTO usage_refresh_scope
   SELECT DISTINCT owner, tool, session_id FROM sessions
@@ -1275,20 +1338,70 @@ CREATE TRIGGER usage_refresh_run INSTEAD OF INSERT ON usage_refresh BEGIN
   WHERE (owner, tool, session_id) IN (SELECT owner, tool, session_id FROM usage_refresh_scope);
   UPDATE usage_cache_state SET mode = 'refresh-turns';
   INSERT INTO usage_turn_cache SELECT * FROM usage_turn_live;
+  -- The quarter hours the scope's grain was in, before and after.
+  INSERT OR IGNORE INTO usage_dirty_quarters
+  SELECT g.owner, g.quarter FROM usage_refresh_scope AS r
+  JOIN usage_grain_cache AS g
+    ON g.owner = r.owner AND g.tool = r.tool AND g.session_id = r.session_id
+  WHERE NOT (SELECT all_sums FROM usage_refresh_all_sums);
   DELETE FROM usage_grain_cache
   WHERE (owner, tool, session_id) IN (SELECT owner, tool, session_id FROM usage_refresh_scope);
   UPDATE usage_cache_state SET mode = 'refresh-grain';
   INSERT INTO usage_grain_cache SELECT * FROM usage_grain_live;
-  -- The sums the views read, all of them, from the grain's cache.
-  UPDATE usage_cache_state SET mode = 'refresh-sums';
-  DELETE FROM usage_sums_cache;
-  INSERT INTO usage_sums_cache SELECT * FROM usage_sums_compute;
-  DELETE FROM usage_session_sums_cache;
-  INSERT INTO usage_session_sums_cache SELECT * FROM usage_session_sums_compute;
-  DELETE FROM usage_claude_units_cache;
-  INSERT INTO usage_claude_units_cache SELECT * FROM usage_claude_units_compute;
+  INSERT OR IGNORE INTO usage_dirty_quarters
+  SELECT g.owner, g.quarter FROM usage_refresh_scope AS r
+  JOIN usage_grain_cache AS g
+    ON g.owner = r.owner AND g.tool = r.tool AND g.session_id = r.session_id
+  WHERE NOT (SELECT all_sums FROM usage_refresh_all_sums);
+  -- The periods those quarters are in, each with a range of quarters that
+  -- holds all of its own (a local day's are within a day of its UTC date:
+  -- every offset in use is less than a day).
+  INSERT OR IGNORE INTO usage_dirty_periods
+  SELECT 'day', owner, substr(quarter, 1, 10), substr(quarter, 1, 10),
+         substr(quarter, 1, 10) || 'U'
+  FROM usage_dirty_quarters;
+  INSERT OR IGNORE INTO usage_dirty_periods
+  SELECT 'month', owner, substr(quarter, 1, 7), substr(quarter, 1, 7), substr(quarter, 1, 7) || '.'
+  FROM usage_dirty_quarters;
+  INSERT OR IGNORE INTO usage_dirty_periods
+  SELECT 'local_day', owner, p, date(p, '-2 days'), date(p, '+3 days')
+  FROM (SELECT owner, date(quarter, (SELECT value FROM usage_settings
+                                     WHERE name = 'local_day_modifier')) AS p
+        FROM usage_dirty_quarters)
+  WHERE p IS NOT NULL;
+  -- The sums the views read, from the grain's cache: all of them, or those
+  -- of the changed periods, sessions and quarter hours.
+  DELETE FROM usage_sums_cache WHERE (SELECT all_sums FROM usage_refresh_all_sums);
+  DELETE FROM usage_session_sums_cache WHERE (SELECT all_sums FROM usage_refresh_all_sums);
+  DELETE FROM usage_claude_units_cache WHERE (SELECT all_sums FROM usage_refresh_all_sums);
+  DELETE FROM usage_sums_cache
+  WHERE (period_kind, owner, period) IN (SELECT period_kind, owner, period
+                                         FROM usage_dirty_periods);
+  DELETE FROM usage_session_sums_cache
+  WHERE (owner, tool, session_id) IN (SELECT owner, tool, session_id FROM usage_refresh_scope);
+  DELETE FROM usage_claude_units_cache
+  WHERE (owner, quarter) IN (SELECT owner, quarter FROM usage_dirty_quarters);
+  UPDATE usage_cache_state
+  SET mode = CASE WHEN (SELECT all_sums FROM usage_refresh_all_sums) THEN 'refresh-sums'
+                  ELSE 'refresh-sums-part' END;
+  INSERT INTO usage_sums_cache
+  SELECT * FROM usage_sums_compute AS c
+  WHERE (SELECT mode = 'refresh-sums' FROM usage_cache_state)
+     OR (c.period_kind, c.owner, c.period) IN (SELECT period_kind, owner, period
+                                               FROM usage_dirty_periods);
+  INSERT INTO usage_session_sums_cache
+  SELECT * FROM usage_session_sums_compute AS c
+  WHERE (SELECT mode = 'refresh-sums' FROM usage_cache_state)
+     OR (c.owner, c.tool, c.session_id) IN (SELECT owner, tool, session_id
+                                            FROM usage_refresh_scope);
+  INSERT INTO usage_claude_units_cache
+  SELECT * FROM usage_claude_units_compute AS c
+  WHERE (SELECT mode = 'refresh-sums' FROM usage_cache_state)
+     OR (c.owner, c.quarter) IN (SELECT owner, quarter FROM usage_dirty_quarters);
   DELETE FROM usage_refresh_scope;
   DELETE FROM usage_changed_sessions;
+  DELETE FROM usage_dirty_quarters;
+  DELETE FROM usage_dirty_periods;
   UPDATE usage_cache_state
   SET mode = 'all', stale = 0, refreshed_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
       sums_local_day_modifier = (SELECT value FROM usage_settings
@@ -1302,6 +1415,7 @@ WHERE computed_by IS NOT (SELECT group_concat(name || char(10) || sql, char(10))
                           FROM (SELECT name, sql FROM sqlite_schema
                                 WHERE name IN ('usage_turn_live', 'usage_grain_live',
                                                'model_price_match', 'usage_refresh_run',
+                                               'usage_refresh_all_sums',
                                                'usage_sums_compute',
                                                'usage_session_sums_compute',
                                                'usage_claude_units_compute')
@@ -1311,6 +1425,7 @@ SET computed_by = (SELECT group_concat(name || char(10) || sql, char(10))
                    FROM (SELECT name, sql FROM sqlite_schema
                          WHERE name IN ('usage_turn_live', 'usage_grain_live',
                                         'model_price_match', 'usage_refresh_run',
+                                        'usage_refresh_all_sums',
                                         'usage_sums_compute', 'usage_session_sums_compute',
                                         'usage_claude_units_compute')
                          ORDER BY name));
