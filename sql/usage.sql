@@ -31,7 +31,8 @@
 --   usage_grain      the grain they are all made of: per owner, tool,
 --                    session, model and UTC quarter hour
 --   usage_refresh    INSERT INTO usage_refresh DEFAULT VALUES: brings the
---                    caches the views read up to date ("Fast sums" below);
+--                    caches the views read up to date ("Fast sums" below;
+--                    (reason) VALUES ('full'): all of them again);
 --                    usage_cache_status says whether they are
 --   model_prices     USD per million tokens of each model: input, output,
 --                    cache read, cache write; yours to edit
@@ -383,8 +384,11 @@ WHERE model_price_tiers.source LIKE 'lethe %';
 --   usage_refresh       INSERT INTO usage_refresh DEFAULT VALUES brings the
 --                       caches up to date: the changed sessions, and every
 --                       session that shares a response (message id) with
---                       one of them, are computed again; everything when
---                       the cache is stale. Applying the pack ends with it.
+--                       one of them, are computed again, then the sums
+--                       they are in (usage_dirty_quarters, _periods);
+--                       everything when the cache is stale, or with
+--                       INSERT INTO usage_refresh (reason) VALUES ('full').
+--                       Applying the pack ends with it.
 -- Run the refresh after a sync or a large ingest; between a write
 -- and the refresh the views are right, only slower.
 
@@ -441,7 +445,8 @@ CREATE TABLE IF NOT EXISTS usage_grain_cache (
 CREATE INDEX IF NOT EXISTS usage_grain_cache_by_session ON usage_grain_cache (owner, tool, session_id);
 
 -- The sums the views read, computed from usage_grain_cache by each refresh
--- (all of them: a few seconds for millions of turns).
+-- (those of the changed grain; all of them takes seconds for millions of
+-- turns).
 CREATE TABLE IF NOT EXISTS usage_sums_cache (
   period_kind TEXT, grain TEXT, period TEXT, owner TEXT, tool TEXT, model TEXT,
   project TEXT, sessions INTEGER, turns INTEGER, billable_turns INTEGER,
