@@ -945,9 +945,18 @@ SELECT
   group_concat(DISTINCT u.tool) AS agents,
   group_concat(DISTINCT u.model) AS models
 FROM (SELECT 'day' AS period_kind UNION ALL SELECT 'local_day' UNION ALL SELECT 'month') AS k,
+     usage_grain_for_sums AS u,
      (SELECT 'all' AS grain UNION ALL SELECT 'agent' UNION ALL SELECT 'model'
-      UNION ALL SELECT 'project') AS g,
-     usage_grain_for_sums AS u
+      UNION ALL SELECT 'project') AS g
+-- In a partial refresh, only the changed periods of each row.
+WHERE (SELECT mode <> 'refresh-sums-part' FROM usage_cache_state)
+   OR EXISTS (SELECT 1 FROM usage_dirty_periods AS d
+              WHERE d.period_kind = k.period_kind AND d.owner = u.owner
+                AND d.period = CASE k.period_kind
+                                 WHEN 'day' THEN substr(u.quarter, 1, 10)
+                                 WHEN 'month' THEN substr(u.quarter, 1, 7)
+                                 ELSE date(u.quarter, (SELECT value FROM usage_settings
+                                                       WHERE name = 'local_day_modifier')) END)
 GROUP BY k.period_kind, g.grain, period, u.owner,
          CASE WHEN g.grain <> 'all' THEN u.tool END,
          CASE WHEN g.grain IN ('model', 'project') THEN u.model END,
@@ -1333,8 +1342,14 @@ CREATE TRIGGER usage_refresh_run INSTEAD OF INSERT ON usage_refresh BEGIN
   INSERT INTO usage_refresh_scope
   SELECT DISTINCT owner, tool, session_id FROM sessions
   WHERE (SELECT stale FROM usage_cache_state);
-  DELETE FROM usage_turn_cache WHERE (SELECT stale FROM usage_cache_state);
-  DELETE FROM usage_grain_cache WHERE (SELECT stale FROM usage_cache_state);
+  -- (Driven by usage_cache_state's one row, so that nothing is scanned
+  -- when it is not stale.)
+  DELETE FROM usage_turn_cache
+  WHERE rowid IN (SELECT c.rowid FROM usage_cache_state AS s
+                  CROSS JOIN usage_turn_cache AS c WHERE s.stale);
+  DELETE FROM usage_grain_cache
+  WHERE rowid IN (SELECT c.rowid FROM usage_cache_state AS s
+                  CROSS JOIN usage_grain_cache AS c WHERE s.stale);
   -- Else the changed sessions and those that share a response with them.
   INSERT OR IGNORE INTO usage_refresh_scope
   SELECT owner, tool, session_id FROM usage_refresh_closure
@@ -1376,9 +1391,15 @@ CREATE TRIGGER usage_refresh_run INSTEAD OF INSERT ON usage_refresh BEGIN
   WHERE p IS NOT NULL;
   -- The sums the views read, from the grain's cache: all of them, or those
   -- of the changed periods, sessions and quarter hours.
-  DELETE FROM usage_sums_cache WHERE (SELECT all_sums FROM usage_refresh_all_sums);
-  DELETE FROM usage_session_sums_cache WHERE (SELECT all_sums FROM usage_refresh_all_sums);
-  DELETE FROM usage_claude_units_cache WHERE (SELECT all_sums FROM usage_refresh_all_sums);
+  DELETE FROM usage_sums_cache
+  WHERE rowid IN (SELECT c.rowid FROM usage_refresh_all_sums AS a
+                  CROSS JOIN usage_sums_cache AS c WHERE a.all_sums);
+  DELETE FROM usage_session_sums_cache
+  WHERE rowid IN (SELECT c.rowid FROM usage_refresh_all_sums AS a
+                  CROSS JOIN usage_session_sums_cache AS c WHERE a.all_sums);
+  DELETE FROM usage_claude_units_cache
+  WHERE rowid IN (SELECT c.rowid FROM usage_refresh_all_sums AS a
+                  CROSS JOIN usage_claude_units_cache AS c WHERE a.all_sums);
   DELETE FROM usage_sums_cache
   WHERE (period_kind, owner, period) IN (SELECT period_kind, owner, period
                                          FROM usage_dirty_periods);
