@@ -35,7 +35,8 @@
 --   usage_grain      the grain they are all made of: per owner, tool,
 --                    session, model and UTC quarter hour
 --   usage_refresh    INSERT INTO usage_refresh DEFAULT VALUES: brings the
---                    caches the views read up to date ("Fast sums" below);
+--                    caches the views read up to date ("Fast sums" below;
+--                    (reason) VALUES ('full'): all of them again);
 --                    usage_cache_status says whether they are
 --   model_prices     USD per million tokens of each model: input, output,
 --                    cache read, cache write; yours to edit
@@ -388,8 +389,11 @@ WHERE model_price_tiers.source LIKE 'lethe %';
 --   usage_refresh       INSERT INTO usage_refresh DEFAULT VALUES brings the
 --                       caches up to date: the changed sessions, and every
 --                       session that shares a response (message id) with
---                       one of them, are computed again; everything when
---                       the cache is stale. Applying the pack ends with it.
+--                       one of them, are computed again, then the sums
+--                       they are in (usage_dirty_quarters, _periods);
+--                       everything when the cache is stale, or with
+--                       INSERT INTO usage_refresh (reason) VALUES ('full').
+--                       Applying the pack ends with it.
 -- Run the refresh after a sync or a large ingest; between a write
 -- and the refresh the views are right, only slower.
 
@@ -454,7 +458,8 @@ CREATE INDEX IF NOT EXISTS usage_savings_cache_by_session
   ON usage_savings_cache (owner, tool, session_id);
 
 -- The sums the views read, computed from usage_grain_cache by each refresh
--- (all of them: a few seconds for millions of turns).
+-- (those of the changed grain; all of them takes seconds for millions of
+-- turns).
 CREATE TABLE IF NOT EXISTS usage_sums_cache (
   period_kind TEXT, grain TEXT, period TEXT, owner TEXT, tool TEXT, model TEXT,
   project TEXT, sessions INTEGER, turns INTEGER, billable_turns INTEGER,
@@ -476,6 +481,33 @@ CREATE TABLE IF NOT EXISTS usage_claude_units_cache (
   tokens_in INTEGER, tokens_out INTEGER, cache_read_tokens INTEGER,
   cache_write_tokens INTEGER, cache_write_1h_tokens INTEGER
 );
+-- What a refresh recomputes of the three above, when not all of them: the
+-- rows whose grain changed. usage_dirty_quarters holds each (owner, UTC
+-- quarter hour) the refreshed sessions had a grain row in, before or after;
+-- usage_dirty_periods the days, local days and months those make up, each
+-- with the range of quarters [lo, hi) that holds every quarter of it.
+CREATE TABLE IF NOT EXISTS usage_dirty_quarters (
+  owner   TEXT NOT NULL,
+  quarter TEXT NOT NULL,
+  PRIMARY KEY (owner, quarter)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS usage_dirty_periods (
+  period_kind TEXT NOT NULL,
+  owner       TEXT NOT NULL,
+  period      TEXT NOT NULL,
+  lo          TEXT NOT NULL,
+  hi          TEXT NOT NULL,
+  PRIMARY KEY (period_kind, owner, period)
+) WITHOUT ROWID;
+DELETE FROM usage_dirty_quarters;
+DELETE FROM usage_dirty_periods;
+CREATE INDEX IF NOT EXISTS usage_grain_cache_by_quarter ON usage_grain_cache (owner, quarter);
+CREATE INDEX IF NOT EXISTS usage_sums_cache_by_period
+  ON usage_sums_cache (period_kind, owner, period);
+CREATE INDEX IF NOT EXISTS usage_session_sums_cache_by_session
+  ON usage_session_sums_cache (owner, tool, session_id);
+CREATE INDEX IF NOT EXISTS usage_claude_units_cache_by_quarter
+  ON usage_claude_units_cache (owner, quarter);
 
 DROP TRIGGER IF EXISTS usage_turns_ai;
 DROP TRIGGER IF EXISTS usage_turns_au;
@@ -862,17 +894,37 @@ SELECT * FROM usage_grain_live;
 -- (mode 'refresh-sums') or while only the local day's offset changed since
 -- it, the computation from turns while the cache is not up to date, nothing
 -- otherwise (then every view reads the sums' caches).
+-- Inside a refresh that recomputes only some sums (mode 'refresh-sums-part'),
+-- the grain rows of the periods of usage_dirty_periods: every row of each
+-- of them (and some of other periods, whose sums are not kept).
 DROP VIEW IF EXISTS usage_grain_for_sums;
 CREATE VIEW usage_grain_for_sums AS
 SELECT * FROM usage_grain_cache
 WHERE (SELECT mode = 'refresh-sums' OR (fresh AND NOT sums_fresh) FROM usage_cache_status)
 UNION ALL
+SELECT * FROM usage_grain_cache
+WHERE (SELECT mode = 'refresh-sums-part' FROM usage_cache_state)
+  AND rowid IN (SELECT g.rowid FROM usage_dirty_periods AS d
+                JOIN usage_grain_cache AS g
+                  ON g.owner = d.owner AND g.quarter >= d.lo AND g.quarter < d.hi)
+UNION ALL
 SELECT * FROM usage_grain_live;
 
--- The same for the session and block sums (which no setting changes).
+-- The same for the session and block sums (which no setting changes); in a
+-- partial refresh, every grain row of the refreshed sessions and of the
+-- changed quarter hours.
 DROP VIEW IF EXISTS usage_grain_for_derived;
 CREATE VIEW usage_grain_for_derived AS
 SELECT * FROM usage_grain_cache WHERE (SELECT mode = 'refresh-sums' FROM usage_cache_state)
+UNION ALL
+SELECT * FROM usage_grain_cache
+WHERE (SELECT mode = 'refresh-sums-part' FROM usage_cache_state)
+  AND rowid IN (SELECT g.rowid FROM usage_refresh_scope AS r
+                JOIN usage_grain_cache AS g
+                  ON g.owner = r.owner AND g.tool = r.tool AND g.session_id = r.session_id
+                UNION
+                SELECT g.rowid FROM usage_dirty_quarters AS q
+                JOIN usage_grain_cache AS g ON g.owner = q.owner AND g.quarter = q.quarter)
 UNION ALL
 SELECT * FROM usage_grain_live;
 
@@ -906,9 +958,18 @@ SELECT
   group_concat(DISTINCT u.tool) AS agents,
   group_concat(DISTINCT u.model) AS models
 FROM (SELECT 'day' AS period_kind UNION ALL SELECT 'local_day' UNION ALL SELECT 'month') AS k,
+     usage_grain_for_sums AS u,
      (SELECT 'all' AS grain UNION ALL SELECT 'agent' UNION ALL SELECT 'model'
-      UNION ALL SELECT 'project') AS g,
-     usage_grain_for_sums AS u
+      UNION ALL SELECT 'project') AS g
+-- In a partial refresh, only the changed periods of each row.
+WHERE (SELECT mode <> 'refresh-sums-part' FROM usage_cache_state)
+   OR EXISTS (SELECT 1 FROM usage_dirty_periods AS d
+              WHERE d.period_kind = k.period_kind AND d.owner = u.owner
+                AND d.period = CASE k.period_kind
+                                 WHEN 'day' THEN substr(u.quarter, 1, 10)
+                                 WHEN 'month' THEN substr(u.quarter, 1, 7)
+                                 ELSE date(u.quarter, (SELECT value FROM usage_settings
+                                                       WHERE name = 'local_day_modifier')) END)
 GROUP BY k.period_kind, g.grain, period, u.owner,
          CASE WHEN g.grain <> 'all' THEN u.tool END,
          CASE WHEN g.grain IN ('model', 'project') THEN u.model END,
@@ -1369,18 +1430,42 @@ WITH RECURSIVE
   )
 SELECT DISTINCT owner, tool, x AS session_id FROM reach WHERE kind = 's';
 
+-- Whether a refresh computes every sum again (from the whole grain cache):
+-- when everything is computed again (stale), or when the local day's offset
+-- changed since the sums were computed (every local day moves). Else it
+-- computes again only the sums whose grain changed.
+DROP VIEW IF EXISTS usage_refresh_all_sums;
+CREATE VIEW usage_refresh_all_sums AS
+SELECT stale OR sums_local_day_modifier IS NOT (SELECT value FROM usage_settings
+                                                WHERE name = 'local_day_modifier') AS all_sums
+FROM usage_cache_state;
+
+-- INSERT INTO usage_refresh DEFAULT VALUES: the changed sessions' caches
+-- and the sums they are in. INSERT INTO usage_refresh (reason) VALUES
+-- ('full'): every cache computed again from the turns.
 DROP VIEW IF EXISTS usage_refresh;
 CREATE VIEW usage_refresh AS SELECT NULL AS reason WHERE 0;
 DROP TRIGGER IF EXISTS usage_refresh_run;
 CREATE TRIGGER usage_refresh_run INSTEAD OF INSERT ON usage_refresh BEGIN
+  UPDATE usage_cache_state SET stale = 1 WHERE NEW.reason IS 'full';
   DELETE FROM usage_refresh_scope;
+  DELETE FROM usage_dirty_quarters;
+  DELETE FROM usage_dirty_periods;
   -- Stale: every session, from nothing.
   INSERT INTO usage_refresh_scope
   SELECT DISTINCT owner, tool, session_id FROM sessions
   WHERE (SELECT stale FROM usage_cache_state);
-  DELETE FROM usage_turn_cache WHERE (SELECT stale FROM usage_cache_state);
-  DELETE FROM usage_grain_cache WHERE (SELECT stale FROM usage_cache_state);
-  DELETE FROM usage_savings_cache WHERE (SELECT stale FROM usage_cache_state);
+  -- (Driven by usage_cache_state's one row, so that nothing is scanned
+  -- when it is not stale.)
+  DELETE FROM usage_turn_cache
+  WHERE rowid IN (SELECT c.rowid FROM usage_cache_state AS s
+                  CROSS JOIN usage_turn_cache AS c WHERE s.stale);
+  DELETE FROM usage_grain_cache
+  WHERE rowid IN (SELECT c.rowid FROM usage_cache_state AS s
+                  CROSS JOIN usage_grain_cache AS c WHERE s.stale);
+  DELETE FROM usage_savings_cache
+  WHERE rowid IN (SELECT c.rowid FROM usage_cache_state AS s
+                  CROSS JOIN usage_savings_cache AS c WHERE s.stale);
   -- Else the changed sessions and those that share a response with them.
   INSERT OR IGNORE INTO usage_refresh_scope
   SELECT owner, tool, session_id FROM usage_refresh_closure
@@ -1389,6 +1474,12 @@ CREATE TRIGGER usage_refresh_run INSTEAD OF INSERT ON usage_refresh BEGIN
   WHERE (owner, tool, session_id) IN (SELECT owner, tool, session_id FROM usage_refresh_scope);
   UPDATE usage_cache_state SET mode = 'refresh-turns';
   INSERT INTO usage_turn_cache SELECT * FROM usage_turn_live;
+  -- The quarter hours the scope's grain was in, before and after.
+  INSERT OR IGNORE INTO usage_dirty_quarters
+  SELECT g.owner, g.quarter FROM usage_refresh_scope AS r
+  JOIN usage_grain_cache AS g
+    ON g.owner = r.owner AND g.tool = r.tool AND g.session_id = r.session_id
+  WHERE NOT (SELECT all_sums FROM usage_refresh_all_sums);
   DELETE FROM usage_grain_cache
   WHERE (owner, tool, session_id) IN (SELECT owner, tool, session_id FROM usage_refresh_scope);
   UPDATE usage_cache_state SET mode = 'refresh-grain';
@@ -1396,16 +1487,66 @@ CREATE TRIGGER usage_refresh_run INSTEAD OF INSERT ON usage_refresh BEGIN
   DELETE FROM usage_savings_cache
   WHERE (owner, tool, session_id) IN (SELECT owner, tool, session_id FROM usage_refresh_scope);
   INSERT INTO usage_savings_cache SELECT * FROM usage_savings_live;
-  -- The sums the views read, all of them, from the grain's cache.
-  UPDATE usage_cache_state SET mode = 'refresh-sums';
-  DELETE FROM usage_sums_cache;
-  INSERT INTO usage_sums_cache SELECT * FROM usage_sums_compute;
-  DELETE FROM usage_session_sums_cache;
-  INSERT INTO usage_session_sums_cache SELECT * FROM usage_session_sums_compute;
-  DELETE FROM usage_claude_units_cache;
-  INSERT INTO usage_claude_units_cache SELECT * FROM usage_claude_units_compute;
+  INSERT OR IGNORE INTO usage_dirty_quarters
+  SELECT g.owner, g.quarter FROM usage_refresh_scope AS r
+  JOIN usage_grain_cache AS g
+    ON g.owner = r.owner AND g.tool = r.tool AND g.session_id = r.session_id
+  WHERE NOT (SELECT all_sums FROM usage_refresh_all_sums);
+  -- The periods those quarters are in, each with a range of quarters that
+  -- holds all of its own (a local day's are within a day of its UTC date:
+  -- every offset in use is less than a day).
+  INSERT OR IGNORE INTO usage_dirty_periods
+  SELECT 'day', owner, substr(quarter, 1, 10), substr(quarter, 1, 10),
+         substr(quarter, 1, 10) || 'U'
+  FROM usage_dirty_quarters;
+  INSERT OR IGNORE INTO usage_dirty_periods
+  SELECT 'month', owner, substr(quarter, 1, 7), substr(quarter, 1, 7), substr(quarter, 1, 7) || '.'
+  FROM usage_dirty_quarters;
+  INSERT OR IGNORE INTO usage_dirty_periods
+  SELECT 'local_day', owner, p, date(p, '-2 days'), date(p, '+3 days')
+  FROM (SELECT owner, date(quarter, (SELECT value FROM usage_settings
+                                     WHERE name = 'local_day_modifier')) AS p
+        FROM usage_dirty_quarters)
+  WHERE p IS NOT NULL;
+  -- The sums the views read, from the grain's cache: all of them, or those
+  -- of the changed periods, sessions and quarter hours.
+  DELETE FROM usage_sums_cache
+  WHERE rowid IN (SELECT c.rowid FROM usage_refresh_all_sums AS a
+                  CROSS JOIN usage_sums_cache AS c WHERE a.all_sums);
+  DELETE FROM usage_session_sums_cache
+  WHERE rowid IN (SELECT c.rowid FROM usage_refresh_all_sums AS a
+                  CROSS JOIN usage_session_sums_cache AS c WHERE a.all_sums);
+  DELETE FROM usage_claude_units_cache
+  WHERE rowid IN (SELECT c.rowid FROM usage_refresh_all_sums AS a
+                  CROSS JOIN usage_claude_units_cache AS c WHERE a.all_sums);
+  DELETE FROM usage_sums_cache
+  WHERE (period_kind, owner, period) IN (SELECT period_kind, owner, period
+                                         FROM usage_dirty_periods);
+  DELETE FROM usage_session_sums_cache
+  WHERE (owner, tool, session_id) IN (SELECT owner, tool, session_id FROM usage_refresh_scope);
+  DELETE FROM usage_claude_units_cache
+  WHERE (owner, quarter) IN (SELECT owner, quarter FROM usage_dirty_quarters);
+  UPDATE usage_cache_state
+  SET mode = CASE WHEN (SELECT all_sums FROM usage_refresh_all_sums) THEN 'refresh-sums'
+                  ELSE 'refresh-sums-part' END;
+  INSERT INTO usage_sums_cache
+  SELECT * FROM usage_sums_compute AS c
+  WHERE (SELECT mode = 'refresh-sums' FROM usage_cache_state)
+     OR (c.period_kind, c.owner, c.period) IN (SELECT period_kind, owner, period
+                                               FROM usage_dirty_periods);
+  INSERT INTO usage_session_sums_cache
+  SELECT * FROM usage_session_sums_compute AS c
+  WHERE (SELECT mode = 'refresh-sums' FROM usage_cache_state)
+     OR (c.owner, c.tool, c.session_id) IN (SELECT owner, tool, session_id
+                                            FROM usage_refresh_scope);
+  INSERT INTO usage_claude_units_cache
+  SELECT * FROM usage_claude_units_compute AS c
+  WHERE (SELECT mode = 'refresh-sums' FROM usage_cache_state)
+     OR (c.owner, c.quarter) IN (SELECT owner, quarter FROM usage_dirty_quarters);
   DELETE FROM usage_refresh_scope;
   DELETE FROM usage_changed_sessions;
+  DELETE FROM usage_dirty_quarters;
+  DELETE FROM usage_dirty_periods;
   UPDATE usage_cache_state
   SET mode = 'all', stale = 0, refreshed_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
       sums_local_day_modifier = (SELECT value FROM usage_settings
@@ -1419,6 +1560,7 @@ WHERE computed_by IS NOT (SELECT group_concat(name || char(10) || sql, char(10))
                           FROM (SELECT name, sql FROM sqlite_schema
                                 WHERE name IN ('usage_turn_live', 'usage_grain_live',
                                                'model_price_match', 'usage_refresh_run',
+                                               'usage_refresh_all_sums',
                                                'usage_sums_compute',
                                                'usage_session_sums_compute',
                                                'usage_claude_units_compute', 'usage_savings_live')
@@ -1428,6 +1570,7 @@ SET computed_by = (SELECT group_concat(name || char(10) || sql, char(10))
                    FROM (SELECT name, sql FROM sqlite_schema
                          WHERE name IN ('usage_turn_live', 'usage_grain_live',
                                         'model_price_match', 'usage_refresh_run',
+                                        'usage_refresh_all_sums',
                                         'usage_sums_compute', 'usage_session_sums_compute',
                                         'usage_claude_units_compute', 'usage_savings_live')
                          ORDER BY name));
