@@ -24,7 +24,7 @@ import sqlite3
 import sys
 
 CACHES = ["usage_turn_cache", "usage_grain_cache", "usage_sums_cache", "usage_session_sums_cache",
-          "usage_claude_units_cache"]
+          "usage_claude_units_cache", "usage_savings_cache"]
 TOOLS = ["claude-code", "codex", "gemini-cli"]
 MODELS = ["claude-sonnet-4-5-20250929", "claude-opus-4-5", "gpt-5.1-codex", "gemini-2.5-pro",
           "mystery-model", None]
