@@ -1,0 +1,251 @@
+-- lethe show pack: a session as a readable Markdown transcript, the one
+-- place it is made (`lethe show SESSION` prints this view's markdown).
+--
+-- Apply it after sql/schema.sql, once or as often as you like (idempotent):
+--   sqlite3 agents.db < sql/show.sql          (or .read sql/show.sql)
+-- It creates
+--   transcript_sessions  one row per session (owner, tool, session_id),
+--                        however many machines (hosts) it was synced from:
+--                        hosts, started_at, ended_at, project (the first
+--                        host's working_dir), turns.
+--   session_transcript   the same rows with markdown: the whole session as
+--                        Markdown. Read it for one session:
+--     SELECT markdown FROM session_transcript
+--     WHERE tool = 'claude-code' AND session_id = :id;
+--
+-- What the Markdown holds: a header (agent, hosts, project, start and end,
+-- turns by role, tokens, models, parent session), then every turn in seq
+-- order, each under a heading with its role and time (UTC):
+--   user prompts and assistant answers, quoted ("> " on every line);
+--   an assistant turn's model and tokens (in, cached, out) in its heading,
+--     its reasoning (metadata thinking, thoughts, reasoning_summary,
+--     reasoning) folded in a <details> block, and each tool call with its
+--     name, id and arguments (JSON, or the raw text when the agent wrote
+--     text);
+--   tool results, headed with the name and id of the call they answer
+--     (found by id: metadata.tool_use_ids, call_ids or call_id, or the
+--     turn_id '<call id>:output' / '<message id>:<call id>'), as a code
+--     block, marked when the agent said it failed;
+--   system turns (what the agent or the CLI wrote itself: notifications,
+--     compaction summaries, environment context), quoted under "System".
+-- A session stored from two hosts is one transcript: each turn once, the
+-- copy of the first host (by name) that has it.
+--
+-- Nothing in a turn can break the document's structure: text a person or a
+-- model wrote is inside its quote, where an unclosed ``` fence or HTML block
+-- ends with the quote; reasoning, arguments and tool output are in code
+-- blocks whose fence is longer than any run of backticks in them; names and
+-- ids are code spans the same way. Control characters other than newline and
+-- tab are written as \xNN (a terminal shows them, never obeys them), and
+-- CRLF becomes LF. HTML a model wrote stays HTML inside its quote: a
+-- Markdown viewer shows it as it shows any HTML (GitHub strips scripts).
+-- Nothing is cut: the transcript holds every turn in full (lethe_ingest
+-- already bounds each text at max_field_bytes, 1 MiB by default, and a turn
+-- cut there says so).
+--
+-- Cost: one session's transcript reads that session's turns (index
+-- turns_by_session_seq) and scans sessions once; never the whole archive.
+-- Needs SQLite 3.38 or later (printf's ',' flag, the ->> operator).
+
+SAVEPOINT lethe_show_pack;
+
+DROP VIEW IF EXISTS session_transcript;
+DROP VIEW IF EXISTS transcript_sessions;
+
+CREATE VIEW transcript_sessions AS
+SELECT owner, tool, session_id,
+       group_concat(host, ',') AS hosts, count(*) AS host_count,
+       min(started_at) AS started_at, max(ended_at) AS ended_at,
+       substr(min(CASE WHEN working_dir IS NOT NULL THEN host || char(31) || working_dir END),
+              length(min(CASE WHEN working_dir IS NOT NULL THEN host END)) + 2) AS project,
+       substr(min(CASE WHEN metadata IS NOT NULL THEN host || char(31) || metadata END),
+              length(min(CASE WHEN metadata IS NOT NULL THEN host END)) + 2) AS metadata
+FROM (SELECT * FROM sessions ORDER BY owner, tool, session_id, host)
+GROUP BY owner, tool, session_id;
+
+-- How the text is made safe, once for the whole document: control
+-- characters but LF and TAB as \xNN, CRLF as LF.
+CREATE VIEW session_transcript AS
+SELECT s.owner, s.tool, s.session_id, s.hosts, s.host_count, s.started_at, s.ended_at,
+       s.project,
+       (WITH
+          -- The session's turns, each once: the copy of the first host.
+          copies AS (
+            SELECT t.*, row_number() OVER (PARTITION BY t.turn_id ORDER BY t.host) AS copy
+            FROM turns AS t
+            WHERE t.owner = s.owner AND t.tool = s.tool AND t.session_id = s.session_id
+              AND t.host IN (SELECT o.host FROM sessions AS o
+                             WHERE o.owner = s.owner AND o.tool = s.tool
+                               AND o.session_id = s.session_id)),
+          tt AS MATERIALIZED (
+            SELECT turn_id, seq, role, timestamp, content, model, tokens_in, tokens_out,
+                   CASE WHEN json_valid(tool_calls) AND json_type(tool_calls) = 'array'
+                        THEN tool_calls END AS calls,
+                   CASE WHEN json_valid(metadata) AND json_type(metadata) = 'object'
+                        THEN metadata END AS meta
+            FROM copies WHERE copy = 1),
+          -- Every tool call of the session, with the id a result names.
+          calls AS MATERIALIZED (
+            SELECT tt.turn_id, c.key AS k, c.value ->> '$.id' AS id,
+                   c.value ->> '$.name' AS name,
+                   json_type(c.value, '$.input') AS input_type,
+                   c.value ->> '$.input' AS input_text,
+                   c.value -> '$.input' AS input_json, c.value AS call
+            FROM tt, json_each(tt.calls) AS c),
+          -- Each tool turn's answered calls.
+          answers AS (
+            SELECT r.turn_id, c.name, c.id
+            FROM tt AS r JOIN calls AS c
+              ON c.id IS NOT NULL
+             AND (r.turn_id = c.id || ':output'
+                  OR substr(r.turn_id, -length(c.id) - 1) = ':' || c.id
+                  OR c.id = r.meta ->> '$.call_id'
+                  OR c.id IN (SELECT value FROM json_each(r.meta, '$.tool_use_ids'))
+                  OR c.id IN (SELECT value FROM json_each(r.meta, '$.call_ids')))
+            WHERE r.role = 'tool'),
+          -- Each part of a turn's text as it will be written, with the
+          -- fence or code-span delimiter its text needs.
+          parts AS (
+            SELECT tt.*,
+                   (WITH RECURSIVE f(d) AS (
+                      SELECT '```' UNION ALL SELECT d || d FROM f WHERE instr(tt.content, d) > 0)
+                    SELECT max(d) FROM f) AS content_fence,
+                   (SELECT group_concat(
+                             CASE r.type
+                               WHEN 'object' THEN
+                                 coalesce(r.value ->> '$.subject' || ': ', '') ||
+                                 coalesce(r.value ->> '$.description', r.value ->> '$.text',
+                                          r.value)
+                               ELSE r.value END, char(10) || char(10))
+                    FROM (SELECT value, type FROM json_each(tt.meta, '$.thinking')
+                          UNION ALL SELECT value, type FROM json_each(tt.meta, '$.thoughts')
+                          UNION ALL SELECT value, type FROM json_each(tt.meta, '$.reasoning_summary')
+                          UNION ALL SELECT value, type FROM json_each(tt.meta, '$.reasoning')) AS r
+                    WHERE r.type NOT IN ('null', 'array')) AS reasoning
+            FROM tt),
+          blocks AS (
+            SELECT seq, turn_id,
+              '### ' ||
+              CASE role WHEN 'user' THEN 'User' WHEN 'assistant' THEN 'Assistant'
+                        WHEN 'tool' THEN 'Tool result' ELSE 'System' END ||
+              ' · ' || replace(substr(timestamp, 1, 19), 'T', ' ') ||
+              CASE WHEN role = 'assistant' AND model IS NOT NULL
+                   THEN ' · ' || (WITH RECURSIVE f(d) AS (SELECT '`' UNION ALL SELECT d || d FROM f WHERE instr(model, d) > 0)
+               SELECT CASE WHEN length(max(d)) = 1 THEN '`' || model || '`'
+                           ELSE max(d) || ' ' || model || ' ' || max(d) END FROM f)
+                   ELSE '' END ||
+              CASE WHEN tokens_in IS NOT NULL OR tokens_out IS NOT NULL
+                   THEN ' · ' || coalesce(printf('%,d', tokens_in), '?') || ' in' ||
+                        coalesce(' (' || printf('%,d', meta ->> '$.cache_read_tokens') || ' cached)', '') ||
+                        ' / ' || coalesce(printf('%,d', tokens_out), '?') || ' out'
+                   ELSE '' END ||
+              char(10) || char(10) ||
+              -- What the turn is, when its heading can't say it all.
+              CASE WHEN role = 'tool' THEN
+                coalesce((SELECT 'Result of ' || group_concat(
+                                   (WITH RECURSIVE f(d) AS (SELECT '`' UNION ALL SELECT d || d FROM f WHERE instr(coalesce(a.name, '?'), d) > 0)
+               SELECT CASE WHEN length(max(d)) = 1 THEN '`' || coalesce(a.name, '?') || '`'
+                           ELSE max(d) || ' ' || coalesce(a.name, '?') || ' ' || max(d) END FROM f) || ' ' || (WITH RECURSIVE f(d) AS (SELECT '`' UNION ALL SELECT d || d FROM f WHERE instr(a.id, d) > 0)
+               SELECT CASE WHEN length(max(d)) = 1 THEN '`' || a.id || '`'
+                           ELSE max(d) || ' ' || a.id || ' ' || max(d) END FROM f), ', ')
+                          FROM answers AS a WHERE a.turn_id = p.turn_id), 'Tool result') ||
+                CASE WHEN meta ->> '$.is_error' THEN ' (**error**)' ELSE '' END ||
+                ':' || char(10) || char(10)
+              ELSE '' END ||
+              CASE WHEN meta ->> '$.rewound' THEN '*(rewound: not in the conversation''s final state)*' || char(10) || char(10) ELSE '' END ||
+              CASE WHEN meta -> '$.truncated' IS NOT NULL
+                   THEN printf('*(cut when stored: %,d bytes long)*', meta ->> '$.truncated.bytes') || char(10) || char(10)
+                   ELSE '' END ||
+              -- Reasoning, folded.
+              CASE WHEN reasoning IS NOT NULL AND reasoning <> '' THEN
+                (WITH RECURSIVE f(d) AS (
+                   SELECT '```' UNION ALL SELECT d || d FROM f WHERE instr(reasoning, d) > 0)
+                 SELECT '<details><summary>Reasoning</summary>' || char(10) || char(10) ||
+                        max(d) || 'text' || char(10) || reasoning || char(10) || max(d) ||
+                        char(10) || char(10) || '</details>' || char(10) || char(10) FROM f)
+              ELSE '' END ||
+              -- The text: tool output as a code block, anything else quoted.
+              CASE
+                WHEN content IS NULL OR content = '' THEN
+                  CASE WHEN role = 'tool' THEN '*(no output)*' || char(10) || char(10)
+                       WHEN calls IS NULL THEN '*(no text)*' || char(10) || char(10)
+                       ELSE '' END
+                WHEN role = 'tool' THEN
+                  content_fence || 'text' || char(10) || content || char(10) || content_fence ||
+                  char(10) || char(10)
+                ELSE '> ' || replace(replace(content, char(13) || char(10), char(10)),
+                                     char(10), char(10) || '> ') || char(10) || char(10)
+              END ||
+              -- Tool calls, each with its arguments.
+              coalesce((SELECT group_concat(
+                          (WITH RECURSIVE
+f(d) AS (SELECT '```' UNION ALL SELECT d || d FROM f
+                                      WHERE instr(CASE c.input_type WHEN 'text' THEN c.input_text
+                                                  ELSE coalesce(c.input_json, c.call) END, d) > 0)
+                           SELECT '**Tool call** ' ||
+                                  (WITH RECURSIVE f(d) AS (SELECT '`' UNION ALL SELECT d || d FROM f WHERE instr(coalesce(c.name, '?'), d) > 0)
+               SELECT CASE WHEN length(max(d)) = 1 THEN '`' || coalesce(c.name, '?') || '`'
+                           ELSE max(d) || ' ' || coalesce(c.name, '?') || ' ' || max(d) END FROM f) ||
+                                  coalesce(' ' || (WITH RECURSIVE f(d) AS (SELECT '`' UNION ALL SELECT d || d FROM f WHERE instr(c.id, d) > 0)
+               SELECT CASE WHEN length(max(d)) = 1 THEN '`' || c.id || '`'
+                           ELSE max(d) || ' ' || c.id || ' ' || max(d) END FROM f), '') ||
+                                  char(10) || char(10) || max(d) ||
+                                  CASE c.input_type WHEN 'text' THEN 'text' || char(10) || c.input_text
+                                       ELSE 'json' || char(10) || coalesce(c.input_json, c.call) END ||
+                                  char(10) || max(d) || char(10) || char(10) FROM f), '')
+                        FROM (SELECT * FROM calls WHERE calls.turn_id = p.turn_id ORDER BY k) AS c), '')
+              AS block
+            FROM parts AS p),
+          doc(x) AS (
+          SELECT
+            '# Session ' ||
+            (WITH RECURSIVE f(d) AS (SELECT '`' UNION ALL SELECT d || d FROM f WHERE instr(s.session_id, d) > 0)
+               SELECT CASE WHEN length(max(d)) = 1 THEN '`' || s.session_id || '`'
+                           ELSE max(d) || ' ' || s.session_id || ' ' || max(d) END FROM f) || char(10) || char(10) ||
+            '- Agent: ' || s.tool || char(10) ||
+            '- Host' || CASE WHEN s.host_count > 1 THEN 's' ELSE '' END || ': ' ||
+              (WITH RECURSIVE f(d) AS (SELECT '`' UNION ALL SELECT d || d FROM f WHERE instr(replace(s.hosts, ',', ', '), d) > 0)
+               SELECT CASE WHEN length(max(d)) = 1 THEN '`' || replace(s.hosts, ',', ', ') || '`'
+                           ELSE max(d) || ' ' || replace(s.hosts, ',', ', ') || ' ' || max(d) END FROM f) || char(10) ||
+            coalesce('- Project: ' ||
+                     (WITH RECURSIVE f(d) AS (SELECT '`' UNION ALL SELECT d || d FROM f WHERE instr(replace(s.project, char(10), ' '), d) > 0)
+               SELECT CASE WHEN length(max(d)) = 1 THEN '`' || replace(s.project, char(10), ' ') || '`'
+                           ELSE max(d) || ' ' || replace(s.project, char(10), ' ') || ' ' || max(d) END FROM f)
+                     || char(10), '') ||
+            coalesce('- Parent session: ' ||
+                     CASE WHEN json_valid(s.metadata) THEN
+                     (WITH RECURSIVE f(d) AS (SELECT '`' UNION ALL SELECT d || d FROM f WHERE instr((s.metadata ->> '$.parent_session_id'), d) > 0)
+               SELECT CASE WHEN length(max(d)) = 1 THEN '`' || (s.metadata ->> '$.parent_session_id') || '`'
+                           ELSE max(d) || ' ' || (s.metadata ->> '$.parent_session_id') || ' ' || max(d) END FROM f) END
+                     || char(10), '') ||
+            '- Started: ' || replace(substr(s.started_at, 1, 19), 'T', ' ') || ' UTC' || char(10) ||
+            '- Ended: ' || replace(substr(s.ended_at, 1, 19), 'T', ' ') || ' UTC' || char(10) ||
+            (SELECT '- Turns: ' || count(*) || ' (' || sum(role = 'user') || ' user, ' ||
+                    sum(role = 'assistant') || ' assistant, ' || sum(role = 'tool') || ' tool, ' ||
+                    sum(role = 'system') || ' system)' || char(10) ||
+                    '- Tokens: ' ||
+                    CASE WHEN count(tokens_in) + count(tokens_out) = 0 THEN 'none recorded'
+                         ELSE printf('%,d in', total(tokens_in)) ||
+                              coalesce(' (' || printf('%,d', sum(meta ->> '$.cache_read_tokens')) || ' cached)', '') ||
+                              printf(' / %,d out', total(tokens_out)) END || char(10)
+             FROM tt) ||
+            coalesce((SELECT '- Models: ' || group_concat(m, ', ') || char(10) FROM (
+                        SELECT (WITH RECURSIVE f(d) AS (SELECT '`' UNION ALL SELECT d || d FROM f WHERE instr(model, d) > 0)
+               SELECT CASE WHEN length(max(d)) = 1 THEN '`' || model || '`'
+                           ELSE max(d) || ' ' || model || ' ' || max(d) END FROM f) AS m
+                        FROM tt WHERE model IS NOT NULL GROUP BY model ORDER BY min(seq), model)), '') ||
+            char(10) || '---' || char(10) || char(10) ||
+            coalesce((SELECT group_concat(block, '') FROM (SELECT block FROM blocks ORDER BY seq, turn_id)), '')),
+          -- Control characters but LF and TAB as \xNN (127 is step 32), CRLF as LF.
+          clean(i, x) AS (
+            SELECT 0, replace(x, char(13) || char(10), char(10)) FROM doc
+            UNION ALL
+            SELECT i + 1, CASE WHEN i IN (9, 10) THEN x
+                               ELSE replace(x, char(iif(i = 32, 127, i)),
+                                            printf('\x%02x', iif(i = 32, 127, i))) END
+            FROM clean WHERE i <= 32)
+        SELECT x FROM clean WHERE i = 33
+       ) AS markdown
+FROM transcript_sessions AS s;
+
+RELEASE lethe_show_pack;
