@@ -37,7 +37,9 @@
 -- blocks whose fence is longer than any run of backticks in them; names and
 -- ids are code spans the same way. Control characters other than newline and
 -- tab are written as \xNN (a terminal shows them, never obeys them), and
--- CRLF becomes LF. HTML a model wrote stays HTML inside its quote: a
+-- CRLF becomes LF; but NUL, which SQLite's replace() cannot find: the
+-- command (lethe show) writes it as \x00, and any byte that is not UTF-8
+-- as \xNN. HTML a model wrote stays HTML inside its quote: a
 -- Markdown viewer shows it as it shows any HTML (GitHub strips scripts).
 -- Nothing is cut: the transcript holds every turn in full (lethe_ingest
 -- already bounds each text at max_field_bytes, 1 MiB by default, and a turn
@@ -148,13 +150,14 @@ SELECT s.owner, s.tool, s.session_id, s.hosts, s.host_count, s.started_at, s.end
                            ELSE max(d) || ' ' || coalesce(a.name, '?') || ' ' || max(d) END FROM f) || ' ' || (WITH RECURSIVE f(d) AS (SELECT '`' UNION ALL SELECT d || d FROM f WHERE instr(a.id, d) > 0)
                SELECT CASE WHEN length(max(d)) = 1 THEN '`' || a.id || '`'
                            ELSE max(d) || ' ' || a.id || ' ' || max(d) END FROM f), ', ')
-                          FROM answers AS a WHERE a.turn_id = p.turn_id), 'Tool result') ||
+                          FROM answers AS a WHERE a.turn_id = p.turn_id),
+                         'Result of a call this session does not hold') ||
                 CASE WHEN meta ->> '$.is_error' THEN ' (**error**)' ELSE '' END ||
                 ':' || char(10) || char(10)
               ELSE '' END ||
               CASE WHEN meta ->> '$.rewound' THEN '*(rewound: not in the conversation''s final state)*' || char(10) || char(10) ELSE '' END ||
               CASE WHEN meta -> '$.truncated' IS NOT NULL
-                   THEN printf('*(cut when stored: %,d bytes long)*', meta ->> '$.truncated.bytes') || char(10) || char(10)
+                   THEN printf('*(cut when stored: it was %,d bytes long)*', meta ->> '$.truncated.bytes') || char(10) || char(10)
                    ELSE '' END ||
               -- Reasoning, folded.
               CASE WHEN reasoning IS NOT NULL AND reasoning <> '' THEN
@@ -236,9 +239,10 @@ f(d) AS (SELECT '```' UNION ALL SELECT d || d FROM f
                         FROM tt WHERE model IS NOT NULL GROUP BY model ORDER BY min(seq), model)), '') ||
             char(10) || '---' || char(10) || char(10) ||
             coalesce((SELECT group_concat(block, '') FROM (SELECT block FROM blocks ORDER BY seq, turn_id)), '')),
-          -- Control characters but LF and TAB as \xNN (127 is step 32), CRLF as LF.
+          -- Control characters but LF and TAB as \xNN (127 is step 32), CRLF as
+          -- LF. Not NUL: replace() can't find it (lethe show writes it as \x00).
           clean(i, x) AS (
-            SELECT 0, replace(x, char(13) || char(10), char(10)) FROM doc
+            SELECT 1, replace(x, char(13) || char(10), char(10)) FROM doc
             UNION ALL
             SELECT i + 1, CASE WHEN i IN (9, 10) THEN x
                                ELSE replace(x, char(iif(i = 32, 127, i)),

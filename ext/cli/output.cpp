@@ -44,8 +44,8 @@ std::string valid_utf8(std::string_view text, bool in_json) {
   out.reserve(text.size());
   while (!text.empty()) {
     const std::size_t length = utf8_sequence_length(text);
-    if (length == 0) {
-      const auto c = static_cast<unsigned char>(text.front());
+    const auto c = static_cast<unsigned char>(text.front());
+    if (length == 0 || (c == 0 && !in_json)) {
       if (in_json) {
         out += "\xEF\xBF\xBD";
       } else {
