@@ -23,7 +23,8 @@
 --     name, id and arguments (JSON, or the raw text when the agent wrote
 --     text);
 --   tool results, headed with the name and id of the call they answer
---     (found by id: metadata.tool_use_ids, call_ids or call_id, or the
+--     (found by id: metadata.tool_use_ids, call_ids, call_id or
+--     tool_use_id, or the
 --     turn_id '<call id>:output' / '<message id>:<call id>'), as a code
 --     block, marked when the agent said it failed;
 --   system turns (what the agent or the CLI wrote itself: notifications,
@@ -102,6 +103,7 @@ SELECT s.owner, s.tool, s.session_id, s.hosts, s.host_count, s.started_at, s.end
              AND (r.turn_id = c.id || ':output'
                   OR substr(r.turn_id, -length(c.id) - 1) = ':' || c.id
                   OR c.id = r.meta ->> '$.call_id'
+                  OR c.id = r.meta ->> '$.tool_use_id'
                   OR c.id IN (SELECT value FROM json_each(r.meta, '$.tool_use_ids'))
                   OR c.id IN (SELECT value FROM json_each(r.meta, '$.call_ids')))
             WHERE r.role = 'tool'),
@@ -138,7 +140,8 @@ SELECT s.owner, s.tool, s.session_id, s.hosts, s.host_count, s.started_at, s.end
                    ELSE '' END ||
               CASE WHEN tokens_in IS NOT NULL OR tokens_out IS NOT NULL
                    THEN ' · ' || coalesce(printf('%,d', tokens_in), '?') || ' in' ||
-                        coalesce(' (' || printf('%,d', meta ->> '$.cache_read_tokens') || ' cached)', '') ||
+                        CASE WHEN meta ->> '$.cache_read_tokens' IS NOT NULL
+                             THEN printf(' (%,d cached)', meta ->> '$.cache_read_tokens') ELSE '' END ||
                         ' / ' || coalesce(printf('%,d', tokens_out), '?') || ' out'
                    ELSE '' END ||
               char(10) || char(10) ||
@@ -229,7 +232,9 @@ f(d) AS (SELECT '```' UNION ALL SELECT d || d FROM f
                     '- Tokens: ' ||
                     CASE WHEN count(tokens_in) + count(tokens_out) = 0 THEN 'none recorded'
                          ELSE printf('%,d in', total(tokens_in)) ||
-                              coalesce(' (' || printf('%,d', sum(meta ->> '$.cache_read_tokens')) || ' cached)', '') ||
+                              CASE WHEN count(meta ->> '$.cache_read_tokens') > 0
+                                   THEN printf(' (%,d cached)', sum(meta ->> '$.cache_read_tokens'))
+                                   ELSE '' END ||
                               printf(' / %,d out', total(tokens_out)) END || char(10)
              FROM tt) ||
             coalesce((SELECT '- Models: ' || group_concat(m, ', ') || char(10) FROM (
