@@ -72,8 +72,8 @@ std::string candidate_list(const std::vector<Session>& sessions) {
   for (std::size_t i = 0; i < sessions.size() && i < kShown; ++i) {
     const Session& s = sessions[i];
     list += "\n  " + printable(s.session_id) + "  " + printable(s.tool) + "  " +
-            printable(s.hosts) + "  " + printable(s.started_at) + "  (owner " +
-            printable(s.owner) + ")";
+            printable(s.hosts) + "  " + printable(s.started_at) + "  (owner " + printable(s.owner) +
+            ")";
   }
   if (sessions.size() > kShown) {
     list += "\n  ... and " + std::to_string(sessions.size() - kShown) + " more";
@@ -84,7 +84,8 @@ std::string candidate_list(const std::vector<Session>& sessions) {
 }  // namespace
 
 int run_show(const Args& raw) {
-  const Arguments args("show", raw, {{"json", false}, {"agent", true}, {"db", true}, {"help", false}});
+  const Arguments args("show", raw,
+                       {{"json", false}, {"agent", true}, {"db", true}, {"help", false}});
   if (args.flag("help")) {
     std::cout << kHelp;
     return kExitOk;
@@ -100,8 +101,8 @@ int run_show(const Args& raw) {
   const std::string agent = args.value("agent").value_or("");
   const std::vector<Session> found = sessions_matching(db, id, agent);
   if (found.empty()) {
-    throw Failure("no session" + (agent.empty() ? "" : " of " + log_value(agent)) +
-                  " has the id " + log_value(id) +
+    throw Failure("no session" + (agent.empty() ? "" : " of " + log_value(agent)) + " has the id " +
+                  log_value(id) +
                   " or an id that starts with it: `lethe session` lists the sessions, "
                   "`lethe search TEXT` finds the session of a text");
   }
@@ -115,15 +116,16 @@ int run_show(const Args& raw) {
                   ":" + candidate_list(found));
   }
   const Session& session = found.front();
-  Statement st(db, args.flag("json")
-                       ? "SELECT json_object('owner', owner, 'tool', tool, 'session_id', "
-                         "session_id, 'hosts', (SELECT json_group_array(host) FROM (SELECT o.host "
-                         "FROM sessions AS o WHERE o.owner = ?1 AND o.tool = ?2 AND o.session_id = ?3 "
-                         "ORDER BY o.host)), 'started_at', started_at, 'ended_at', ended_at, "
-                         "'project', project, 'markdown', markdown) "
-                         "FROM session_transcript WHERE owner = ?1 AND tool = ?2 AND session_id = ?3"
-                       : "SELECT markdown FROM session_transcript "
-                         "WHERE owner = ?1 AND tool = ?2 AND session_id = ?3");
+  Statement st(db,
+               args.flag("json")
+                   ? "SELECT json_object('owner', owner, 'tool', tool, 'session_id', "
+                     "session_id, 'hosts', (SELECT json_group_array(host) FROM (SELECT o.host "
+                     "FROM sessions AS o WHERE o.owner = ?1 AND o.tool = ?2 AND o.session_id = ?3 "
+                     "ORDER BY o.host)), 'started_at', started_at, 'ended_at', ended_at, "
+                     "'project', project, 'markdown', markdown) "
+                     "FROM session_transcript WHERE owner = ?1 AND tool = ?2 AND session_id = ?3"
+                   : "SELECT markdown FROM session_transcript "
+                     "WHERE owner = ?1 AND tool = ?2 AND session_id = ?3");
   st.bind(1, session.owner).bind(2, session.tool).bind(3, session.session_id);
   if (!st.step()) throw Failure("the session " + log_value(id) + " went away while being read");
   std::cout << valid_utf8(st.bytes(0), args.flag("json")) << '\n';
