@@ -24,8 +24,8 @@
 --     text);
 --   tool results, headed with the name and id of the call they answer
 --     (found by id: metadata.tool_use_ids, call_ids, call_id or
---     tool_use_id, or the
---     turn_id '<call id>:output' / '<message id>:<call id>'), as a code
+--     tool_use_id, or the turn_id '<call id>:output' or
+--     '<message id>:<call id>'), as a code
 --     block, marked when the agent said it failed;
 --   system turns (what the agent or the CLI wrote itself: notifications,
 --     compaction summaries, environment context), quoted under "System".
@@ -89,24 +89,50 @@ SELECT s.owner, s.tool, s.session_id, s.hosts, s.host_count, s.started_at, s.end
             FROM copies WHERE copy = 1),
           -- Every tool call of the session, with the id a result names.
           calls AS MATERIALIZED (
-            SELECT tt.turn_id, c.key AS k, c.value ->> '$.id' AS id,
-                   c.value ->> '$.name' AS name,
-                   json_type(c.value, '$.input') AS input_type,
-                   c.value ->> '$.input' AS input_text,
-                   c.value -> '$.input' AS input_json, c.value AS call
+            SELECT tt.turn_id, c.value ->> '$.id' AS id, c.value ->> '$.name' AS name
             FROM tt, json_each(tt.calls) AS c),
-          -- Each tool turn's answered calls.
+          -- The ids of the calls each tool turn answers, as each agent
+          -- records them.
+          result_ids(turn_id, id) AS (
+            SELECT r.turn_id, j.value FROM tt AS r, json_each(r.meta, '$.tool_use_ids') AS j
+            WHERE r.role = 'tool'
+            UNION SELECT r.turn_id, j.value FROM tt AS r, json_each(r.meta, '$.call_ids') AS j
+            WHERE r.role = 'tool'
+            UNION SELECT turn_id, meta ->> '$.call_id' FROM tt WHERE role = 'tool'
+            UNION SELECT turn_id, meta ->> '$.tool_use_id' FROM tt WHERE role = 'tool'
+            UNION SELECT turn_id, substr(turn_id, 1, length(turn_id) - 7) FROM tt
+            WHERE role = 'tool' AND substr(turn_id, -7) = ':output'
+            UNION SELECT turn_id, substr(turn_id, instr(turn_id, ':') + 1) FROM tt
+            WHERE role = 'tool' AND instr(turn_id, ':') > 0),
+          -- Each result with the name of the call it answers. Windows and
+          -- unions, never a join of two of these CTEs: inside the view's
+          -- per-session subquery SQLite would compute the inner one again
+          -- for every row of the outer (seconds for a few hundred turns).
           answers AS (
-            SELECT r.turn_id, c.name, c.id
-            FROM tt AS r JOIN calls AS c
-              ON c.id IS NOT NULL
-             AND (r.turn_id = c.id || ':output'
-                  OR substr(r.turn_id, -length(c.id) - 1) = ':' || c.id
-                  OR c.id = r.meta ->> '$.call_id'
-                  OR c.id = r.meta ->> '$.tool_use_id'
-                  OR c.id IN (SELECT value FROM json_each(r.meta, '$.tool_use_ids'))
-                  OR c.id IN (SELECT value FROM json_each(r.meta, '$.call_ids')))
-            WHERE r.role = 'tool'),
+            SELECT turn_id, id, name FROM (
+              SELECT turn_id, id,
+                     max(name) OVER (PARTITION BY id) AS name,
+                     max(turn_id IS NULL) OVER (PARTITION BY id) AS called
+              FROM (SELECT NULL AS turn_id, id, name FROM calls WHERE id IS NOT NULL
+                    UNION ALL SELECT turn_id, id, NULL FROM result_ids WHERE id IS NOT NULL))
+            WHERE turn_id IS NOT NULL AND called),
+          -- Each turn once, with the calls its result answers (one pass).
+          labelled AS (
+            SELECT turn_id, max(seq) AS seq, max(role) AS role, max(timestamp) AS timestamp,
+                   max(content) AS content, max(model) AS model, max(tokens_in) AS tokens_in,
+                   max(tokens_out) AS tokens_out, max(calls) AS calls, max(meta) AS meta,
+                   group_concat(label, ', ') AS answered
+            FROM (SELECT turn_id, seq, role, timestamp, content, model, tokens_in, tokens_out,
+                         calls, meta, NULL AS label FROM tt
+                  UNION ALL
+                  SELECT a.turn_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+                         (WITH RECURSIVE f(d) AS (SELECT '`' UNION ALL SELECT d || d FROM f WHERE instr(coalesce(a.name, '?'), d) > 0)
+               SELECT CASE WHEN length(max(d)) = 1 THEN '`' || coalesce(a.name, '?') || '`'
+                           ELSE max(d) || ' ' || coalesce(a.name, '?') || ' ' || max(d) END FROM f) || ' ' || (WITH RECURSIVE f(d) AS (SELECT '`' UNION ALL SELECT d || d FROM f WHERE instr(a.id, d) > 0)
+               SELECT CASE WHEN length(max(d)) = 1 THEN '`' || a.id || '`'
+                           ELSE max(d) || ' ' || a.id || ' ' || max(d) END FROM f)
+                  FROM answers AS a)
+            GROUP BY turn_id),
           -- Each part of a turn's text as it will be written, with the
           -- fence or code-span delimiter its text needs.
           parts AS (
@@ -125,8 +151,25 @@ SELECT s.owner, s.tool, s.session_id, s.hosts, s.host_count, s.started_at, s.end
                           UNION ALL SELECT value, type FROM json_each(tt.meta, '$.thoughts')
                           UNION ALL SELECT value, type FROM json_each(tt.meta, '$.reasoning_summary')
                           UNION ALL SELECT value, type FROM json_each(tt.meta, '$.reasoning')) AS r
-                    WHERE r.type NOT IN ('null', 'array')) AS reasoning
-            FROM tt),
+                    WHERE r.type NOT IN ('null', 'array')) AS reasoning,
+                   (SELECT group_concat(md, '') FROM (
+                      SELECT (WITH RECURSIVE
+f(d) AS (SELECT '```' UNION ALL SELECT d || d FROM f
+                                      WHERE instr(CASE json_type(c.value, '$.input') WHEN 'text' THEN (c.value ->> '$.input')
+                                                  ELSE coalesce((c.value -> '$.input'), c.value) END, d) > 0)
+                           SELECT '**Tool call** ' ||
+                                  (WITH RECURSIVE f(d) AS (SELECT '`' UNION ALL SELECT d || d FROM f WHERE instr(coalesce((c.value ->> '$.name'), '?'), d) > 0)
+               SELECT CASE WHEN length(max(d)) = 1 THEN '`' || coalesce((c.value ->> '$.name'), '?') || '`'
+                           ELSE max(d) || ' ' || coalesce((c.value ->> '$.name'), '?') || ' ' || max(d) END FROM f) ||
+                                  coalesce(' ' || (WITH RECURSIVE f(d) AS (SELECT '`' UNION ALL SELECT d || d FROM f WHERE instr((c.value ->> '$.id'), d) > 0)
+               SELECT CASE WHEN length(max(d)) = 1 THEN '`' || (c.value ->> '$.id') || '`'
+                           ELSE max(d) || ' ' || (c.value ->> '$.id') || ' ' || max(d) END FROM f), '') ||
+                                  char(10) || char(10) || max(d) ||
+                                  CASE json_type(c.value, '$.input') WHEN 'text' THEN 'text' || char(10) || (c.value ->> '$.input')
+                                       ELSE 'json' || char(10) || coalesce((c.value -> '$.input'), c.value) END ||
+                                  char(10) || max(d) || char(10) || char(10) FROM f) AS md
+                      FROM json_each(tt.calls) AS c ORDER BY c.key)) AS call_md
+            FROM labelled AS tt),
           blocks AS (
             SELECT seq, turn_id,
               '### ' ||
@@ -147,13 +190,7 @@ SELECT s.owner, s.tool, s.session_id, s.hosts, s.host_count, s.started_at, s.end
               char(10) || char(10) ||
               -- What the turn is, when its heading can't say it all.
               CASE WHEN role = 'tool' THEN
-                coalesce((SELECT 'Result of ' || group_concat(
-                                   (WITH RECURSIVE f(d) AS (SELECT '`' UNION ALL SELECT d || d FROM f WHERE instr(coalesce(a.name, '?'), d) > 0)
-               SELECT CASE WHEN length(max(d)) = 1 THEN '`' || coalesce(a.name, '?') || '`'
-                           ELSE max(d) || ' ' || coalesce(a.name, '?') || ' ' || max(d) END FROM f) || ' ' || (WITH RECURSIVE f(d) AS (SELECT '`' UNION ALL SELECT d || d FROM f WHERE instr(a.id, d) > 0)
-               SELECT CASE WHEN length(max(d)) = 1 THEN '`' || a.id || '`'
-                           ELSE max(d) || ' ' || a.id || ' ' || max(d) END FROM f), ', ')
-                          FROM answers AS a WHERE a.turn_id = p.turn_id),
+                coalesce('Result of ' || answered,
                          'Result of a call this session does not hold') ||
                 CASE WHEN meta ->> '$.is_error' THEN ' (**error**)' ELSE '' END ||
                 ':' || char(10) || char(10)
@@ -183,23 +220,7 @@ SELECT s.owner, s.tool, s.session_id, s.hosts, s.host_count, s.started_at, s.end
                                      char(10), char(10) || '> ') || char(10) || char(10)
               END ||
               -- Tool calls, each with its arguments.
-              coalesce((SELECT group_concat(
-                          (WITH RECURSIVE
-f(d) AS (SELECT '```' UNION ALL SELECT d || d FROM f
-                                      WHERE instr(CASE c.input_type WHEN 'text' THEN c.input_text
-                                                  ELSE coalesce(c.input_json, c.call) END, d) > 0)
-                           SELECT '**Tool call** ' ||
-                                  (WITH RECURSIVE f(d) AS (SELECT '`' UNION ALL SELECT d || d FROM f WHERE instr(coalesce(c.name, '?'), d) > 0)
-               SELECT CASE WHEN length(max(d)) = 1 THEN '`' || coalesce(c.name, '?') || '`'
-                           ELSE max(d) || ' ' || coalesce(c.name, '?') || ' ' || max(d) END FROM f) ||
-                                  coalesce(' ' || (WITH RECURSIVE f(d) AS (SELECT '`' UNION ALL SELECT d || d FROM f WHERE instr(c.id, d) > 0)
-               SELECT CASE WHEN length(max(d)) = 1 THEN '`' || c.id || '`'
-                           ELSE max(d) || ' ' || c.id || ' ' || max(d) END FROM f), '') ||
-                                  char(10) || char(10) || max(d) ||
-                                  CASE c.input_type WHEN 'text' THEN 'text' || char(10) || c.input_text
-                                       ELSE 'json' || char(10) || coalesce(c.input_json, c.call) END ||
-                                  char(10) || max(d) || char(10) || char(10) FROM f), '')
-                        FROM (SELECT * FROM calls WHERE calls.turn_id = p.turn_id ORDER BY k) AS c), '')
+              coalesce(call_md, '')
               AS block
             FROM parts AS p),
           doc(x) AS (

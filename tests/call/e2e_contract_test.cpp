@@ -1267,6 +1267,34 @@ TEST(ContractRegistry, EveryRegisteredFunctionAndModuleIsKnown) {
                                                   "lethe_sink_rows", "lethe_sync"}));
 }
 
+// lethe_rank is an FTS5 auxiliary function (pragma_function_list does not
+// list those): bm25 without its idf, so for one phrase the ratio bm25 /
+// lethe_rank is the same for every row and the order is bm25's.
+TEST(ContractRegistry, LetheRankIsBm25WithoutTheIdf) {
+  Db db;
+  db.must(
+      "CREATE VIRTUAL TABLE f USING fts5(c, tokenize = 'trigram');"
+      "INSERT INTO f VALUES ('go.mod'), ('go.mod and go.mod again'), ('nothing'),"
+      "('a longer text that names go.mod once among other words'), ('GO.MOD go.mod go.mod')");
+  Result rows = db.query(
+      "SELECT rowid, lethe_rank(f), bm25(f) / lethe_rank(f) FROM f "
+      "WHERE f MATCH '\"go.mod\"' ORDER BY bm25(f), rowid");
+  ASSERT_TRUE(rows.ok()) << rows.error;
+  ASSERT_EQ(rows.rows.size(), 4U);
+  double previous = -1e300;
+  for (const Row& row : rows.rows) {
+    const double score = std::stod(row[1].value());
+    EXPECT_LT(score, 0.0);
+    EXPECT_GE(score, previous) << "lethe_rank does not follow bm25's order at rowid "
+                               << row[0].value();
+    previous = score;
+    EXPECT_NEAR(std::stod(row[2].value()), std::stod(rows.rows[0][2].value()), 1e-9);
+  }
+  EXPECT_EQ(rows.rows[0][0].value(), "5");  // three times in a short text
+  Result outside = db.query("SELECT lethe_rank(1)");
+  EXPECT_FALSE(outside.ok());
+}
+
 // ---------------------------------------------------------------------------
 // Section 1: transactions and safety.
 
