@@ -3,24 +3,13 @@
 #include <new>
 #include <vector>
 
+#include "write/fts5.hpp"
+
 namespace lethe {
 namespace {
 
 constexpr double kK1 = 1.2;  // FTS5's bm25 defaults
 constexpr double kB = 0.75;
-
-// The FTS5 API of this connection, or nullptr without FTS5 (its documented
-// lookup: SELECT fts5(?1) with a pointer bound).
-fts5_api* fts5_api_of(sqlite3* db) noexcept {
-  fts5_api* api = nullptr;
-  sqlite3_stmt* st = nullptr;
-  if (sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &st, nullptr) == SQLITE_OK) {
-    sqlite3_bind_pointer(st, 1, static_cast<void*>(&api), "fts5_api_ptr", nullptr);
-    sqlite3_step(st);
-  }
-  sqlite3_finalize(st);
-  return api;
-}
 
 // The score of the current row, or an SQLite error code.
 int score_row(const Fts5ExtensionApi* api, Fts5Context* fts, double* score) {

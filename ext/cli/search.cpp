@@ -22,8 +22,7 @@ starts with '-' goes after --: lethe search -- -v
 
 Best first: ranked as bm25 ranks one phrase (more occurrences in a shorter
 turn first), ties newest first. A text found in more than 1,000 turns shows
-the best of the newest 1,000 (a search stays under 50 ms on millions of
-turns).
+the best of the newest 1,000 (a search stays fast on millions of turns).
 
 Each hit shows when, which agent, machine (host), project (the session's
 working folder) and session, and the matching text with the hit in [brackets].
@@ -39,7 +38,8 @@ the search could not run.
 
 // How many of the newest matching turns are ranked (docs/guide/packs.md,
 // "Ranked, fast"): a text found in more turns shows the best of its newest
-// kRankedTurns, which keeps a search under 50 ms over 2,000,000 turns.
+// kRankedTurns, so that a search stays fast over millions of turns
+// (bench/runs/2026-12-06-search.md).
 constexpr int kRankedTurns = 1000;
 
 // The text as one FTS5 phrase (sql/search.sql): quotes doubled, no operator.
