@@ -46,7 +46,12 @@
 --   WHERE query MATCH '"Vibe Code Tracker"'   (not "Vibe Coding Tracker")
 --   WHERE query MATCH '"' || replace(:text, '"', '""') || '"'   (any text)
 -- Newest first: ORDER BY turn_rowid DESC LIMIT n reads only as far as it
--- needs (ranked, every match is scored first).
+-- needs, when the query does not read rank. Ranked: rank is bm25, which
+-- counts every turn that matches before it scores any (0.1 to 1 s over
+-- millions of turns for a frequent text or a phrase); lethe search ranks
+-- the newest 1,000 matches with lethe_rank(query), bm25 without that count
+-- (lethe's FTS5 function: the same order for one phrase), in under 50 ms:
+-- the query is in docs/guide/packs.md ("Ranked, fast").
 -- Several texts: '"csv" "writer"' (both), '"csv" OR "tsv"'. Chinese,
 -- Japanese and other text without spaces is found inside a run of it. A
 -- text needs 3 characters or more to use the index: for one or two, scan

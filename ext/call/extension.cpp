@@ -18,6 +18,7 @@ SQLITE_EXTENSION_INIT1
 #include "call/feed_table.hpp"
 #include "call/ingest.hpp"
 #include "call/ingest_table.hpp"
+#include "call/rank_function.hpp"
 #include "call/sync_table.hpp"
 #include "common/version.hpp"
 #include "write/connection.hpp"
@@ -198,6 +199,7 @@ int register_all(sqlite3* db, char** error, bool refuse_own_transaction) {
   if (rc == SQLITE_OK) rc = register_convert_module(db);
   if (rc == SQLITE_OK) rc = register_sync_module(db, state);
   if (rc == SQLITE_OK) rc = register_agent_export_module(db);
+  if (rc == SQLITE_OK) rc = register_rank_function(db);
   for (const FunctionEntry& f : kFunctions) {
     if (rc != SQLITE_OK) break;
     rc = sqlite3_create_function_v2(db, f.name, 0, f.flags, state, f.call, nullptr, nullptr,

@@ -23,6 +23,7 @@ from every machine in one SQLite database, and see what they cost.
 Verbs:
   sync      archive this machine's transcripts (the files that changed)
   search    find what was said: lethe search "go.mod"
+  show      a session as a Markdown transcript: lethe show SESSION
   daily     tokens and cost per day, all agents together
   monthly   tokens and cost per month
   session   tokens and cost per session
@@ -62,7 +63,7 @@ constexpr Verb kVerbs[] = {{"sync", run_sync},          {"search", run_search},
                            {"merge", run_merge},        {"sql", run_sql},
                            {"daily", report_daily},     {"monthly", report_monthly},
                            {"session", report_session}, {"blocks", report_blocks},
-                           {"report", run_html_report}};
+                           {"report", run_html_report}, {"show", run_show}};
 
 // lethe_version() of the extension compiled in, as SQL sees it.
 int print_version() {

@@ -38,6 +38,30 @@ std::string printable(std::string_view text) {
   return out;
 }
 
+std::string valid_utf8(std::string_view text, bool in_json) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(text.size());
+  while (!text.empty()) {
+    const std::size_t length = utf8_sequence_length(text);
+    const auto c = static_cast<unsigned char>(text.front());
+    if (length == 0 || (c == 0 && !in_json)) {
+      if (in_json) {
+        out += "\xEF\xBF\xBD";
+      } else {
+        out += "\\x";
+        out += kHex[c >> 4];
+        out += kHex[c & 0xf];
+      }
+      text.remove_prefix(1);
+      continue;
+    }
+    out.append(text.substr(0, length));
+    text.remove_prefix(length);
+  }
+  return out;
+}
+
 std::string log_value(std::string_view text) {
   std::string safe = printable(text);
   if (!safe.empty() && safe.find_first_of(" \"=") == std::string::npos) return safe;

@@ -15,6 +15,11 @@ std::string utc_now();
 // written as \xNN (a backslash as \\), so one value stays on one line.
 std::string printable(std::string_view text);
 
+// `text` whole, lines and all, with each byte that is not part of valid
+// UTF-8 written as \xNN, or as U+FFFD when `in_json` (JSON has no \x); and
+// NUL as \x00 unless `in_json` (where it is written \u0000 already).
+std::string valid_utf8(std::string_view text, bool in_json = false);
+
 // A log line's value: printable(text), in double quotes (with \" inside)
 // when it is empty or holds a space, a quote or '=', so `key=value` fields
 // split back unambiguously.

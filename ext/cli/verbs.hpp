@@ -14,6 +14,7 @@ int run_sync(const Args& args);    // sync.cpp
 int run_search(const Args& args);  // search.cpp
 int run_merge(const Args& args);   // merge.cpp
 int run_sql(const Args& args);     // shell.cpp
+int run_show(const Args& args);    // show.cpp
 // daily, monthly, session, blocks (usage_reports.cpp).
 int run_report(const std::string& verb, const Args& args);
 int run_html_report(const Args& args);  // report: the HTML page (html_report.cpp)

@@ -1231,8 +1231,8 @@ TEST(ContractRegistry, EveryRegisteredFunctionAndModuleIsKnown) {
   std::set<std::string> got;
   for (const Row& row : functions.rows) got.insert(row[0].value());
   EXPECT_EQ(got, (std::set<std::string>{"lethe_debug", "lethe_last_ingest", "lethe_last_sync",
-                                        "lethe_sink_row", "lethe_sink_value", "lethe_stats",
-                                        "lethe_version"}));
+                                        "lethe_rank", "lethe_sink_row", "lethe_sink_value",
+                                        "lethe_stats", "lethe_version"}));
 
   Result modules = db.query(
       "SELECT DISTINCT name FROM pragma_module_list WHERE name LIKE 'lethe%' ORDER BY name");
@@ -1261,11 +1261,39 @@ TEST(ContractRegistry, EveryRegisteredFunctionAndModuleIsKnown) {
                       std::inserter(added_modules, added_modules.end()));
   EXPECT_EQ(added_functions,
             (std::set<std::string>{"lethe_debug", "lethe_last_ingest", "lethe_last_sync",
-                                   "lethe_sink_row", "lethe_sink_value", "lethe_stats",
-                                   "lethe_version"}));
+                                   "lethe_rank", "lethe_sink_row", "lethe_sink_value",
+                                   "lethe_stats", "lethe_version"}));
   EXPECT_EQ(added_modules,
             (std::set<std::string>{"lethe_agent_export", "lethe_convert", "lethe_ingest",
                                    "lethe_sink_rows", "lethe_sync"}));
+}
+
+// lethe_rank is an FTS5 auxiliary function: bm25 without its idf, so for one
+// phrase the ratio bm25 / lethe_rank is the same for every row and the
+// order is bm25's.
+TEST(ContractRegistry, LetheRankIsBm25WithoutTheIdf) {
+  Db db;
+  db.must(
+      "CREATE VIRTUAL TABLE f USING fts5(c, tokenize = 'trigram');"
+      "INSERT INTO f VALUES ('go.mod'), ('go.mod and go.mod again'), ('nothing'),"
+      "('a longer text that names go.mod once among other words'), ('GO.MOD go.mod go.mod')");
+  Result rows = db.query(
+      "SELECT rowid, lethe_rank(f), bm25(f) / lethe_rank(f) FROM f "
+      "WHERE f MATCH '\"go.mod\"' ORDER BY bm25(f), rowid");
+  ASSERT_TRUE(rows.ok()) << rows.error;
+  ASSERT_EQ(rows.rows.size(), 4U);
+  double previous = -1e300;
+  for (const Row& row : rows.rows) {
+    const double score = std::stod(row[1].value());
+    EXPECT_LT(score, 0.0);
+    EXPECT_GE(score, previous) << "lethe_rank does not follow bm25's order at rowid "
+                               << row[0].value();
+    previous = score;
+    EXPECT_NEAR(std::stod(row[2].value()), std::stod(rows.rows[0][2].value()), 1e-9);
+  }
+  EXPECT_EQ(rows.rows[0][0].value(), "5");  // three times in a short text
+  Result outside = db.query("SELECT lethe_rank(1)");
+  EXPECT_FALSE(outside.ok());
 }
 
 // ---------------------------------------------------------------------------

@@ -32,6 +32,31 @@ for text in 'say "hi"' '"' 'round AND' 'NEAR(a b)' '*' 'col:x' '-v'; do
 done
 pass "search: punctuation, quotes and operator words are plain text"
 
+# Best first: bm25's order (more occurrences in a shorter turn first), among
+# the newest 1,000 matches (lethe search --help); an archive of their own.
+rank_db="$work/rank.db"
+line() {  # line SESSION TURN SEQ TEXT: one wire line, as SQL text
+  printf "'{\"tool\":\"codex\",\"host\":\"laptop\",\"session_id\":\"%s\",\"turn_id\":\"%s\",\"seq\":%s,\"role\":\"user\",\"timestamp\":\"2026-05-01T08:00:00Z\",\"content\":\"%s\"}'" "$@"
+}
+run sql --db "$rank_db" "SELECT count(*) FROM lethe_ingest('ana', $(line best t1 1 'zebra zebra, a zebra') || char(10) || $(line long t2 2 'one zebra in a turn that goes on about other things for a good while longer') || char(10) || $(line mid t3 3 'a zebra here'))"
+expect_rc 0 "ingest the zebras"
+run search zebra --db "$rank_db"
+expect_rc 0 "search zebra"
+[[ "$(grep -o 'session [a-z]*' <<<"$out" | tr '\n' ' ')" == "session best session mid session long " ]] ||
+  fail "search zebra is not best first: $out"
+# 1,100 plain matches written after the best one: it is not among the newest
+# 1,000 any more, and the best of those comes first.
+run sql --db "$rank_db" "SELECT count(*) FROM lethe_ingest('ana', $(line old o1 1 'quagga quagga quagga'))"
+run sql --db "$rank_db" "WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < 1100) SELECT count(*) FROM lethe_ingest('ana', (SELECT group_concat('{\"tool\":\"codex\",\"host\":\"laptop\",\"session_id\":\"many\",\"turn_id\":\"m' || i || '\",\"seq\":' || i || ',\"role\":\"user\",\"timestamp\":\"2026-05-01T09:00:00Z\",\"content\":\"' || CASE WHEN i = 1050 THEN 'quagga quagga' ELSE 'one quagga among a few more words' END || ' ' || i || '\"}', char(10)) FROM k))"
+expect_rc 0 "ingest 1,100 quaggas"
+run search quagga --limit 3 --db "$rank_db"
+expect_rc 0 "search quagga"
+! grep -qF 'session old' <<<"$out" || fail "search quagga: a match older than the newest 1,000 is shown: $out"
+[[ "$(sed -n 2p <<<"$out")" == '    [quagga] quagga 1050' ]] || fail "search quagga: the best newest hit is not first: $out"
+run search 'quagga quagga quagga' --db "$rank_db"
+[[ "$out" == *"session old"* ]] || fail "search 'quagga quagga quagga' does not find the old turn: $out"
+pass "search: best first, among the newest 1,000 matches"
+
 # 2. merge: another machine's archive (two owners), read-only.
 home2="$work/home2"
 cp -r "$fixtures" "$home2"

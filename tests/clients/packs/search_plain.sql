@@ -73,3 +73,25 @@ SELECT CASE WHEN (SELECT count(*) FROM turn_text_fts_data) = (SELECT n FROM befo
              AND (SELECT sum(length(block)) FROM turn_text_fts_data) = (SELECT bytes FROM before)
             THEN 'unchanged' ELSE 'CHANGED' END AS index_after_reapply;
 SELECT count(*) AS hits FROM turn_search WHERE query MATCH '"数据库"';
+
+.print ''
+.print '## lethe_rank: bm25 without its idf, so bm25 / lethe_rank is one number per'
+.print '## phrase (the idf) and one phrase is ranked in the same order'
+SELECT 'rejected: ' || count(*) FROM lethe_ingest('ana',
+  '{"tool":"codex","host":"desk","session_id":"rk","turn_id":"t1","seq":1,"role":"assistant","timestamp":"2026-07-04T08:00:00Z","content":"cache"}' || char(10) ||
+  '{"tool":"codex","host":"desk","session_id":"rk","turn_id":"t2","seq":2,"role":"assistant","timestamp":"2026-07-04T08:00:01Z","content":"the cache, the cache and the cache again"}' || char(10) ||
+  '{"tool":"codex","host":"desk","session_id":"rk","turn_id":"t3","seq":3,"role":"assistant","timestamp":"2026-07-04T08:00:02Z","content":"a much longer turn that names the cache only once, among many other words about nothing in particular"}' || char(10) ||
+  '{"tool":"codex","host":"desk","session_id":"rk","turn_id":"t4","seq":4,"role":"assistant","timestamp":"2026-07-04T08:00:03Z","content":"Cache CACHE cache"}');
+SELECT turn_id, round(lethe_rank(query), 6) AS lethe_rank, round(rank, 9) AS bm25,
+       round(rank / lethe_rank(query), 9) AS idf
+FROM turn_search WHERE query MATCH '"cache"' ORDER BY lethe_rank(query), turn_id;
+SELECT group_concat(turn_id, ' ') AS by_bm25 FROM (
+  SELECT turn_id FROM turn_search WHERE query MATCH '"cache"' ORDER BY rank, turn_id);
+SELECT group_concat(turn_id, ' ') AS by_lethe_rank FROM (
+  SELECT turn_id FROM turn_search WHERE query MATCH '"cache"' ORDER BY lethe_rank(query), turn_id);
+.print '# two phrases: each adds its own term (no idf weighs them); no match, no row'
+SELECT turn_id, round(lethe_rank(query), 6) AS lethe_rank FROM turn_search
+WHERE query MATCH '"cache" OR "again"' ORDER BY lethe_rank(query), turn_id;
+SELECT count(*) AS rows FROM turn_search WHERE query MATCH '"cache" "rollback"';
+.print '# outside an FTS5 query it is an error, as bm25 is'
+SELECT lethe_rank(1);

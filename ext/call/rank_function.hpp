@@ -1,0 +1,22 @@
+#pragma once
+
+#include "write/sqlite_api.hpp"
+
+namespace lethe {
+
+// Registers the FTS5 auxiliary function lethe_rank(fts) on a connection
+// whose SQLite has FTS5 (without it, there is nothing to rank, and nothing
+// is registered).
+//
+// lethe_rank is bm25 without its idf factor: for each phrase of the query,
+// tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / avgdl)), k1 = 1.2 and
+// b = 0.75 as FTS5's bm25, summed and negated (lower is better, like
+// rank). For a query of one phrase, which is what `lethe search` sends, it
+// orders the rows exactly as bm25 does (bm25 multiplies it by a constant,
+// the phrase's idf). What it saves is bm25's first step: counting every
+// row of the whole index that matches each phrase, a full scan of the
+// match that costs more than ranking a thousand rows
+// (bench/runs/2026-12-06-search.md).
+int register_rank_function(sqlite3* db);
+
+}  // namespace lethe
