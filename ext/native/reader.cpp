@@ -57,9 +57,9 @@ std::optional<NormalizedTime> time_of_millis(std::int64_t ms) {
   const std::int64_t month = mp < 10 ? mp + 3 : mp - 9;
   const std::int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
   NormalizedTime time{};
-  const auto put = [&](int at, int width, std::int64_t value) {
-    for (int i = width - 1; i >= 0; --i) {
-      time[static_cast<std::size_t>(at + i)] = static_cast<char>('0' + value % 10);
+  const auto put = [&](std::size_t at, std::size_t width, std::int64_t value) {
+    for (std::size_t i = width; i-- > 0;) {
+      time[at + i] = static_cast<char>('0' + value % 10);
       value /= 10;
     }
   };

@@ -192,7 +192,10 @@ void list_databases(const AgentFolder& agent, const std::string& home, const std
   }
   for (const std::string& name : names) {
     if (agent.is_transcript("/" + name)) {
-      paths.push_back(root + "/" + name);
+      std::string path = root;
+      path += '/';
+      path += name;
+      paths.push_back(std::move(path));
     } else {
       ++listing.ignored;
     }
