@@ -13,6 +13,7 @@
 
 #include "cli/embedded_sql.hpp"
 #include "cli/errors.hpp"
+#include "cli/usage_query.hpp"
 #include "common/version.hpp"
 
 // The extension's entry point, compiled into the command (ext/call/extension.cpp).
@@ -146,6 +147,7 @@ bool apply_sql_files(const Database& db) {
   if (recorded_sha256(db) == sql_files_sha256()) return false;
   Transaction transaction(db);
   if (recorded_sha256(db) == sql_files_sha256()) return false;  // another command just did
+  persist_machine_zone(db);  // the packs end with a refresh of the usage caches
   for (const SqlFile& file : sql_files()) {
     try {
       db.exec(file.text);
@@ -174,8 +176,9 @@ std::string module_path() {
 
 void refresh_usage_if_changed(const Database& db) {
   if (!db.has_view("usage_refresh")) return;
+  persist_machine_zone(db);  // the local days' sums are computed for this machine's zone
   if (db.has_view("usage_cache_status") &&
-      query_text(db, "SELECT fresh FROM usage_cache_status").value_or("0") == "1") {
+      query_text(db, "SELECT fresh AND sums_fresh FROM usage_cache_status").value_or("0") == "1") {
     return;
   }
   db.exec("INSERT INTO usage_refresh DEFAULT VALUES");
