@@ -196,16 +196,18 @@ Zone choose_zone(const Arguments& args) {
   return {false, "localtime", *tz, process_zone_name()};
 }
 
-void persist_machine_zone(const Database& db) {
-  if (!db.has_table("usage_settings")) return;
+std::optional<std::string> persist_machine_zone(const Database& db) {
+  if (!db.has_table("usage_settings")) return std::nullopt;
   const Zone zone = machine_zone();
   const std::optional<std::string> modifier =
       query_text(db, "SELECT value FROM usage_settings WHERE name = 'local_day_modifier'");
   const std::optional<std::string> name =
       query_text(db, "SELECT value FROM usage_settings WHERE name = 'local_zone'");
-  if (name == zone.name && (zone.utc || modifier == zone.modifier)) return;
+  if (name == zone.name && (zone.utc || modifier == zone.modifier)) return std::nullopt;
   set_setting(db, "local_zone", zone.name);
   if (!zone.utc) set_setting(db, "local_day_modifier", zone.modifier);
+  if (!name || *name == zone.name) return std::nullopt;  // first named, or the modifier set
+  return name;
 }
 
 LocalDays::LocalDays(const Database& db, const Zone& zone) : db_(db) {

@@ -75,7 +75,9 @@ Zone choose_zone(const Arguments& args);
 // ('localtime' and its name; on a UTC machine only local_zone 'UTC', the
 // modifier a user set stays). Nothing when the pack is not applied yet.
 // Writes only when they say otherwise; the caller holds the transaction.
-void persist_machine_zone(const Database& db);
+// Returns the zone they named before when it was another (the local days'
+// sums are then computed again), else nothing.
+std::optional<std::string> persist_machine_zone(const Database& db);
 
 // The pack's local days follow usage_settings.local_day_modifier and
 // local_zone: when they name another zone than the report's, they are set

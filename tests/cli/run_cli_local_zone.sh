@@ -10,7 +10,7 @@ source "$(dirname "$0")/common.sh"
 python3="${4:?python3}"
 db="$default_db"
 
-run sync --owner ana --host laptop
+TZ=UTC run sync --owner ana --host laptop
 expect_rc 0 "the first sync"
 # Turns on both sides of Paris's (29 March, 01:00 UTC) and New York's
 # (8 March, 07:00 UTC) change to summer time, priced and at odd hours.
@@ -39,7 +39,7 @@ daily_json() {  # daily_json <TZ> [ARGS...]: lethe daily --json in that zone, in
 }
 
 # 1. References, computed from the grain: the database's local days are
-# UTC's (the test machine's), so --tz never reads the local days' cache.
+# UTC's (the first sync's), so --tz never reads the local days' cache.
 daily_json UTC --tz +09:00;          tokyo_ref="$out"
 daily_json UTC --tz Europe/Paris;    paris_ref="$out"
 daily_json UTC --tz America/New_York; york_ref="$out"
@@ -59,6 +59,8 @@ pass "the references from the grain: Paris $paris_days; New York $york_days"
 # daily reads it (same figures as --tz +09:00; a tampered cache shows).
 TZ=Asia/Tokyo run sync --owner ana --host laptop
 expect_rc 0 "TZ=Asia/Tokyo lethe sync"
+[[ "$out" == *"lethe sync: local days: Asia/Tokyo, were UTC (their sums computed again for this machine's zone)"* ]] ||
+  fail "the sync in Tokyo does not say the local days changed zone: $out"
 [[ "$(setting local_day_modifier) $(setting local_zone) $(sums_fresh)" == "localtime Asia/Tokyo 1" ]] ||
   fail "after a sync in Tokyo: $(setting local_day_modifier) $(setting local_zone) fresh=$(sums_fresh)"
 daily_json Asia/Tokyo
@@ -77,6 +79,9 @@ pass "Tokyo: the sync caches Tokyo's days, daily reads them; New York computes i
 # 4. A sync in New York: the sums are computed again for it, fresh, read.
 TZ=America/New_York run sync --owner ana --host laptop
 expect_rc 0 "TZ=America/New_York lethe sync"
+[[ "$out" == *"local days: America/New_York, were Asia/Tokyo"* ]] || fail "no note of the change: $out"
+TZ=America/New_York run sync --owner ana --host laptop
+[[ "$out" != *"local days:"* ]] || fail "a second sync in the same zone says it changed: $out"
 [[ "$(setting local_zone) $(sums_fresh)" == "America/New_York 1" ]] ||
   fail "after a sync in New York: $(setting local_zone) fresh=$(sums_fresh)"
 daily_json America/New_York
@@ -124,3 +129,35 @@ pass "zones named by a link or a rule"
 "$shell" "$db" "UPDATE usage_settings SET value = NULL WHERE name = 'local_zone'"
 [[ "$(sums_fresh)" == 0 ]] || fail "'localtime' with no local_zone is read from the cache"
 pass "an unnamed 'localtime' is never read from the cache"
+
+# 8. An archive whose packs predate local_zone, opened by a report in Tokyo:
+# the upgrade names the zone it computes the caches in, and they are read.
+"$shell" "$db" "DELETE FROM usage_settings WHERE name = 'local_zone'" \
+  "UPDATE usage_settings SET value = '+00:00' WHERE name = 'local_day_modifier'" \
+  "UPDATE usage_cache_state SET computed_by = 'older', sums_local_day_modifier = '+00:00'" \
+  "UPDATE lethe_meta SET value = 'older' WHERE name = 'sql_sha256'"
+daily_json Asia/Tokyo
+[[ "$out" == "$tokyo_ref" ]] || fail "Tokyo's days after the upgrade: $out vs $tokyo_ref"
+[[ "$(setting local_day_modifier) $(setting local_zone) $(sums_fresh)" == "localtime Asia/Tokyo 1" ]] ||
+  fail "after the upgrade: $(setting local_day_modifier) $(setting local_zone) fresh=$(sums_fresh)"
+tamper 1000000
+daily_json Asia/Tokyo
+tampered <<<"$out" || fail "daily in Tokyo did not read the upgraded cache: $out"
+tamper -1000000
+pass "the upgrade of an archive from before local_zone"
+
+# 9. merge refreshes the caches for its machine's zone too.
+other="$work/desk.db"
+TZ=UTC run sync --db "$other" --host desk --owner ana
+expect_rc 0 "sync into desk.db"
+TZ=Europe/Paris run sync --owner ana --host laptop
+TZ=Asia/Tokyo run merge "$other"
+expect_rc 0 "TZ=Asia/Tokyo lethe merge"
+[[ "$out" == *"lethe merge: local days: Asia/Tokyo, were Europe/Paris"* ]] || fail "merge's note: $out"
+[[ "$(setting local_zone) $(sums_fresh)" == "Asia/Tokyo 1" ]] ||
+  fail "after a merge in Tokyo: $(setting local_zone) fresh=$(sums_fresh)"
+daily_json Asia/Tokyo
+merged_cache="$out"
+daily_json UTC --tz +09:00
+[[ "$out" == "$merged_cache" ]] || fail "the merged archive's Tokyo days: $merged_cache vs $out"
+pass "merge computes the local days for its machine's zone"
