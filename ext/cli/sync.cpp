@@ -55,6 +55,10 @@ its progress. Then it prints one line on stdout, for a log:
   rejected   lines lethe refused: lethe sql "SELECT * FROM lethe_sync_problems"
 
 and, on stderr, one line for each file it could not read, with why.
+The reports' sums are cached for this machine's time zone (TZ, else
+/etc/localtime): when it changed since the last sync, the local days' sums
+are computed again once, and a line before the log line says so
+("lethe sync: local days: Asia/Tokyo, were Europe/Paris ...").
 
 Exit status: 0 when every file was read; 1 when the run was stored but some
 files could not be read (the next run tries them again); 2 when nothing was
