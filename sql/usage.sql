@@ -141,8 +141,15 @@
 --   UPDATE usage_settings SET value = '+09:00' WHERE name = 'local_day_modifier';
 --   UPDATE usage_settings SET value = '-05:00' WHERE name = 'local_day_modifier';
 --   -- the time zone of the process running SQLite (TZ variable; daylight
---   -- saving time applied to each turn's own date):
+--   -- saving time applied to each turn's own date), named in local_zone:
 --   UPDATE usage_settings SET value = 'localtime' WHERE name = 'local_day_modifier';
+--   UPDATE usage_settings SET value = 'Europe/Paris' WHERE name = 'local_zone';
+-- The local days' sums are cached for one modifier, and with 'localtime'
+-- for one local_zone: a process whose zone is not local_zone must not read
+-- or refresh the caches (its local days would be another zone's). While
+-- 'localtime' has no local_zone the cache is never read (right, slower).
+-- `lethe sync` and `lethe merge` set both to their machine's zone ('localtime'
+-- and its IANA name; on a UTC machine local_zone 'UTC' only).
 -- Any other grouping works on turn_usage the same way:
 --   SELECT date(timestamp, '-05:00') AS day, owner, tool,
 --          count(*) AS turns, sum(tokens_in) AS tokens_in,
@@ -198,7 +205,9 @@ CREATE TABLE IF NOT EXISTS usage_cache_state (
   stale        INTEGER NOT NULL DEFAULT 1,   -- 1: everything is computed again
   refreshed_at TEXT,
   computed_by  TEXT,  -- the definitions the caches were computed with
-  sums_local_day_modifier TEXT  -- the local_day_modifier of usage_sums_cache
+  -- the local days of usage_sums_cache: local_day_modifier, and for
+  -- 'localtime' the zone it meant (usage_local_day_key)
+  sums_local_day_modifier TEXT
 );
 INSERT OR IGNORE INTO usage_cache_state (id) VALUES (1);
 UPDATE usage_cache_state SET mode = 'all';
@@ -209,6 +218,10 @@ CREATE TABLE IF NOT EXISTS usage_settings (
   value TEXT
 );
 INSERT OR IGNORE INTO usage_settings (name, value) VALUES ('local_day_modifier', '+00:00');
+-- What 'localtime' (or 'utc') in local_day_modifier means: the zone of the
+-- processes that refresh and read the caches ('Asia/Tokyo'). NULL: unnamed,
+-- then the local days' cache is never read (see "Local days" above).
+INSERT OR IGNORE INTO usage_settings (name, value) VALUES ('local_zone', NULL);
 -- What a 1-hour cache write costs, times the input price of its request's
 -- tier: 2, Anthropic's multiplier for every Claude model (5-minute writes
 -- are model_prices.cache_write_usd_per_mtok, 1.25 times the input price).
@@ -412,17 +425,26 @@ CREATE TABLE IF NOT EXISTS usage_refresh_scope (
 ) WITHOUT ROWID;
 DELETE FROM usage_refresh_scope;
 
+-- What the local days' sums depend on: the modifier, and when it depends on
+-- the process's zone ('localtime', 'utc') the zone it names (local_zone);
+-- NULL when that zone is unnamed, which no cache matches.
+DROP VIEW IF EXISTS usage_local_day_key;
+CREATE VIEW usage_local_day_key AS
+SELECT CASE WHEN lower(m) IN ('localtime', 'utc') THEN m || char(10) || z ELSE m END AS key
+FROM (SELECT (SELECT value FROM usage_settings WHERE name = 'local_day_modifier') AS m,
+             (SELECT value FROM usage_settings WHERE name = 'local_zone') AS z);
+
 DROP VIEW IF EXISTS usage_cache_status;
 CREATE VIEW usage_cache_status AS
 SELECT mode = 'all' AND stale = 0
          AND NOT EXISTS (SELECT 1 FROM usage_changed_sessions) AS fresh,
        mode, stale, refreshed_at,
        (SELECT count(*) FROM usage_changed_sessions) AS changed_sessions,
-       -- usage_sums_cache's local days were computed with this offset
+       -- usage_sums_cache's local days were computed for these settings
        mode = 'all' AND stale = 0
          AND NOT EXISTS (SELECT 1 FROM usage_changed_sessions)
-         AND sums_local_day_modifier IS (SELECT value FROM usage_settings
-                                        WHERE name = 'local_day_modifier') AS sums_fresh
+         AND coalesce(sums_local_day_modifier = (SELECT key FROM usage_local_day_key), 0)
+         AS sums_fresh
 FROM usage_cache_state;
 
 -- The caches keep their rows when the pack is applied again: they are
@@ -599,16 +621,17 @@ CREATE TRIGGER usage_tiers_ad AFTER DELETE ON model_price_tiers BEGIN
   UPDATE usage_cache_state SET stale = 1 WHERE stale = 0;
 END;
 CREATE TRIGGER usage_settings_ai AFTER INSERT ON usage_settings
-WHEN NEW.name <> 'local_day_modifier' BEGIN
+WHEN NEW.name NOT IN ('local_day_modifier', 'local_zone') BEGIN
   UPDATE usage_cache_state SET stale = 1 WHERE stale = 0;
 END;
 CREATE TRIGGER usage_settings_au AFTER UPDATE ON usage_settings
-WHEN (NEW.name <> 'local_day_modifier' OR OLD.name <> 'local_day_modifier')
+WHEN (NEW.name NOT IN ('local_day_modifier', 'local_zone')
+      OR OLD.name NOT IN ('local_day_modifier', 'local_zone'))
  AND (NEW.name IS NOT OLD.name OR NEW.value IS NOT OLD.value) BEGIN
   UPDATE usage_cache_state SET stale = 1 WHERE stale = 0;
 END;
 CREATE TRIGGER usage_settings_ad AFTER DELETE ON usage_settings
-WHEN OLD.name <> 'local_day_modifier' BEGIN
+WHEN OLD.name NOT IN ('local_day_modifier', 'local_zone') BEGIN
   UPDATE usage_cache_state SET stale = 1 WHERE stale = 0;
 END;
 
@@ -1436,8 +1459,7 @@ SELECT DISTINCT owner, tool, x AS session_id FROM reach WHERE kind = 's';
 -- computes again only the sums whose grain changed.
 DROP VIEW IF EXISTS usage_refresh_all_sums;
 CREATE VIEW usage_refresh_all_sums AS
-SELECT stale OR sums_local_day_modifier IS NOT (SELECT value FROM usage_settings
-                                                WHERE name = 'local_day_modifier') AS all_sums
+SELECT stale OR sums_local_day_modifier IS NOT (SELECT key FROM usage_local_day_key) AS all_sums
 FROM usage_cache_state;
 
 -- INSERT INTO usage_refresh DEFAULT VALUES: the changed sessions' caches
@@ -1549,8 +1571,7 @@ CREATE TRIGGER usage_refresh_run INSTEAD OF INSERT ON usage_refresh BEGIN
   DELETE FROM usage_dirty_periods;
   UPDATE usage_cache_state
   SET mode = 'all', stale = 0, refreshed_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
-      sums_local_day_modifier = (SELECT value FROM usage_settings
-                                 WHERE name = 'local_day_modifier');
+      sums_local_day_modifier = (SELECT key FROM usage_local_day_key);
 END;
 
 -- The caches were computed with other definitions (an earlier release of

@@ -13,6 +13,8 @@
 
 #include "cli/embedded_sql.hpp"
 #include "cli/errors.hpp"
+#include "cli/output.hpp"
+#include "cli/usage_query.hpp"
 #include "common/version.hpp"
 
 // The extension's entry point, compiled into the command (ext/call/extension.cpp).
@@ -146,6 +148,7 @@ bool apply_sql_files(const Database& db) {
   if (recorded_sha256(db) == sql_files_sha256()) return false;
   Transaction transaction(db);
   if (recorded_sha256(db) == sql_files_sha256()) return false;  // another command just did
+  persist_machine_zone(db);  // the packs end with a refresh of the usage caches
   for (const SqlFile& file : sql_files()) {
     try {
       db.exec(file.text);
@@ -172,13 +175,20 @@ std::string module_path() {
                 " (build tree): install lethe again, or build it (cmake --build build)");
 }
 
-void refresh_usage_if_changed(const Database& db) {
-  if (!db.has_view("usage_refresh")) return;
+std::optional<std::string> refresh_usage_if_changed(const Database& db) {
+  if (!db.has_view("usage_refresh")) return std::nullopt;
+  // The local days' sums are computed for this machine's zone.
+  const std::optional<std::string> was = persist_machine_zone(db);
   if (db.has_view("usage_cache_status") &&
-      query_text(db, "SELECT fresh FROM usage_cache_status").value_or("0") == "1") {
-    return;
+      query_text(db, "SELECT fresh AND sums_fresh FROM usage_cache_status").value_or("0") == "1") {
+    return std::nullopt;
   }
   db.exec("INSERT INTO usage_refresh DEFAULT VALUES");
+  if (!was) return std::nullopt;
+  return "local days: " +
+         log_value(query_text(db, "SELECT value FROM usage_settings WHERE name = 'local_zone'")
+                       .value_or("?")) +
+         ", were " + log_value(*was) + " (their sums computed again for this machine's zone)";
 }
 
 }  // namespace lethe::cli

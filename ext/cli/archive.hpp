@@ -46,8 +46,11 @@ bool apply_sql_files(const Database& db);
 // Brings the usage pack's cached sums up to date after a write (sync,
 // merge), when the pack has them and something changed since their last
 // refresh: a refresh recomputes the sums whole (seconds on millions of
-// turns), so an unchanged re-sync must not pay for one.
-void refresh_usage_if_changed(const Database& db);
+// turns), so an unchanged re-sync must not pay for one. The local days'
+// sums are computed for this machine's zone (persist_machine_zone): a
+// change of zone refreshes them once, and the note returned says so ("local
+// days: Asia/Tokyo, were UTC ..."). Inside the caller's transaction.
+std::optional<std::string> refresh_usage_if_changed(const Database& db);
 
 // The loadable module for `lethe sql`, found from where this executable is:
 // an installed layout (bin/lethe and <libdir>/lethe.so) or the build tree

@@ -60,7 +60,9 @@ Options:
   --tz ZONE       the time zone of the days: an IANA name (Europe/Paris), UTC,
                   or an offset (+09:00); default: this computer's (TZ,
                   /etc/localtime). Sessions and blocks are placed by their UTC
-                  day, as `lethe session` and `lethe blocks` do.
+                  day, as `lethe session` and `lethe blocks` do. The days of
+                  the zone of the last `lethe sync` are read from its cache;
+                  another zone's are computed, slower on a large archive.
   --owner NAME    whose usage (default: the archive's only owner)
   --db PATH       the database (default: $LETHE_DB, else
                   ${XDG_DATA_HOME:-~/.local/share}/lethe/agents.db)

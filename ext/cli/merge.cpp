@@ -188,9 +188,10 @@ int run_merge(const Args& raw) {
     results.emplace_back(owner, merge_owner(archive, other, owner));
     refused += results.back().second.rejected;
   }
-  refresh_usage_if_changed(archive);
+  const std::optional<std::string> zone_note = refresh_usage_if_changed(archive);
   const Counts after = count(archive);
   transaction.commit();
+  if (zone_note) std::cout << "lethe merge: " << *zone_note << '\n';
   for (const auto& [owner, result] : results) {
     std::cout << "lethe merge: owner=" << log_value(owner) << " lines=" << result.lines
               << " stored=" << result.accepted << " refused=" << result.rejected << '\n';

@@ -55,6 +55,10 @@ its progress. Then it prints one line on stdout, for a log:
   rejected   lines lethe refused: lethe sql "SELECT * FROM lethe_sync_problems"
 
 and, on stderr, one line for each file it could not read, with why.
+The reports' sums are cached for this machine's time zone (TZ, else
+/etc/localtime): when it changed since the last sync, the local days' sums
+are computed again once, and a line before the log line says so
+("lethe sync: local days: Asia/Tokyo, were Europe/Paris ...").
 
 Exit status: 0 when every file was read; 1 when the run was stored but some
 files could not be read (the next run tries them again); 2 when nothing was
@@ -79,6 +83,7 @@ struct Unread {
 struct Outcome {
   std::vector<std::string> summary;  // the log line's values (kSummaryFields)
   std::vector<Unread> unread;
+  std::optional<std::string> zone_note;  // the local days changed zone
 };
 
 // The home as one text, the same however it was written (relative, trailing
@@ -146,7 +151,7 @@ Outcome sync(const Database& db, const std::string& home, const std::string& opt
     if (code != "READ") outcome.unread.push_back({st.bytes(0), code, st.bytes(6)});
   }
   outcome.summary = read_summary(db);  // before the commit: a run is stored whole or not at all
-  refresh_usage_if_changed(db);
+  outcome.zone_note = refresh_usage_if_changed(db);
   transaction.commit();
   progress.stop();
   return outcome;
@@ -207,6 +212,7 @@ int run_sync(const Args& raw) {
     const Database db = open_archive(choice, OpenMode::kCreate);
     const Outcome outcome = sync(db, home, options);
     print_unread(outcome.unread);
+    if (outcome.zone_note) std::cout << utc_now() << " lethe sync: " << *outcome.zone_note << '\n';
     std::error_code error;
     const std::filesystem::path db_path = std::filesystem::absolute(choice.path, error);
     print_summary(outcome.summary, error ? choice.path : db_path.lexically_normal().string(),

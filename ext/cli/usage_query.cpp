@@ -4,8 +4,12 @@
 #include <sys/stat.h>
 
 #include <cctype>
+#include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <filesystem>
+#include <fstream>
 
 #include "cli/errors.hpp"
 #include "cli/output.hpp"
@@ -123,20 +127,61 @@ bool local_time_is_utc() {
   return true;
 }
 
+// The bytes of a file, digested (FNV-1a, 64 bits): a zone file's identity.
+std::string file_digest(const char* path) {
+  std::ifstream in(path, std::ios::binary);
+  std::uint64_t hash = 14695981039346656037ULL;
+  char byte = 0;
+  while (in.get(byte)) hash = (hash ^ static_cast<unsigned char>(byte)) * 1099511628211ULL;
+  char text[17];
+  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(hash));
+  return text;
+}
+
+// What 'localtime' means in this process, named: TZ (a zone name, a path or
+// a rule), else the zone file /etc/localtime links to, else its digest.
+std::string process_zone_name() {
+  const char* tz = std::getenv("TZ");  // NOLINT(concurrency-mt-unsafe): one thread here
+  if (tz != nullptr && *tz != '\0') return *tz == ':' ? std::string(tz + 1) : std::string(tz);
+  std::error_code error;
+  const std::string target = std::filesystem::read_symlink("/etc/localtime", error).string();
+  if (error) return "/etc/localtime " + file_digest("/etc/localtime");
+  const std::size_t at = target.find("zoneinfo/");
+  return at == std::string::npos ? target : target.substr(at + 9);
+}
+
+Zone machine_zone() {
+  tzset();
+  if (local_time_is_utc()) return {true, "", "UTC", "UTC"};
+  return {false, "localtime", "local time", process_zone_name()};
+}
+
+// The modifier makes SQLite read the process's zone (see usage.sql, usage_local_day_key).
+bool depends_on_process_zone(const std::string& modifier) {
+  std::string lower;
+  for (const char c : modifier)
+    lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return lower == "localtime" || lower == "utc";
+}
+
+void set_setting(const Database& db, const char* name, const std::string& value) {
+  Statement st(db,
+               "INSERT INTO usage_settings (name, value) VALUES (?2, ?1) "
+               "ON CONFLICT (name) DO UPDATE SET value = excluded.value");
+  st.bind(1, value).bind(2, name);
+  st.step();
+}
+
 }  // namespace
 
 Zone choose_zone(const Arguments& args) {
   const std::optional<std::string> tz = args.value("tz");
-  if (!tz) {
-    tzset();
-    if (local_time_is_utc()) return {true, "", "UTC"};
-    return {false, "localtime", "local time"};
-  }
+  if (!tz) return machine_zone();
   if (*tz == "UTC" || *tz == "utc" || *tz == "Z" || *tz == "Etc/UTC" || *tz == "+00:00" ||
       *tz == "-00:00") {
-    return {true, "", "UTC"};
+    return {true, "", "UTC", "UTC"};
   }
-  if (is_offset(*tz)) return {false, *tz, "UTC" + *tz};
+  if (is_offset(*tz)) return {false, *tz, "UTC" + *tz, *tz};
   struct stat info {};
   const bool known = tz->find("..") == std::string::npos && tz->front() != '/' &&
                      ::stat(("/usr/share/zoneinfo/" + *tz).c_str(), &info) == 0 &&
@@ -148,19 +193,36 @@ Zone choose_zone(const Arguments& args) {
   }
   ::setenv("TZ", tz->c_str(), 1);  // NOLINT(concurrency-mt-unsafe): one thread here
   tzset();
-  return {false, "localtime", *tz};
+  return {false, "localtime", *tz, process_zone_name()};
+}
+
+std::optional<std::string> persist_machine_zone(const Database& db) {
+  if (!db.has_table("usage_settings")) return std::nullopt;
+  const Zone zone = machine_zone();
+  const std::optional<std::string> modifier =
+      query_text(db, "SELECT value FROM usage_settings WHERE name = 'local_day_modifier'");
+  const std::optional<std::string> name =
+      query_text(db, "SELECT value FROM usage_settings WHERE name = 'local_zone'");
+  if (name == zone.name && (zone.utc || modifier == zone.modifier)) return std::nullopt;
+  set_setting(db, "local_zone", zone.name);
+  if (!zone.utc) set_setting(db, "local_day_modifier", zone.modifier);
+  if (!name || *name == zone.name) return std::nullopt;  // first named, or the modifier set
+  return name;
 }
 
 LocalDays::LocalDays(const Database& db, const Zone& zone) : db_(db) {
   if (zone.utc) return;
-  const std::optional<std::string> stored =
+  const std::optional<std::string> modifier =
       query_text(db, "SELECT value FROM usage_settings WHERE name = 'local_day_modifier'");
-  if (stored == zone.modifier) return;
+  const std::optional<std::string> name =
+      query_text(db, "SELECT value FROM usage_settings WHERE name = 'local_zone'");
+  if (modifier == zone.modifier && (!depends_on_process_zone(zone.modifier) || name == zone.name)) {
+    return;
+  }
   db.exec("BEGIN");
   active_ = true;
-  Statement st(db, "UPDATE usage_settings SET value = ?1 WHERE name = 'local_day_modifier'");
-  st.bind(1, zone.modifier);
-  st.step();
+  set_setting(db, "local_day_modifier", zone.modifier);
+  set_setting(db, "local_zone", zone.name);
 }
 
 LocalDays::~LocalDays() {

@@ -59,18 +59,31 @@ Range parse_range(const Arguments& args);
 
 // The days' time zone (--tz, else this process's): UTC (the pack's UTC
 // views), or a modifier for the pack's local-day views ('+09:00', or
-// 'localtime' with TZ set to a zone).
+// 'localtime' with TZ set to a zone, named in `name`: usage_settings
+// 'local_zone').
 struct Zone {
   bool utc = true;
   std::string modifier;
   std::string label;
+  std::string name;
 };
 Zone choose_zone(const Arguments& args);
 
-// The pack's local days follow usage_settings.local_day_modifier: for one
-// report it is set inside a transaction that is rolled back, so the database
-// file keeps its own setting, byte for byte (and no write lock is taken when
-// it already says so).
+// Before a refresh of the usage pack's caches (sync, merge, the packs'
+// application): usage_settings names this machine's zone, so that the local
+// days' sums are computed for it and read as fresh by the reports run here
+// ('localtime' and its name; on a UTC machine only local_zone 'UTC', the
+// modifier a user set stays). Nothing when the pack is not applied yet.
+// Writes only when they say otherwise; the caller holds the transaction.
+// Returns the zone they named before when it was another (the local days'
+// sums are then computed again), else nothing.
+std::optional<std::string> persist_machine_zone(const Database& db);
+
+// The pack's local days follow usage_settings.local_day_modifier and
+// local_zone: when they name another zone than the report's, they are set
+// for one report inside a transaction that is rolled back, so the database
+// file keeps its own settings, byte for byte (and no write lock is taken when
+// they already say so: the local days' cache is read).
 class LocalDays {
  public:
   LocalDays(const Database& db, const Zone& zone);

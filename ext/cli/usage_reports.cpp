@@ -30,7 +30,9 @@ Options:
   --until D       up to this day, included
   --tz ZONE       the time zone of the days and months: an IANA name
                   (Europe/Paris), UTC, or an offset (+09:00); default: this
-                  computer's (TZ, /etc/localtime)
+                  computer's (TZ, /etc/localtime). The days of the zone of
+                  the last `lethe sync` are read from its cache; another
+                  zone's are computed, slower on a large archive
   --breakdown     a row per agent and model under each row
   --json          JSON in ccusage's shape (cost null when unknown, with
                   unpricedTurns and pricedCost, the known part)

@@ -99,3 +99,46 @@ INSERT INTO usage_turn_cache (turn_rowid, owner) VALUES (-1, 'marker');
 .read LETHE_ROOT/sql/usage.sql
 SELECT count(*) AS marker_kept FROM usage_turn_cache WHERE turn_rowid = -1;
 SELECT * FROM check_cache;
+
+.print '## 7. localtime: the local days are read from the cache only for the zone local_zone names'
+UPDATE usage_settings SET value = 'localtime' WHERE name = 'local_day_modifier';
+INSERT INTO usage_refresh DEFAULT VALUES;
+DELETE FROM live; INSERT INTO live SELECT * FROM everything;
+.print '# unnamed: computed, never read from the cache'
+SELECT fresh, sums_fresh FROM usage_cache_status;
+UPDATE usage_settings SET value = 'Australia/Sydney' WHERE name = 'local_zone';
+SELECT fresh, stale, sums_fresh FROM usage_cache_status;
+INSERT INTO usage_refresh DEFAULT VALUES;
+.print '# named and refreshed: read from the cache, the same local days'
+SELECT fresh, sums_fresh FROM usage_cache_status;
+SELECT * FROM check_cache;
+.print '# another zone named: not read (no stale cache, nothing else computed again)'
+UPDATE usage_settings SET value = 'Asia/Tokyo' WHERE name = 'local_zone';
+SELECT fresh, stale, sums_fresh FROM usage_cache_status;
+SELECT * FROM check_cache;
+UPDATE usage_settings SET value = 'Australia/Sydney' WHERE name = 'local_zone';
+SELECT sums_fresh FROM usage_cache_status;
+.print '# a zone named with a fixed offset changes nothing'
+UPDATE usage_settings SET value = '+09:00' WHERE name = 'local_day_modifier';
+SELECT sums_fresh FROM usage_cache_status;
+DELETE FROM live; INSERT INTO live SELECT * FROM everything;
+INSERT INTO usage_refresh DEFAULT VALUES;
+UPDATE usage_settings SET value = 'Asia/Tokyo' WHERE name = 'local_zone';
+SELECT sums_fresh FROM usage_cache_status;
+
+.print '## 8. An archive from before local_zone: the setting added, its caches read again'
+DELETE FROM usage_settings WHERE name = 'local_zone';
+UPDATE usage_cache_state SET computed_by = 'a release before local_zone';
+.read LETHE_ROOT/sql/usage.sql
+SELECT name, value FROM usage_settings WHERE name LIKE 'local%' ORDER BY 1;
+SELECT fresh, sums_fresh FROM usage_cache_status;
+SELECT * FROM check_cache;
+.print '# with localtime set by hand before the upgrade: never read until local_zone names it'
+UPDATE usage_settings SET value = 'localtime' WHERE name = 'local_day_modifier';
+DELETE FROM usage_settings WHERE name = 'local_zone';
+DELETE FROM live; INSERT INTO live SELECT * FROM everything;
+UPDATE usage_cache_state SET computed_by = 'a release before local_zone',
+                             sums_local_day_modifier = 'localtime';
+.read LETHE_ROOT/sql/usage.sql
+SELECT fresh, sums_fresh FROM usage_cache_status;
+SELECT * FROM check_cache;
