@@ -22,6 +22,7 @@ import os
 import random
 import sqlite3
 import sys
+import time
 
 CACHES = ["usage_turn_cache", "usage_grain_cache", "usage_sums_cache", "usage_session_sums_cache",
           "usage_claude_units_cache", "usage_savings_cache"]
@@ -29,6 +30,7 @@ TOOLS = ["claude-code", "codex", "gemini-cli"]
 MODELS = ["claude-sonnet-4-5-20250929", "claude-opus-4-5", "gpt-5.1-codex", "gemini-2.5-pro",
           "mystery-model", None]
 OFFSETS = ["+00:00", "+09:00", "-05:00", "+05:45", "localtime"]
+ZONES = ["Asia/Tokyo", "America/New_York", "Europe/Paris", "UTC"]
 
 
 def connect(module, path=":memory:"):
@@ -113,8 +115,17 @@ def step(db, rng):
                    (timestamp(rng), rng.choice(MODELS), rng.randrange(5000)))
         return "update a turn"
     if r < 0.90:
+        modifier = rng.choice(OFFSETS)
         db.execute("UPDATE usage_settings SET value = ? WHERE name = 'local_day_modifier'",
-                   (rng.choice(OFFSETS),))
+                   (modifier,))
+        if modifier == "localtime":
+            # 'localtime' is cached for a named zone (what lethe sync records):
+            # this process moves to another zone, as a laptop does, and says so.
+            zone = rng.choice(ZONES)
+            os.environ["TZ"] = zone
+            time.tzset()
+            db.execute("UPDATE usage_settings SET value = ? WHERE name = 'local_zone'", (zone,))
+            return f"local days in {zone}"
         return "local day offset"
     if r < 0.95:
         db.execute("UPDATE sessions SET working_dir = ? WHERE rowid = "
@@ -180,13 +191,20 @@ def check_seed(module, root, seed):
     return None
 
 
-def check_partial_is_partial(module, root):
+def check_partial_is_partial(module, root, zone=None):
     """The refresh after a small change must not rebuild the sums: the rows
-    of untouched days keep their rowids (a full rebuild gives new ones)."""
+    of untouched days keep their rowids (a full rebuild gives new ones).
+    With `zone`, local days in 'localtime' named `zone`, as lethe sync keeps
+    them off UTC."""
     db = connect(module)
     for pack in ["schema.sql", "usage.sql"]:
         with open(os.path.join(root, "sql", pack), encoding="utf-8") as f:
             db.executescript(f.read())
+    if zone:
+        os.environ["TZ"] = zone
+        time.tzset()
+        db.execute("UPDATE usage_settings SET value = 'localtime' WHERE name = 'local_day_modifier'")
+        db.execute("UPDATE usage_settings SET value = ? WHERE name = 'local_zone'", (zone,))
     rec = {"tool": "codex", "host": "h", "session_id": "a", "turn_id": "1", "seq": 0, "role": "assistant",
            "timestamp": "2026-01-05T10:00:00Z", "model": "gpt-5.1-codex", "tokens_in": 10, "tokens_out": 5}
     db.execute("SELECT count(*) FROM lethe_ingest('ana', ?)", (json.dumps(rec),)).fetchone()
@@ -200,14 +218,16 @@ def check_partial_is_partial(module, root):
                        "AND period_kind = 'day' AND grain = 'all'").fetchall()
     days = db.execute("SELECT count(*) FROM usage_daily").fetchone()[0]
     if len(before) != 1 or before != after or days != 2:
-        return f"a small change rebuilt untouched sums (rowids {before} -> {after}, {days} days)"
+        return (f"a small change rebuilt untouched sums (local days {zone or 'UTC'}; "
+                f"rowids {before} -> {after}, {days} days)")
     return None
 
 
 def main():
     module, root = sys.argv[1], sys.argv[2]
     seeds = int(sys.argv[3]) if len(sys.argv) > 3 else 25
-    failures = [f for f in [check_partial_is_partial(module, root)] if f]
+    failures = [f for f in [check_partial_is_partial(module, root),
+                            check_partial_is_partial(module, root, "Asia/Tokyo")] if f]
     failures += [f for f in (check_seed(module, root, seed) for seed in range(seeds)) if f]
     for f in failures:
         print("FAIL:", f)
