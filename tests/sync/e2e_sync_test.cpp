@@ -1390,4 +1390,42 @@ TEST(SyncAgentDb, GooseAndCrushFindOneSessionsRowsThroughTheirIndexes) {
   }
 }
 
+// The exports put a column that is valid JSON into its line as it is (one
+// parse, in json_valid): one written over several lines must still make one
+// line (the reader splits the export at newlines), and the same line as the
+// column written on one line.
+TEST(SyncAgentDb, AJsonColumnWrittenOverSeveralLinesIsExportedOnOneLine) {
+  const struct {
+    const char* agent;
+    const char* rows;
+    const char* spread;       // rewrites the JSON columns over several lines
+    const char* spread_rows;  // counts the rows it rewrote
+  } cases[] = {
+      {"opencode", "steps.sql",
+       "UPDATE message SET data = replace(replace(data, '{', '{' || char(10) || '  '), ',\"', "
+       "',' || char(13) || char(10) || '\"');"
+       "UPDATE part SET data = replace(data, '{\"', '{' || char(10) || char(9) || '\"') || "
+       "char(10);",
+       "SELECT count(*) FROM part WHERE instr(data, char(10))"},
+      {"goose", "sessions.sql",
+       "UPDATE messages SET content_json = replace(content_json, '[{', '[' || char(10) || '{'), "
+       "metadata_json = replace(metadata_json, ',\"', ',' || char(13) || char(10) || '\"');",
+       "SELECT count(*) FROM messages WHERE instr(content_json, char(10))"},
+      {"crush", "sessions.sql",
+       "UPDATE messages SET parts = replace(parts, '},{', '},' || char(10) || '{');",
+       "SELECT count(*) FROM messages WHERE instr(parts, char(10))"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.agent);
+    const fs::path path = lethe_test::temp_dir() / (std::string(c.agent) + "-spread.db");
+    fs::remove(path);
+    auto agent = agent_db(path, c.agent, c.rows);
+    Db reader(":memory:");
+    const std::string before = export_of(reader, c.agent, path);
+    agent->must(c.spread);
+    ASSERT_GT(agent->count(c.spread_rows), 0);
+    EXPECT_EQ(export_of(reader, c.agent, path), before);
+  }
+}
+
 }  // namespace
