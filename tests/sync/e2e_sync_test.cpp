@@ -1392,8 +1392,8 @@ TEST(SyncAgentDb, GooseAndCrushFindOneSessionsRowsThroughTheirIndexes) {
 
 // The exports put a column that is valid JSON into its line as it is (one
 // parse, in json_valid): one written over several lines must still make one
-// line (the reader splits the export at newlines), and the same line as the
-// column written on one line.
+// line (the reader splits the export at newlines), with the same JSON as the
+// column written on one line, through lethe_agent_export and through a sync.
 TEST(SyncAgentDb, AJsonColumnWrittenOverSeveralLinesIsExportedOnOneLine) {
   const struct {
     const char* agent;
@@ -1421,11 +1421,30 @@ TEST(SyncAgentDb, AJsonColumnWrittenOverSeveralLinesIsExportedOnOneLine) {
     fs::remove(path);
     auto agent = agent_db(path, c.agent, c.rows);
     Db reader(":memory:");
-    const std::string before = export_of(reader, c.agent, path);
+    const std::string json_lines =
+        "SELECT group_concat(json(line), char(10)) FROM lethe_agent_export(?1, ?2)";
+    const std::string before = reader.scalar(json_lines, c.agent, path.string()).value_or("");
     agent->must(c.spread);
     ASSERT_GT(agent->count(c.spread_rows), 0);
-    EXPECT_EQ(export_of(reader, c.agent, path), before);
+    EXPECT_EQ(reader.scalar(json_lines, c.agent, path.string()), before);
+    EXPECT_EQ(reader.scalar("SELECT count(*) FROM lethe_agent_export(?1, ?2) "
+                            "WHERE instr(line, char(10)) OR instr(line, char(13))",
+                            c.agent, path.string()),
+              "0");
   }
+  // A sync (its exports one session at a time) reads the same turns, with
+  // no problem.
+  Home home;
+  auto agent = opencode_db(home);
+  agent->must(cases[0].spread);
+  Archive db;
+  Result r = must_sync(db, home);
+  ASSERT_EQ(r.rows.size(), 1u);
+  EXPECT_EQ(r.rows[0][2], "READ") << r.rows[0][6].value_or("");
+  EXPECT_EQ(r.rows[0][5], "0");
+  EXPECT_EQ(db.count("SELECT count(*) FROM turns"), 3);
+  EXPECT_EQ(db.scalar("SELECT content FROM turns WHERE turn_id = 'msg_0c0de0001a'"),
+            "total() now returns 0 for an empty cart.");
 }
 
 }  // namespace

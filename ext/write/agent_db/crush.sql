@@ -56,8 +56,9 @@ ORDER BY ids.id;
 -- sessions are joined to the rows (not `:session IS NULL OR ...`), so that
 -- each session's messages are found through Crush's index. A JSON column
 -- that is valid JSON goes into its line as it is (json_valid's one parse,
--- not json()'s second one and its re-serialisation), unless it spans lines
--- (then json() puts it on one); any other value as a JSON string.
+-- not json()'s second one and its re-serialisation; a line break in it,
+-- whitespace, is made a space by write/agent_db.cpp); any other value as a
+-- JSON string.
 WITH absent AS (
   SELECT NULL AS provider, NULL AS is_summary_message, NULL AS summary_message_id
 ),
@@ -151,7 +152,7 @@ SELECT session, line FROM (
                 FROM messages AS x WHERE x.rowid = m.rowid)), '}')
          || ',"parts":'
          || CASE WHEN typeof(m.parts) = 'text' AND json_valid(m.parts)
-                 THEN iif(instr(m.parts, char(10)) OR instr(m.parts, char(13)), json(m.parts), m.parts)
+                 THEN m.parts
                  WHEN typeof(m.parts) = 'blob' THEN json_quote('(a BLOB of ' || length(m.parts) || ' bytes)')
                  ELSE json_quote(m.parts) END
          || '}'

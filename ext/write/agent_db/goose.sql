@@ -64,8 +64,9 @@ ORDER BY ids.id;
 -- sessions are joined to the rows (not `:session IS NULL OR ...`), so that
 -- each session's rows are found through goose's indexes. A JSON column
 -- that is valid JSON goes into its line as it is (json_valid's one parse,
--- not json()'s second one and its re-serialisation), unless it spans lines
--- (then json() puts it on one); any other value as a JSON string.
+-- not json()'s second one and its re-serialisation; a line break in it,
+-- whitespace, is made a space by write/agent_db.cpp); any other value as a
+-- JSON string.
 WITH wanted(id) AS (
   SELECT :session WHERE :session IS NOT NULL
   UNION ALL
@@ -172,12 +173,12 @@ SELECT session, line FROM (
                  CASE WHEN m.created_timestamp > 10000000000 THEN m.created_timestamp / 1000.0 ELSE m.created_timestamp END, 'unixepoch')), '}')
          || ',"content":'
          || CASE WHEN typeof(m.content_json) = 'text' AND json_valid(m.content_json)
-                 THEN iif(instr(m.content_json, char(10)) OR instr(m.content_json, char(13)), json(m.content_json), m.content_json)
+                 THEN m.content_json
                  WHEN typeof(m.content_json) = 'blob' THEN json_quote('(a BLOB of ' || length(m.content_json) || ' bytes)')
                  ELSE json_quote(m.content_json) END
          || ',"metadata":'
          || CASE WHEN typeof(m.metadata_json) = 'text' AND json_valid(m.metadata_json)
-                 THEN iif(instr(m.metadata_json, char(10)) OR instr(m.metadata_json, char(13)), json(m.metadata_json), m.metadata_json)
+                 THEN m.metadata_json
                  WHEN typeof(m.metadata_json) = 'blob' THEN json_quote('(a BLOB of ' || length(m.metadata_json) || ' bytes)')
                  ELSE json_quote(m.metadata_json) END
          || '}'

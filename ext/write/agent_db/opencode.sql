@@ -45,8 +45,9 @@ ORDER BY ids.id;
 -- each session's rows are found through OpenCode's indexes. A data column
 -- that is valid JSON goes into its line as it is (its JSON is the value of
 -- "data": json_valid's one parse, not a second one and a re-serialisation
--- by json()), unless it spans lines (then json() puts it on one); any other
--- value goes in as a JSON string, for the reader to report.
+-- by json(); a line break in it, whitespace, is made a space by
+-- write/agent_db.cpp); any other value goes in as a JSON string, for the
+-- reader to report.
 WITH wanted(id) AS (
   SELECT :session WHERE :session IS NOT NULL
   UNION ALL
@@ -80,7 +81,7 @@ SELECT session, line FROM (
            'time_updated', nullif(nullif(m.time_updated, 9e999), -9e999)), '}')
          || ',"data":'
          || CASE WHEN typeof(m.data) = 'text' AND json_valid(m.data)
-                 THEN iif(instr(m.data, char(10)) OR instr(m.data, char(13)), json(m.data), m.data)
+                 THEN m.data
                  WHEN typeof(m.data) = 'blob' THEN json_quote('(a BLOB of ' || length(m.data) || ' bytes)')
                  ELSE json_quote(m.data) END
          || '}'
@@ -94,7 +95,7 @@ SELECT session, line FROM (
            'time_updated', nullif(nullif(p.time_updated, 9e999), -9e999)), '}')
          || ',"data":'
          || CASE WHEN typeof(p.data) = 'text' AND json_valid(p.data)
-                 THEN iif(instr(p.data, char(10)) OR instr(p.data, char(13)), json(p.data), p.data)
+                 THEN p.data
                  WHEN typeof(p.data) = 'blob' THEN json_quote('(a BLOB of ' || length(p.data) || ' bytes)')
                  ELSE json_quote(p.data) END
          || '}'
