@@ -1,5 +1,6 @@
 #include "write/agent_db.hpp"
 
+#include <cstring>
 #include <limits>
 
 #include "common/errors.hpp"
@@ -141,6 +142,26 @@ void AgentDatabase::run(int which, const std::string_view* session,
 
 namespace {
 
+// A line break in a line, from a JSON column put in as it is (agent_db.hpp):
+// whitespace between tokens, made a space. memchr: the lines are long.
+bool has_line_break(std::string_view line) {
+  return std::memchr(line.data(), '\n', line.size()) != nullptr ||
+         std::memchr(line.data(), '\r', line.size()) != nullptr;
+}
+
+void break_to_space(char* at, std::size_t size) {
+  for (const char c : {'\n', '\r'}) {
+    char* from = at;
+    const char* end = at + size;
+    while (from < end) {
+      auto* hit = static_cast<char*>(std::memchr(from, c, static_cast<std::size_t>(end - from)));
+      if (hit == nullptr) break;
+      *hit = ' ';
+      from = hit + 1;
+    }
+  }
+}
+
 std::string column_text(sqlite3_stmt* stmt, int column) {
   const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, column));
   return text == nullptr
@@ -167,7 +188,9 @@ std::uint64_t AgentDatabase::export_session(std::string_view id, std::string& ou
   run(1, &id, [&](sqlite3_stmt* stmt) {
     const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 1));
     if (text == nullptr) return;  // a NULL line: the query's rows are never NULL
+    const std::size_t start = out.size();
     out.append(text, static_cast<std::size_t>(sqlite3_column_bytes(stmt, 1)));
+    break_to_space(&out[start], out.size() - start);
     out += '\n';
     ++lines;
   });
@@ -176,6 +199,7 @@ std::uint64_t AgentDatabase::export_session(std::string_view id, std::string& ou
 
 void AgentDatabase::export_all(
     const std::function<void(std::string_view, std::string_view)>& on_line) {
+  std::string one_line;
   run(1, nullptr, [&](sqlite3_stmt* stmt) {
     const auto* session = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
     const auto* line = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 1));
@@ -183,10 +207,15 @@ void AgentDatabase::export_all(
         session == nullptr
             ? std::string_view()
             : std::string_view(session, static_cast<std::size_t>(sqlite3_column_bytes(stmt, 0)));
-    const std::string_view line_text =
+    std::string_view line_text =
         line == nullptr
             ? std::string_view()
             : std::string_view(line, static_cast<std::size_t>(sqlite3_column_bytes(stmt, 1)));
+    if (has_line_break(line_text)) {
+      one_line.assign(line_text);
+      break_to_space(one_line.data(), one_line.size());
+      line_text = one_line;
+    }
     on_line(session_text, line_text);
   });
 }

@@ -17,7 +17,13 @@
 //     field naming its kind; a session's first line is its "session" record,
 //     with "agent" naming the format ("opencode"). The lines of one session,
 //     joined by '\n', are what the agent's native reader
-//     (native/<agent>.cpp) reads like a file.
+//     (native/<agent>.cpp) reads like a file. A query may put a column that
+//     json_valid accepts into a line as it is: a CR or LF in a line can then
+//     only be whitespace between JSON tokens (json_valid refuses them inside
+//     strings), and is handed out as a space, so that a line stays one.
+//     (From SQLite 3.42 json_valid also accepts JSON5: such a column makes
+//     its line not JSON, which the reader reports as a bad line; the agents
+//     write their columns with JSON.stringify or serde_json.)
 //
 // The connection is opened with the URI file:<path>?mode=ro (never
 // immutable=1: the agent may be writing), each statement is its own short

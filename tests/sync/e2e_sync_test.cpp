@@ -1390,4 +1390,61 @@ TEST(SyncAgentDb, GooseAndCrushFindOneSessionsRowsThroughTheirIndexes) {
   }
 }
 
+// The exports put a column that is valid JSON into its line as it is (one
+// parse, in json_valid): one written over several lines must still make one
+// line (the reader splits the export at newlines), with the same JSON as the
+// column written on one line, through lethe_agent_export and through a sync.
+TEST(SyncAgentDb, AJsonColumnWrittenOverSeveralLinesIsExportedOnOneLine) {
+  const struct {
+    const char* agent;
+    const char* rows;
+    const char* spread;       // rewrites the JSON columns over several lines
+    const char* spread_rows;  // counts the rows it rewrote
+  } cases[] = {
+      {"opencode", "steps.sql",
+       "UPDATE message SET data = replace(replace(data, '{', '{' || char(10) || '  '), ',\"', "
+       "',' || char(13) || char(10) || '\"');"
+       "UPDATE part SET data = replace(data, '{\"', '{' || char(10) || char(9) || '\"') || "
+       "char(10);",
+       "SELECT count(*) FROM part WHERE instr(data, char(10))"},
+      {"goose", "sessions.sql",
+       "UPDATE messages SET content_json = replace(content_json, '[{', '[' || char(10) || '{'), "
+       "metadata_json = replace(metadata_json, ',\"', ',' || char(13) || char(10) || '\"');",
+       "SELECT count(*) FROM messages WHERE instr(content_json, char(10))"},
+      {"crush", "sessions.sql",
+       "UPDATE messages SET parts = replace(parts, '},{', '},' || char(10) || '{');",
+       "SELECT count(*) FROM messages WHERE instr(parts, char(10))"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.agent);
+    const fs::path path = lethe_test::temp_dir() / (std::string(c.agent) + "-spread.db");
+    fs::remove(path);
+    auto agent = agent_db(path, c.agent, c.rows);
+    Db reader(":memory:");
+    const std::string json_lines =
+        "SELECT group_concat(json(line), char(10)) FROM lethe_agent_export(?1, ?2)";
+    const std::string before = reader.scalar(json_lines, c.agent, path.string()).value_or("");
+    agent->must(c.spread);
+    ASSERT_GT(agent->count(c.spread_rows), 0);
+    EXPECT_EQ(reader.scalar(json_lines, c.agent, path.string()), before);
+    EXPECT_EQ(reader.scalar("SELECT count(*) FROM lethe_agent_export(?1, ?2) "
+                            "WHERE instr(line, char(10)) OR instr(line, char(13))",
+                            c.agent, path.string()),
+              "0");
+  }
+  // A sync (its exports one session at a time) reads the same turns, with
+  // no problem.
+  Home home;
+  auto agent = opencode_db(home);
+  agent->must(cases[0].spread);
+  Archive db;
+  Result r = must_sync(db, home);
+  ASSERT_EQ(r.rows.size(), 1u);
+  EXPECT_EQ(r.rows[0][2], "READ") << r.rows[0][6].value_or("");
+  EXPECT_EQ(r.rows[0][5], "0");
+  EXPECT_EQ(db.count("SELECT count(*) FROM turns"), 3);
+  EXPECT_EQ(db.scalar("SELECT content FROM turns WHERE turn_id = 'msg_0c0de0001a'"),
+            "total() now returns 0 for an empty cart.");
+}
+
 }  // namespace

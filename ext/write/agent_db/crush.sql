@@ -54,7 +54,11 @@ ORDER BY ids.id;
 -- then insertion order; milliseconds and seconds compared as such). Message
 -- lines name their session, for a session whose row is missing. The wanted
 -- sessions are joined to the rows (not `:session IS NULL OR ...`), so that
--- each session's messages are found through Crush's index.
+-- each session's messages are found through Crush's index. A JSON column
+-- that is valid JSON goes into its line as it is (json_valid's one parse,
+-- not json()'s second one and its re-serialisation; a line break in it,
+-- whitespace, is made a space by write/agent_db.cpp); any other value as a
+-- JSON string.
 WITH absent AS (
   SELECT NULL AS provider, NULL AS is_summary_message, NULL AS summary_message_id
 ),
@@ -111,7 +115,7 @@ SELECT session, line FROM (
   SELECT m.session_id, 1,
          CASE WHEN m.created_at > 10000000000 THEN m.created_at ELSE m.created_at * 1000 END,
          m.rowid,
-         json_object(
+         rtrim(json_object(
              'record',
                'message',
              'session',
@@ -145,11 +149,13 @@ SELECT session, line FROM (
                (SELECT CASE typeof(is_summary_message) WHEN 'blob' THEN '(a BLOB of ' || length(is_summary_message) || ' bytes)'
                          WHEN 'real' THEN iif(abs(is_summary_message) = 9e999, '(an infinite number)', is_summary_message)
                          ELSE is_summary_message END
-                FROM messages AS x WHERE x.rowid = m.rowid),
-             'parts',
-               CASE WHEN typeof(m.parts) = 'text' AND json_valid(m.parts) THEN json(m.parts)
-                 WHEN typeof(m.parts) = 'blob' THEN '(a BLOB of ' || length(m.parts) || ' bytes)'
-                 ELSE m.parts END)
+                FROM messages AS x WHERE x.rowid = m.rowid)), '}')
+         || ',"parts":'
+         || CASE WHEN typeof(m.parts) = 'text' AND json_valid(m.parts)
+                 THEN m.parts
+                 WHEN typeof(m.parts) = 'blob' THEN json_quote('(a BLOB of ' || length(m.parts) || ' bytes)')
+                 ELSE json_quote(m.parts) END
+         || '}'
   FROM wanted JOIN messages AS m ON m.session_id = wanted.id, absent
 )
 ORDER BY session, k1, k2, k3;

@@ -62,7 +62,11 @@ ORDER BY ids.id;
 -- (one per model request, usage_ledger.id order). Message and usage lines
 -- name their session, for a session whose row is missing. The wanted
 -- sessions are joined to the rows (not `:session IS NULL OR ...`), so that
--- each session's rows are found through goose's indexes.
+-- each session's rows are found through goose's indexes. A JSON column
+-- that is valid JSON goes into its line as it is (json_valid's one parse,
+-- not json()'s second one and its re-serialisation; a line break in it,
+-- whitespace, is made a space by write/agent_db.cpp); any other value as a
+-- JSON string.
 WITH wanted(id) AS (
   SELECT :session WHERE :session IS NOT NULL
   UNION ALL
@@ -147,7 +151,7 @@ SELECT session, line FROM (
   FROM wanted JOIN sessions AS s ON s.id = wanted.id
   UNION ALL
   SELECT m.session_id, 1, m.id,
-         json_object(
+         rtrim(json_object(
              'record',
                'message',
              'session',
@@ -166,15 +170,18 @@ SELECT session, line FROM (
                  ELSE m.role END,
              'time',
                strftime('%Y-%m-%dT%H:%M:%fZ',
-                 CASE WHEN m.created_timestamp > 10000000000 THEN m.created_timestamp / 1000.0 ELSE m.created_timestamp END, 'unixepoch'),
-             'content',
-               CASE WHEN typeof(m.content_json) = 'text' AND json_valid(m.content_json) THEN json(m.content_json)
-                 WHEN typeof(m.content_json) = 'blob' THEN '(a BLOB of ' || length(m.content_json) || ' bytes)'
-                 ELSE m.content_json END,
-             'metadata',
-               CASE WHEN typeof(m.metadata_json) = 'text' AND json_valid(m.metadata_json) THEN json(m.metadata_json)
-                 WHEN typeof(m.metadata_json) = 'blob' THEN '(a BLOB of ' || length(m.metadata_json) || ' bytes)'
-                 ELSE m.metadata_json END)
+                 CASE WHEN m.created_timestamp > 10000000000 THEN m.created_timestamp / 1000.0 ELSE m.created_timestamp END, 'unixepoch')), '}')
+         || ',"content":'
+         || CASE WHEN typeof(m.content_json) = 'text' AND json_valid(m.content_json)
+                 THEN m.content_json
+                 WHEN typeof(m.content_json) = 'blob' THEN json_quote('(a BLOB of ' || length(m.content_json) || ' bytes)')
+                 ELSE json_quote(m.content_json) END
+         || ',"metadata":'
+         || CASE WHEN typeof(m.metadata_json) = 'text' AND json_valid(m.metadata_json)
+                 THEN m.metadata_json
+                 WHEN typeof(m.metadata_json) = 'blob' THEN json_quote('(a BLOB of ' || length(m.metadata_json) || ' bytes)')
+                 ELSE json_quote(m.metadata_json) END
+         || '}'
   FROM wanted JOIN messages AS m ON m.session_id = wanted.id
   UNION ALL
   SELECT u.session_id, 2, u.id,

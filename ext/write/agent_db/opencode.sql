@@ -42,7 +42,12 @@ ORDER BY ids.id;
 -- in id order (OpenCode's ids ascend in time). A part whose message row is
 -- missing comes after the messages, for the reader to report. The wanted
 -- sessions are joined to the rows (not `:session IS NULL OR ...`), so that
--- each session's rows are found through OpenCode's indexes.
+-- each session's rows are found through OpenCode's indexes. A data column
+-- that is valid JSON goes into its line as it is (its JSON is the value of
+-- "data": json_valid's one parse, not a second one and a re-serialisation
+-- by json(); a line break in it, whitespace, is made a space by
+-- write/agent_db.cpp); any other value goes in as a JSON string, for the
+-- reader to report.
 WITH wanted(id) AS (
   SELECT :session WHERE :session IS NOT NULL
   UNION ALL
@@ -70,26 +75,30 @@ SELECT session, line FROM (
   FROM wanted JOIN session AS s ON s.id = wanted.id
   UNION ALL
   SELECT m.session_id, 1, m.time_created, m.id, 0, '',
-         json_object(
+         rtrim(json_object(
            'record', 'message', 'id', m.id, 'session', m.session_id,
            'time_created', nullif(nullif(m.time_created, 9e999), -9e999),
-           'time_updated', nullif(nullif(m.time_updated, 9e999), -9e999),
-           'data', CASE WHEN typeof(m.data) = 'text' AND json_valid(m.data)
-                        THEN json(m.data)
-                        WHEN typeof(m.data) = 'blob' THEN '(a BLOB of ' || length(m.data) || ' bytes)'
-                        ELSE m.data END)
+           'time_updated', nullif(nullif(m.time_updated, 9e999), -9e999)), '}')
+         || ',"data":'
+         || CASE WHEN typeof(m.data) = 'text' AND json_valid(m.data)
+                 THEN m.data
+                 WHEN typeof(m.data) = 'blob' THEN json_quote('(a BLOB of ' || length(m.data) || ' bytes)')
+                 ELSE json_quote(m.data) END
+         || '}'
   FROM wanted JOIN message AS m ON m.session_id = wanted.id
   UNION ALL
   SELECT p.session_id, CASE WHEN m.id IS NULL THEN 2 ELSE 1 END,
          coalesce(m.time_created, 0), p.message_id, 1, p.id,
-         json_object(
+         rtrim(json_object(
            'record', 'part', 'id', p.id, 'session', p.session_id, 'message', p.message_id,
            'time_created', nullif(nullif(p.time_created, 9e999), -9e999),
-           'time_updated', nullif(nullif(p.time_updated, 9e999), -9e999),
-           'data', CASE WHEN typeof(p.data) = 'text' AND json_valid(p.data)
-                        THEN json(p.data)
-                        WHEN typeof(p.data) = 'blob' THEN '(a BLOB of ' || length(p.data) || ' bytes)'
-                        ELSE p.data END)
+           'time_updated', nullif(nullif(p.time_updated, 9e999), -9e999)), '}')
+         || ',"data":'
+         || CASE WHEN typeof(p.data) = 'text' AND json_valid(p.data)
+                 THEN p.data
+                 WHEN typeof(p.data) = 'blob' THEN json_quote('(a BLOB of ' || length(p.data) || ' bytes)')
+                 ELSE json_quote(p.data) END
+         || '}'
   FROM wanted JOIN part AS p ON p.session_id = wanted.id
   LEFT JOIN message AS m ON m.id = p.message_id
 )
