@@ -201,7 +201,7 @@ std::optional<std::string> persist_machine_zone(const Database& db) {
   const Zone zone = machine_zone();
   const std::optional<std::string> modifier =
       query_text(db, "SELECT value FROM usage_settings WHERE name = 'local_day_modifier'");
-  const std::optional<std::string> name =
+  std::optional<std::string> name =
       query_text(db, "SELECT value FROM usage_settings WHERE name = 'local_zone'");
   if (name == zone.name && (zone.utc || modifier == zone.modifier)) return std::nullopt;
   set_setting(db, "local_zone", zone.name);
