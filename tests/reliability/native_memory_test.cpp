@@ -273,6 +273,78 @@ std::string opencode_file() {
   return out;
 }
 
+// One Goose session as lethe exports it from goose's database: a prompt, an
+// answer of thinking, text and a tool request, the tool's response, and the
+// request's usage row.
+std::string goose_file() {
+  std::string out =
+      R"({"record":"session","agent":"goose","id":"g1","session_type":"user","working_dir":"/w","created_at":"2026-03-01T10:00:00.000Z","updated_at":"2026-03-01T10:05:00.000Z","provider_name":"anthropic","model_config":{"model_name":"m1","context_limit":null},"parent_session_id":null,"schedule_id":null,"accumulated":null,"ledger":null})"
+      "\n";
+  int row = 0;
+  auto message = [&](const std::string& id, const char* role, const char* time,
+                     const std::string& content) {
+    out += R"({"record":"message","session":"g1","row":)" + std::to_string(++row) +
+           R"(,"message_id":")" + id + R"(","role":")" + role + R"(","time":")" + time +
+           R"(","content":)" + content +
+           R"(,"metadata":{"userVisible":true,"agentVisible":true}})" + "\n";
+  };
+  for (int i = 0; out.size() < kInputBytes; ++i) {
+    const std::string n = std::to_string(i);
+    message("u" + n, "user", "2026-03-01T10:00:00.000Z",
+            R"([{"type":"text","text":")" + words(60, i) + "\"}]");
+    message(
+        "a" + n, "assistant", "2026-03-01T10:00:10.000Z",
+        R"([{"type":"thinking","thinking":")" + words(100, i) +
+            R"(","signature":""},{"type":"text","text":")" + words(150, i) +
+            R"("},{"type":"toolRequest","id":"c)" + n +
+            R"(","toolCall":{"status":"success","value":{"name":"read","arguments":{"p":"x"}}}}])");
+    message(
+        "r" + n, "user", "2026-03-01T10:00:12.000Z",
+        R"([{"type":"toolResponse","id":"c)" + n +
+            R"(","toolResult":{"status":"success","value":{"content":[{"type":"text","text":")" +
+            words(300, i) + R"("}],"isError":false}}}])");
+    out +=
+        R"({"record":"usage","session":"g1","row":)" + std::to_string(i + 1) +
+        R"(,"time":"2026-03-01T10:00:10.000Z","model":"m1","input_tokens":1200,"output_tokens":100,"total_tokens":1300,"cache_read_tokens":0,"cache_write_tokens":0,"cost":null,"cost_source":null,"is_compaction":0})"
+        "\n";
+  }
+  return out;
+}
+
+// One Crush session as lethe exports it from a project's crush.db: a prompt,
+// an answer of reasoning, text and a tool call, and the tool's result.
+std::string crush_file() {
+  const std::string session = "c0c0a001-0000-4000-8000-000000000001";
+  std::string out =
+      R"({"record":"session","agent":"crush","id":")" + session +
+      R"(","parent_session_id":null,"message_count":0,"prompt_tokens":12000,"completion_tokens":800,"cost":0.042,"summary_message_id":null,"created_at":"2026-03-01T10:00:00.000Z","updated_at":"2026-03-01T10:01:40.000Z"})"
+      "\n";
+  auto message = [&](const std::string& id, const char* role, const char* time,
+                     const char* finished_model_provider, const std::string& parts) {
+    out += R"({"record":"message","session":")" + session + R"(","id":")" + id + R"(","role":")" +
+           role + R"(","time":")" + time + "\"," + finished_model_provider +
+           R"(,"is_summary":0,"parts":)" + parts + "}\n";
+  };
+  constexpr const char* kNone = R"("finished":null,"model":null,"provider":null)";
+  for (int i = 0; out.size() < kInputBytes; ++i) {
+    const std::string n = std::to_string(i);
+    message("u" + n, "user", "2026-03-01T10:00:00.000Z", kNone,
+            R"([{"type":"text","data":{"text":")" + words(60, i) + "\"}}]");
+    message(
+        "a" + n, "assistant", "2026-03-01T10:00:10.000Z",
+        R"("finished":"2026-03-01T10:00:15.000Z","model":"m1","provider":"anthropic")",
+        R"([{"type":"reasoning","data":{"thinking":")" + words(100, i) +
+            R"(","signature":""}},{"type":"text","data":{"text":")" + words(150, i) +
+            R"("}},{"type":"tool_call","data":{"id":"t)" + n +
+            R"(","name":"view","input":"{\"p\":\"x\"}","provider_executed":false,"finished":true}},{"type":"finish","data":{"reason":"tool_use","time":1772359215}}])");
+    message("r" + n, "tool", "2026-03-01T10:00:16.000Z", kNone,
+            R"([{"type":"tool_result","data":{"tool_call_id":"t)" + n +
+                R"(","name":"view","content":")" + words(300, i) +
+                R"(","data":"","mime_type":"","metadata":"","is_error":false}}])");
+  }
+  return out;
+}
+
 // The C++ heap a call used above what was in use before it.
 std::size_t heap_above_input(const std::string& data, const char* format) {
   Db db;
@@ -294,10 +366,10 @@ TEST(NativeMemory, AnIngestHoldsABoundedAmountWhateverTheFileSize) {
   const struct {
     const char* format;
     std::string (*make)();
-  } cases[] = {{"claude-code", claude_file},  {"codex", codex_file},
-               {"gemini-cli", gemini_file},   {"qwen-code", qwen_file},
-               {"copilot-cli", copilot_file}, {"cursor-cli", cursor_file},
-               {"opencode", opencode_file}};
+  } cases[] = {
+      {"claude-code", claude_file}, {"codex", codex_file},         {"gemini-cli", gemini_file},
+      {"qwen-code", qwen_file},     {"copilot-cli", copilot_file}, {"cursor-cli", cursor_file},
+      {"opencode", opencode_file},  {"goose", goose_file},         {"crush", crush_file}};
   for (const auto& c : cases) {
     const std::string data = c.make();
     ASSERT_GE(data.size(), kInputBytes);
