@@ -302,7 +302,9 @@ bool needs_read(const std::optional<LastRead>& last, const FileIdentity& now) {
       was.mtime_ns != now.mtime_ns) {
     return true;
   }
-  return now.mtime_ns + kSettleNanoseconds > last->read_at_ns;
+  // (Compared without adding to mtime_ns: an agent database's change time
+  // may be as late as an int64 of nanoseconds holds.)
+  return now.mtime_ns > last->read_at_ns - kSettleNanoseconds;
 }
 
 FileRead read_file(const std::string& path, std::uint64_t max_bytes) {
