@@ -16,12 +16,11 @@ once sees the sessions as settled. Prints one JSON line: {"sessions": N,
 "turns": T, "bytes": B}. The same arguments give the same rows
 (random.Random(seed)).
 """
-import argparse
 import json
 import os
-import random
-import sqlite3
 from pathlib import Path
+
+from agent_db_gen import arguments, fill_database
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = ROOT / "tests" / "fixtures" / "native" / "crush" / "schema.sql"
@@ -77,11 +76,7 @@ def add_session(db, rnd, s, t):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--mb", type=float, default=100)
-    ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--out", required=True)
-    args = ap.parse_args()
+    args = arguments(__doc__)
     home = Path(args.out).resolve()
     project = home / "shop"
     folder = project / ".crush"
@@ -92,22 +87,8 @@ def main():
         {"projects": [{"path": str(project), "data_dir": ".crush",
                        "last_accessed": "2026-01-01T00:00:00Z"}]}))
     path = folder / "crush.db"
-    for p in (path, Path(str(path) + "-wal"), Path(str(path) + "-shm")):
-        p.unlink(missing_ok=True)
-    rnd = random.Random(args.seed)
-    db = sqlite3.connect(path)
-    db.executescript(SCHEMA.read_text())
-    db.execute("PRAGMA journal_mode = WAL")
-    t, sessions = 1767225600, 0  # 2026-01-01, in seconds as Crush stores them
-    while True:
-        t = add_session(db, rnd, sessions, t)
-        sessions += 1
-        db.commit()
-        pages = db.execute("PRAGMA page_count").fetchone()[0]
-        size = db.execute("PRAGMA page_size").fetchone()[0]
-        if pages * size >= args.mb * 1e6:
-            break
-    db.close()  # the last connection: checkpointed, -wal and -shm removed
+    sessions = fill_database(path, SCHEMA, add_session, args.mb, args.seed,
+                             1767225600)  # 2026-01-01, in seconds as Crush stores them
     print(json.dumps({"sessions": sessions, "turns": sessions * EXCHANGES * TURNS_PER_EXCHANGE,
                       "bytes": os.path.getsize(path)}))
 
