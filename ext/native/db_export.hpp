@@ -5,6 +5,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 
 #include "native/reader.hpp"
@@ -52,6 +53,27 @@ class DbExportReader : public Reader {
   virtual bool read_record(const std::string& kind, Json& record, Position at) = 0;
   // The session's lines are all read (the next session record, or the end).
   virtual void end_session() {}
+
+  // The session a session record names, opened: its index in Output, its
+  // start from created_at when none is known yet, and that time; nullopt
+  // (said) when the record has no id.
+  struct Opened {
+    std::size_t index;
+    std::optional<NormalizedTime> created;
+  };
+  std::optional<Opened> open_session_record(const Json& record, Position at) {
+    const std::string* id = string_member(record, "id");
+    if (id == nullptr || id->empty()) {
+      out_.problem(at, member(record, "id") ? ErrorCode::InvalidField : ErrorCode::MissingField,
+                   "id", "a session record needs the session's id");
+      return std::nullopt;
+    }
+    const std::size_t index = out_.session(*id);
+    const auto created = optional_time(record, "created_at");
+    Session& session = out_.session_at(index);
+    if (!session.started_at) session.started_at = created;
+    return Opened{index, created};
+  }
 
   // A native id as a turn id, unique in its session: the n-th repeat of an
   // id (a provider's counter restarting) is "<id>#<n>", stable while the

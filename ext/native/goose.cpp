@@ -120,16 +120,11 @@ class GooseReader : public DbExportReader {
 
  private:
   bool start_session(Json& record, Position at) override {
-    const std::string* id = string_member(record, "id");
-    if (id == nullptr || id->empty()) {
-      out_.problem(at, member(record, "id") ? ErrorCode::InvalidField : ErrorCode::MissingField,
-                   "id", "a session record needs the session's id");
-      return false;
-    }
-    session_ = out_.session(*id);
+    const auto opened = open_session_record(record, at);
+    if (!opened) return false;
+    session_ = opened->index;
+    const auto& created = opened->created;
     Session& session = out_.session_at(session_);
-    const auto created = optional_time(record, "created_at");
-    if (!session.started_at) session.started_at = created;
     if (const std::string* dir = string_member(record, "working_dir")) session.working_dir = *dir;
     Json& meta = session.metadata;
     if (const std::string* v = string_member(record, "session_type")) meta["kind"] = *v;
