@@ -491,6 +491,26 @@ CREATE TABLE IF NOT EXISTS usage_sums_cache (
   agents TEXT, models TEXT
 );
 CREATE INDEX IF NOT EXISTS usage_sums_cache_by_kind ON usage_sums_cache (period_kind, grain);
+-- The same sums per bucket of sessions: usage_sums_cache's rows are the
+-- sums of these, so a refresh after a change of a few sessions computes
+-- again the buckets they are in (a 64th of a period's grain) and then the
+-- period's totals from at most 64 rows a row, however many sessions the
+-- period holds. A session's bucket is a mix of the first and last three
+-- characters of its id (SQL has no hash function; ids are random or start
+-- with a time, at one end or the other): every copy of a session, on any
+-- host, is in the same bucket, so its sessions add up. agents and models
+-- are JSON arrays here (usage_sums_compute merges them).
+CREATE TABLE IF NOT EXISTS usage_bucket_sums_cache (
+  period_kind TEXT, grain TEXT, period TEXT, owner TEXT, bucket INTEGER, tool TEXT, model TEXT,
+  project TEXT, sessions INTEGER, turns INTEGER, billable_turns INTEGER,
+  unpriced_turns INTEGER, known_cost REAL, tokens_in INTEGER, tokens_out INTEGER,
+  cache_read_tokens INTEGER, cache_write_tokens INTEGER, cache_write_1h_tokens INTEGER,
+  agents TEXT, models TEXT
+);
+-- In bucket order within each row of usage_sums_cache: its total is summed
+-- in the same order by a full and by a partial refresh.
+CREATE INDEX IF NOT EXISTS usage_bucket_sums_cache_by_period
+  ON usage_bucket_sums_cache (period_kind, owner, period, grain, tool, model, project, bucket);
 CREATE TABLE IF NOT EXISTS usage_session_sums_cache (
   owner TEXT, tool TEXT, session_id TEXT, model TEXT, turns INTEGER, user_turns INTEGER,
   billable_turns INTEGER, unpriced_turns INTEGER, known_cost REAL, tokens_in INTEGER,
@@ -521,9 +541,49 @@ CREATE TABLE IF NOT EXISTS usage_dirty_periods (
   hi          TEXT NOT NULL,
   PRIMARY KEY (period_kind, owner, period)
 ) WITHOUT ROWID;
+-- The same per bucket of sessions (usage_bucket_sums_cache): each (owner,
+-- UTC quarter hour, bucket) the refreshed sessions had grain in, and the
+-- periods those make up, per bucket.
+CREATE TABLE IF NOT EXISTS usage_dirty_slots (
+  owner   TEXT NOT NULL,
+  quarter TEXT NOT NULL,
+  bucket  INTEGER NOT NULL,
+  PRIMARY KEY (owner, quarter, bucket)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS usage_dirty_bucket_periods (
+  period_kind TEXT NOT NULL,
+  owner       TEXT NOT NULL,
+  period      TEXT NOT NULL,
+  bucket      INTEGER NOT NULL,
+  lo          TEXT NOT NULL,
+  hi          TEXT NOT NULL,
+  PRIMARY KEY (period_kind, owner, period, bucket)
+) WITHOUT ROWID;
 DELETE FROM usage_dirty_quarters;
 DELETE FROM usage_dirty_periods;
+DELETE FROM usage_dirty_slots;
+DELETE FROM usage_dirty_bucket_periods;
 CREATE INDEX IF NOT EXISTS usage_grain_cache_by_quarter ON usage_grain_cache (owner, quarter);
+-- Each refreshed session's bucket (usage_bucket_sums_cache), and each
+-- session's in the caches: a bucket's grain rows are found through its
+-- sessions. (The same expression as usage_bucket_sums_compute's; SQLite
+-- 3.40 can't search an index on it by another table's column.)
+DROP VIEW IF EXISTS usage_refresh_scope_buckets;
+CREATE VIEW usage_refresh_scope_buckets AS
+SELECT r.owner, r.tool, r.session_id,
+  ((unicode(substr(r.session_id, 1, 1) || ' ') + 3 * unicode(substr(r.session_id, 2, 1) || ' ')
+      + 9 * unicode(substr(r.session_id, 3, 1) || ' ') + 27 * unicode(substr(r.session_id, -1, 1) || ' ')
+      + 81 * unicode(substr(r.session_id, -2, 1) || ' ') + 243 * unicode(substr(r.session_id, -3, 1) || ' ')) % 64) AS bucket
+FROM usage_refresh_scope AS r;
+CREATE TABLE IF NOT EXISTS usage_session_buckets (
+  owner      TEXT NOT NULL,
+  bucket     INTEGER NOT NULL,
+  tool       TEXT NOT NULL,
+  session_id TEXT NOT NULL,
+  PRIMARY KEY (owner, bucket, tool, session_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS usage_session_buckets_by_session
+  ON usage_session_buckets (owner, tool, session_id);
 CREATE INDEX IF NOT EXISTS usage_sums_cache_by_period
   ON usage_sums_cache (period_kind, owner, period);
 CREATE INDEX IF NOT EXISTS usage_session_sums_cache_by_session
@@ -918,8 +978,8 @@ SELECT * FROM usage_grain_live;
 -- it, the computation from turns while the cache is not up to date, nothing
 -- otherwise (then every view reads the sums' caches).
 -- Inside a refresh that recomputes only some sums (mode 'refresh-sums-part'),
--- the grain rows of the periods of usage_dirty_periods: every row of each
--- of them (and some of other periods, whose sums are not kept).
+-- the grain rows of the buckets of usage_dirty_bucket_periods: every row of
+-- each of them (and some of other periods, whose sums are not kept).
 DROP VIEW IF EXISTS usage_grain_for_sums;
 CREATE VIEW usage_grain_for_sums AS
 SELECT * FROM usage_grain_cache
@@ -927,9 +987,14 @@ WHERE (SELECT mode = 'refresh-sums' OR (fresh AND NOT sums_fresh) FROM usage_cac
 UNION ALL
 SELECT * FROM usage_grain_cache
 WHERE (SELECT mode = 'refresh-sums-part' FROM usage_cache_state)
-  AND rowid IN (SELECT g.rowid FROM usage_dirty_periods AS d
-                JOIN usage_grain_cache AS g
-                  ON g.owner = d.owner AND g.quarter >= d.lo AND g.quarter < d.hi)
+  AND rowid IN (SELECT g.rowid FROM usage_cache_state AS s
+                CROSS JOIN usage_dirty_bucket_periods AS d ON s.mode = 'refresh-sums-part'
+                CROSS JOIN usage_session_buckets AS m
+                  ON m.owner = d.owner AND m.bucket = d.bucket
+                CROSS JOIN usage_grain_cache AS g
+                  ON g.owner = m.owner AND g.tool = m.tool AND g.session_id = m.session_id
+                 -- (+: by the session, not by the quarters of every session)
+                 AND +g.quarter >= d.lo AND +g.quarter < d.hi)
 UNION ALL
 SELECT * FROM usage_grain_live;
 
@@ -951,8 +1016,9 @@ WHERE (SELECT mode = 'refresh-sums-part' FROM usage_cache_state)
 UNION ALL
 SELECT * FROM usage_grain_live;
 
-DROP VIEW IF EXISTS usage_sums_compute;
-CREATE VIEW usage_sums_compute AS
+-- The sums per bucket of sessions (usage_bucket_sums_cache).
+DROP VIEW IF EXISTS usage_bucket_sums_compute;
+CREATE VIEW usage_bucket_sums_compute AS
 SELECT
   k.period_kind, g.grain,
   CASE k.period_kind WHEN 'day' THEN substr(u.quarter, 1, 10)
@@ -960,6 +1026,7 @@ SELECT
                      ELSE date(u.quarter, (SELECT value FROM usage_settings
                                            WHERE name = 'local_day_modifier')) END AS period,
   u.owner,
+  u.bucket,
   CASE WHEN g.grain <> 'all' THEN u.tool END AS tool,
   CASE WHEN g.grain IN ('model', 'project') THEN u.model END AS model,
   CASE WHEN g.grain = 'project' THEN u.project END AS project,
@@ -967,36 +1034,94 @@ SELECT
   sum(u.turns) AS turns,
   sum(u.billable_turns) AS billable_turns,
   sum(u.unpriced_turns) AS unpriced_turns,
-  CASE WHEN sum(u.billable_turns) = 0 OR sum(u.unpriced_turns) > 0 THEN NULL
-       ELSE round(total(u.known_cost), 6) END AS cost_usd,
-  CASE WHEN sum(u.billable_turns) > sum(u.unpriced_turns)
-       THEN round(total(u.known_cost), 6) END AS priced_cost_usd,
+  total(u.known_cost) AS known_cost,
   sum(u.tokens_in) AS tokens_in,
   sum(u.tokens_out) AS tokens_out,
-  sum(u.tokens_in) - sum(u.cache_read_tokens) - sum(u.cache_write_tokens) AS input_tokens,
   sum(u.cache_read_tokens) AS cache_read_tokens,
   sum(u.cache_write_tokens) AS cache_write_tokens,
   sum(u.cache_write_1h_tokens) AS cache_write_1h_tokens,
-  sum(u.tokens_in) + sum(u.tokens_out) AS total_tokens,
-  group_concat(DISTINCT u.tool) AS agents,
-  group_concat(DISTINCT u.model) AS models
+  CASE WHEN g.grain = 'all' THEN json_group_array(DISTINCT u.tool) END AS agents,
+  CASE WHEN g.grain IN ('all', 'agent')
+       THEN json_group_array(DISTINCT u.model) FILTER (WHERE u.model IS NOT NULL) END AS models
 FROM (SELECT 'day' AS period_kind UNION ALL SELECT 'local_day' UNION ALL SELECT 'month') AS k,
-     usage_grain_for_sums AS u,
+     (SELECT x.*,
+             ((unicode(substr(x.session_id, 1, 1) || ' ') + 3 * unicode(substr(x.session_id, 2, 1) || ' ')
+               + 9 * unicode(substr(x.session_id, 3, 1) || ' ') + 27 * unicode(substr(x.session_id, -1, 1) || ' ')
+               + 81 * unicode(substr(x.session_id, -2, 1) || ' ') + 243 * unicode(substr(x.session_id, -3, 1) || ' ')) % 64) AS bucket
+      FROM usage_grain_for_sums AS x) AS u,
      (SELECT 'all' AS grain UNION ALL SELECT 'agent' UNION ALL SELECT 'model'
       UNION ALL SELECT 'project') AS g
--- In a partial refresh, only the changed periods of each row.
+-- In a partial refresh, only the changed periods and buckets of each row.
 WHERE (SELECT mode <> 'refresh-sums-part' FROM usage_cache_state)
-   OR EXISTS (SELECT 1 FROM usage_dirty_periods AS d
+   OR EXISTS (SELECT 1 FROM usage_dirty_bucket_periods AS d
               WHERE d.period_kind = k.period_kind AND d.owner = u.owner
+                AND d.bucket = u.bucket
                 AND d.period = CASE k.period_kind
                                  WHEN 'day' THEN substr(u.quarter, 1, 10)
                                  WHEN 'month' THEN substr(u.quarter, 1, 7)
                                  ELSE date(u.quarter, (SELECT value FROM usage_settings
                                                        WHERE name = 'local_day_modifier')) END)
-GROUP BY k.period_kind, g.grain, period, u.owner,
+GROUP BY k.period_kind, g.grain, period, u.owner, u.bucket,
          CASE WHEN g.grain <> 'all' THEN u.tool END,
          CASE WHEN g.grain IN ('model', 'project') THEN u.model END,
          CASE WHEN g.grain = 'project' THEN u.project END;
+
+-- What usage_sums_compute adds up: the bucket sums' cache inside a
+-- refresh once it is computed (modes 'refresh-totals', and
+-- 'refresh-totals-part' for the periods of usage_dirty_periods), their
+-- computation otherwise.
+DROP VIEW IF EXISTS usage_bucket_sums;
+CREATE VIEW usage_bucket_sums AS
+SELECT * FROM usage_bucket_sums_cache
+WHERE (SELECT mode = 'refresh-totals' FROM usage_cache_state)
+UNION ALL
+SELECT c.* FROM usage_dirty_periods AS d
+CROSS JOIN usage_bucket_sums_cache AS c
+  ON c.period_kind = d.period_kind AND c.owner = d.owner AND c.period = d.period
+WHERE (SELECT mode = 'refresh-totals-part' FROM usage_cache_state)
+UNION ALL
+SELECT * FROM usage_bucket_sums_compute
+WHERE (SELECT mode NOT IN ('refresh-totals', 'refresh-totals-part') FROM usage_cache_state);
+
+-- The sums of the buckets: a period's sessions are the sum of its buckets'
+-- (a session is in one bucket), its agents and models the sorted names of
+-- its buckets' lists.
+DROP VIEW IF EXISTS usage_sums_compute;
+CREATE VIEW usage_sums_compute AS
+SELECT
+  period_kind, grain, period, owner, tool, model, project, sessions, turns, billable_turns,
+  unpriced_turns, cost_usd, priced_cost_usd, tokens_in, tokens_out, input_tokens,
+  cache_read_tokens, cache_write_tokens, cache_write_1h_tokens, total_tokens,
+  CASE WHEN grain = 'all'
+       THEN (SELECT group_concat(value) FROM (SELECT DISTINCT value FROM json_tree(agent_lists)
+                                              WHERE type = 'text' ORDER BY value))
+       ELSE tool END AS agents,
+  CASE WHEN grain IN ('all', 'agent')
+       THEN (SELECT group_concat(value) FROM (SELECT DISTINCT value FROM json_tree(model_lists)
+                                              WHERE type = 'text' ORDER BY value))
+       ELSE model END AS models
+FROM (
+  SELECT
+    b.period_kind, b.grain, b.period, b.owner, b.tool, b.model, b.project,
+    sum(b.sessions) AS sessions,
+    sum(b.turns) AS turns,
+    sum(b.billable_turns) AS billable_turns,
+    sum(b.unpriced_turns) AS unpriced_turns,
+    CASE WHEN sum(b.billable_turns) = 0 OR sum(b.unpriced_turns) > 0 THEN NULL
+         ELSE round(total(b.known_cost), 6) END AS cost_usd,
+    CASE WHEN sum(b.billable_turns) > sum(b.unpriced_turns)
+         THEN round(total(b.known_cost), 6) END AS priced_cost_usd,
+    sum(b.tokens_in) AS tokens_in,
+    sum(b.tokens_out) AS tokens_out,
+    sum(b.tokens_in) - sum(b.cache_read_tokens) - sum(b.cache_write_tokens) AS input_tokens,
+    sum(b.cache_read_tokens) AS cache_read_tokens,
+    sum(b.cache_write_tokens) AS cache_write_tokens,
+    sum(b.cache_write_1h_tokens) AS cache_write_1h_tokens,
+    sum(b.tokens_in) + sum(b.tokens_out) AS total_tokens,
+    json_group_array(json(b.agents)) AS agent_lists,
+    json_group_array(json(b.models)) AS model_lists
+  FROM usage_bucket_sums AS b
+  GROUP BY b.period_kind, b.owner, b.period, b.grain, b.tool, b.model, b.project);
 
 DROP VIEW IF EXISTS usage_sums;
 CREATE VIEW usage_sums AS
@@ -1473,6 +1598,8 @@ CREATE TRIGGER usage_refresh_run INSTEAD OF INSERT ON usage_refresh BEGIN
   DELETE FROM usage_refresh_scope;
   DELETE FROM usage_dirty_quarters;
   DELETE FROM usage_dirty_periods;
+  DELETE FROM usage_dirty_slots;
+  DELETE FROM usage_dirty_bucket_periods;
   -- Stale: every session, from nothing.
   INSERT INTO usage_refresh_scope
   SELECT DISTINCT owner, tool, session_id FROM sessions
@@ -1497,8 +1624,8 @@ CREATE TRIGGER usage_refresh_run INSTEAD OF INSERT ON usage_refresh BEGIN
   UPDATE usage_cache_state SET mode = 'refresh-turns';
   INSERT INTO usage_turn_cache SELECT * FROM usage_turn_live;
   -- The quarter hours the scope's grain was in, before and after.
-  INSERT OR IGNORE INTO usage_dirty_quarters
-  SELECT g.owner, g.quarter FROM usage_refresh_scope AS r
+  INSERT OR IGNORE INTO usage_dirty_slots
+  SELECT g.owner, g.quarter, r.bucket FROM usage_refresh_scope_buckets AS r
   JOIN usage_grain_cache AS g
     ON g.owner = r.owner AND g.tool = r.tool AND g.session_id = r.session_id
   WHERE NOT (SELECT all_sums FROM usage_refresh_all_sums);
@@ -1506,35 +1633,49 @@ CREATE TRIGGER usage_refresh_run INSTEAD OF INSERT ON usage_refresh BEGIN
   WHERE (owner, tool, session_id) IN (SELECT owner, tool, session_id FROM usage_refresh_scope);
   UPDATE usage_cache_state SET mode = 'refresh-grain';
   INSERT INTO usage_grain_cache SELECT * FROM usage_grain_live;
+  DELETE FROM usage_session_buckets WHERE (SELECT stale FROM usage_cache_state);
+  DELETE FROM usage_session_buckets
+  WHERE (owner, tool, session_id) IN (SELECT owner, tool, session_id FROM usage_refresh_scope);
+  INSERT INTO usage_session_buckets
+  SELECT r.owner, r.bucket, r.tool, r.session_id FROM usage_refresh_scope_buckets AS r
+  WHERE EXISTS (SELECT 1 FROM usage_grain_cache AS g
+                WHERE g.owner = r.owner AND g.tool = r.tool AND g.session_id = r.session_id);
   DELETE FROM usage_savings_cache
   WHERE (owner, tool, session_id) IN (SELECT owner, tool, session_id FROM usage_refresh_scope);
   INSERT INTO usage_savings_cache SELECT * FROM usage_savings_live;
-  INSERT OR IGNORE INTO usage_dirty_quarters
-  SELECT g.owner, g.quarter FROM usage_refresh_scope AS r
+  INSERT OR IGNORE INTO usage_dirty_slots
+  SELECT g.owner, g.quarter, r.bucket FROM usage_refresh_scope_buckets AS r
   JOIN usage_grain_cache AS g
     ON g.owner = r.owner AND g.tool = r.tool AND g.session_id = r.session_id
   WHERE NOT (SELECT all_sums FROM usage_refresh_all_sums);
-  -- The periods those quarters are in, each with a range of quarters that
-  -- holds all of its own (a local day's are within a day of its UTC date:
-  -- every offset in use is less than a day).
-  INSERT OR IGNORE INTO usage_dirty_periods
-  SELECT 'day', owner, substr(quarter, 1, 10), substr(quarter, 1, 10),
+  INSERT OR IGNORE INTO usage_dirty_quarters SELECT owner, quarter FROM usage_dirty_slots;
+  -- The periods and buckets those are in, each with a range of quarters
+  -- that holds all of the period's own (a local day's are within a day of
+  -- its UTC date: every offset in use is less than a day).
+  INSERT OR IGNORE INTO usage_dirty_bucket_periods
+  SELECT 'day', owner, substr(quarter, 1, 10), bucket, substr(quarter, 1, 10),
          substr(quarter, 1, 10) || 'U'
-  FROM usage_dirty_quarters;
-  INSERT OR IGNORE INTO usage_dirty_periods
-  SELECT 'month', owner, substr(quarter, 1, 7), substr(quarter, 1, 7), substr(quarter, 1, 7) || '.'
-  FROM usage_dirty_quarters;
-  INSERT OR IGNORE INTO usage_dirty_periods
-  SELECT 'local_day', owner, p, date(p, '-2 days'), date(p, '+3 days')
-  FROM (SELECT owner, date(quarter, (SELECT value FROM usage_settings
-                                     WHERE name = 'local_day_modifier')) AS p
-        FROM usage_dirty_quarters)
+  FROM usage_dirty_slots;
+  INSERT OR IGNORE INTO usage_dirty_bucket_periods
+  SELECT 'month', owner, substr(quarter, 1, 7), bucket, substr(quarter, 1, 7),
+         substr(quarter, 1, 7) || '.'
+  FROM usage_dirty_slots;
+  INSERT OR IGNORE INTO usage_dirty_bucket_periods
+  SELECT 'local_day', owner, p, bucket, date(p, '-2 days'), date(p, '+3 days')
+  FROM (SELECT owner, bucket, date(quarter, (SELECT value FROM usage_settings
+                                             WHERE name = 'local_day_modifier')) AS p
+        FROM usage_dirty_slots)
   WHERE p IS NOT NULL;
+  INSERT OR IGNORE INTO usage_dirty_periods
+  SELECT period_kind, owner, period, lo, hi FROM usage_dirty_bucket_periods;
   -- The sums the views read, from the grain's cache: all of them, or those
   -- of the changed periods, sessions and quarter hours.
   DELETE FROM usage_sums_cache
   WHERE rowid IN (SELECT c.rowid FROM usage_refresh_all_sums AS a
                   CROSS JOIN usage_sums_cache AS c WHERE a.all_sums);
+  DELETE FROM usage_bucket_sums_cache
+  WHERE rowid IN (SELECT c.rowid FROM usage_refresh_all_sums AS a
+                  CROSS JOIN usage_bucket_sums_cache AS c WHERE a.all_sums);
   DELETE FROM usage_session_sums_cache
   WHERE rowid IN (SELECT c.rowid FROM usage_refresh_all_sums AS a
                   CROSS JOIN usage_session_sums_cache AS c WHERE a.all_sums);
@@ -1544,6 +1685,9 @@ CREATE TRIGGER usage_refresh_run INSTEAD OF INSERT ON usage_refresh BEGIN
   DELETE FROM usage_sums_cache
   WHERE (period_kind, owner, period) IN (SELECT period_kind, owner, period
                                          FROM usage_dirty_periods);
+  DELETE FROM usage_bucket_sums_cache
+  WHERE (period_kind, owner, period, bucket) IN (SELECT period_kind, owner, period, bucket
+                                                 FROM usage_dirty_bucket_periods);
   DELETE FROM usage_session_sums_cache
   WHERE (owner, tool, session_id) IN (SELECT owner, tool, session_id FROM usage_refresh_scope);
   DELETE FROM usage_claude_units_cache
@@ -1551,11 +1695,11 @@ CREATE TRIGGER usage_refresh_run INSTEAD OF INSERT ON usage_refresh BEGIN
   UPDATE usage_cache_state
   SET mode = CASE WHEN (SELECT all_sums FROM usage_refresh_all_sums) THEN 'refresh-sums'
                   ELSE 'refresh-sums-part' END;
-  INSERT INTO usage_sums_cache
-  SELECT * FROM usage_sums_compute AS c
+  INSERT INTO usage_bucket_sums_cache
+  SELECT * FROM usage_bucket_sums_compute AS c
   WHERE (SELECT mode = 'refresh-sums' FROM usage_cache_state)
-     OR (c.period_kind, c.owner, c.period) IN (SELECT period_kind, owner, period
-                                               FROM usage_dirty_periods);
+     OR (c.period_kind, c.owner, c.period, c.bucket)
+        IN (SELECT period_kind, owner, period, bucket FROM usage_dirty_bucket_periods);
   INSERT INTO usage_session_sums_cache
   SELECT * FROM usage_session_sums_compute AS c
   WHERE (SELECT mode = 'refresh-sums' FROM usage_cache_state)
@@ -1565,10 +1709,16 @@ CREATE TRIGGER usage_refresh_run INSTEAD OF INSERT ON usage_refresh BEGIN
   SELECT * FROM usage_claude_units_compute AS c
   WHERE (SELECT mode = 'refresh-sums' FROM usage_cache_state)
      OR (c.owner, c.quarter) IN (SELECT owner, quarter FROM usage_dirty_quarters);
+  -- Then the periods' sums from their buckets (usage_bucket_sums).
+  UPDATE usage_cache_state
+  SET mode = CASE mode WHEN 'refresh-sums' THEN 'refresh-totals' ELSE 'refresh-totals-part' END;
+  INSERT INTO usage_sums_cache SELECT * FROM usage_sums_compute;
   DELETE FROM usage_refresh_scope;
   DELETE FROM usage_changed_sessions;
   DELETE FROM usage_dirty_quarters;
   DELETE FROM usage_dirty_periods;
+  DELETE FROM usage_dirty_slots;
+  DELETE FROM usage_dirty_bucket_periods;
   UPDATE usage_cache_state
   SET mode = 'all', stale = 0, refreshed_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
       sums_local_day_modifier = (SELECT key FROM usage_local_day_key);
@@ -1582,7 +1732,8 @@ WHERE computed_by IS NOT (SELECT group_concat(name || char(10) || sql, char(10))
                                 WHERE name IN ('usage_turn_live', 'usage_grain_live',
                                                'model_price_match', 'usage_refresh_run',
                                                'usage_refresh_all_sums',
-                                               'usage_sums_compute',
+                                               'usage_sums_compute', 'usage_bucket_sums_compute',
+                                               'usage_bucket_sums', 'usage_refresh_scope_buckets',
                                                'usage_session_sums_compute',
                                                'usage_claude_units_compute', 'usage_savings_live')
                                 ORDER BY name));
@@ -1593,6 +1744,8 @@ SET computed_by = (SELECT group_concat(name || char(10) || sql, char(10))
                                         'model_price_match', 'usage_refresh_run',
                                         'usage_refresh_all_sums',
                                         'usage_sums_compute', 'usage_session_sums_compute',
+                                        'usage_bucket_sums_compute', 'usage_bucket_sums',
+                                        'usage_refresh_scope_buckets',
                                         'usage_claude_units_compute', 'usage_savings_live')
                          ORDER BY name));
 INSERT INTO usage_refresh DEFAULT VALUES;
