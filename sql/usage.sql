@@ -735,11 +735,18 @@ WITH
                   length(min(CASE WHEN working_dir IS NOT NULL THEN host END)) + 2) AS project,
            max(CASE WHEN json_valid(metadata)
                     THEN metadata ->> '$.parent_session_id' IS NOT NULL ELSE 0 END) AS sub_agent
-    FROM sessions
-    -- Nothing to read while the caches serve (the turns below are gated the
-    -- same way): SQLite builds this before it looks at the turns.
-    WHERE (SELECT (mode = 'all' AND NOT fresh) OR mode = 'refresh-turns'
-           FROM usage_cache_status)
+    -- Every session while the caches don't serve; inside a refresh, the
+    -- sessions it refreshes. Nothing to read while the caches serve (the
+    -- turns below are gated the same way): SQLite builds this before it
+    -- looks at the turns.
+    FROM (SELECT o.* FROM (SELECT 1 AS open FROM usage_cache_status
+                           WHERE mode = 'all' AND NOT fresh) AS g
+          CROSS JOIN sessions AS o
+          UNION ALL
+          SELECT o.* FROM usage_refresh_scope AS r
+          CROSS JOIN sessions AS o
+            ON o.owner = r.owner AND o.tool = r.tool AND o.session_id = r.session_id
+          WHERE (SELECT mode = 'refresh-turns' FROM usage_cache_state))
     GROUP BY owner, tool, session_id
   ),
   turn AS (
