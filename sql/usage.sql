@@ -1051,10 +1051,15 @@ SELECT
   CASE WHEN g.grain IN ('all', 'agent')
        THEN json_group_array(DISTINCT u.model) FILTER (WHERE u.model IS NOT NULL) END AS models
 FROM (SELECT 'day' AS period_kind UNION ALL SELECT 'local_day' UNION ALL SELECT 'month') AS k,
+     -- Outside a refresh (a read while the caches don't serve) every row is
+     -- in one bucket: the sums are computed once, as they are shown.
      (SELECT x.*,
-             ((unicode(substr(x.session_id, 1, 1) || ' ') + 3 * unicode(substr(x.session_id, 2, 1) || ' ')
-               + 9 * unicode(substr(x.session_id, 3, 1) || ' ') + 27 * unicode(substr(x.session_id, -1, 1) || ' ')
-               + 81 * unicode(substr(x.session_id, -2, 1) || ' ') + 243 * unicode(substr(x.session_id, -3, 1) || ' ')) % 64) AS bucket
+             CASE WHEN (SELECT mode IN ('refresh-sums', 'refresh-sums-part')
+                        FROM usage_cache_state)
+             THEN ((unicode(substr(x.session_id, 1, 1) || ' ') + 3 * unicode(substr(x.session_id, 2, 1) || ' ')
+                  + 9 * unicode(substr(x.session_id, 3, 1) || ' ') + 27 * unicode(substr(x.session_id, -1, 1) || ' ')
+                  + 81 * unicode(substr(x.session_id, -2, 1) || ' ') + 243 * unicode(substr(x.session_id, -3, 1) || ' ')) % 64)
+             ELSE 0 END AS bucket
       FROM usage_grain_for_sums AS x) AS u,
      (SELECT 'all' AS grain UNION ALL SELECT 'agent' UNION ALL SELECT 'model'
       UNION ALL SELECT 'project') AS g
@@ -1073,62 +1078,65 @@ GROUP BY k.period_kind, g.grain, period, u.owner, u.bucket,
          CASE WHEN g.grain IN ('model', 'project') THEN u.model END,
          CASE WHEN g.grain = 'project' THEN u.project END;
 
--- What usage_sums_compute adds up: the bucket sums' cache inside a
--- refresh once it is computed (modes 'refresh-totals', and
--- 'refresh-totals-part' for the periods of usage_dirty_periods), their
--- computation otherwise.
-DROP VIEW IF EXISTS usage_bucket_sums;
-CREATE VIEW usage_bucket_sums AS
-SELECT * FROM usage_bucket_sums_cache
-WHERE (SELECT mode = 'refresh-totals' FROM usage_cache_state)
-UNION ALL
-SELECT c.* FROM usage_dirty_periods AS d
-CROSS JOIN usage_bucket_sums_cache AS c
-  ON c.period_kind = d.period_kind AND c.owner = d.owner AND c.period = d.period
-WHERE (SELECT mode = 'refresh-totals-part' FROM usage_cache_state)
+-- The rows usage_sums_compute finishes, in the columns of
+-- usage_bucket_sums_cache: inside a refresh once the buckets are cached
+-- (modes 'refresh-totals', and 'refresh-totals-part' for the periods of
+-- usage_dirty_periods), the buckets' sums per period (agents and models: a
+-- JSON array of their arrays); otherwise their computation, in one bucket.
+-- (No arm is a join or a grouping over a grouping: a reader's WHERE, such
+-- as one period kind, reaches the computation only through arms that read
+-- one table or view.)
+DROP VIEW IF EXISTS usage_bucket_totals;
+CREATE VIEW usage_bucket_totals AS
+SELECT
+  period_kind, grain, period, owner, 0 AS bucket, tool, model, project,
+  sum(sessions) AS sessions,
+  sum(turns) AS turns,
+  sum(billable_turns) AS billable_turns,
+  sum(unpriced_turns) AS unpriced_turns,
+  total(known_cost) AS known_cost,
+  sum(tokens_in) AS tokens_in,
+  sum(tokens_out) AS tokens_out,
+  sum(cache_read_tokens) AS cache_read_tokens,
+  sum(cache_write_tokens) AS cache_write_tokens,
+  sum(cache_write_1h_tokens) AS cache_write_1h_tokens,
+  json_group_array(json(agents)) AS agents,
+  json_group_array(json(models)) AS models
+FROM usage_bucket_sums_cache
+-- (a constant first: outside a refresh no row is read)
+WHERE (SELECT mode IN ('refresh-totals', 'refresh-totals-part') FROM usage_cache_state)
+  AND ((SELECT mode = 'refresh-totals' FROM usage_cache_state)
+       OR (period_kind, owner, period) IN (SELECT period_kind, owner, period
+                                           FROM usage_dirty_periods))
+GROUP BY period_kind, owner, period, grain, tool, model, project
 UNION ALL
 SELECT * FROM usage_bucket_sums_compute
 WHERE (SELECT mode NOT IN ('refresh-totals', 'refresh-totals-part') FROM usage_cache_state);
 
--- The sums of the buckets: a period's sessions are the sum of its buckets'
--- (a session is in one bucket), its agents and models the sorted names of
--- its buckets' lists.
+-- The sums as the views show them: a period's sessions are the sum of its
+-- buckets' (a session is in one bucket), its agents and models the sorted
+-- names of its buckets' lists.
 DROP VIEW IF EXISTS usage_sums_compute;
 CREATE VIEW usage_sums_compute AS
 SELECT
   period_kind, grain, period, owner, tool, model, project, sessions, turns, billable_turns,
-  unpriced_turns, cost_usd, priced_cost_usd, tokens_in, tokens_out, input_tokens,
-  cache_read_tokens, cache_write_tokens, cache_write_1h_tokens, total_tokens,
+  unpriced_turns,
+  CASE WHEN billable_turns = 0 OR unpriced_turns > 0 THEN NULL
+       ELSE round(known_cost, 6) END AS cost_usd,
+  CASE WHEN billable_turns > unpriced_turns THEN round(known_cost, 6) END AS priced_cost_usd,
+  tokens_in, tokens_out,
+  tokens_in - cache_read_tokens - cache_write_tokens AS input_tokens,
+  cache_read_tokens, cache_write_tokens, cache_write_1h_tokens,
+  tokens_in + tokens_out AS total_tokens,
   CASE WHEN grain = 'all'
-       THEN (SELECT group_concat(value) FROM (SELECT DISTINCT value FROM json_tree(agent_lists)
+       THEN (SELECT group_concat(value) FROM (SELECT DISTINCT value FROM json_tree(agents)
                                               WHERE type = 'text' ORDER BY value))
        ELSE tool END AS agents,
   CASE WHEN grain IN ('all', 'agent')
-       THEN (SELECT group_concat(value) FROM (SELECT DISTINCT value FROM json_tree(model_lists)
+       THEN (SELECT group_concat(value) FROM (SELECT DISTINCT value FROM json_tree(models)
                                               WHERE type = 'text' ORDER BY value))
        ELSE model END AS models
-FROM (
-  SELECT
-    b.period_kind, b.grain, b.period, b.owner, b.tool, b.model, b.project,
-    sum(b.sessions) AS sessions,
-    sum(b.turns) AS turns,
-    sum(b.billable_turns) AS billable_turns,
-    sum(b.unpriced_turns) AS unpriced_turns,
-    CASE WHEN sum(b.billable_turns) = 0 OR sum(b.unpriced_turns) > 0 THEN NULL
-         ELSE round(total(b.known_cost), 6) END AS cost_usd,
-    CASE WHEN sum(b.billable_turns) > sum(b.unpriced_turns)
-         THEN round(total(b.known_cost), 6) END AS priced_cost_usd,
-    sum(b.tokens_in) AS tokens_in,
-    sum(b.tokens_out) AS tokens_out,
-    sum(b.tokens_in) - sum(b.cache_read_tokens) - sum(b.cache_write_tokens) AS input_tokens,
-    sum(b.cache_read_tokens) AS cache_read_tokens,
-    sum(b.cache_write_tokens) AS cache_write_tokens,
-    sum(b.cache_write_1h_tokens) AS cache_write_1h_tokens,
-    sum(b.tokens_in) + sum(b.tokens_out) AS total_tokens,
-    json_group_array(json(b.agents)) AS agent_lists,
-    json_group_array(json(b.models)) AS model_lists
-  FROM usage_bucket_sums AS b
-  GROUP BY b.period_kind, b.owner, b.period, b.grain, b.tool, b.model, b.project);
+FROM usage_bucket_totals;
 
 DROP VIEW IF EXISTS usage_sums;
 CREATE VIEW usage_sums AS
@@ -1716,7 +1724,7 @@ CREATE TRIGGER usage_refresh_run INSTEAD OF INSERT ON usage_refresh BEGIN
   SELECT * FROM usage_claude_units_compute AS c
   WHERE (SELECT mode = 'refresh-sums' FROM usage_cache_state)
      OR (c.owner, c.quarter) IN (SELECT owner, quarter FROM usage_dirty_quarters);
-  -- Then the periods' sums from their buckets (usage_bucket_sums).
+  -- Then the periods' sums from their buckets (usage_bucket_totals).
   UPDATE usage_cache_state
   SET mode = CASE mode WHEN 'refresh-sums' THEN 'refresh-totals' ELSE 'refresh-totals-part' END;
   INSERT INTO usage_sums_cache SELECT * FROM usage_sums_compute;
@@ -1740,7 +1748,7 @@ WHERE computed_by IS NOT (SELECT group_concat(name || char(10) || sql, char(10))
                                                'model_price_match', 'usage_refresh_run',
                                                'usage_refresh_all_sums',
                                                'usage_sums_compute', 'usage_bucket_sums_compute',
-                                               'usage_bucket_sums', 'usage_refresh_scope_buckets',
+                                               'usage_bucket_totals', 'usage_refresh_scope_buckets',
                                                'usage_session_sums_compute',
                                                'usage_claude_units_compute', 'usage_savings_live')
                                 ORDER BY name));
@@ -1751,7 +1759,7 @@ SET computed_by = (SELECT group_concat(name || char(10) || sql, char(10))
                                         'model_price_match', 'usage_refresh_run',
                                         'usage_refresh_all_sums',
                                         'usage_sums_compute', 'usage_session_sums_compute',
-                                        'usage_bucket_sums_compute', 'usage_bucket_sums',
+                                        'usage_bucket_sums_compute', 'usage_bucket_totals',
                                         'usage_refresh_scope_buckets',
                                         'usage_claude_units_compute', 'usage_savings_live')
                          ORDER BY name));

@@ -198,6 +198,10 @@ def check_seed(module, root, seed):
         refreshes += 1
         mine = snapshot(db)
         full = snapshot(full_rebuild_of(db, module))
+        for agents, models in db.execute("SELECT agents, models FROM usage_sums"):
+            for names in (agents, models):
+                if names is not None and names.split(",") != sorted(set(names.split(","))):
+                    return f"seed {seed}: names not sorted once each: {names!r} after {done}"
         if mine["status"] != [(1, 1, 0)]:
             return f"seed {seed}: not fresh after the refresh: {mine['status']} after {done}"
         costs = zip(mine["bucket_known_cost"], full["bucket_known_cost"])
