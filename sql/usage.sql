@@ -565,9 +565,12 @@ DELETE FROM usage_dirty_slots;
 DELETE FROM usage_dirty_bucket_periods;
 CREATE INDEX IF NOT EXISTS usage_grain_cache_by_quarter ON usage_grain_cache (owner, quarter);
 -- Each refreshed session's bucket (usage_bucket_sums_cache), and each
--- session's in the caches: a bucket's grain rows are found through its
--- sessions. (The same expression as usage_bucket_sums_compute's; SQLite
--- 3.40 can't search an index on it by another table's column.)
+-- session's bucket and UTC days in the caches: the grain rows of a bucket
+-- in a period are found through the bucket's sessions of those days (for
+-- a month of one session, its bucket's sessions, a 64th of the month; for
+-- a day, the few of that day). (The same expression as
+-- usage_bucket_sums_compute's; SQLite 3.40 can't search an index on it by
+-- another table's column.)
 DROP VIEW IF EXISTS usage_refresh_scope_buckets;
 CREATE VIEW usage_refresh_scope_buckets AS
 SELECT r.owner, r.tool, r.session_id,
@@ -575,15 +578,16 @@ SELECT r.owner, r.tool, r.session_id,
       + 9 * unicode(substr(r.session_id, 3, 1) || ' ') + 27 * unicode(substr(r.session_id, -1, 1) || ' ')
       + 81 * unicode(substr(r.session_id, -2, 1) || ' ') + 243 * unicode(substr(r.session_id, -3, 1) || ' ')) % 64) AS bucket
 FROM usage_refresh_scope AS r;
-CREATE TABLE IF NOT EXISTS usage_session_buckets (
+CREATE TABLE IF NOT EXISTS usage_session_days (
   owner      TEXT NOT NULL,
   bucket     INTEGER NOT NULL,
+  day        TEXT NOT NULL,
   tool       TEXT NOT NULL,
   session_id TEXT NOT NULL,
-  PRIMARY KEY (owner, bucket, tool, session_id)
+  PRIMARY KEY (owner, bucket, day, tool, session_id)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS usage_session_buckets_by_session
-  ON usage_session_buckets (owner, tool, session_id);
+CREATE INDEX IF NOT EXISTS usage_session_days_by_session
+  ON usage_session_days (owner, tool, session_id);
 CREATE INDEX IF NOT EXISTS usage_sums_cache_by_period
   ON usage_sums_cache (period_kind, owner, period);
 CREATE INDEX IF NOT EXISTS usage_session_sums_cache_by_session
@@ -996,8 +1000,8 @@ SELECT * FROM usage_grain_cache
 WHERE (SELECT mode = 'refresh-sums-part' FROM usage_cache_state)
   AND rowid IN (SELECT g.rowid FROM usage_cache_state AS s
                 CROSS JOIN usage_dirty_bucket_periods AS d ON s.mode = 'refresh-sums-part'
-                CROSS JOIN usage_session_buckets AS m
-                  ON m.owner = d.owner AND m.bucket = d.bucket
+                CROSS JOIN usage_session_days AS m
+                  ON m.owner = d.owner AND m.bucket = d.bucket AND m.day >= d.lo AND m.day < d.hi
                 CROSS JOIN usage_grain_cache AS g
                   ON g.owner = m.owner AND g.tool = m.tool AND g.session_id = m.session_id
                  -- (+: by the session, not by the quarters of every session)
@@ -1648,13 +1652,14 @@ CREATE TRIGGER usage_refresh_run INSTEAD OF INSERT ON usage_refresh BEGIN
   WHERE (owner, tool, session_id) IN (SELECT owner, tool, session_id FROM usage_refresh_scope);
   UPDATE usage_cache_state SET mode = 'refresh-grain';
   INSERT INTO usage_grain_cache SELECT * FROM usage_grain_live;
-  DELETE FROM usage_session_buckets WHERE (SELECT stale FROM usage_cache_state);
-  DELETE FROM usage_session_buckets
+  DELETE FROM usage_session_days WHERE (SELECT stale FROM usage_cache_state);
+  DELETE FROM usage_session_days
   WHERE (owner, tool, session_id) IN (SELECT owner, tool, session_id FROM usage_refresh_scope);
-  INSERT INTO usage_session_buckets
-  SELECT r.owner, r.bucket, r.tool, r.session_id FROM usage_refresh_scope_buckets AS r
-  WHERE EXISTS (SELECT 1 FROM usage_grain_cache AS g
-                WHERE g.owner = r.owner AND g.tool = r.tool AND g.session_id = r.session_id);
+  INSERT OR IGNORE INTO usage_session_days
+  SELECT r.owner, r.bucket, substr(g.quarter, 1, 10), r.tool, r.session_id
+  FROM usage_refresh_scope_buckets AS r
+  JOIN usage_grain_cache AS g
+    ON g.owner = r.owner AND g.tool = r.tool AND g.session_id = r.session_id;
   DELETE FROM usage_savings_cache
   WHERE (owner, tool, session_id) IN (SELECT owner, tool, session_id FROM usage_refresh_scope);
   INSERT INTO usage_savings_cache SELECT * FROM usage_savings_live;

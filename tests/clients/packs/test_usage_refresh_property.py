@@ -27,7 +27,7 @@ import time
 
 CACHES = ["usage_turn_cache", "usage_grain_cache", "usage_sums_cache", "usage_session_sums_cache",
           "usage_claude_units_cache", "usage_savings_cache", "usage_bucket_sums_cache",
-          "usage_session_buckets"]
+          "usage_session_days"]
 TOOLS = ["claude-code", "codex", "gemini-cli"]
 MODELS = ["claude-sonnet-4-5-20250929", "claude-opus-4-5", "gpt-5.1-codex", "gemini-2.5-pro",
           "mystery-model", None]
@@ -278,7 +278,7 @@ def check_dense_month_is_partial(module, root):
     changed.update(turn_id="2", tokens_in=1000)
     db.execute("SELECT count(*) FROM lethe_ingest('ana', ?)", (json.dumps(changed),)).fetchone()
     db.execute("INSERT INTO usage_refresh DEFAULT VALUES")
-    bucket = db.execute("SELECT bucket FROM usage_session_buckets WHERE session_id = ?",
+    bucket = db.execute("SELECT DISTINCT bucket FROM usage_session_days WHERE session_id = ?",
                         (changed["session_id"],)).fetchone()[0]
     after = dict(((r[:-1]), r[-1]) for r in db.execute(f"SELECT {key}, rowid FROM usage_bucket_sums_cache"))
     buckets = {k[3] for k in after}
