@@ -1580,9 +1580,11 @@ WITH RECURSIVE
            CASE WHEN json_valid(t.metadata) AND t.metadata ->> '$.message_id' IS NOT NULL
                 THEN 'm' || (t.metadata ->> '$.message_id')
                 ELSE 't' || t.session_id || char(31) || t.turn_id END
+    -- (CROSS JOIN: the changed sessions drive; SQLite would scan every turn)
     FROM usage_changed_sessions AS c
-    JOIN sessions AS o ON o.owner = c.owner AND o.tool = c.tool AND o.session_id = c.session_id
-    JOIN turns AS t
+    CROSS JOIN sessions AS o
+      ON o.owner = c.owner AND o.tool = c.tool AND o.session_id = c.session_id
+    CROSS JOIN turns AS t
       ON t.owner = o.owner AND t.tool = o.tool AND t.host = o.host AND t.session_id = o.session_id
     UNION
     -- the responses a reached session held at the last refresh
