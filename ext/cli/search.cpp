@@ -47,26 +47,64 @@ constexpr int kRankedTurns = 1000;
 // of every match: ext/call/rank_function.hpp), ties newest first; the
 // snippet is cut around the first place the text occurs (FTS5's snippet()
 // would search the index again for each hit).
-constexpr const char* kSearch =
-    "WITH candidates AS MATERIALIZED (\n"
-    "  SELECT turn_rowid, lethe_rank(query) AS score FROM turn_search\n"
-    "  WHERE query MATCH '\"' || replace(?1, '\"', '\"\"') || '\"'\n"
-    "  ORDER BY turn_rowid DESC LIMIT ?3),\n"
-    "best AS MATERIALIZED (\n"
-    "  SELECT turn_rowid, score FROM candidates ORDER BY score, turn_rowid DESC LIMIT ?2),\n"
-    "hits AS (\n"
-    "  SELECT best.score, best.turn_rowid, s.timestamp, s.tool, s.host, s.project, s.session_id,\n"
-    "         s.content, instr(lower(s.content), lower(?1)) AS at, length(?1) AS n\n"
-    "  FROM best CROSS JOIN turn_search AS s ON s.turn_rowid = best.turn_rowid)\n"
-    "SELECT timestamp, tool, host, project, session_id,\n"
-    "       CASE WHEN at > 0 THEN\n"
-    "         CASE WHEN at > 61 THEN '…' ELSE '' END || substr(content, max(1, at - 60), min(at - "
-    "1, 60))\n"
-    "         || '[' || substr(content, at, n) || ']' || substr(content, at + n, 80)\n"
-    "         || CASE WHEN length(content) >= at + n + 80 THEN '…' ELSE '' END\n"
-    "       ELSE substr(content, 1, 140) || CASE WHEN length(content) > 140 THEN '…' ELSE '' END\n"
-    "       END\n"
-    "FROM hits ORDER BY score, turn_rowid DESC";
+//
+// The cover: a text of 6 to 64 characters is not asked as a phrase of
+// every trigram but as the AND of a few of them that still cover each of
+// its characters, the rarest found (each trigram's 64th newest row: the
+// older, the rarer; FTS5 reads the whole list of rows of each trigram it
+// is asked, and a rare text made of common trigrams costs all of them).
+// lethe_rank(query, offsets) keeps only the rows where the pieces sit
+// where the text puts them, and scores them as the phrase: the same rows
+// and scores as the phrase of the whole text
+// (bench/runs/2026-12-06-search.md, "The cover").
+constexpr const char* kSearch = R"sql(
+WITH RECURSIVE
+text(chars) AS (SELECT length(?1)),
+starts(i) AS (SELECT 0 FROM text WHERE chars BETWEEN 6 AND 64
+              UNION ALL SELECT i + 1 FROM starts, text WHERE i + 3 < chars),
+-- Each trigram of the text: the piece as an FTS5 phrase, and how rare it
+-- is (its 64th newest row; NULL, fewer rows: rarest).
+pieces(i, piece, seen) AS MATERIALIZED (
+  SELECT i, '"' || replace(substr(?1, i + 1, 3), '"', '""') || '"',
+         (SELECT rowid FROM turn_text_fts
+          WHERE turn_text_fts MATCH '"' || replace(substr(?1, i + 1, 3), '"', '""') || '"'
+          ORDER BY rowid DESC LIMIT 1 OFFSET 63)
+  FROM starts),
+-- The cover: the first and the last piece, and between them, from each
+-- piece, the rarest of the next three (each character stays covered).
+cover(i, offsets, expr, n) AS (
+  SELECT 0, '0', piece, 1 FROM pieces WHERE i = 0
+  UNION ALL
+  SELECT p.i, c.offsets || ',' || p.i, c.expr || ' AND ' || p.piece, c.n + 1
+  FROM cover AS c, text JOIN pieces AS p ON p.i = CASE
+    WHEN c.i + 3 >= chars - 3 THEN chars - 3
+    ELSE (SELECT x.i FROM pieces AS x WHERE x.i BETWEEN c.i + 1 AND c.i + 3
+          ORDER BY x.seen, x.i DESC LIMIT 1) END
+  WHERE c.i < chars - 3),
+-- The cover when it is shorter than the phrase, else the phrase.
+query(expr, offsets) AS MATERIALIZED (
+  SELECT coalesce((SELECT expr FROM cover, text WHERE i = chars - 3 AND n < chars - 2),
+                  '"' || replace(?1, '"', '""') || '"'),
+         coalesce((SELECT offsets FROM cover, text WHERE i = chars - 3 AND n < chars - 2), '0')),
+candidates AS MATERIALIZED (
+  SELECT turn_rowid, lethe_rank(query, (SELECT offsets FROM query)) AS score FROM turn_search
+  WHERE query MATCH (SELECT expr FROM query) AND score IS NOT NULL
+  ORDER BY turn_rowid DESC LIMIT ?3),
+best AS MATERIALIZED (
+  SELECT turn_rowid, score FROM candidates ORDER BY score, turn_rowid DESC LIMIT ?2),
+hits AS (
+  SELECT best.score, best.turn_rowid, s.timestamp, s.tool, s.host, s.project, s.session_id,
+         s.content, instr(lower(s.content), lower(?1)) AS at, length(?1) AS n
+  FROM best CROSS JOIN turn_search AS s ON s.turn_rowid = best.turn_rowid)
+SELECT timestamp, tool, host, project, session_id,
+       CASE WHEN at > 0 THEN
+         CASE WHEN at > 61 THEN '…' ELSE '' END || substr(content, max(1, at - 60), min(at - 1, 60))
+         || '[' || substr(content, at, n) || ']' || substr(content, at + n, 80)
+         || CASE WHEN length(content) >= at + n + 80 THEN '…' ELSE '' END
+       ELSE substr(content, 1, 140) || CASE WHEN length(content) > 140 THEN '…' ELSE '' END
+       END
+FROM hits ORDER BY score, turn_rowid DESC
+)sql";
 
 // One line of text: runs of newlines, tabs and spaces in a snippet become one space.
 std::string one_line(const std::string& text) {
