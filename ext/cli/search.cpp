@@ -49,14 +49,15 @@ constexpr int kRankedTurns = 1000;
 // would search the index again for each hit).
 //
 // The cover: a text of 6 to 64 characters is not asked as a phrase of
-// every trigram but as the AND of a few of them that still cover each of
-// its characters, the rarest found (each trigram's 64th newest row: the
-// older, the rarer; FTS5 reads the whole list of rows of each trigram it
-// is asked, and a rare text made of common trigrams costs all of them).
-// lethe_rank(query, offsets) keeps only the rows where the pieces sit
-// where the text puts them, and scores them as the phrase: the same rows
-// and scores as the phrase of the whole text
-// (bench/runs/2026-12-06-search.md, "The cover").
+// every trigram but as the AND of fewer of them that still cover each of
+// its characters: the first, the last, the rarest, and the least common
+// others (each trigram's 64th newest row tells how common it is; FTS5
+// reads the whole list of rows of each trigram it is asked, and a rare
+// text made of common trigrams costs all of them). lethe_rank(query,
+// offsets) keeps only the rows where the pieces sit where the text puts
+// them, and scores them as the phrase: the same rows and scores as the
+// phrase of the whole text (bench/runs/2026-12-06-search.md, "The cover";
+// tests/clients/packs/test_search_cover_property.py).
 constexpr const char* kSearch = R"sql(
 WITH RECURSIVE
 text(chars) AS (SELECT length(?1)),
@@ -70,22 +71,31 @@ pieces(i, piece, seen) AS MATERIALIZED (
           WHERE turn_text_fts MATCH '"' || replace(substr(?1, i + 1, 3), '"', '""') || '"'
           ORDER BY rowid DESC LIMIT 1 OFFSET 63)
   FROM starts),
--- The cover: the first and the last piece, and between them, from each
--- piece, the rarest of the next three (each character stays covered).
-cover(i, offsets, expr, n) AS (
-  SELECT 0, '0', piece, 1 FROM pieces WHERE i = 0
+-- The cover: pieces that still cover every character, the first, the last
+-- and the rarest among them (FTS5 skips to its rows in the others' lists),
+-- of least total weight (each piece's share of the rows it is in, from its
+-- probe; ties: fewer pieces). best[i] = weight[i] + the least best of the
+-- three pieces before it, carried along in one row.
+weights(i, piece, w) AS MATERIALIZED (
+  SELECT i, piece, CASE WHEN i = (SELECT i FROM pieces ORDER BY seen LIMIT 1) THEN -1000.0
+                        WHEN seen IS NULL THEN 0.0
+                        ELSE 1.0 / ((SELECT max(rowid) FROM turns) - seen + 1) END
+  FROM pieces),
+cover(i, b1, o1, e1, b2, o2, e2, b3, o3, e3) AS (
+  SELECT 0, w, '0', piece, NULL, NULL, NULL, NULL, NULL, NULL FROM weights WHERE i = 0
   UNION ALL
-  SELECT p.i, c.offsets || ',' || p.i, c.expr || ' AND ' || p.piece, c.n + 1
-  FROM cover AS c, text JOIN pieces AS p ON p.i = CASE
-    WHEN c.i + 3 >= chars - 3 THEN chars - 3
-    ELSE (SELECT x.i FROM pieces AS x WHERE x.i BETWEEN c.i + 1 AND c.i + 3
-          ORDER BY x.seen, x.i DESC LIMIT 1) END
-  WHERE c.i < chars - 3),
+  SELECT p.i, p.w + min(c.b1, coalesce(c.b2, 1e300), coalesce(c.b3, 1e300)),
+         CASE WHEN coalesce(c.b3, 1e300) <= min(c.b1, coalesce(c.b2, 1e300)) THEN c.o3
+              WHEN coalesce(c.b2, 1e300) <= c.b1 THEN c.o2 ELSE c.o1 END || ',' || p.i,
+         CASE WHEN coalesce(c.b3, 1e300) <= min(c.b1, coalesce(c.b2, 1e300)) THEN c.e3
+              WHEN coalesce(c.b2, 1e300) <= c.b1 THEN c.e2 ELSE c.e1 END || ' AND ' || p.piece,
+         c.b1, c.o1, c.e1, c.b2, c.o2, c.e2
+  FROM cover AS c JOIN weights AS p ON p.i = c.i + 1),
 -- The cover when it is shorter than the phrase, else the phrase.
 query(expr, offsets) AS MATERIALIZED (
-  SELECT coalesce((SELECT expr FROM cover, text WHERE i = chars - 3 AND n < chars - 2),
-                  '"' || replace(?1, '"', '""') || '"'),
-         coalesce((SELECT offsets FROM cover, text WHERE i = chars - 3 AND n < chars - 2), '0')),
+  SELECT coalesce(max(e1), '"' || replace(?1, '"', '""') || '"'), coalesce(max(o1), '0')
+  FROM cover, text
+  WHERE i = chars - 3 AND length(o1) - length(replace(o1, ',', '')) + 1 < chars - 2),
 candidates AS MATERIALIZED (
   SELECT turn_rowid, lethe_rank(query, (SELECT offsets FROM query)) AS score FROM turn_search
   WHERE query MATCH (SELECT expr FROM query) AND score IS NOT NULL
