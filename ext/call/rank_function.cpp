@@ -80,6 +80,7 @@ using Position = std::pair<int, int>;  // (column, token offset)
 // (FTS5's auxiliary data): the offsets parsed once, and the buffers.
 struct Pieces {
   std::string text;
+  bool fits = false;  // text is a list of offsets, one per phrase
   std::vector<int> offsets;
   std::vector<Position> starts;
   std::vector<Position> kept;
@@ -130,7 +131,7 @@ int pieces_of(const Fts5ExtensionApi* api, Fts5Context* fts, sqlite3_value* arg,
   auto* p = static_cast<Pieces*>(api->xGetAuxdata(fts, 0));
   *pieces = nullptr;
   if (p != nullptr && text != nullptr && p->text == text) {
-    *pieces = p;
+    *pieces = p->fits ? p : nullptr;
     return SQLITE_OK;
   }
   if (p == nullptr) {
@@ -139,12 +140,9 @@ int pieces_of(const Fts5ExtensionApi* api, Fts5Context* fts, sqlite3_value* arg,
     if (rc != SQLITE_OK) return rc;
   }
   p->text = text == nullptr ? "" : text;
-  if (parse_offsets(text, &p->offsets) &&
-      p->offsets.size() == static_cast<std::size_t>(api->xPhraseCount(fts))) {
-    *pieces = p;
-  } else {
-    p->text.clear();
-  }
+  p->fits = text != nullptr && parse_offsets(text, &p->offsets) &&
+            p->offsets.size() == static_cast<std::size_t>(api->xPhraseCount(fts));
+  if (p->fits) *pieces = p;
   return SQLITE_OK;
 }
 

@@ -1325,6 +1325,13 @@ TEST(ContractRegistry, LetheRankOfPiecesScoresTheWholeText) {
   EXPECT_EQ(scores("\"aaa\" AND \"aaa\"", "lethe_rank(f, '0,1')"),
             scores("\"aaaa\"", "lethe_rank(f)"));  // 'aaaaaa' holds 'aaaa' three times
   EXPECT_EQ(scores("\"own\" AND \"off\"", "lethe_rank(f, '0,9')"), "");
+  // The offsets are read again when they change from one row to the next.
+  const std::string per_row =
+      scores("\"own\" AND \"off\"", "lethe_rank(f, CASE rowid WHEN 1 THEN '0,10' ELSE '0,9' END)");
+  EXPECT_EQ(per_row.substr(0, 2), "1=");
+  EXPECT_EQ(std::count(per_row.begin(), per_row.end(), '='), 1);
+  const std::string constant = scores("\"own\" AND \"off\"", "lethe_rank(f, '0,10')");
+  EXPECT_EQ(std::count(constant.begin(), constant.end(), '='), 2);
   for (const char* bad : {"'0,3'", "'0,3,5,8,10,12'", "'0,x,5,8,10'", "''", "NULL", "'0,,5,8,10'",
                           "'0,3,5,8,10', 1"}) {
     Result rows = db.query(
