@@ -84,9 +84,78 @@ struct Pieces {
   std::vector<int> offsets;
   std::vector<Position> starts;
   std::vector<Position> kept;
+  // The third argument: the whole text, its characters and its tokens
+  // (the table's tokenizer), when the pieces cover only part of it.
+  bool has_whole = false;
+  std::string whole;
+  int whole_chars = 0;
+  std::vector<std::string> whole_tokens;
+  std::vector<std::string> seen_tokens;  // a row's, compared with them
 };
 
 void delete_pieces(void* pieces) { delete static_cast<Pieces*>(pieces); }
+
+// The bytes of the character starting at z[at], as FTS5 reads UTF-8
+// (READ_UTF8: a byte from 0xc0 up takes every continuation byte after it).
+int char_bytes(const unsigned char* z, int at, int end) {
+  int next = at + 1;
+  if (z[at] >= 0xc0) {
+    while (next < end && (z[next] & 0xc0) == 0x80) ++next;
+  }
+  return next - at;
+}
+
+// The characters of z[0, n) up to a NUL byte (where FTS5's trigram
+// tokenizer stops).
+int count_chars(const char* text, int n) {
+  const auto* z = reinterpret_cast<const unsigned char*>(text);
+  int chars = 0;
+  for (int at = 0; at < n && z[at] != 0; at += char_bytes(z, at, n)) ++chars;
+  return chars;
+}
+
+int collect_token(void* tokens, int, const char* token, int size, int, int) {
+  try {
+    static_cast<std::vector<std::string>*>(tokens)->emplace_back(token, size);
+    return SQLITE_OK;
+  } catch (const std::bad_alloc&) {
+    return SQLITE_NOMEM;
+  }
+}
+
+// The tokens of text[0, n) by the table's tokenizer, into *tokens.
+int tokens_of(const Fts5ExtensionApi* api, Fts5Context* fts, const char* text, int n,
+              std::vector<std::string>* tokens) {
+  tokens->clear();
+  return api->xTokenize(fts, text, n, tokens, collect_token);
+}
+
+// Whether the row's column holds the whole text at token `start` (for the
+// trigram tokenizer, character `start`): its characters from there,
+// tokenized as the table does, give the whole text's tokens. *found is
+// set; an SQLite code is returned.
+int whole_at(const Fts5ExtensionApi* api, Fts5Context* fts, Pieces* p, Position start,
+             bool* found) {
+  *found = false;
+  const char* text = nullptr;
+  int n = 0;
+  int rc = api->xColumnText(fts, start.first, &text, &n);
+  if (rc != SQLITE_OK || text == nullptr) return rc;
+  const auto* z = reinterpret_cast<const unsigned char*>(text);
+  int at = 0;
+  for (int c = 0; c < start.second; ++c) {  // to the character `start`
+    if (at >= n || z[at] == 0) return SQLITE_OK;
+    at += char_bytes(z, at, n);
+  }
+  int end = at;
+  for (int c = 0; c < p->whole_chars; ++c) {  // and as many as the text has
+    if (end >= n || z[end] == 0) return SQLITE_OK;
+    end += char_bytes(z, end, n);
+  }
+  rc = tokens_of(api, fts, text + at, end - at, &p->seen_tokens);
+  *found = rc == SQLITE_OK && p->seen_tokens == p->whole_tokens;
+  return rc;
+}
 
 // The occurrences of one text whose pieces are the query's phrases, phrase k
 // starting `offsets[k]` tokens into the text: the places where every piece
@@ -119,7 +188,15 @@ int pieced_hits(const Fts5ExtensionApi* api, Fts5Context* fts, Pieces* p, int* h
     }
     p->starts.swap(p->kept);
   }
-  *hits = static_cast<int>(p->starts.size());
+  *hits = 0;
+  for (const Position& start : p->starts) {
+    bool found = true;
+    if (p->has_whole) {
+      const int rc = whole_at(api, fts, p, start, &found);
+      if (rc != SQLITE_OK) return rc;
+    }
+    if (found) ++*hits;
+  }
   return SQLITE_OK;
 }
 
@@ -146,20 +223,45 @@ int pieces_of(const Fts5ExtensionApi* api, Fts5Context* fts, sqlite3_value* arg,
   return SQLITE_OK;
 }
 
+// The third argument of lethe_rank(fts, offsets, text): the whole text,
+// tokenized once per query (again if it changes); NULL, none.
+int whole_of(const Fts5ExtensionApi* api, Fts5Context* fts, Pieces* p, sqlite3_value* arg) {
+  const char* text = reinterpret_cast<const char*>(sqlite3_value_text(arg));
+  if (text == nullptr) {
+    p->has_whole = false;
+    return SQLITE_OK;
+  }
+  const int n = sqlite3_value_bytes(arg);
+  if (p->has_whole && p->whole.size() == static_cast<std::size_t>(n) &&
+      p->whole.compare(0, std::string::npos, text, n) == 0) {
+    return SQLITE_OK;
+  }
+  p->whole.assign(text, n);
+  p->whole_chars = count_chars(text, n);
+  const int rc = tokens_of(api, fts, text, n, &p->whole_tokens);
+  p->has_whole = rc == SQLITE_OK;
+  return rc;
+}
+
 constexpr int kBadOffsets = -1;  // not an SQLite code
 
-// lethe_rank(fts, offsets): the occurrences of the text whose pieces the
-// query's phrases are, in hits[0]; kBadOffsets when the argument does not
-// fit the query.
+// lethe_rank(fts, offsets[, text]): the occurrences of the text whose
+// pieces the query's phrases are, in hits[0]; kBadOffsets when the
+// argument does not fit the query.
 int text_hits(const Fts5ExtensionApi* api, Fts5Context* fts, int argc, sqlite3_value** argv,
               std::vector<int>* hits) {
-  if (argc != 1) return kBadOffsets;
+  if (argc > 2) return kBadOffsets;
   Pieces* pieces = nullptr;
   int rc = pieces_of(api, fts, argv[0], &pieces);
   if (rc != SQLITE_OK) return rc;
   if (pieces == nullptr) return kBadOffsets;
+  if (argc == 2) {
+    rc = whole_of(api, fts, pieces, argv[1]);
+  } else {
+    pieces->has_whole = false;
+  }
   int found = 0;
-  rc = pieced_hits(api, fts, pieces, &found);
+  if (rc == SQLITE_OK) rc = pieced_hits(api, fts, pieces, &found);
   hits->assign(1, found);
   return rc;
 }

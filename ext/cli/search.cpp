@@ -60,11 +60,14 @@ constexpr int kRankedTurns = 1000;
 // tests/clients/packs/test_search_cover_property.py).
 constexpr const char* kSearch = R"sql(
 WITH RECURSIVE
-text(chars) AS (SELECT length(?1)),
-starts(i) AS (SELECT 0 FROM text WHERE chars BETWEEN 6 AND 64
-              UNION ALL SELECT i + 1 FROM starts, text WHERE i + 3 < chars),
--- Each trigram of the text: the piece as an FTS5 phrase, and how rare it
--- is (its 64th newest row; NULL, fewer rows: rarest).
+-- Up to 64 characters, every trigram of the text is a piece; past that,
+-- 32 of them, spread over it.
+text(chars, step) AS (
+  SELECT length(?1), CASE WHEN length(?1) > 64 THEN max(1, (length(?1) - 3) / 31) ELSE 1 END),
+starts(i) AS (SELECT 0 FROM text WHERE chars >= 6
+              UNION ALL SELECT i + step FROM starts, text WHERE i + step + 3 <= chars),
+-- Each piece: the trigram as an FTS5 phrase, and how rare it is (its 64th
+-- newest row; NULL, fewer rows: rarest).
 pieces(i, piece, seen) AS MATERIALIZED (
   SELECT i, '"' || replace(substr(?1, i + 1, 3), '"', '""') || '"',
          (SELECT rowid FROM turn_text_fts
@@ -91,13 +94,26 @@ cover(i, b1, o1, e1, b2, o2, e2, b3, o3, e3) AS (
               WHEN coalesce(c.b2, 1e300) <= c.b1 THEN c.e2 ELSE c.e1 END || ' AND ' || p.piece,
          c.b1, c.o1, c.e1, c.b2, c.o2, c.e2
   FROM cover AS c JOIN weights AS p ON p.i = c.i + 1),
--- The cover when it is shorter than the phrase, else the phrase.
-query(expr, offsets) AS MATERIALIZED (
-  SELECT coalesce(max(e1), '"' || replace(?1, '"', '""') || '"'), coalesce(max(o1), '0')
-  FROM cover, text
-  WHERE i = chars - 3 AND length(o1) - length(replace(o1, ',', '')) + 1 < chars - 2),
+-- A text of more than 64 characters: its 3 rarest pieces, as a filter
+-- (lethe_rank checks them in place, then the whole text in the rows left).
+rarest(expr, offsets) AS (
+  SELECT group_concat(piece, ' AND '), group_concat(i, ',')
+  FROM (SELECT i, piece FROM pieces ORDER BY seen, i LIMIT 3)),
+-- The query: those, or the cover when it is shorter than the phrase, or
+-- the phrase.
+query(expr, offsets, whole) AS MATERIALIZED (
+  SELECT coalesce(CASE WHEN chars > 64 THEN (SELECT expr FROM rarest)
+                       ELSE (SELECT e1 FROM cover WHERE i = chars - 3 AND
+                             length(o1) - length(replace(o1, ',', '')) + 1 < chars - 2) END,
+                  '"' || replace(?1, '"', '""') || '"'),
+         coalesce(CASE WHEN chars > 64 THEN (SELECT offsets FROM rarest)
+                       ELSE (SELECT o1 FROM cover WHERE i = chars - 3 AND
+                             length(o1) - length(replace(o1, ',', '')) + 1 < chars - 2) END, '0'),
+         CASE WHEN chars > 64 THEN ?1 END
+  FROM text),
 candidates AS MATERIALIZED (
-  SELECT turn_rowid, lethe_rank(query, (SELECT offsets FROM query)) AS score FROM turn_search
+  SELECT turn_rowid, lethe_rank(query, (SELECT offsets FROM query), (SELECT whole FROM query))
+         AS score FROM turn_search
   WHERE query MATCH (SELECT expr FROM query) AND score IS NOT NULL
   ORDER BY turn_rowid DESC LIMIT ?3),
 best AS MATERIALIZED (

@@ -1325,6 +1325,14 @@ TEST(ContractRegistry, LetheRankOfPiecesScoresTheWholeText) {
   EXPECT_EQ(scores("\"aaa\" AND \"aaa\"", "lethe_rank(f, '0,1')"),
             scores("\"aaaa\"", "lethe_rank(f)"));  // 'aaaaaa' holds 'aaaa' three times
   EXPECT_EQ(scores("\"own\" AND \"off\"", "lethe_rank(f, '0,9')"), "");
+  // A third argument, the whole text: the rows where it follows from the
+  // pieces' place, by the table's own tokens (case folded as FTS5 does).
+  EXPECT_EQ(scores("\"own\" AND \"off\"", "lethe_rank(f, '0,10', 'owner_backoff')"), phrase);
+  EXPECT_EQ(scores("\"own\" AND \"off\"", "lethe_rank(f, '0,10', 'OWNER_BackOff')"), phrase);
+  EXPECT_EQ(scores("\"own\"", "lethe_rank(f, '0', 'owner_backoff')"), phrase);
+  EXPECT_EQ(scores("\"own\"", "lethe_rank(f, '0', 'owner_backoff again')"),
+            scores("\"owner_backoff again\"", "lethe_rank(f)"));
+  EXPECT_EQ(scores("\"own\" AND \"off\"", "lethe_rank(f, '0,10', 'owner_backofx')"), "");
   // The offsets are read again when they change from one row to the next.
   const std::string per_row =
       scores("\"own\" AND \"off\"", "lethe_rank(f, CASE rowid WHEN 1 THEN '0,10' ELSE '0,9' END)");
@@ -1333,7 +1341,7 @@ TEST(ContractRegistry, LetheRankOfPiecesScoresTheWholeText) {
   const std::string constant = scores("\"own\" AND \"off\"", "lethe_rank(f, '0,10')");
   EXPECT_EQ(std::count(constant.begin(), constant.end(), '='), 2);
   for (const char* bad : {"'0,3'", "'0,3,5,8,10,12'", "'0,x,5,8,10'", "''", "NULL", "'0,,5,8,10'",
-                          "'0,3,5,8,10', 1"}) {
+                          "'0,3,5,8,10', NULL, 1"}) {
     Result rows = db.query(
         std::string("SELECT lethe_rank(f, ") + bad +
         ") FROM f WHERE f MATCH '\"own\" AND \"er_\" AND \"_ba\" AND \"cko\" AND \"off\"'");
