@@ -28,6 +28,12 @@ namespace lethe {
 // character of the text: FTS5 reads each trigram's list of rows, and a
 // rare text made of common trigrams costs their lists, all of them, as a
 // phrase (bench/runs/2026-12-06-search.md, "The cover").
+//
+// lethe_rank(fts, offsets, text): the same, and the whole text must also
+// follow from where the pieces put its start: the row's column, from that
+// character on, tokenized by the table's tokenizer, gives the text's
+// tokens (pieces that cover only part of a long text; NULL text: as
+// without it).
 int register_rank_function(sqlite3* db);
 
 }  // namespace lethe

@@ -55,8 +55,11 @@ constexpr int kRankedTurns = 1000;
 // reads the whole list of rows of each trigram it is asked, and a rare
 // text made of common trigrams costs all of them). lethe_rank(query,
 // offsets) keeps only the rows where the pieces sit where the text puts
-// them, and scores them as the phrase: the same rows and scores as the
-// phrase of the whole text (bench/runs/2026-12-06-search.md, "The cover";
+// them, and scores them as the phrase. A longer text is asked as its 3
+// rarest trigrams (32 probed, spread over it), and lethe_rank(query,
+// offsets, text) also checks that the whole text follows, by the table's
+// own tokens. Either way: the same rows and scores as the phrase of the
+// whole text (bench/runs/2026-12-06-search.md, "The cover";
 // tests/clients/packs/test_search_cover_property.py).
 constexpr const char* kSearch = R"sql(
 WITH RECURSIVE
