@@ -1296,6 +1296,60 @@ TEST(ContractRegistry, LetheRankIsBm25WithoutTheIdf) {
   EXPECT_FALSE(outside.ok());
 }
 
+// lethe_rank(fts, offsets): the query's phrases are pieces of one text at
+// these offsets; a row scores as the phrase of the whole text scores it
+// (overlapping occurrences counted alike), a row with the pieces elsewhere
+// is NULL, and offsets that do not fit the query are an error.
+TEST(ContractRegistry, LetheRankOfPiecesScoresTheWholeText) {
+  Db db;
+  db.must(
+      "CREATE VIRTUAL TABLE f USING fts5(c, tokenize = 'trigram');"
+      "INSERT INTO f VALUES ('owner_backoff'), ('the owner and the backoff: owner_ba cko off'),"
+      "('OWNER_BACKOFF, then owner_backoff again'), ('aaaaaa'), ('owner_backof'), ('aaaa aaa')");
+  const auto scores = [&](const std::string& match, const std::string& rank) {
+    Result rows = db.query("SELECT rowid, " + rank + " AS s FROM f WHERE f MATCH '" + match +
+                           "' AND s IS NOT NULL ORDER BY rowid");
+    EXPECT_TRUE(rows.ok()) << rows.error;
+    std::string all;
+    for (const Row& row : rows.rows) all += row[0].value() + "=" + row[1].value() + " ";
+    return all;
+  };
+  const std::string phrase = scores("\"owner_backoff\"", "lethe_rank(f)");
+  EXPECT_EQ(phrase.substr(0, 2), "1=");
+  EXPECT_EQ(std::count(phrase.begin(), phrase.end(), '='), 2);
+  EXPECT_EQ(scores("\"own\" AND \"er_\" AND \"_ba\" AND \"cko\" AND \"off\"",
+                   "lethe_rank(f, '0,3,5,8,10')"),
+            phrase);
+  EXPECT_EQ(scores("\"own\" AND \"off\" AND \"r_b\" AND \"ack\"", "lethe_rank(f, '0,10,4,7')"),
+            phrase);  // any order of pieces
+  EXPECT_EQ(scores("\"aaa\" AND \"aaa\"", "lethe_rank(f, '0,1')"),
+            scores("\"aaaa\"", "lethe_rank(f)"));  // 'aaaaaa' holds 'aaaa' three times
+  EXPECT_EQ(scores("\"own\" AND \"off\"", "lethe_rank(f, '0,9')"), "");
+  // A third argument, the whole text: the rows where it follows from the
+  // pieces' place, by the table's own tokens (case folded as FTS5 does).
+  EXPECT_EQ(scores("\"own\" AND \"off\"", "lethe_rank(f, '0,10', 'owner_backoff')"), phrase);
+  EXPECT_EQ(scores("\"own\" AND \"off\"", "lethe_rank(f, '0,10', 'OWNER_BackOff')"), phrase);
+  EXPECT_EQ(scores("\"own\"", "lethe_rank(f, '0', 'owner_backoff')"), phrase);
+  EXPECT_EQ(scores("\"own\"", "lethe_rank(f, '0', 'owner_backoff again')"),
+            scores("\"owner_backoff again\"", "lethe_rank(f)"));
+  EXPECT_EQ(scores("\"own\" AND \"off\"", "lethe_rank(f, '0,10', 'owner_backofx')"), "");
+  // The offsets are read again when they change from one row to the next.
+  const std::string per_row =
+      scores("\"own\" AND \"off\"", "lethe_rank(f, CASE rowid WHEN 1 THEN '0,10' ELSE '0,9' END)");
+  EXPECT_EQ(per_row.substr(0, 2), "1=");
+  EXPECT_EQ(std::count(per_row.begin(), per_row.end(), '='), 1);
+  const std::string constant = scores("\"own\" AND \"off\"", "lethe_rank(f, '0,10')");
+  EXPECT_EQ(std::count(constant.begin(), constant.end(), '='), 2);
+  for (const char* bad : {"'0,3'", "'0,3,5,8,10,12'", "'0,x,5,8,10'", "''", "NULL", "'0,,5,8,10'",
+                          "'0,3,5,8,10', NULL, 1"}) {
+    Result rows = db.query(
+        std::string("SELECT lethe_rank(f, ") + bad +
+        ") FROM f WHERE f MATCH '\"own\" AND \"er_\" AND \"_ba\" AND \"cko\" AND \"off\"'");
+    EXPECT_FALSE(rows.ok()) << bad;
+    EXPECT_NE(rows.error.find("lists each phrase's offset"), std::string::npos) << rows.error;
+  }
+}
+
 // ---------------------------------------------------------------------------
 // Section 1: transactions and safety.
 
