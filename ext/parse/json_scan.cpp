@@ -37,6 +37,14 @@ class Scanner {
     return true;
   }
 
+  bool scan_member_value() {
+    skip_whitespace();
+    Value value;
+    if (!scan_value(1, value)) return false;
+    skip_whitespace();
+    return at_end();
+  }
+
  private:
   bool at_end() const { return pos_ >= text_.size(); }
   char peek() const { return text_[pos_]; }
@@ -339,6 +347,11 @@ char simple_escape(char c) {
 
 bool scan_object(std::string_view text, const MemberVisitor& visit, ScanError& error) {
   return Scanner(text, error).scan_top_object(visit);
+}
+
+bool is_member_value(std::string_view text) {
+  ScanError error;
+  return Scanner(text, error).scan_member_value();
 }
 
 std::string decode_string(std::string_view raw) {
