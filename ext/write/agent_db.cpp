@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "common/errors.hpp"
+#include "common/text.hpp"
 #include "parse/json_scan.hpp"
 #include "write/agent_db_sql.hpp"
 
@@ -195,50 +196,63 @@ void append_json_quoted(std::string& out, std::string_view text) {
 }
 
 // One JSON column of the agent's (agent_db.hpp): valid JSON as it is, any
-// other text as a string, a BLOB as its size, a number as itself.
-void append_json_column(sqlite3_stmt* stmt, int column, std::string& out) {
+// other text as a string, a BLOB as its size, a number as itself. Returns
+// whether what it put in is known to be JSON lethe's scanner accepts.
+bool append_json_column(sqlite3_stmt* stmt, int column, std::string& out) {
   switch (sqlite3_column_type(stmt, column)) {
     case SQLITE_TEXT: {
       const std::string_view text = column_view(stmt, column);
       if (!json::is_member_value(text)) {
         append_json_quoted(out, text);
-        return;
+        return is_valid_utf8(text);  // the quoting escapes every control byte
       }
       const std::size_t start = out.size();
       out += text;
       break_to_space(&out[start], text.size());
-      return;
+      return true;
     }
     case SQLITE_BLOB:
       append_json_quoted(
           out, "(a BLOB of " + std::to_string(sqlite3_column_bytes(stmt, column)) + " bytes)");
-      return;
+      return true;
     case SQLITE_NULL:
       out += "null";
-      return;
-    default:  // a number: its text is the one json_quote() writes
-      out += column_view(stmt, column);
+      return true;
+    default: {  // a number: its text is the one json_quote() writes (Inf for an infinity)
+      const std::string_view number = column_view(stmt, column);
+      out += number;
+      return json::is_member_value(number);
+    }
   }
 }
 
 // The line of one export row: column 1's JSON object, with the row's JSON
 // columns (column 2 says how many, from column 3 on) put in before its
-// closing brace, each under its column's name.
-void append_export_line(sqlite3_stmt* stmt, std::string& out) {
+// closing brace, each under its column's name. Returns whether the whole
+// line is known to be one JSON object lethe's scanner accepts: its object
+// scanned here (it is short; SQLite's json_object copies a TEXT column's
+// bytes, valid UTF-8 or not) and each column checked as it was put in.
+bool append_export_line(sqlite3_stmt* stmt, std::string& out) {
   const std::size_t start = out.size();
-  out += column_view(stmt, 1);
+  const std::string_view object = column_view(stmt, 1);
+  json::ScanError error;
+  bool scanned = json::scan_object(
+      object, [](std::string_view, const json::Value&) {}, error);
+  out += object;
   const int columns = sqlite3_column_count(stmt);
   const int json_columns = columns > 2 ? sqlite3_column_int(stmt, 2) : 0;
-  if (json_columns <= 0 || out.size() == start || out.back() != '}') return;
+  if (json_columns <= 0 || out.size() == start || out.back() != '}') return scanned;
   out.pop_back();
   for (int i = 3; i < 3 + json_columns && i < columns; ++i) {
     if (out.back() != '{') out += ',';
     const char* name = sqlite3_column_name(stmt, i);
-    append_json_quoted(out, name != nullptr ? name : "");
+    const std::string_view key = name != nullptr ? name : "";
+    append_json_quoted(out, key);
     out += ':';
-    append_json_column(stmt, i, out);
+    scanned = append_json_column(stmt, i, out) && is_valid_utf8(key) && scanned;
   }
   out += '}';
+  return scanned;
 }
 
 }  // namespace
@@ -255,15 +269,15 @@ std::vector<AgentSession> AgentDatabase::sessions() {
   return out;
 }
 
-std::uint64_t AgentDatabase::export_session(std::string_view id, std::string& out) {
-  std::uint64_t lines = 0;
+ExportedLines AgentDatabase::export_session(std::string_view id, std::string& out) {
+  ExportedLines exported;
   run(1, &id, [&](sqlite3_stmt* stmt) {
     if (sqlite3_column_type(stmt, 1) == SQLITE_NULL) return;  // the query's lines are never NULL
-    append_export_line(stmt, out);
+    exported.scanned = append_export_line(stmt, out) && exported.scanned;
     out += '\n';
-    ++lines;
+    ++exported.lines;
   });
-  return lines;
+  return exported;
 }
 
 void AgentDatabase::export_all(

@@ -71,6 +71,12 @@ struct AgentSession {
   std::int64_t checksum = 0;
 };
 
+// What export_session appended.
+struct ExportedLines {
+  std::uint64_t lines = 0;
+  bool scanned = true;  // every line checked with lethe's scanner as it was built
+};
+
 // The export query of a database format (`opencode.sql` for OpenCode).
 // Throws InputError for a format that keeps no database.
 std::string_view agent_db_sql(Format format);
@@ -87,8 +93,9 @@ class AgentDatabase {
   std::vector<AgentSession> sessions();
 
   // Appends the lines of session `id` to `out`, each followed by '\n';
-  // returns how many.
-  std::uint64_t export_session(std::string_view id, std::string& out);
+  // returns how many, and whether each is known to be one JSON object
+  // lethe's scanner accepts (IngestOptions::lines_scanned).
+  ExportedLines export_session(std::string_view id, std::string& out);
 
   // Every session's lines, in order: on_line(session, line).
   void export_all(const std::function<void(std::string_view, std::string_view)>& on_line);

@@ -939,6 +939,23 @@ TEST(SyncAgentDb, AColumnLethesScannerRefusesIsAStringInALineThatStaysJson) {
   }
 }
 
+// A sync hands the reader its export as already scanned only when every
+// line was checked as it was built (write/agent_db.cpp). A line that is not
+// JSON (SQLite's json_object copies a TEXT column that is not UTF-8 byte for
+// byte) must still reach the reader's own scan: an INVALID_JSON problem of
+// its session, the rest read.
+TEST(SyncAgentDb, AnExportLineThatIsNotJsonIsStillScannedByTheReader) {
+  Home home;
+  auto agent = opencode_db(home);
+  agent->must("UPDATE part SET id = CAST(x'7072745fff' AS TEXT) WHERE id = 'prt_0c0de0007'");
+  Archive db;
+  Result r = must_sync(db, home);
+  ASSERT_EQ(r.rows.size(), 1u);
+  EXPECT_EQ(r.rows[0][2], "READ") << r.rows[0][6].value_or("");
+  EXPECT_EQ(db.scalar("SELECT group_concat(code) FROM lethe_sync_problems"), "INVALID_JSON");
+  EXPECT_EQ(db.count("SELECT count(*) FROM turns"), 3);
+}
+
 // Sessions are exported on the caller's thread while the parsing thread
 // converts the previous one, and that thread may wait for the next export:
 // a write that fails the call must not leave it waiting (a hang), and
