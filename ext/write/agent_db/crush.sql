@@ -21,17 +21,19 @@
 -- messages name. Crush rewrites a message row in place while it streams
 -- (parts, finished_at, updated_at in seconds): the count, the latest time
 -- and the total of the times move when anything of the session changes.
-WITH ids(id) AS (
-  SELECT id FROM sessions
-  UNION
-  SELECT session_id FROM messages
-),
-message_facts AS (
+WITH message_facts AS (
   SELECT session_id,
          max(CASE WHEN updated_at > 10000000000 THEN updated_at ELSE updated_at * 1000 END)
            AS changed,
          count(*) AS n, total(updated_at) + total(coalesce(finished_at, 0)) AS times
   FROM messages GROUP BY session_id
+),
+-- Every session id: of the session rows and of the groups above (one row
+-- each, not every message).
+ids(id) AS (
+  SELECT id FROM sessions
+  UNION
+  SELECT session_id FROM message_facts
 )
 SELECT ids.id AS session,
        -- At most the year 2262 (lethe_sync keeps it in nanoseconds): a hostile

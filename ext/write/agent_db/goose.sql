@@ -18,14 +18,7 @@
 -- rewrites a conversation by deleting and inserting its messages again (new
 -- ids): the count, the latest time and the total of the row ids move when
 -- anything of the session changes.
-WITH ids(id) AS (
-  SELECT id FROM sessions
-  UNION
-  SELECT session_id FROM messages
-  UNION
-  SELECT session_id FROM usage_ledger
-),
-message_facts AS (
+WITH message_facts AS (
   SELECT session_id,
          max(CASE WHEN created_timestamp > 10000000000 THEN created_timestamp
                   ELSE created_timestamp * 1000 END) AS changed,
@@ -38,6 +31,15 @@ usage_facts AS (
                   ELSE created_timestamp * 1000 END) AS changed,
          count(*) AS n, total(id) AS ids
   FROM usage_ledger GROUP BY session_id
+),
+-- Every session id: of the session rows and of the groups above (one row
+-- each, not every message and usage row).
+ids(id) AS (
+  SELECT id FROM sessions
+  UNION
+  SELECT session_id FROM message_facts
+  UNION
+  SELECT session_id FROM usage_facts
 )
 SELECT ids.id AS session,
        -- At most the year 2262 (lethe_sync keeps it in nanoseconds): a hostile
