@@ -211,14 +211,12 @@ bool parse_object(std::string_view text, Json& value, std::string& problem) {
 void parse_scanned(std::string_view text, Json& value) { DomBuilder(text).value(value); }
 
 void free_parsed(Json& value) noexcept {
-  if (value.is_object()) {
-    auto& members = value.get_ref<Json::object_t&>();
-    for (auto& member : members) free_parsed(member.second);
-    members.clear();
-  } else if (value.is_array()) {
-    auto& elements = value.get_ref<Json::array_t&>();
-    for (Json& element : elements) free_parsed(element);
-    elements.clear();
+  if (auto* members = value.get_ptr<Json::object_t*>()) {
+    for (auto& member : *members) free_parsed(member.second);
+    members->clear();
+  } else if (auto* elements = value.get_ptr<Json::array_t*>()) {
+    for (Json& element : *elements) free_parsed(element);
+    elements->clear();
   }
 }
 
