@@ -26,10 +26,11 @@ bool parse_object(std::string_view text, Json& value, std::string& problem);
 // second validation, so it never fails.
 void parse_scanned(std::string_view text, Json& value);
 
-// Empties a parsed DOM from its leaves up. nlohmann's destructor moves the
+// Empties a DOM from its leaves up. nlohmann's destructor moves the
 // children of every container onto a heap stack first (safe at any depth),
-// which cost a sixth of converting an agent database's export; a DOM parsed
-// here is at most json::kMaxDepth deep, so plain recursion is safe.
+// which cost a sixth of converting an agent database's export. A DOM parsed
+// here is at most json::kMaxDepth deep, and a turn's tool calls and metadata
+// wrap parts of one in a few levels more, so plain recursion is safe.
 void free_parsed(Json& value) noexcept;
 
 // A record's DOM, emptied by free_parsed when it goes out of scope.
