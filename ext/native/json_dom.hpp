@@ -36,7 +36,7 @@ void free_parsed(Json& value) noexcept;
 // A record's DOM, emptied by free_parsed when it goes out of scope.
 struct ParsedRecord {
   Json value;
-  ParsedRecord() = default;
+  ParsedRecord() {}  // not "= default": that would be noexcept, and Json() is not
   ParsedRecord(const ParsedRecord&) = delete;
   ParsedRecord& operator=(const ParsedRecord&) = delete;
   ~ParsedRecord() { free_parsed(value); }
