@@ -378,7 +378,7 @@ class SyncCall {
       Session& session = sessions_[next];
       std::string lines;
       try {
-        database_.export_session(session.id, lines);
+        session.options.lines_scanned = database_.export_session(session.id, lines).scanned;
       } catch (const AgentDbError& error) {
         session.trouble_code = error.code();
         session.read.message = std::string("this session ") + error.what();

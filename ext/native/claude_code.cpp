@@ -128,7 +128,8 @@ class ClaudeReader : public Reader {
       out_.skip();  // summaries, titles, progress, snapshots, unknown kinds
       return;
     }
-    Json record;
+    ParsedRecord parsed;
+    Json& record = parsed.value;
     parse_scanned(text, record);
     if (info.kind == Kind::Assistant) {
       assistant(record, at, info.group);

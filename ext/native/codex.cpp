@@ -99,7 +99,8 @@ class CodexReader : public Reader {
       out_.skip();  // an event that mirrors a response item
       return true;
     }
-    Json record;
+    ParsedRecord parsed;
+    Json& record = parsed.value;
     parse_scanned(line.text, record);
     if (in_replay(time)) {
       replay(record);

@@ -143,7 +143,8 @@ class CursorReader : public Reader {
   }
 
   bool step() override {
-    Json record;
+    ParsedRecord parsed;
+    Json& record = parsed.value;
     Position at;
     if (!records_.next(record, at)) return false;
     if (!time_) {  // a file without a single tag: nothing can be dated

@@ -17,7 +17,8 @@ class DbExportReader : public Reader {
   DbExportReader(std::string_view data, Output& out) : out_(out), records_(data, out) {}
 
   bool step() final {
-    Json record;
+    ParsedRecord parsed;
+    Json& record = parsed.value;
     Position at;
     if (!records_.next(record, at)) {
       close_session();

@@ -233,7 +233,8 @@ class GeminiReader : public Reader {
       appeared(info.id, at);  // a version a later one replaces: no DOM needed
       return;
     }
-    Json record;
+    ParsedRecord parsed;
+    Json& record = parsed.value;
     parse_scanned(text, record);
     if (info.kind == Kind::Header) {
       if (header(record, at) && member(record, "messages") != nullptr) {

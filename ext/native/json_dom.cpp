@@ -210,6 +210,16 @@ bool parse_object(std::string_view text, Json& value, std::string& problem) {
 
 void parse_scanned(std::string_view text, Json& value) { DomBuilder(text).value(value); }
 
+void free_parsed(Json& value) noexcept {
+  if (auto* members = value.get_ptr<Json::object_t*>()) {
+    for (auto& member : *members) free_parsed(member.second);
+    members->clear();
+  } else if (auto* elements = value.get_ptr<Json::array_t*>()) {
+    for (Json& element : *elements) free_parsed(element);
+    elements->clear();
+  }
+}
+
 std::optional<Json> parse_any(std::string_view text) {
   if (!within_depth(text)) return std::nullopt;
   Json value = Json::parse(text.begin(), text.end(), nullptr, false);

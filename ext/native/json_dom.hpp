@@ -26,6 +26,22 @@ bool parse_object(std::string_view text, Json& value, std::string& problem);
 // second validation, so it never fails.
 void parse_scanned(std::string_view text, Json& value);
 
+// Empties a DOM from its leaves up. nlohmann's destructor moves the
+// children of every container onto a heap stack first (safe at any depth),
+// which cost a sixth of converting an agent database's export. A DOM parsed
+// here is at most json::kMaxDepth deep, and a turn's tool calls and metadata
+// wrap parts of one in a few levels more, so plain recursion is safe.
+void free_parsed(Json& value) noexcept;
+
+// A record's DOM, emptied by free_parsed when it goes out of scope.
+struct ParsedRecord {
+  Json value;
+  ParsedRecord() {}  // not "= default": that would be noexcept, and Json() is not
+  ParsedRecord(const ParsedRecord&) = delete;
+  ParsedRecord& operator=(const ParsedRecord&) = delete;
+  ~ParsedRecord() { free_parsed(value); }
+};
+
 // Parses JSON text of any kind within the depth limit; nullopt otherwise.
 std::optional<Json> parse_any(std::string_view text);
 

@@ -3,41 +3,22 @@
 #include <cstdint>
 #include <cstring>
 
+#include "common/text.hpp"
+
 namespace lethe::native {
 
-namespace {
-
-// True when one of the eight bytes of `word` is a control character, a
-// quote or a backslash (the bit tricks that find a zero byte, or a byte
-// below n <= 128, in a word: exact about whether there is one).
-bool word_needs_escape(std::uint64_t word) {
-  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
-  constexpr std::uint64_t kHighs = 0x8080808080808080ULL;
-  const auto has_zero_byte = [](std::uint64_t x) { return ((x - kOnes) & ~x & kHighs) != 0; };
-  const bool has_control = ((word - kOnes * 0x20) & ~word & kHighs) != 0;
-  return has_control || has_zero_byte(word ^ (kOnes * '"')) || has_zero_byte(word ^ (kOnes * '\\'));
-}
-
-}  // namespace
-
 // Appends `text` as a JSON string. Runs without a quote, backslash or
-// control character are copied whole, found eight bytes at a time (tool
-// inputs and outputs are long). The text is valid UTF-8 already (the DOM
+// control character are copied whole, found sixteen bytes at a time
+// (common/text.hpp; tool inputs and outputs are long). The text is valid UTF-8 already (the DOM
 // parser checked it; cuts fall on character boundaries).
 void append_json_string(std::string& out, std::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";
   out += '"';
   std::size_t run = 0;
   for (std::size_t i = 0; i < text.size(); ++i) {
-    while (i + 8 <= text.size()) {
-      std::uint64_t word = 0;
-      std::memcpy(&word, text.data() + i, sizeof word);
-      if (word_needs_escape(word)) break;
-      i += 8;
-    }
+    i += plain_json_run(text.substr(i), /*stop_at_non_ascii=*/false);
     if (i == text.size()) break;
     const auto c = static_cast<unsigned char>(text[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
     out.append(text.data() + run, i - run);
     run = i + 1;
     switch (c) {

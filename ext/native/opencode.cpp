@@ -63,7 +63,8 @@ class OpenCodeReader : public Reader {
   OpenCodeReader(std::string_view data, Output& out) : out_(out), records_(data, out) {}
 
   bool step() override {
-    Json record;
+    ParsedRecord parsed;
+    Json& record = parsed.value;
     Position at;
     if (!records_.next(record, at)) {
       close_message();

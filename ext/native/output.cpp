@@ -149,7 +149,9 @@ void Output::emit_turn(Pending& slot, Produced& item) {
   const std::int64_t ms = unix_millis(turn.timestamp);
   const int k = std::min(rank_[{turn.session, ms}]++, 999);
   item = {wire_line(turn, ms * 1000 + k), turn.at.line, turn.at.byte_offset, std::nullopt};
-  turn = Turn{};  // the line holds it now
+  free_parsed(turn.tool_calls);  // the line holds it now
+  free_parsed(turn.metadata);
+  turn = Turn{};
   ++turns_;
 }
 

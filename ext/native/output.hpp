@@ -67,6 +67,7 @@ struct Pending {
 class Output {
  public:
   Output(const IngestOptions& options, Format format);
+  const IngestOptions& options() const { return options_; }
 
   // The index of the session with this id, created empty on first use.
   std::size_t session(const std::string& id);

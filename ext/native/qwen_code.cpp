@@ -255,7 +255,8 @@ class QwenReader : public Reader {
       out_.skip();  // snapshots, titles, other telemetry, rewind markers, unknown kinds
       return;
     }
-    Json record;
+    ParsedRecord parsed;
+    Json& record = parsed.value;
     parse_scanned(text, record);
     std::size_t session = 0;
     NormalizedTime time{};

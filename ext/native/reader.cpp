@@ -7,6 +7,10 @@ bool RecordReader::next(Json& record, Position& at) {
   std::string problem;
   while (next_line(line)) {
     at = {line.number, line.byte_offset};
+    if (lines_scanned_) {
+      parse_scanned(line.text, record);
+      return true;
+    }
     if (parse_object(line.text, record, problem)) return true;
     invalid_line(out_, at, problem);
   }

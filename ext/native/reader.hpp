@@ -75,7 +75,8 @@ void index_lines(std::string_view data, const std::array<std::string_view, N>& k
 // that is not a JSON object is reported as INVALID_JSON and passed over.
 class RecordReader {
  public:
-  RecordReader(std::string_view data, Output& out) : splitter_(data), out_(out) {}
+  RecordReader(std::string_view data, Output& out)
+      : splitter_(data), out_(out), lines_scanned_(out.options().lines_scanned) {}
   bool next(Json& record, Position& at);
   // The next non-blank line, unparsed.
   bool next_line(Line& line);
@@ -83,6 +84,7 @@ class RecordReader {
  private:
   LineSplitter splitter_;
   Output& out_;
+  const bool lines_scanned_;  // IngestOptions::lines_scanned
 };
 
 // The INVALID_JSON row of a line that is not a JSON object.

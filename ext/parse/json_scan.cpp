@@ -10,28 +10,6 @@ namespace lethe::json {
 
 namespace {
 
-// A byte a string scan can step over without a look: printable ASCII other
-// than '"' and '\\'.
-bool is_plain_string_byte(unsigned char c) {
-  return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
-}
-
-// Whether any of the 8 bytes of `word` may not be plain (SWAR: a zero byte
-// of word ^ c marks a c; a byte below 0x20 or at/above 0x80 sets its high
-// bit in the final mask). It may answer true for a word whose bytes are all
-// plain (a borrow can spill into the next byte), never false for one that
-// holds a special byte: the caller then looks byte by byte.
-bool word_may_need_attention(std::uint64_t word) {
-  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
-  constexpr std::uint64_t kHighBits = 0x8080808080808080ULL;
-  const std::uint64_t quotes = word ^ (kOnes * '"');
-  const std::uint64_t backslashes = word ^ (kOnes * '\\');
-  const std::uint64_t zero_if_quote = (quotes - kOnes) & ~quotes;
-  const std::uint64_t zero_if_backslash = (backslashes - kOnes) & ~backslashes;
-  const std::uint64_t below_space = (word - kOnes * 0x20) & ~word;
-  return ((zero_if_quote | zero_if_backslash | below_space | word) & kHighBits) != 0;
-}
-
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 int hex_value(char c) {
@@ -57,6 +35,14 @@ class Scanner {
     skip_whitespace();
     if (!at_end()) return fail("unexpected text after the JSON object");
     return true;
+  }
+
+  bool scan_member_value() {
+    skip_whitespace();
+    Value value;
+    if (!scan_value(1, value)) return false;
+    skip_whitespace();
+    return at_end();
   }
 
  private:
@@ -277,21 +263,10 @@ class Scanner {
     return true;
   }
 
-  // Steps over plain bytes eight at a time, then one at a time through a
-  // word that may hold a special byte; stops at the first special byte or
-  // at the end. Most of a line's bytes are in its content string.
+  // Steps over the plain bytes (common/text.hpp): most of a line's bytes
+  // are in its content string.
   void skip_plain_string_bytes() {
-    while (true) {
-      std::uint64_t word = 0;
-      while (text_.size() - pos_ >= sizeof word) {
-        std::memcpy(&word, text_.data() + pos_, sizeof word);
-        if (word_may_need_attention(word)) break;
-        pos_ += sizeof word;
-      }
-      const std::size_t stop = std::min(pos_ + sizeof word, text_.size());
-      while (pos_ < stop && is_plain_string_byte(static_cast<unsigned char>(peek()))) ++pos_;
-      if (pos_ < stop || at_end()) return;
-    }
+    pos_ += plain_json_run(text_.substr(pos_), /*stop_at_non_ascii=*/true);
   }
 
   bool scan_string(Value& value) {
@@ -372,6 +347,11 @@ char simple_escape(char c) {
 
 bool scan_object(std::string_view text, const MemberVisitor& visit, ScanError& error) {
   return Scanner(text, error).scan_top_object(visit);
+}
+
+bool is_member_value(std::string_view text) {
+  ScanError error;
+  return Scanner(text, error).scan_member_value();
 }
 
 std::string decode_string(std::string_view raw) {

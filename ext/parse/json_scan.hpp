@@ -46,6 +46,11 @@ using MemberVisitor = std::function<void(std::string_view key, const Value&)>;
 // not act on them until this returns true.
 bool scan_object(std::string_view text, const MemberVisitor& visit, ScanError& error);
 
+// Whether `text` is exactly one JSON value (whitespace around it allowed)
+// that can stand as a member of a line's object: valid JSON, valid UTF-8,
+// nested at most kMaxDepth - 1 levels (the line's object is the first).
+bool is_member_value(std::string_view text);
+
 // The members named `keys` of one object, by index into `keys`: the value of
 // the last member of each name, as a DOM keeps the last of a repeated key.
 template <std::size_t N>

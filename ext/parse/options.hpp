@@ -54,6 +54,11 @@ struct IngestOptions {
   std::optional<std::string> host;  // nullopt: the machine's host name
   std::optional<std::string> source_file;
   std::size_t max_field_bytes = kDefaultMaxFieldBytes;
+  // Set only by lethe_sync, never from a call's options: every line of the
+  // input is one JSON object lethe's scanner accepted already (an agent
+  // database's export, checked as write/agent_db.cpp built it), so a
+  // native reader builds each line's DOM without scanning it again.
+  bool lines_scanned = false;
 };
 
 // The options of a call that passes none.

@@ -4,6 +4,8 @@
 #include <limits>
 
 #include "common/errors.hpp"
+#include "common/text.hpp"
+#include "parse/json_scan.hpp"
 #include "write/agent_db_sql.hpp"
 
 namespace lethe {
@@ -142,13 +144,8 @@ void AgentDatabase::run(int which, const std::string_view* session,
 
 namespace {
 
-// A line break in a line, from a JSON column put in as it is (agent_db.hpp):
-// whitespace between tokens, made a space. memchr: the lines are long.
-bool has_line_break(std::string_view line) {
-  return std::memchr(line.data(), '\n', line.size()) != nullptr ||
-         std::memchr(line.data(), '\r', line.size()) != nullptr;
-}
-
+// A line break in a JSON column put in as it is (agent_db.hpp): whitespace
+// between tokens, made a space. memchr: the columns are long.
 void break_to_space(char* at, std::size_t size) {
   for (const char c : {'\n', '\r'}) {
     char* from = at;
@@ -162,11 +159,100 @@ void break_to_space(char* at, std::size_t size) {
   }
 }
 
-std::string column_text(sqlite3_stmt* stmt, int column) {
+std::string_view column_view(sqlite3_stmt* stmt, int column) {
   const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, column));
-  return text == nullptr
-             ? std::string()
-             : std::string(text, static_cast<std::size_t>(sqlite3_column_bytes(stmt, column)));
+  if (text == nullptr) return {};
+  return {text, static_cast<std::size_t>(sqlite3_column_bytes(stmt, column))};
+}
+
+std::string column_text(sqlite3_stmt* stmt, int column) {
+  return std::string(column_view(stmt, column));
+}
+
+// `text` as a JSON string, byte for byte as SQLite's json_quote() writes it
+// (the lines were built by it before: a column that is not JSON keeps the
+// bytes it had in the export): '"' and '\\' escaped, the control bytes as
+// \b \t \n \f \r or \u00XX, every other byte as it is.
+void append_json_quoted(std::string& out, std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (byte >= 0x20) {
+      out += c;
+    } else if (c == '\b' || c == '\t' || c == '\n' || c == '\f' || c == '\r') {
+      out += '\\';
+      out += "btn?fr"[c - '\b'];
+    } else {
+      out += "\\u00";
+      out += kHex[byte >> 4];
+      out += kHex[byte & 15];
+    }
+  }
+  out += '"';
+}
+
+// One JSON column of the agent's (agent_db.hpp): valid JSON as it is, any
+// other text as a string, a BLOB as its size, a number as itself. Returns
+// whether what it put in is known to be JSON lethe's scanner accepts.
+bool append_json_column(sqlite3_stmt* stmt, int column, std::string& out) {
+  switch (sqlite3_column_type(stmt, column)) {
+    case SQLITE_TEXT: {
+      const std::string_view text = column_view(stmt, column);
+      if (!json::is_member_value(text)) {
+        append_json_quoted(out, text);
+        return is_valid_utf8(text);  // the quoting escapes every control byte
+      }
+      const std::size_t start = out.size();
+      out += text;
+      break_to_space(&out[start], text.size());
+      return true;
+    }
+    case SQLITE_BLOB:
+      append_json_quoted(
+          out, "(a BLOB of " + std::to_string(sqlite3_column_bytes(stmt, column)) + " bytes)");
+      return true;
+    case SQLITE_NULL:
+      out += "null";
+      return true;
+    default: {  // a number: its text is the one json_quote() writes (Inf for an infinity)
+      const std::string_view number = column_view(stmt, column);
+      out += number;
+      return json::is_member_value(number);
+    }
+  }
+}
+
+// The line of one export row: column 1's JSON object, with the row's JSON
+// columns (column 2 says how many, from column 3 on) put in before its
+// closing brace, each under its column's name. Returns whether the whole
+// line is known to be one JSON object lethe's scanner accepts: its object
+// scanned here (it is short; SQLite's json_object copies a TEXT column's
+// bytes, valid UTF-8 or not) and each column checked as it was put in.
+bool append_export_line(sqlite3_stmt* stmt, std::string& out) {
+  const std::size_t start = out.size();
+  const std::string_view object = column_view(stmt, 1);
+  json::ScanError error;
+  bool scanned = json::scan_object(
+      object, [](std::string_view, const json::Value&) {}, error);
+  out += object;
+  const int columns = sqlite3_column_count(stmt);
+  const int json_columns = columns > 2 ? sqlite3_column_int(stmt, 2) : 0;
+  if (json_columns <= 0 || out.size() == start || out.back() != '}') return scanned;
+  out.pop_back();
+  for (int i = 3; i < 3 + json_columns && i < columns; ++i) {
+    if (out.back() != '{') out += ',';
+    const char* name = sqlite3_column_name(stmt, i);
+    const std::string_view key = name != nullptr ? name : "";
+    append_json_quoted(out, key);
+    out += ':';
+    scanned = append_json_column(stmt, i, out) && is_valid_utf8(key) && scanned;
+  }
+  out += '}';
+  return scanned;
 }
 
 }  // namespace
@@ -183,40 +269,25 @@ std::vector<AgentSession> AgentDatabase::sessions() {
   return out;
 }
 
-std::uint64_t AgentDatabase::export_session(std::string_view id, std::string& out) {
-  std::uint64_t lines = 0;
+ExportedLines AgentDatabase::export_session(std::string_view id, std::string& out) {
+  ExportedLines exported;
   run(1, &id, [&](sqlite3_stmt* stmt) {
-    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 1));
-    if (text == nullptr) return;  // a NULL line: the query's rows are never NULL
-    const std::size_t start = out.size();
-    out.append(text, static_cast<std::size_t>(sqlite3_column_bytes(stmt, 1)));
-    break_to_space(&out[start], out.size() - start);
+    if (sqlite3_column_type(stmt, 1) == SQLITE_NULL) return;  // the query's lines are never NULL
+    exported.scanned = append_export_line(stmt, out) && exported.scanned;
     out += '\n';
-    ++lines;
+    ++exported.lines;
   });
-  return lines;
+  return exported;
 }
 
 void AgentDatabase::export_all(
     const std::function<void(std::string_view, std::string_view)>& on_line) {
-  std::string one_line;
+  std::string line;
   run(1, nullptr, [&](sqlite3_stmt* stmt) {
-    const auto* session = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
-    const auto* line = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 1));
-    const std::string_view session_text =
-        session == nullptr
-            ? std::string_view()
-            : std::string_view(session, static_cast<std::size_t>(sqlite3_column_bytes(stmt, 0)));
-    std::string_view line_text =
-        line == nullptr
-            ? std::string_view()
-            : std::string_view(line, static_cast<std::size_t>(sqlite3_column_bytes(stmt, 1)));
-    if (has_line_break(line_text)) {
-      one_line.assign(line_text);
-      break_to_space(one_line.data(), one_line.size());
-      line_text = one_line;
-    }
-    on_line(session_text, line_text);
+    const std::string_view session = column_view(stmt, 0);
+    line.clear();
+    append_export_line(stmt, line);
+    on_line(session, line);
   });
 }
 

@@ -11,19 +11,22 @@
 //     many rows it spans, checksum an integer that moves when one of them is
 //     rewritten: together, what identifies the version of a session, so an
 //     unchanged one is not exported again.
-//  2. the export: rows (session TEXT, line TEXT) ordered by session, then in
-//     the session's record order; `:session` restricts it to one session
-//     (NULL: every session). Each line is one JSON object with a "record"
-//     field naming its kind; a session's first line is its "session" record,
-//     with "agent" naming the format ("opencode"). The lines of one session,
-//     joined by '\n', are what the agent's native reader
-//     (native/<agent>.cpp) reads like a file. A query may put a column that
-//     json_valid accepts into a line as it is: a CR or LF in a line can then
-//     only be whitespace between JSON tokens (json_valid refuses them inside
-//     strings), and is handed out as a space, so that a line stays one.
-//     (From SQLite 3.42 json_valid also accepts JSON5: such a column makes
-//     its line not JSON, which the reader reports as a bad line; the agents
-//     write their columns with JSON.stringify or serde_json.)
+//  2. the export: rows (session TEXT, line TEXT, json_columns INTEGER,
+//     <JSON columns>...) ordered by session, then in the session's record
+//     order; `:session` restricts it to one session (NULL: every session).
+//     Each line is one JSON object with a "record" field naming its kind; a
+//     session's first line is its "session" record, with "agent" naming the
+//     format ("opencode"). The first json_columns of the columns after it
+//     are JSON columns of the agent's, put into the line (before its
+//     closing brace) under their column names: a TEXT that lethe's scanner
+//     accepts as JSON as it is (a CR or LF in it can then only be
+//     whitespace between tokens, and is made a space, so that a line stays
+//     one), any other TEXT as a JSON string (json_quote's bytes), a BLOB as
+//     "(a BLOB of N bytes)", a number as itself, NULL as null. So a large
+//     column is neither parsed by SQLite's json_valid nor copied by
+//     concatenations in the query. The lines of one session, joined by
+//     '\n', are what the agent's native reader (native/<agent>.cpp) reads
+//     like a file.
 //
 // The connection is opened with the URI file:<path>?mode=ro (never
 // immutable=1: the agent may be writing), each statement is its own short
@@ -68,6 +71,12 @@ struct AgentSession {
   std::int64_t checksum = 0;
 };
 
+// What export_session appended.
+struct ExportedLines {
+  std::uint64_t lines = 0;
+  bool scanned = true;  // every line checked with lethe's scanner as it was built
+};
+
 // The export query of a database format (`opencode.sql` for OpenCode).
 // Throws InputError for a format that keeps no database.
 std::string_view agent_db_sql(Format format);
@@ -84,8 +93,9 @@ class AgentDatabase {
   std::vector<AgentSession> sessions();
 
   // Appends the lines of session `id` to `out`, each followed by '\n';
-  // returns how many.
-  std::uint64_t export_session(std::string_view id, std::string& out);
+  // returns how many, and whether each is known to be one JSON object
+  // lethe's scanner accepts (IngestOptions::lines_scanned).
+  ExportedLines export_session(std::string_view id, std::string& out);
 
   // Every session's lines, in order: on_line(session, line).
   void export_all(const std::function<void(std::string_view, std::string_view)>& on_line);

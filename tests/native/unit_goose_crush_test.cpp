@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "native/converter.hpp"
+#include "parse/json_scan.hpp"
 #include "parse/wire.hpp"
 
 namespace {
@@ -580,6 +581,57 @@ TEST(NativeAgentDb, GooseAndCrushHoldOnlyAFewTurnsAtOnce) {
     while (converter->next(item)) lines += item.problem ? 0 : 1;
     EXPECT_EQ(lines, format == Format::Goose ? 4000u : 2001u);
     EXPECT_LE(converter->peak_held(), 4u) << lethe::format_name(format);
+  }
+}
+
+// lethe_sync hands a reader an export whose every line write/agent_db.cpp
+// checked with lethe's scanner as it built it (IngestOptions::lines_scanned):
+// the reader builds each line's DOM without scanning it again, and must
+// convert exactly what it converts from the same lines scanned.
+TEST(DbExportScannedLines, ConvertAsTheSameLinesScannedAgain) {
+  const struct {
+    Format format;
+    const char* file;
+  } exports[] = {{Format::OpenCode, "tests/fixtures/native/opencode/steps.jsonl"},
+                 {Format::OpenCode, "tests/fixtures/native/opencode/real_export.jsonl"},
+                 {Format::Goose, "tests/fixtures/native/goose/sessions.jsonl"},
+                 {Format::Goose, "tests/fixtures/native/goose/hostile.jsonl"},
+                 {Format::Goose, "tests/fixtures/native/goose/real_export.jsonl"},
+                 {Format::Crush, "tests/fixtures/native/crush/sessions.jsonl"},
+                 {Format::Crush, "tests/fixtures/native/crush/hostile.jsonl"}};
+  for (const auto& e : exports) {
+    SCOPED_TRACE(e.file);
+    const std::string data = read_source_file(e.file);
+    // Only lines the scanner accepts are ever handed out as scanned.
+    std::istringstream lines(data);
+    std::string line;
+    std::size_t count = 0;
+    while (std::getline(lines, line)) {
+      lethe::json::ScanError error;
+      ASSERT_TRUE(lethe::json::scan_object(
+          line, [](std::string_view, const lethe::json::Value&) {}, error))
+          << error.message << ": " << line;
+      ++count;
+    }
+    ASSERT_GT(count, 0u);
+    IngestOptions options;
+    options.format = e.format;
+    options.host = "laptop";
+    const native::Conversion scanned_again = native::convert(data, options);
+    options.lines_scanned = true;
+    const native::Conversion scanned_once = native::convert(data, options);
+    ASSERT_GT(scanned_again.lines.size(), 0u);
+    ASSERT_EQ(scanned_once.lines.size(), scanned_again.lines.size());
+    for (std::size_t i = 0; i < scanned_again.lines.size(); ++i) {
+      EXPECT_EQ(scanned_once.lines[i].wire, scanned_again.lines[i].wire);
+      EXPECT_EQ(scanned_once.lines[i].line, scanned_again.lines[i].line);
+    }
+    ASSERT_EQ(scanned_once.problems.size(), scanned_again.problems.size());
+    for (std::size_t i = 0; i < scanned_again.problems.size(); ++i) {
+      EXPECT_EQ(scanned_once.problems[i].line, scanned_again.problems[i].line);
+      EXPECT_EQ(scanned_once.problems[i].error.message, scanned_again.problems[i].error.message);
+    }
+    EXPECT_EQ(scanned_once.skipped, scanned_again.skipped);
   }
 }
 

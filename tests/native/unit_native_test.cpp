@@ -2215,8 +2215,8 @@ TEST(NativeJsonText, TheSameBytesAsNlohmannsDump) {
 }
 
 TEST(NativeJsonText, AnEscapeAtAnyPositionOfALongString) {
-  // Strings are escaped eight bytes at a time: every position and neighbour
-  // of a word boundary, each kind of character that needs an escape, and
+  // Strings are escaped sixteen bytes at a time (eight without SSE2): every
+  // position and neighbour of a block boundary, each kind of character that needs an escape, and
   // bytes that are close to one (0x20, 0x21, 0x5b, 0x5d, 0x7f, UTF-8).
   for (const char special : {'"', '\\', '\n', '\x01', '\x1f', '\0'}) {
     for (std::size_t at = 0; at < 40; ++at) {

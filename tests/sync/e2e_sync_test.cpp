@@ -898,6 +898,64 @@ TEST(SyncAgentDb, HostileValuesInTheRowsAreProblemsNotFailures) {
   EXPECT_EQ(db.count("SELECT count(*) FROM turns"), 3);
 }
 
+// A data column that SQLite's json_valid accepts but lethe's rules refuse
+// (a NUL and text after it, nesting deeper than a line may hold, a lone
+// surrogate escape) went into its line as it was, and made the whole line
+// not JSON (INVALID_JSON, the row's id lost). write/agent_db.cpp checks the
+// column with lethe's own scanner: such a column is a JSON string, each line
+// stays JSON, and the reader reports the row's data.
+TEST(SyncAgentDb, AColumnLethesScannerRefusesIsAStringInALineThatStaysJson) {
+  Home home;
+  auto agent = opencode_db(home);
+  agent->must(
+      "UPDATE part SET data = '{}' || char(0) || '{\"type\":\"text\"}' "
+      "  WHERE id = 'prt_0c0de0001';"
+      "UPDATE part SET data = replace(hex(zeroblob(70)), '00', '[') || "
+      "  replace(hex(zeroblob(70)), '00', ']') WHERE id = 'prt_0c0de0003';"
+      "UPDATE part SET data = '\"\\ud800\"' WHERE id = 'prt_0c0de0007';");
+  ASSERT_EQ(agent->count("SELECT count(*) FROM part WHERE json_valid(data) AND id IN "
+                         "('prt_0c0de0001', 'prt_0c0de0003', 'prt_0c0de0007')"),
+            3);
+  Db reader(":memory:");
+  const std::string path = home.at(kOpenCodeDb).string();
+  EXPECT_EQ(reader.scalar("SELECT count(*) FROM lethe_agent_export('opencode', ?1) "
+                          "WHERE NOT json_valid(line) OR instr(line, char(0))",
+                          path),
+            "0");
+  EXPECT_EQ(reader.scalar("SELECT group_concat(json_type(line, '$.data'), ' ') FROM "
+                          "lethe_agent_export('opencode', ?1) WHERE json_extract(line, '$.id') "
+                          "IN ('prt_0c0de0001', 'prt_0c0de0003', 'prt_0c0de0007')",
+                          path),
+            "text text text");
+  Archive db;
+  Result r = must_sync(db, home);
+  ASSERT_EQ(r.rows.size(), 1u);
+  EXPECT_EQ(r.rows[0][2], "READ") << r.rows[0][6].value_or("");
+  const Result problems = db.query("SELECT code, field FROM lethe_sync_problems ORDER BY line");
+  ASSERT_EQ(problems.rows.size(), 3u);
+  for (const Row& row : problems.rows) {
+    EXPECT_EQ(row[0], "INVALID_FIELD");
+    EXPECT_EQ(row[1], "data");
+  }
+}
+
+// A sync hands the reader its export as already scanned only when every
+// line was checked as it was built (write/agent_db.cpp). A line that is not
+// JSON (SQLite's json_object copies a TEXT column that is not UTF-8 byte for
+// byte) must still reach the reader's own scan: an INVALID_JSON problem of
+// its session, the rest read.
+TEST(SyncAgentDb, AnExportLineThatIsNotJsonIsStillScannedByTheReader) {
+  Home home;
+  auto agent = opencode_db(home);
+  agent->must("UPDATE part SET id = CAST(x'7072745fff' AS TEXT) WHERE id = 'prt_0c0de0007'");
+  Archive db;
+  Result r = must_sync(db, home);
+  ASSERT_EQ(r.rows.size(), 1u);
+  EXPECT_EQ(r.rows[0][2], "READ") << r.rows[0][6].value_or("");
+  EXPECT_EQ(db.scalar("SELECT group_concat(code) FROM lethe_sync_problems"), "INVALID_JSON");
+  EXPECT_EQ(db.count("SELECT count(*) FROM turns"), 3);
+}
+
 // Sessions are exported on the caller's thread while the parsing thread
 // converts the previous one, and that thread may wait for the next export:
 // a write that fails the call must not leave it waiting (a hang), and

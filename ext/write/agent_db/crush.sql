@@ -21,17 +21,19 @@
 -- messages name. Crush rewrites a message row in place while it streams
 -- (parts, finished_at, updated_at in seconds): the count, the latest time
 -- and the total of the times move when anything of the session changes.
-WITH ids(id) AS (
-  SELECT id FROM sessions
-  UNION
-  SELECT session_id FROM messages
-),
-message_facts AS (
+WITH message_facts AS (
   SELECT session_id,
          max(CASE WHEN updated_at > 10000000000 THEN updated_at ELSE updated_at * 1000 END)
            AS changed,
          count(*) AS n, total(updated_at) + total(coalesce(finished_at, 0)) AS times
   FROM messages GROUP BY session_id
+),
+-- Every session id: of the session rows and of the groups above (one row
+-- each, not every message).
+ids(id) AS (
+  SELECT id FROM sessions
+  UNION
+  SELECT session_id FROM message_facts
 )
 SELECT ids.id AS session,
        -- At most the year 2262 (lethe_sync keeps it in nanoseconds): a hostile
@@ -54,11 +56,11 @@ ORDER BY ids.id;
 -- then insertion order; milliseconds and seconds compared as such). Message
 -- lines name their session, for a session whose row is missing. The wanted
 -- sessions are joined to the rows (not `:session IS NULL OR ...`), so that
--- each session's messages are found through Crush's index. A JSON column
--- that is valid JSON goes into its line as it is (json_valid's one parse,
--- not json()'s second one and its re-serialisation; a line break in it,
--- whitespace, is made a space by write/agent_db.cpp); any other value as a
--- JSON string.
+-- each session's messages are found through Crush's index. A message's
+-- parts column is handed out raw (json_columns = 1) and put into its line
+-- as "parts" by write/agent_db.cpp: as it is when it is JSON (checked there
+-- by lethe's own scanner, not by json_valid and a concatenation of the
+-- line here), else as a JSON string.
 WITH absent AS (
   SELECT NULL AS provider, NULL AS is_summary_message, NULL AS summary_message_id
 ),
@@ -68,7 +70,7 @@ wanted(id) AS (
   SELECT id FROM (SELECT id FROM sessions UNION SELECT session_id FROM messages)
   WHERE :session IS NULL
 )
-SELECT session, line FROM (
+SELECT session, line, json_columns, parts AS parts FROM (
   SELECT s.id AS session, 0 AS k1, 0 AS k2, 0 AS k3,
          json_object(
              'record',
@@ -109,13 +111,14 @@ SELECT session, line FROM (
                  CASE WHEN s.created_at > 10000000000 THEN s.created_at / 1000.0 ELSE s.created_at END, 'unixepoch'),
              'updated_at',
                strftime('%Y-%m-%dT%H:%M:%fZ',
-                 CASE WHEN s.updated_at > 10000000000 THEN s.updated_at / 1000.0 ELSE s.updated_at END, 'unixepoch')) AS line
+                 CASE WHEN s.updated_at > 10000000000 THEN s.updated_at / 1000.0 ELSE s.updated_at END, 'unixepoch')) AS line,
+         0 AS json_columns, NULL AS parts
   FROM wanted JOIN sessions AS s ON s.id = wanted.id, absent
   UNION ALL
   SELECT m.session_id, 1,
          CASE WHEN m.created_at > 10000000000 THEN m.created_at ELSE m.created_at * 1000 END,
          m.rowid,
-         rtrim(json_object(
+         json_object(
              'record',
                'message',
              'session',
@@ -149,13 +152,8 @@ SELECT session, line FROM (
                (SELECT CASE typeof(is_summary_message) WHEN 'blob' THEN '(a BLOB of ' || length(is_summary_message) || ' bytes)'
                          WHEN 'real' THEN iif(abs(is_summary_message) = 9e999, '(an infinite number)', is_summary_message)
                          ELSE is_summary_message END
-                FROM messages AS x WHERE x.rowid = m.rowid)), '}')
-         || ',"parts":'
-         || CASE WHEN typeof(m.parts) = 'text' AND json_valid(m.parts)
-                 THEN m.parts
-                 WHEN typeof(m.parts) = 'blob' THEN json_quote('(a BLOB of ' || length(m.parts) || ' bytes)')
-                 ELSE json_quote(m.parts) END
-         || '}'
+                FROM messages AS x WHERE x.rowid = m.rowid)),
+         1, m.parts
   FROM wanted JOIN messages AS m ON m.session_id = wanted.id, absent
 )
 ORDER BY session, k1, k2, k3;

@@ -18,14 +18,7 @@
 -- rewrites a conversation by deleting and inserting its messages again (new
 -- ids): the count, the latest time and the total of the row ids move when
 -- anything of the session changes.
-WITH ids(id) AS (
-  SELECT id FROM sessions
-  UNION
-  SELECT session_id FROM messages
-  UNION
-  SELECT session_id FROM usage_ledger
-),
-message_facts AS (
+WITH message_facts AS (
   SELECT session_id,
          max(CASE WHEN created_timestamp > 10000000000 THEN created_timestamp
                   ELSE created_timestamp * 1000 END) AS changed,
@@ -38,6 +31,15 @@ usage_facts AS (
                   ELSE created_timestamp * 1000 END) AS changed,
          count(*) AS n, total(id) AS ids
   FROM usage_ledger GROUP BY session_id
+),
+-- Every session id: of the session rows and of the groups above (one row
+-- each, not every message and usage row).
+ids(id) AS (
+  SELECT id FROM sessions
+  UNION
+  SELECT session_id FROM message_facts
+  UNION
+  SELECT session_id FROM usage_facts
 )
 SELECT ids.id AS session,
        -- At most the year 2262 (lethe_sync keeps it in nanoseconds): a hostile
@@ -62,11 +64,11 @@ ORDER BY ids.id;
 -- (one per model request, usage_ledger.id order). Message and usage lines
 -- name their session, for a session whose row is missing. The wanted
 -- sessions are joined to the rows (not `:session IS NULL OR ...`), so that
--- each session's rows are found through goose's indexes. A JSON column
--- that is valid JSON goes into its line as it is (json_valid's one parse,
--- not json()'s second one and its re-serialisation; a line break in it,
--- whitespace, is made a space by write/agent_db.cpp); any other value as a
--- JSON string.
+-- each session's rows are found through goose's indexes. A message's two
+-- JSON columns are handed out raw (json_columns = 2) and put into its line
+-- as "content" and "metadata" by write/agent_db.cpp: as they are when they
+-- are JSON (checked there by lethe's own scanner, not by json_valid and a
+-- concatenation of the line here), else as JSON strings.
 WITH wanted(id) AS (
   SELECT :session WHERE :session IS NOT NULL
   UNION ALL
@@ -74,7 +76,7 @@ WITH wanted(id) AS (
                   UNION SELECT session_id FROM usage_ledger)
   WHERE :session IS NULL
 )
-SELECT session, line FROM (
+SELECT session, line, json_columns, content AS content, metadata AS metadata FROM (
   SELECT s.id AS session, 0 AS k1, 0 AS k2,
          json_object(
              'record',
@@ -147,11 +149,12 @@ SELECT session, line FROM (
                  'cost', iif(count(u.cost) = 0, NULL,
                              iif(abs(total(u.cost)) = 9e999, '(an infinite number)',
                                  total(u.cost))))
-               FROM usage_ledger AS u WHERE u.session_id = s.id)) AS line
+               FROM usage_ledger AS u WHERE u.session_id = s.id)) AS line,
+         0 AS json_columns, NULL AS content, NULL AS metadata
   FROM wanted JOIN sessions AS s ON s.id = wanted.id
   UNION ALL
   SELECT m.session_id, 1, m.id,
-         rtrim(json_object(
+         json_object(
              'record',
                'message',
              'session',
@@ -170,18 +173,8 @@ SELECT session, line FROM (
                  ELSE m.role END,
              'time',
                strftime('%Y-%m-%dT%H:%M:%fZ',
-                 CASE WHEN m.created_timestamp > 10000000000 THEN m.created_timestamp / 1000.0 ELSE m.created_timestamp END, 'unixepoch')), '}')
-         || ',"content":'
-         || CASE WHEN typeof(m.content_json) = 'text' AND json_valid(m.content_json)
-                 THEN m.content_json
-                 WHEN typeof(m.content_json) = 'blob' THEN json_quote('(a BLOB of ' || length(m.content_json) || ' bytes)')
-                 ELSE json_quote(m.content_json) END
-         || ',"metadata":'
-         || CASE WHEN typeof(m.metadata_json) = 'text' AND json_valid(m.metadata_json)
-                 THEN m.metadata_json
-                 WHEN typeof(m.metadata_json) = 'blob' THEN json_quote('(a BLOB of ' || length(m.metadata_json) || ' bytes)')
-                 ELSE json_quote(m.metadata_json) END
-         || '}'
+                 CASE WHEN m.created_timestamp > 10000000000 THEN m.created_timestamp / 1000.0 ELSE m.created_timestamp END, 'unixepoch')),
+         2, m.content_json, m.metadata_json
   FROM wanted JOIN messages AS m ON m.session_id = wanted.id
   UNION ALL
   SELECT u.session_id, 2, u.id,
@@ -232,7 +225,8 @@ SELECT session, line FROM (
              'is_compaction',
                CASE typeof(u.is_compaction) WHEN 'blob' THEN '(a BLOB of ' || length(u.is_compaction) || ' bytes)'
                  WHEN 'real' THEN iif(abs(u.is_compaction) = 9e999, '(an infinite number)', u.is_compaction)
-                 ELSE u.is_compaction END)
+                 ELSE u.is_compaction END),
+         0, NULL, NULL
   FROM wanted JOIN usage_ledger AS u ON u.session_id = wanted.id
 )
 ORDER BY session, k1, k2;
