@@ -24,26 +24,16 @@ Usage: /usr/bin/python3 test_search_cover_property.py <lethe module> <repository
 import json
 import random
 import re
-import sqlite3
 import sys
 import time
+
+from lethe_packs import connect
 
 WORDS = ["owner", "_", "backoff", "retry", "go.mod", "a-b", '"', "'", "数据库", "缓存", "连接",
          "É", "é", "Σ", "σ", "ς", "\u212a", "k", "K", "aaaa", "ab", "AND", "OR", "NEAR(a b)", "*",
          " ", " ", " ", "node", "de", "no", ".", "-", "\n", "\t", "x"]
 HOSTS = ["laptop", "desk"]
 RANK = "lethe_rank(query, (SELECT offsets FROM query), (SELECT whole FROM query))"
-
-
-def connect(module):
-    db = sqlite3.connect(":memory:", isolation_level=None)
-    if not hasattr(db, "enable_load_extension"):
-        sys.exit(f"FAIL: {sys.executable}'s sqlite3 has no enable_load_extension; "
-                 "run with Debian's /usr/bin/python3")
-    db.enable_load_extension(True)
-    db.load_extension(module)
-    db.enable_load_extension(False)
-    return db
 
 
 def search_query(root):

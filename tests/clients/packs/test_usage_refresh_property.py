@@ -21,9 +21,10 @@ import json
 import math
 import os
 import random
-import sqlite3
 import sys
 import time
+
+from lethe_packs import connect
 
 CACHES = ["usage_turn_cache", "usage_grain_cache", "usage_sums_cache", "usage_session_sums_cache",
           "usage_claude_units_cache", "usage_savings_cache", "usage_bucket_sums_cache",
@@ -33,17 +34,6 @@ MODELS = ["claude-sonnet-4-5-20250929", "claude-opus-4-5", "gpt-5.1-codex", "gem
           "mystery-model", None]
 OFFSETS = ["+00:00", "+09:00", "-05:00", "+05:45", "localtime"]
 ZONES = ["Asia/Tokyo", "America/New_York", "Europe/Paris", "UTC"]
-
-
-def connect(module, path=":memory:"):
-    db = sqlite3.connect(path, isolation_level=None)
-    if not hasattr(db, "enable_load_extension"):
-        sys.exit(f"FAIL: {sys.executable}'s sqlite3 has no enable_load_extension; "
-                 "run with Debian's /usr/bin/python3")
-    db.enable_load_extension(True)
-    db.load_extension(module)
-    db.enable_load_extension(False)
-    return db
 
 
 def timestamp(rng):
