@@ -47,7 +47,9 @@ def timestamp(rng):
 
 def line(rng):
     tool = rng.choice(TOOLS)
-    session = f"s{rng.randrange(5)}"
+    # Odd ids too: the bucket of a session is read from its id's first and
+    # last characters (one character, non-ASCII).
+    session = rng.choice(["s0", "s1", "s2", "s3", "s4", "x", "会話", "ñ-ﬁ"])
     sub_agent = tool == "claude-code" and rng.random() < 0.2
     if sub_agent:
         session = f"{session}:agent-{rng.randrange(2)}"
