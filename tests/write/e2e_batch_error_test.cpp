@@ -182,6 +182,11 @@ TEST(BatchArguments, BadOwnerNullNdjsonAndBadOptions) {
   cases.push_back({"control owner", db.query(sql3, "al\tice", batch, nullptr), {"owner"}});
   cases.push_back({"NULL ndjson", db.query(sql3, "alice", nullptr, nullptr), {"null"}});
   cases.push_back({"unknown option", db.query(sql3, "alice", batch, "{\"nope\":1}"), {"nope"}});
+  // lethe_sync's internal "already scanned" flag is never a call's option.
+  cases.push_back(
+      {"internal option",
+       db.query(sql3, "alice", batch, "{\"lines_scanned\":true,\"format\":\"opencode\"}"),
+       {"lines_scanned"}});
   cases.push_back({"negative max_errors",
                    db.query(sql3, "alice", batch, "{\"max_errors\":-1}"),
                    {"max_errors"}});
