@@ -20,12 +20,15 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <exception>
 #include <limits>
 #include <memory>
 #include <mutex>
 #include <new>
 #include <optional>
 #include <string>
+#include <system_error>
+#include <thread>
 #include <vector>
 
 #include "call/ingest.hpp"
@@ -337,14 +340,19 @@ class SyncCall {
   }
 
   // The sessions of an agent's database to write, one batch each. The
-  // parsing thread never calls SQLite: a session is exported on this (the
-  // caller's) thread by prepare_next(), which ingest_batches calls between
-  // its writes, so that the next sessions are exported while the parsing
-  // thread converts the previous one; load(i) waits until session i is.
+  // parsing thread never calls SQLite. A session is exported on a thread of
+  // its own (the export thread) when there are two hardware threads and
+  // SQLite allows its connection there, so that exporting, converting and
+  // writing run at once; otherwise on this (the caller's) thread by
+  // prepare_next(), which ingest_batches calls between its writes. load(i)
+  // waits until session i is exported. ARCHITECTURE.md, "The export thread".
   class SessionsToRead : public BatchList {
    public:
     SessionsToRead(SyncCall& call, SyncStore& store, AgentDatabase& database, Format format)
         : call_(call), store_(store), database_(database), format_(format) {}
+    ~SessionsToRead() override { abandon(); }
+    SessionsToRead(const SessionsToRead&) = delete;
+    SessionsToRead& operator=(const SessionsToRead&) = delete;
 
     void add(std::string path, std::string id, const sync::FileIdentity& identity,
              std::int64_t read_at, const std::string& database_path) {
@@ -364,17 +372,121 @@ class SyncCall {
     const IngestOptions& options(std::size_t i) const override { return sessions_[i].options; }
     std::size_t bytes(std::size_t i) const override { return sessions_[i].read.data.size(); }
 
-    // On the caller's thread: exports the next session, unless the sessions
-    // exported and not yet written hold kExportAheadBytes already (then the
-    // one the parsing thread may wait for is still exported).
+    // On the caller's thread: the first time, starts the export thread if it
+    // can; without one, exports the next session here, unless the sessions
+    // exported and not yet written hold kExportAheadBytes already.
     void prepare_next() override {
+      rethrow_export_failure();
+      if (!export_thread_tried_) {
+        export_thread_tried_ = true;
+        if (start_export_thread()) return;
+      }
+      if (export_thread_.joinable()) return;
       std::size_t next;
       {
         std::lock_guard<std::mutex> lock(mutex_);
-        if (exported_ == sessions_.size()) return;
-        if (held_bytes_ >= kExportAheadBytes && exported_ > written_ + 1) return;
+        if (exported_ == sessions_.size() || !room_to_export()) return;
         next = exported_;
       }
+      export_one(next);
+    }
+
+    bool load(std::size_t i) override {
+      std::unique_lock<std::mutex> lock(mutex_);
+      exported_changed_.wait(lock, [&] { return exported_ > i || abandoned_ || failure_; });
+      return exported_ > i && sessions_[i].trouble_code.empty();
+    }
+
+    // Stops the export thread (interrupting the session it is exporting, if
+    // the call stopped early) and joins it: after this, the caller's thread
+    // may use the database again.
+    void abandon() override {
+      bool unfinished;
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        abandoned_ = true;
+        unfinished = exported_ < sessions_.size();
+        exported_changed_.notify_all();
+        room_changed_.notify_all();
+      }
+      if (!export_thread_.joinable()) return;
+      if (unfinished) database_.interrupt();
+      export_thread_.join();
+    }
+
+    void written(std::size_t i, IngestResult* result) override {
+      rethrow_export_failure();
+      Session& session = sessions_[i];
+      const std::string_view format = format_name(format_);
+      if (result == nullptr) {
+        call_.fail_unit(session.path, format, session.trouble_code, session.read.message, {},
+                        store_);
+      } else {
+        call_.record_read(session.path, format_, session.read, session.read_at, *result, store_);
+      }
+      std::lock_guard<std::mutex> lock(mutex_);
+      held_bytes_ -= session.read.data.size();
+      std::string().swap(session.read.data);
+      ++written_;
+      room_changed_.notify_all();
+    }
+
+   private:
+    struct Session {
+      std::string path;  // <database>#<session id>
+      std::string id;
+      IngestOptions options;
+      std::int64_t read_at = 0;
+      sync::FileRead read;            // the exported lines and the session's identity
+      std::string_view trouble_code;  // static; empty when exported
+    };
+
+    // Under mutex_: whether one more session may be exported now (one is,
+    // however big, when only the session being written is held).
+    bool room_to_export() const {
+      return held_bytes_ < kExportAheadBytes || exported_ <= written_ + 1;
+    }
+
+    bool start_export_thread() {
+      if (sessions_.size() < 2 || std::thread::hardware_concurrency() < 2 ||
+          !database_.usable_from_another_thread()) {
+        return false;
+      }
+      try {
+        export_thread_ = std::thread([this] { export_in_order(); });
+        return true;
+      } catch (const std::system_error&) {
+        return false;  // no thread to be had: export on the caller's thread
+      }
+    }
+
+    // The export thread: every session in order, as far ahead of the writes
+    // as room_to_export() allows. A failure other than the database's own
+    // (std::bad_alloc) stops it; the caller's thread rethrows it.
+    void export_in_order() noexcept {
+      try {
+        for (;;) {
+          std::size_t next;
+          {
+            std::unique_lock<std::mutex> lock(mutex_);
+            room_changed_.wait(lock, [&] {
+              return abandoned_ || exported_ == sessions_.size() || room_to_export();
+            });
+            if (abandoned_ || exported_ == sessions_.size()) return;
+            next = exported_;
+          }
+          export_one(next);
+        }
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        failure_ = std::current_exception();
+        exported_changed_.notify_all();
+      }
+    }
+
+    // Exports session `next` (the one after those exported) on the calling
+    // thread, the only one using the database meanwhile.
+    void export_one(std::size_t next) {
       Session& session = sessions_[next];
       std::string lines;
       try {
@@ -390,54 +502,26 @@ class SyncCall {
       exported_changed_.notify_all();
     }
 
-    bool load(std::size_t i) override {
-      std::unique_lock<std::mutex> lock(mutex_);
-      exported_changed_.wait(lock, [&] { return exported_ > i || abandoned_; });
-      return exported_ > i && sessions_[i].trouble_code.empty();
-    }
-
-    void abandon() override {
+    void rethrow_export_failure() {
       std::lock_guard<std::mutex> lock(mutex_);
-      abandoned_ = true;
-      exported_changed_.notify_all();
+      if (failure_) std::rethrow_exception(failure_);
     }
 
-    void written(std::size_t i, IngestResult* result) override {
-      Session& session = sessions_[i];
-      const std::string_view format = format_name(format_);
-      if (result == nullptr) {
-        call_.fail_unit(session.path, format, session.trouble_code, session.read.message, {},
-                        store_);
-      } else {
-        call_.record_read(session.path, format_, session.read, session.read_at, *result, store_);
-      }
-      std::lock_guard<std::mutex> lock(mutex_);
-      held_bytes_ -= session.read.data.size();
-      std::string().swap(session.read.data);
-      ++written_;
-    }
-
-   private:
-    struct Session {
-      std::string path;  // <database>#<session id>
-      std::string id;
-      IngestOptions options;
-      std::int64_t read_at = 0;
-      sync::FileRead read;            // the exported lines and the session's identity
-      std::string_view trouble_code;  // static; empty when exported
-    };
     SyncCall& call_;
     SyncStore& store_;
     AgentDatabase& database_;
     const Format format_;
-    std::deque<Session>
-        sessions_;  // a deque: a session never moves while the other thread reads it
+    std::deque<Session> sessions_;  // a deque: a session never moves while another thread reads it
     std::mutex mutex_;
     std::condition_variable exported_changed_;
+    std::condition_variable room_changed_;
     std::size_t exported_ = 0;  // sessions_[0, exported_) are exported (or failed to be)
     std::size_t written_ = 0;
     std::size_t held_bytes_ = 0;
     bool abandoned_ = false;
+    std::exception_ptr failure_;  // of the export thread
+    bool export_thread_tried_ = false;
+    std::thread export_thread_;  // last: joined by abandon() before the members above go
   };
 
   // At most about this much of a database's export is held ahead of the

@@ -87,11 +87,33 @@ std::string_view agent_db_sql(Format format) {
                    std::string(format_name(format)) + "\"");
 }
 
-AgentDatabase::AgentDatabase(Format format, const std::string& path) {
+namespace {
+
+// Whether this SQLite's own mutexes are on (it was neither built nor
+// configured single-threaded), so that a connection may be used by one
+// thread after another: SQLite gives a connection opened with
+// SQLITE_OPEN_FULLMUTEX a mutex only then. Asked of a throwaway in-memory
+// connection, so that the agent's is opened without a mutex of its own (one
+// thread uses it at a time; each sqlite3_column_* call would lock it).
+bool sqlite_mutexes_on() {
+  sqlite3* probe = nullptr;
+  const int rc =
+      sqlite3_open_v2(":memory:", &probe, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, nullptr);
+  const bool on = rc == SQLITE_OK && sqlite3_db_mutex(probe) != nullptr;
+  sqlite3_close_v2(probe);
+  return on;
+}
+
+}  // namespace
+
+AgentDatabase::AgentDatabase(Format format, const std::string& path)
+    : threads_allowed_(sqlite_mutexes_on()) {
   const std::string_view sql = agent_db_sql(format);
   sqlite3* db = nullptr;
-  const int rc = sqlite3_open_v2(read_only_uri(path).c_str(), &db,
-                                 SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr);
+  const int rc = sqlite3_open_v2(
+      read_only_uri(path).c_str(), &db,
+      SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | (threads_allowed_ ? SQLITE_OPEN_NOMUTEX : 0),
+      nullptr);
   db_.reset(db);
   if (rc != SQLITE_OK) fail(rc, "could not be opened");
   sqlite3_extended_result_codes(db, 1);
@@ -256,6 +278,8 @@ bool append_export_line(sqlite3_stmt* stmt, std::string& out) {
 }
 
 }  // namespace
+
+void AgentDatabase::interrupt() noexcept { sqlite3_interrupt(db_.get()); }
 
 std::vector<AgentSession> AgentDatabase::sessions() {
   std::vector<AgentSession> out;

@@ -100,6 +100,15 @@ class AgentDatabase {
   // Every session's lines, in order: on_line(session, line).
   void export_all(const std::function<void(std::string_view, std::string_view)>& on_line);
 
+  // Whether this connection may be used on a thread other than the one that
+  // opened it, one thread at a time: SQLite was neither built nor configured
+  // single-threaded. ARCHITECTURE.md, "The export thread".
+  bool usable_from_another_thread() const noexcept { return threads_allowed_; }
+
+  // Makes the statement running on another thread stop soon (it throws
+  // AgentDbError there). Safe from any thread while the connection is open.
+  void interrupt() noexcept;
+
  private:
   // Runs statement `which` (0: sessions, 1: export) with `session` bound
   // (nullptr: NULL), handing each row to on_row.
@@ -113,6 +122,7 @@ class AgentDatabase {
   struct Finalize {
     void operator()(sqlite3_stmt* stmt) const noexcept { sqlite3_finalize(stmt); }
   };
+  const bool threads_allowed_;
   // Declared first: destroyed after the statements.
   std::unique_ptr<sqlite3, Close> db_;
   std::unique_ptr<sqlite3_stmt, Finalize> statements_[2];

@@ -154,6 +154,81 @@ TEST(NoThreadSync, ARefusedThreadGivesTheSameSync) {
   std::filesystem::remove_all(home.parent_path());
 }
 
+// An agent's database is exported on a thread of its own (the export
+// thread) while the parsing thread converts and the caller's thread writes.
+// Refused both, the sync exports, converts and writes on the caller's
+// thread: the same rows and tables.
+std::filesystem::path opencode_home(int sessions) {
+  const std::filesystem::path home = lethe_test::temp_dir() / "home";
+  const std::filesystem::path db_path = home / ".local/share/opencode/opencode.db";
+  std::filesystem::create_directories(db_path.parent_path());
+  const auto fixture = [](const char* name) {
+    return lethe_test::read_file(
+        lethe_test::source_path(std::string("tests/fixtures/native/opencode/") + name));
+  };
+  Db agent(db_path.string(), /*load=*/false);
+  agent.must(fixture("schema.sql"));
+  agent.must(fixture("steps.sql"));
+  const std::string last = std::to_string(sessions);
+  agent.must(
+      "WITH RECURSIVE n(v) AS (SELECT 2 UNION ALL SELECT v + 1 FROM n WHERE v < " + last +
+      ") INSERT INTO session (id, project_id, slug, directory, title, version, time_created, "
+      "time_updated) SELECT 'ses_' || v, 'global', 's', '/w', 't', '1', 1767258000000, "
+      "1767258000000 FROM n;"
+      "WITH RECURSIVE n(v) AS (SELECT 2 UNION ALL SELECT v + 1 FROM n WHERE v < " +
+      last +
+      ") INSERT INTO message SELECT m.id || v, 'ses_' || v, m.time_created, m.time_updated, "
+      "m.data FROM message AS m, n WHERE m.session_id = 'ses_0c0de0001';"
+      "WITH RECURSIVE n(v) AS (SELECT 2 UNION ALL SELECT v + 1 FROM n WHERE v < " +
+      last +
+      ") INSERT INTO part SELECT p.id || v, p.message_id || v, 'ses_' || v, p.time_created, "
+      "p.time_updated, p.data FROM part AS p, n WHERE p.session_id = 'ses_0c0de0001'");
+  return home;
+}
+
+TEST(NoThreadSync, RefusedThreadsGiveTheSameDatabaseSync) {
+  if (std::thread::hardware_concurrency() < 2) {
+    GTEST_SKIP() << "one CPU: lethe never asks for a worker thread here";
+  }
+  const std::filesystem::path home = opencode_home(20);
+  const SyncOutcome pipelined = sync_with_threads(false, home.string());
+  ASSERT_TRUE(pipelined.rows.ok()) << pipelined.rows.error;
+  ASSERT_EQ(pipelined.thread_requests, 2)
+      << "not one parsing thread and one export thread: the test proves nothing";
+  const SyncOutcome fallback = sync_with_threads(true, home.string());
+  ASSERT_TRUE(fallback.rows.ok()) << "refused threads failed the sync: " << fallback.rows.error;
+  EXPECT_EQ(fallback.rows.rows, pipelined.rows.rows);
+  EXPECT_EQ(fallback.turns, pipelined.turns);
+  EXPECT_EQ(fallback.rows.rows.size(), 20u);
+  EXPECT_EQ(fallback.turns.size(), 60u);
+  std::filesystem::remove_all(home.parent_path());
+}
+
+// A SQLite configured single-threaded has no mutexes of its own: a
+// connection may then only be used on the thread that uses the others, so
+// the export stays on the caller's thread (only the parsing thread, which
+// never calls SQLite, is asked for), and the sync is the same.
+TEST(NoThreadSync, ASingleThreadedSqliteKeepsTheExportOnTheCallersThread) {
+  if (std::thread::hardware_concurrency() < 2) {
+    GTEST_SKIP() << "one CPU: lethe never asks for a worker thread here";
+  }
+  const std::filesystem::path home = opencode_home(20);
+  const SyncOutcome serialized = sync_with_threads(false, home.string());
+  ASSERT_EQ(serialized.thread_requests, 2);
+  ASSERT_EQ(sqlite3_shutdown(), SQLITE_OK);
+  ASSERT_EQ(sqlite3_config(SQLITE_CONFIG_SINGLETHREAD), SQLITE_OK);
+  ASSERT_EQ(sqlite3_initialize(), SQLITE_OK);
+  const SyncOutcome single = sync_with_threads(false, home.string());
+  ASSERT_EQ(sqlite3_shutdown(), SQLITE_OK);
+  ASSERT_EQ(sqlite3_config(SQLITE_CONFIG_SERIALIZED), SQLITE_OK);
+  ASSERT_EQ(sqlite3_initialize(), SQLITE_OK);
+  ASSERT_TRUE(single.rows.ok()) << single.rows.error;
+  EXPECT_EQ(single.thread_requests, 1) << "the export left the caller's thread";
+  EXPECT_EQ(single.rows.rows, serialized.rows.rows);
+  EXPECT_EQ(single.turns, serialized.turns);
+  std::filesystem::remove_all(home.parent_path());
+}
+
 INSTANTIATE_TEST_SUITE_P(Context, NoThread, ::testing::Values(false, true),
                          [](const ::testing::TestParamInfo<bool>& info) {
                            return info.param ? "InTransaction" : "Autocommit";

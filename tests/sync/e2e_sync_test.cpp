@@ -956,29 +956,31 @@ TEST(SyncAgentDb, AnExportLineThatIsNotJsonIsStillScannedByTheReader) {
   EXPECT_EQ(db.count("SELECT count(*) FROM turns"), 3);
 }
 
-// Sessions are exported on the caller's thread while the parsing thread
+// Sessions are exported on the export thread while the parsing thread
 // converts the previous one, and that thread may wait for the next export:
-// a write that fails the call must not leave it waiting (a hang), and
-// nothing of the call is kept.
+// a write that fails the call must stop the export thread (interrupting the
+// session it exports) and must not leave the parsing thread waiting (a
+// hang), and nothing of the call is kept. 60 sessions, so that the export
+// thread is still at work when the first write fails.
 TEST(SyncAgentDb, AWriteThatFailsTheCallStopsTheExportsAndKeepsNothing) {
   Home home;
   auto agent = opencode_db(home);
   agent->must(
-      "WITH RECURSIVE n(v) AS (SELECT 2 UNION ALL SELECT v + 1 FROM n WHERE v < 12) "
+      "WITH RECURSIVE n(v) AS (SELECT 2 UNION ALL SELECT v + 1 FROM n WHERE v < 60) "
       "INSERT INTO session (id, project_id, slug, directory, title, version, time_created, "
       "  time_updated) SELECT 'ses_' || v, 'global', 's', '/w', 't', '1', 1767258000000, "
       "  1767258000000 FROM n;"
-      "WITH RECURSIVE n(v) AS (SELECT 2 UNION ALL SELECT v + 1 FROM n WHERE v < 12) "
+      "WITH RECURSIVE n(v) AS (SELECT 2 UNION ALL SELECT v + 1 FROM n WHERE v < 60) "
       "INSERT INTO message SELECT m.id || v, 'ses_' || v, m.time_created, m.time_updated, m.data "
       "  FROM message AS m, n WHERE m.session_id = 'ses_0c0de0001';"
-      "WITH RECURSIVE n(v) AS (SELECT 2 UNION ALL SELECT v + 1 FROM n WHERE v < 12) "
+      "WITH RECURSIVE n(v) AS (SELECT 2 UNION ALL SELECT v + 1 FROM n WHERE v < 60) "
       "INSERT INTO part SELECT p.id || v, p.message_id || v, 'ses_' || v, p.time_created, "
       "  p.time_updated, p.data FROM part AS p, n WHERE p.session_id = 'ses_0c0de0001'");
   {
     Archive all;
     Result r = must_sync(all, home);
-    EXPECT_EQ(r.rows.size(), 12u);
-    EXPECT_EQ(all.count("SELECT count(*) FROM turns"), 36);
+    EXPECT_EQ(r.rows.size(), 60u);
+    EXPECT_EQ(all.count("SELECT count(*) FROM turns"), 180);
   }
   Archive db;
   db.must(
@@ -989,7 +991,7 @@ TEST(SyncAgentDb, AWriteThatFailsTheCallStopsTheExportsAndKeepsNothing) {
   EXPECT_EQ(db.count("SELECT count(*) FROM turns"), 0);
   // And the next sync, without the trigger, reads every session.
   db.must("DROP TRIGGER no_first");
-  EXPECT_EQ(must_sync(db, home).rows.size(), 12u);
+  EXPECT_EQ(must_sync(db, home).rows.size(), 60u);
 }
 
 TEST(SyncAgentDb, TheRealDatabaseSumsToItsOwnSessionTotals) {
