@@ -55,13 +55,14 @@ class LineSource {
  public:
   LineSource(std::string_view batch, const IngestOptions& options) : splitter_(batch) {
     if (options.format == Format::Wire) return;
-    converter_ = native::Converter::open(batch, options);
+    converter_ = native::Converter::open(batch, options, native::Handout::Records);
     if (converter_->format() == Format::Wire) converter_.reset();  // read the batch as it is
   }
 
   // The next non-blank wire line, or a problem of the conversion (which
-  // counts as a line); false at the end. `line.text` stays valid until the
-  // next call.
+  // counts as a line), or a converted turn already made a record (record()
+  // set, `line.text` empty); false at the end. `line.text` and record() stay
+  // valid until the next call.
   bool next(Line& line, std::optional<LineError>& problem) {
     if (!converter_) {
       while (splitter_.next(line)) {
@@ -75,6 +76,8 @@ class LineSource {
     return true;
   }
 
+  std::optional<TurnRecord>& record() { return produced_.record; }
+
   // How the input was read, so far (final at the end).
   SourceCounts counts() const {
     if (!converter_) return {};
@@ -86,6 +89,15 @@ class LineSource {
   std::unique_ptr<native::Converter> converter_;
   native::Produced produced_;
 };
+
+// About the bytes of the wire line a record stands for: what bounds a
+// chunk's memory.
+std::size_t record_bytes(const TurnRecord& record) {
+  constexpr std::size_t kFixedFields = 256;
+  const auto size = [](const std::optional<std::string>& text) { return text ? text->size() : 0; };
+  return kFixedFields + record.session_id.size() + record.turn_id.size() + size(record.content) +
+         size(record.tool_calls) + size(record.metadata) + size(record.session_metadata);
+}
 
 // Framing (or conversion) + wire: turns the batch into chunks. Touches no
 // SQLite state, so it may run on any thread.
@@ -126,7 +138,8 @@ class ChunkParser {
       }
       any = true;
       ++chunk.lines;
-      bytes += line.text.size();
+      std::optional<TurnRecord>& record = source_.record();
+      bytes += record ? record_bytes(*record) : line.text.size();
       if (problem) {
         chunk.rejects.add(line.number, line.byte_offset, *problem);
         problem.reset();
@@ -134,7 +147,10 @@ class ChunkParser {
         continue;
       }
       PendingRow& row = chunk.rows.emplace_back();
-      if (!parse_line(line.text, options_.max_line_bytes, row.record, error)) {
+      if (record) {
+        row.record = std::move(*record);
+        record.reset();
+      } else if (!parse_line(line.text, options_.max_line_bytes, row.record, error)) {
         chunk.rows.pop_back();
         chunk.rejects.add(line.number, line.byte_offset, error);
         ++rejected_;

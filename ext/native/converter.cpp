@@ -138,10 +138,11 @@ std::optional<Format> detect_format(std::string_view data) {
 // ---------------------------------------------------------------------------
 // Converter
 
-Converter::Converter(std::string_view data, const IngestOptions& options, Format format)
+Converter::Converter(std::string_view data, const IngestOptions& options, Format format,
+                     Handout handout)
     : format_(format), wire_lines_(data) {
   if (format == Format::Wire) return;
-  out_ = std::make_unique<Output>(options, format);
+  out_ = std::make_unique<Output>(options, format, handout);
   switch (format) {
     case Format::ClaudeCode:
       reader_ = claude_reader(data, *out_);
@@ -175,7 +176,8 @@ Converter::Converter(std::string_view data, const IngestOptions& options, Format
 
 Converter::~Converter() = default;
 
-std::unique_ptr<Converter> Converter::open(std::string_view data, const IngestOptions& options) {
+std::unique_ptr<Converter> Converter::open(std::string_view data, const IngestOptions& options,
+                                           Handout handout) {
   Format format = options.format;
   if (format == Format::Auto) {
     const std::vector<Format> detected = detect_formats(data);
@@ -190,7 +192,7 @@ std::unique_ptr<Converter> Converter::open(std::string_view data, const IngestOp
     }
     format = detected.front();
   }
-  return std::unique_ptr<Converter>(new Converter(data, options, format));
+  return std::unique_ptr<Converter>(new Converter(data, options, format, handout));
 }
 
 bool Converter::next(Produced& item) {
@@ -198,7 +200,7 @@ bool Converter::next(Produced& item) {
     Line line;
     while (wire_lines_.next(line)) {
       if (is_blank(line.text)) continue;
-      item = {std::string(line.text), line.number, line.byte_offset, std::nullopt};
+      item = {std::string(line.text), line.number, line.byte_offset, std::nullopt, std::nullopt};
       ++wire_turns_;
       return true;
     }

@@ -41,13 +41,22 @@ struct Conversion {
 
 // One item of a conversion, handed out in native order: a produced wire
 // line (`problem` empty) or a problem (`wire` empty). At one native line a
-// problem comes before the lines built there.
+// problem comes before the lines built there. A converter opened with
+// Handout::Records hands out a turn as `record` instead of `wire` where it
+// can: exactly the TurnRecord parse_line makes of the wire line (ARCHITECTURE.md,
+// "Records without their wire text").
 struct Produced {
   std::string wire;
   std::uint64_t line = 0;
   std::uint64_t byte_offset = 0;
   std::optional<LineError> problem;
+  std::optional<TurnRecord> record;
 };
+
+// What a converter hands out for a turn: its wire line always (lethe_convert,
+// and what a caller shows), or, where it can, the record parse_line would
+// make of that line (lethe_ingest: no printing and parsing again).
+enum class Handout : std::uint8_t { WireLines, Records };
 
 class Reader;  // one per format (native_common.hpp)
 class Output;
@@ -61,7 +70,8 @@ class Converter {
  public:
   // Throws InputError when the format is `auto` and not recognized. `data`
   // must outlive the converter (`options` are copied).
-  static std::unique_ptr<Converter> open(std::string_view data, const IngestOptions& options);
+  static std::unique_ptr<Converter> open(std::string_view data, const IngestOptions& options,
+                                         Handout handout = Handout::WireLines);
   ~Converter();
   Converter(const Converter&) = delete;
   Converter& operator=(const Converter&) = delete;
@@ -82,7 +92,7 @@ class Converter {
   std::size_t peak_held() const;
 
  private:
-  Converter(std::string_view data, const IngestOptions& options, Format format);
+  Converter(std::string_view data, const IngestOptions& options, Format format, Handout handout);
 
   Format format_;
   LineSplitter wire_lines_;  // Format::Wire: the lines as they stand

@@ -1,10 +1,15 @@
 #include "native/output.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 
 #include "common/machine.hpp"
 #include "common/text.hpp"
 #include "native/json_write.hpp"
+#include "parse/json_scan.hpp"
+#include "parse/timestamp.hpp"
+#include "parse/wire.hpp"
 
 namespace lethe::native {
 
@@ -51,8 +56,11 @@ std::int64_t unix_millis(const NormalizedTime& t) {
   return seconds * 1000 + digits(20, 3);
 }
 
-Output::Output(const IngestOptions& options, Format format)
-    : options_(options), format_(format), host_(options.host ? *options.host : machine_host()) {}
+Output::Output(const IngestOptions& options, Format format, Handout handout)
+    : options_(options),
+      format_(format),
+      host_(options.host ? *options.host : machine_host()),
+      handout_(handout) {}
 
 std::size_t Output::session(const std::string& id) {
   const auto found = session_index_.find(id);
@@ -120,7 +128,8 @@ bool Output::pop(Produced& item) {
       continue;
     }
     if (front.problem) {
-      item = {std::string(), front.at.line, front.at.byte_offset, std::move(front.problem)};
+      item = {std::string(), front.at.line, front.at.byte_offset, std::move(front.problem),
+              std::nullopt};
       front.taken = true;
       return true;
     }
@@ -130,7 +139,8 @@ bool Output::pop(Produced& item) {
     for (std::size_t i = 1; i < pending_.size() && pending_[i].at.line == front.at.line; ++i) {
       Pending& later = pending_[i];
       if (later.problem && !later.taken) {
-        item = {std::string(), later.at.line, later.at.byte_offset, std::move(later.problem)};
+        item = {std::string(), later.at.line, later.at.byte_offset, std::move(later.problem),
+                std::nullopt};
         later.problem.reset();
         later.taken = true;
         return true;
@@ -148,19 +158,46 @@ void Output::emit_turn(Pending& slot, Produced& item) {
   // native order (the order turns are handed out).
   const std::int64_t ms = unix_millis(turn.timestamp);
   const int k = std::min(rank_[{turn.session, ms}]++, 999);
-  item = {wire_line(turn, ms * 1000 + k), turn.at.line, turn.at.byte_offset, std::nullopt};
-  free_parsed(turn.tool_calls);  // the line holds it now
+  const std::int64_t seq = ms * 1000 + k;
+  TurnJson json = turn_json(turn);
+  item.line = turn.at.line;
+  item.byte_offset = turn.at.byte_offset;
+  item.problem.reset();
+  item.wire.clear();
+  item.record.reset();
+  if (handout_ != Handout::Records || !make_record(turn, seq, json, item.record.emplace())) {
+    item.record.reset();
+    item.wire = wire_line(turn, seq, json);
+  }
+  free_parsed(turn.tool_calls);  // the line or the record holds it now
   free_parsed(turn.metadata);
   turn = Turn{};
   ++turns_;
 }
 
-std::string Output::wire_line(Turn& turn, std::int64_t seq) {
+Output::TurnJson Output::turn_json(Turn& turn) const {
+  TurnJson json;
+  Json truncated_fields = Json::array();
+  if (!turn.tool_calls.is_null()) {
+    if (bound_strings(turn.tool_calls, options_.max_field_bytes)) {
+      truncated_fields.push_back("tool_calls");
+    }
+    append_json(json.tool_calls.emplace(), turn.tool_calls);
+  }
+  if (bound_strings(turn.metadata, options_.max_field_bytes))
+    truncated_fields.push_back("metadata");
+  if (!truncated_fields.empty()) turn.metadata["truncated_fields"] = std::move(truncated_fields);
+  append_json(json.metadata, turn.metadata);
+  return json;
+}
+
+std::string Output::wire_line(const Turn& turn, std::int64_t seq, const TurnJson& json) {
   // Written by hand around the DOM parts: the long strings (content) are
   // escaped a run at a time, and a session's session_meta once.
   const Session& session = sessions_[turn.session];
   std::string line;
-  line.reserve(256 + (turn.content ? turn.content->size() : 0));
+  line.reserve(256 + (turn.content ? turn.content->size() : 0) +
+               (json.tool_calls ? json.tool_calls->size() : 0) + json.metadata.size());
   line += "{\"tool\":";
   append_json_string(line, format_name(format_));
   line += ",\"host\":";
@@ -184,21 +221,116 @@ std::string Output::wire_line(Turn& turn, std::int64_t seq) {
   if (turn.tokens_in) line += ",\"tokens_in\":" + std::to_string(*turn.tokens_in);
   if (turn.tokens_out) line += ",\"tokens_out\":" + std::to_string(*turn.tokens_out);
   if (turn.cost_usd) line += ",\"cost_usd\":" + dump(Json(*turn.cost_usd));
-  Json truncated_fields = Json::array();
-  if (!turn.tool_calls.is_null()) {
-    if (bound_strings(turn.tool_calls, options_.max_field_bytes)) {
-      truncated_fields.push_back("tool_calls");
-    }
-    line += ",\"tool_calls\":";
-    append_json(line, turn.tool_calls);
-  }
-  if (bound_strings(turn.metadata, options_.max_field_bytes))
-    truncated_fields.push_back("metadata");
-  if (!truncated_fields.empty()) turn.metadata["truncated_fields"] = std::move(truncated_fields);
-  line += ",\"metadata\":";
-  append_json(line, turn.metadata);
+  if (json.tool_calls) line += ",\"tool_calls\":" + *json.tool_calls;
+  line += ",\"metadata\":" + json.metadata;
   line += ",\"session_meta\":" + session_meta_text(turn.session) + "}";
   return line;
+}
+
+namespace {
+
+// What parse_line makes of cost_usd written as dump(Json(cost)): nlohmann
+// writes a double's shortest round-trip digits (null for NaN and the
+// infinities), which read back as the same double; NaN and the infinities
+// are absent. Another value (negative, or one from_chars would round:
+// subnormal) is not decided here: false.
+bool cost_as_parsed(double cost, std::optional<double>& out) {
+  if (!std::isfinite(cost)) {
+    out.reset();
+    return true;
+  }
+  if (cost == 0) {
+    out = 0.0;  // -0 is stored as 0
+    return true;
+  }
+  if (cost < std::numeric_limits<double>::min()) return false;
+  out = cost;
+  return true;
+}
+
+std::string_view role_name(const char* role) {
+  for (std::string_view known : kRoleNames) {
+    if (known == role) return known;
+  }
+  return {};
+}
+
+// At most how many bytes a string of `bytes` bytes takes in a line (each
+// byte escaped as \u00XX), with its quotes.
+constexpr std::size_t escaped_at_most(std::size_t bytes) { return 6 * bytes + 2; }
+
+}  // namespace
+
+// Fills `record` with exactly what parse_line makes of wire_line(turn, seq,
+// json), or returns false when it can't be sure that the line passes every
+// rule (then the wire line is handed out, and parse_line says what is
+// wrong). Each check is the rule of parse/wire.cpp for that field, applied
+// to the text the line would hold; tests/native/unit_records_test.cpp holds
+// the two ways equal.
+bool Output::make_record(Turn& turn, std::int64_t seq, TurnJson& json, TurnRecord& record) {
+  const std::optional<TurnRecord>& session = session_record(turn.session);
+  if (!session) return false;
+  const std::string_view role = role_name(turn.role);
+  const TimeResult time = check_rfc3339({turn.timestamp.data(), turn.timestamp.size()});
+  const bool tokens_ok =
+      (!turn.tokens_in || *turn.tokens_in >= 0) && (!turn.tokens_out || *turn.tokens_out >= 0);
+  if (seq < 0 || role.empty() || !time.time || !tokens_ok || !is_valid_utf8(turn.turn_id) ||
+      !is_identifier_text(turn.turn_id, kMaxIdBytes) ||
+      (turn.content && !is_valid_utf8(*turn.content)) ||
+      (turn.model && (turn.model->size() > kMaxModelBytes || !is_valid_utf8(*turn.model)))) {
+    return false;
+  }
+  std::optional<double> cost;
+  if (turn.cost_usd && !cost_as_parsed(*turn.cost_usd, cost)) return false;
+  if (json.tool_calls &&
+      (!turn.tool_calls.is_array() || !json::is_member_value(*json.tool_calls))) {
+    return false;
+  }
+  if (!turn.metadata.is_object() || !json::is_member_value(json.metadata)) return false;
+  const std::size_t line_at_most =
+      256 + escaped_at_most(format_name(format_).size()) + escaped_at_most(host_.size()) +
+      escaped_at_most(session->session_id.size()) + escaped_at_most(turn.turn_id.size()) +
+      escaped_at_most(turn.content ? turn.content->size() : 0) +
+      escaped_at_most(turn.model ? turn.model->size() : 0) + 3 * 24 +
+      (json.tool_calls ? json.tool_calls->size() : 0) + json.metadata.size() +
+      session_meta_text(turn.session).size();
+  if (line_at_most > options_.max_line_bytes) return false;
+  record = *session;
+  record.turn_id = std::move(turn.turn_id);
+  record.seq = seq;
+  record.role = role;
+  record.timestamp = *time.time;
+  record.content = std::move(turn.content);
+  record.model = std::move(turn.model);
+  record.tokens_in = turn.tokens_in;
+  record.tokens_out = turn.tokens_out;
+  record.cost_usd = cost;
+  record.tool_calls = std::move(json.tool_calls);
+  record.metadata = std::move(json.metadata);
+  return true;
+}
+
+const std::optional<TurnRecord>& Output::session_record(std::size_t index) {
+  if (session_records_.size() < sessions_.size()) session_records_.resize(sessions_.size());
+  std::optional<SessionRecord>& made = session_records_[index];
+  if (made) return made->fields;
+  made.emplace();
+  // The session's part of a line, with placeholders for the turn's own
+  // required fields, read by the parser itself.
+  std::string line = "{\"tool\":";
+  append_json_string(line, format_name(format_));
+  line += ",\"host\":";
+  append_json_string(line, host_);
+  line += ",\"session_id\":";
+  append_json_string(line, sessions_[index].id);
+  line += R"(,"turn_id":"t","seq":0,"role":"user","timestamp":"2000-01-01T00:00:00.000Z")";
+  line += ",\"session_meta\":" + session_meta_text(index) + "}";
+  TurnRecord parsed;
+  LineError error;
+  if (parse_line(line, std::numeric_limits<std::size_t>::max(), parsed, error)) {
+    made->fields = std::move(parsed);
+  }
+  return made->fields;
 }
 
 const std::string& Output::session_meta_text(std::size_t index) {

@@ -66,7 +66,7 @@ struct Pending {
 // as soon as nothing before them can still change.
 class Output {
  public:
-  Output(const IngestOptions& options, Format format);
+  Output(const IngestOptions& options, Format format, Handout handout = Handout::WireLines);
   const IngestOptions& options() const { return options_; }
 
   // The index of the session with this id, created empty on first use.
@@ -107,7 +107,24 @@ class Output {
   std::uint64_t skipped() const { return skipped_; }
 
  private:
-  std::string wire_line(Turn& turn, std::int64_t seq);
+  // A turn's tool_calls and metadata as JSON text, after max_field_bytes
+  // (metadata.truncated_fields says what was cut): what its wire line holds.
+  struct TurnJson {
+    std::optional<std::string> tool_calls;
+    std::string metadata;
+  };
+  // What parse_line makes of a session's part of every wire line (tool,
+  // host, session_id, session_meta), found once by parsing one line that
+  // holds only that: empty when that part breaks a rule (its turns are then
+  // handed out as wire lines, for parse_line to say what is wrong).
+  struct SessionRecord {
+    std::optional<TurnRecord> fields;
+  };
+
+  TurnJson turn_json(Turn& turn) const;
+  std::string wire_line(const Turn& turn, std::int64_t seq, const TurnJson& json);
+  bool make_record(Turn& turn, std::int64_t seq, TurnJson& json, TurnRecord& record);
+  const std::optional<TurnRecord>& session_record(std::size_t session);
   const std::string& session_meta_text(std::size_t session);
   void emit_turn(Pending& slot, Produced& item);
 
@@ -121,6 +138,8 @@ class Output {
   // seq rank: turns handed out per (session, millisecond).
   std::map<std::pair<std::size_t, std::int64_t>, int> rank_;
   std::vector<std::optional<std::string>> session_meta_texts_;  // made once per session
+  const Handout handout_;
+  std::vector<std::optional<SessionRecord>> session_records_;  // made once per session
   std::uint64_t turns_ = 0;
   std::uint64_t skipped_ = 0;
 };

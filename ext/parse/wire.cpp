@@ -70,8 +70,6 @@ enum MetaField : std::size_t {
 constexpr std::array<std::string_view, kMetaFieldCount> kMetaFieldNames = {
     "started_at", "working_dir", "source_file", "metadata"};
 
-constexpr std::array<std::string_view, 4> kRoles = {"user", "assistant", "system", "tool"};
-
 bool present(const std::optional<Value>& v) { return v.has_value() && v->type != Type::Null; }
 
 // At most kMaxQuotedBytes of the value as written in the line, cut on a
@@ -119,9 +117,7 @@ class Validator {
         "a string of 1 to " + std::to_string(max_bytes) + " bytes without control characters";
     if (v->type != Type::String) return invalid(field, expected, *v);
     out = text_of(*v);
-    if (out.empty() || out.size() > max_bytes || has_control_character(out)) {
-      return invalid(field, expected, *v);
-    }
+    if (!is_identifier_text(out, max_bytes)) return invalid(field, expected, *v);
     return true;
   }
 
@@ -265,7 +261,7 @@ class Validator {
     constexpr std::string_view kExpected = "one of \"user\", \"assistant\", \"system\", \"tool\"";
     if (v->type != Type::String) return invalid("role", kExpected, *v);
     const std::string text = text_of(*v);
-    for (std::string_view known : kRoles) {
+    for (std::string_view known : kRoleNames) {
       if (text == known) {
         record_.role = known;
         return true;
@@ -288,8 +284,10 @@ class Validator {
       if (!time("session_meta.started_at", s[kStartedAt], started)) return false;
       record_.started_at = started;
     }
-    return optional_text("session_meta.working_dir", s[kWorkingDir], 4096, record_.working_dir) &&
-           optional_text("session_meta.source_file", s[kSourceFile], 4096, record_.source_file) &&
+    return optional_text("session_meta.working_dir", s[kWorkingDir], kMaxMetaTextBytes,
+                         record_.working_dir) &&
+           optional_text("session_meta.source_file", s[kSourceFile], kMaxMetaTextBytes,
+                         record_.source_file) &&
            raw_json("session_meta.metadata", s[kMetaMetadata], Type::Object,
                     record_.session_metadata);
   }
@@ -297,13 +295,14 @@ class Validator {
   bool fields(const Members<kFieldCount>& m) {
     const auto& s = m.values;
     TurnRecord& r = record_;
-    return name("tool", s[kTool], 128, r.tool) && name("host", s[kHost], 256, r.host) &&
-           name("session_id", s[kSessionId], 256, r.session_id) &&
-           name("turn_id", s[kTurnId], 256, r.turn_id) && required("seq", s[kSeq]) &&
+    return name("tool", s[kTool], kMaxToolBytes, r.tool) &&
+           name("host", s[kHost], kMaxIdBytes, r.host) &&
+           name("session_id", s[kSessionId], kMaxIdBytes, r.session_id) &&
+           name("turn_id", s[kTurnId], kMaxIdBytes, r.turn_id) && required("seq", s[kSeq]) &&
            count("seq", s[kSeq], r.seq) && role(s[kRole]) && required("timestamp", s[kTimestamp]) &&
            time("timestamp", s[kTimestamp], r.timestamp) &&
            optional_text("content", s[kContent], 0, r.content) &&
-           optional_text("model", s[kModel], 256, r.model) &&
+           optional_text("model", s[kModel], kMaxModelBytes, r.model) &&
            optional_count("tokens_in", s[kTokensIn], r.tokens_in) &&
            optional_count("tokens_out", s[kTokensOut], r.tokens_out) &&
            money("cost_usd", s[kCostUsd], r.cost_usd) &&
@@ -362,6 +361,10 @@ std::string file_path_message(std::string_view line) {
 }
 
 }  // namespace
+
+bool is_identifier_text(std::string_view text, std::size_t max_bytes) noexcept {
+  return !text.empty() && text.size() <= max_bytes && !has_control_character(text);
+}
 
 bool parse_line(std::string_view line, std::size_t max_line_bytes, TurnRecord& record,
                 LineError& error) {

@@ -3,6 +3,7 @@
 // that the store can write without looking at JSON again.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -60,6 +61,20 @@ struct TurnRecord {
 
 // Messages quote at most this many bytes of an offending value.
 constexpr std::size_t kMaxQuotedBytes = 120;
+
+// The limits of contract section 3, in bytes of the decoded text.
+inline constexpr std::size_t kMaxToolBytes = 128;
+inline constexpr std::size_t kMaxIdBytes = 256;  // host, session_id, turn_id
+inline constexpr std::size_t kMaxModelBytes = 256;
+inline constexpr std::size_t kMaxMetaTextBytes = 4096;  // session_meta.working_dir, source_file
+
+// The four roles; TurnRecord::role is one of these views.
+inline constexpr std::array<std::string_view, 4> kRoleNames = {"user", "assistant", "system",
+                                                               "tool"};
+
+// The rule of an identifier field (tool, host, session_id, turn_id) for its
+// decoded text: 1 to max_bytes bytes, no control characters.
+bool is_identifier_text(std::string_view text, std::size_t max_bytes) noexcept;
 
 // Validates one non-blank line (already framed: no line ending). On success
 // fills `record` and returns true; otherwise fills `error` with the first

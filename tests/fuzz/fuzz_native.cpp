@@ -7,7 +7,8 @@
 // Checks: no crash or leak; native::convert is deterministic (byte-identical
 // lines twice) and every produced line is one JSON object without a line
 // ending; lethe_convert returns exactly those lines and problems; and the
-// equivalence of docs/reference/native-formats.md: lethe_ingest(o, data, opts) leaves
+// equivalence of docs/reference/native-formats.md: lethe_ingest(o, data, opts) (which hands
+// the writer records, not lines: ARCHITECTURE.md, "Records without their wire text") leaves
 // the tables that lethe_ingest(o, <the produced lines joined by LF>) leaves,
 // and its rows are the conversion's problems and the produced lines'
 // rejects at their native positions, in native line order.
