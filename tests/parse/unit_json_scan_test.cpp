@@ -30,6 +30,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/text.hpp"
 #include "parse/json_scan.hpp"
 #include "support/test_text.hpp"
 
@@ -710,6 +711,47 @@ TEST(JsonScan, EveryByteThatNeedsAttentionIsSeenAtEveryOffset) {
     }
   }
   EXPECT_EQ(checked, 16u * 41u * 9u);
+}
+
+// is_valid_utf8 (common/text.cpp) skips ASCII sixteen bytes at a time
+// (SSE2, else eight): every kind of sequence, at every offset of a run that
+// spans several blocks, must be judged as a check of one sequence after
+// another judges it.
+TEST(Utf8, EverySequenceIsJudgedAtEveryOffset) {
+  const auto one_by_one = [](std::string_view s) {
+    while (!s.empty()) {
+      const std::size_t length = utf8_sequence_length(s);
+      if (length == 0) return false;
+      s.remove_prefix(length);
+    }
+    return true;
+  };
+  const std::vector<std::string> sequences = {"\xC3\xA9",
+                                              "\xF0\x9F\x98\x80",
+                                              "\xE2\x82\xAC",
+                                              "\x7F",
+                                              "\x80",
+                                              "\xC3",
+                                              "\xC0\xAF",
+                                              "\xED\xA0\x80",
+                                              "\xF4\x90\x80\x80",
+                                              "\xFF",
+                                              "\xE2\x82",
+                                              "\xF0\x9F\x98",
+                                              std::string(1, '\0')};
+  std::size_t invalid = 0;
+  for (const std::string& sequence : sequences) {
+    for (std::size_t offset = 0; offset <= 40; ++offset) {
+      for (std::size_t tail : {0, 1, 7, 8, 9, 15, 16, 17, 31}) {
+        const std::string text = std::string(offset, 'a') + sequence + std::string(tail, 'b');
+        const bool expected = one_by_one(text);
+        ASSERT_EQ(is_valid_utf8(text), expected)
+            << "offset " << offset << ", tail " << tail << ": \"" << escaped(text) << "\"";
+        invalid += expected ? 0 : 1;
+      }
+    }
+  }
+  EXPECT_EQ(invalid, 8u * 41u * 9u);
 }
 
 }  // namespace
