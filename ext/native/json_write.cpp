@@ -57,40 +57,47 @@ std::string dump(const Json& value) {
   return value.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
-// Appends `value` as JSON text, the same bytes as dump(value) for the DOMs
-// the readers build (their strings are valid UTF-8): nlohmann's serializer
-// escapes a string a byte at a time, and a turn's tool calls and metadata
-// hold the long strings of tool inputs, so this writes strings a run at a
-// time (append_json_string) and leaves only floats to nlohmann's formatting.
-void append_json(std::string& out, const Json& value) {
+namespace {
+
+// append_json's walk. `level` is how deep `value` is (1: the value itself),
+// and `clean` turns false when the text could not stand as a member of a
+// line (a string that is not UTF-8, nesting deeper than a line holds, a
+// kind the readers never build).
+void write_json(std::string& out, const Json& value, int level, bool& clean) {
   switch (value.type()) {
     case Json::value_t::object: {
+      if (level > kMaxMemberLevels) clean = false;
       out += '{';
       bool first = true;
       for (const auto& [key, member] : value.get_ref<const Json::object_t&>()) {
         if (!first) out += ',';
         first = false;
+        if (!is_valid_utf8(key)) clean = false;
         append_json_string(out, key);
         out += ':';
-        append_json(out, member);
+        write_json(out, member, level + 1, clean);
       }
       out += '}';
       break;
     }
     case Json::value_t::array: {
+      if (level > kMaxMemberLevels) clean = false;
       out += '[';
       bool first = true;
       for (const Json& element : value.get_ref<const Json::array_t&>()) {
         if (!first) out += ',';
         first = false;
-        append_json(out, element);
+        write_json(out, element, level + 1, clean);
       }
       out += ']';
       break;
     }
-    case Json::value_t::string:
-      append_json_string(out, value.get_ref<const std::string&>());
+    case Json::value_t::string: {
+      const std::string& text = value.get_ref<const std::string&>();
+      if (!is_valid_utf8(text)) clean = false;
+      append_json_string(out, text);
       break;
+    }
     case Json::value_t::boolean:
       out += value.get<bool>() ? "true" : "false";
       break;
@@ -103,8 +110,30 @@ void append_json(std::string& out, const Json& value) {
     case Json::value_t::number_unsigned:
       out += std::to_string(value.get<std::uint64_t>());
       break;
-    default:  // floats (shortest round-trip form), and kinds the readers never build
+    case Json::value_t::number_float:
+      out += dump(value);  // the shortest round-trip digits; null for NaN and infinities
+      break;
+    default:  // kinds the readers never build (binary, discarded)
+      clean = false;
       out += dump(value);
   }
+}
+
+}  // namespace
+
+// Appends `value` as JSON text, the same bytes as dump(value) for the DOMs
+// the readers build (their strings are valid UTF-8): nlohmann's serializer
+// escapes a string a byte at a time, and a turn's tool calls and metadata
+// hold the long strings of tool inputs, so this writes strings a run at a
+// time (append_json_string) and leaves only floats to nlohmann's formatting.
+void append_json(std::string& out, const Json& value) {
+  bool clean = true;
+  write_json(out, value, 1, clean);
+}
+
+bool append_member_json(std::string& out, const Json& value) {
+  bool clean = true;
+  write_json(out, value, 1, clean);
+  return clean;
 }
 }  // namespace lethe::native

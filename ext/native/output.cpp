@@ -7,7 +7,6 @@
 #include "common/machine.hpp"
 #include "common/text.hpp"
 #include "native/json_write.hpp"
-#include "parse/json_scan.hpp"
 #include "parse/timestamp.hpp"
 #include "parse/wire.hpp"
 
@@ -182,12 +181,12 @@ Output::TurnJson Output::turn_json(Turn& turn) const {
     if (bound_strings(turn.tool_calls, options_.max_field_bytes)) {
       truncated_fields.push_back("tool_calls");
     }
-    append_json(json.tool_calls.emplace(), turn.tool_calls);
+    json.members_scan &= append_member_json(json.tool_calls.emplace(), turn.tool_calls);
   }
   if (bound_strings(turn.metadata, options_.max_field_bytes))
     truncated_fields.push_back("metadata");
   if (!truncated_fields.empty()) turn.metadata["truncated_fields"] = std::move(truncated_fields);
-  append_json(json.metadata, turn.metadata);
+  json.members_scan &= append_member_json(json.metadata, turn.metadata);
   return json;
 }
 
@@ -282,11 +281,10 @@ bool Output::make_record(Turn& turn, std::int64_t seq, TurnJson& json, TurnRecor
   }
   std::optional<double> cost;
   if (turn.cost_usd && !cost_as_parsed(*turn.cost_usd, cost)) return false;
-  if (json.tool_calls &&
-      (!turn.tool_calls.is_array() || !json::is_member_value(*json.tool_calls))) {
+  if (!json.members_scan || (json.tool_calls && !turn.tool_calls.is_array()) ||
+      !turn.metadata.is_object()) {
     return false;
   }
-  if (!turn.metadata.is_object() || !json::is_member_value(json.metadata)) return false;
   const std::size_t line_at_most =
       256 + escaped_at_most(format_name(format_).size()) + escaped_at_most(host_.size()) +
       escaped_at_most(session->session_id.size()) + escaped_at_most(turn.turn_id.size()) +

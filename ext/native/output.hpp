@@ -112,6 +112,7 @@ class Output {
   struct TurnJson {
     std::optional<std::string> tool_calls;
     std::string metadata;
+    bool members_scan = true;  // both texts are what the line's scanner accepts as members
   };
   // What parse_line makes of a session's part of every wire line (tool,
   // host, session_id, session_meta), found once by parsing one line that

@@ -282,6 +282,30 @@ TEST(Records, EveryRuleATurnCanBreakStoresWhatTheWireLineStores) {
          for (int i = 0; i < 61; ++i) deep = native::Json::array({deep});
          t.metadata["deep"] = deep;
        }},
+      {"metadata nested one level below the limit", "h", "s", kNoon,
+       [](native::Output&, native::Turn& t) {
+         native::Json deep = 1;
+         for (int i = 0; i < 62; ++i) deep = native::Json::array({deep});
+         t.metadata["deep"] = deep;
+       }},
+      {"metadata nested one level over the limit", "h", "s", kNoon,
+       [](native::Output&, native::Turn& t) {
+         native::Json deep = 1;
+         for (int i = 0; i < 63; ++i) deep = native::Json::array({deep});
+         t.metadata["deep"] = deep;
+       }},
+      {"tool_calls nested one level over the limit", "h", "s", kNoon,
+       [](native::Output&, native::Turn& t) {
+         native::Json deep = native::Json::object();
+         for (int i = 0; i < 62; ++i) deep = native::Json{{"k", deep}};
+         t.tool_calls = native::Json::array({deep});
+       }},
+      {"metadata with a binary value (no reader builds one)", "h", "s", kNoon,
+       [](native::Output&, native::Turn& t) {
+         t.metadata["b"] = native::Json::binary({1, 2, 3});
+       }},
+      {"metadata with a key not UTF-8", "h", "s", kNoon,
+       [](native::Output&, native::Turn& t) { t.metadata["\xC3"] = 1; }},
       {"metadata with a string not UTF-8", "h", "s", kNoon,
        [](native::Output&, native::Turn& t) { t.metadata["k"] = "\xC3"; }},
       {"tool_calls with a key not UTF-8", "h", "s", kNoon,
