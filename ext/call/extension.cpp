@@ -21,6 +21,7 @@ SQLITE_EXTENSION_INIT1
 #include "call/rank_function.hpp"
 #include "call/sync_table.hpp"
 #include "common/version.hpp"
+#include "write/agent_db.hpp"
 #include "write/connection.hpp"
 
 namespace lethe {
@@ -130,7 +131,8 @@ void stats_function(sqlite3_context* ctx, int argc, sqlite3_value** argv) noexce
 
 // What a bug report needs: lethe's version, the SQLite it was built against
 // and the one it runs on (they differ when a client ships its own), the
-// compiler, the checks built in, and when lethe parses on a second thread.
+// compiler, the checks built in, and when lethe parses or exports on
+// threads of their own.
 std::string debug_text() {
   std::string checks;
 #if defined(__SANITIZE_ADDRESS__)
@@ -153,6 +155,9 @@ std::string debug_text() {
          "\nParsing thread: for batches of " + std::to_string(kPipelineMinBytes >> 20) +
          " MiB or more when there are 2+ hardware threads (here " +
          std::to_string(std::thread::hardware_concurrency()) +
+         ")\nExport thread: for an agent database of 2+ sessions when there are 2+ hardware "
+         "threads and SQLite's own mutexes are on (here " +
+         (sqlite_mutexes_on() ? "on" : "off: SQLite is single-threaded") +
          ")\nChunk: " + std::to_string(kChunkRows) + " lines, then twice as many each, up to " +
          std::to_string(kMaxChunkRows) + " lines or " + std::to_string(kMaxChunkBytes >> 20) +
          " MiB";

@@ -87,14 +87,10 @@ std::string_view agent_db_sql(Format format) {
                    std::string(format_name(format)) + "\"");
 }
 
-namespace {
-
-// Whether this SQLite's own mutexes are on (it was neither built nor
-// configured single-threaded), so that a connection may be used by one
-// thread after another: SQLite gives a connection opened with
-// SQLITE_OPEN_FULLMUTEX a mutex only then. Asked of a throwaway in-memory
-// connection, so that the agent's is opened without a mutex of its own (one
-// thread uses it at a time; each sqlite3_column_* call would lock it).
+// SQLite gives a connection opened with SQLITE_OPEN_FULLMUTEX a mutex only
+// when its own mutexes are on. Asked of a throwaway in-memory connection, so
+// that the agent's is opened without a mutex of its own (one thread uses it
+// at a time; each sqlite3_column_* call would lock it).
 bool sqlite_mutexes_on() {
   sqlite3* probe = nullptr;
   const int rc =
@@ -103,8 +99,6 @@ bool sqlite_mutexes_on() {
   sqlite3_close_v2(probe);
   return on;
 }
-
-}  // namespace
 
 AgentDatabase::AgentDatabase(Format format, const std::string& path)
     : threads_allowed_(sqlite_mutexes_on()) {

@@ -77,6 +77,11 @@ struct ExportedLines {
   bool scanned = true;  // every line checked with lethe's scanner as it was built
 };
 
+// Whether this SQLite's own mutexes are on (it was neither built nor
+// configured single-threaded), so that a connection may be used by one
+// thread after another.
+bool sqlite_mutexes_on();
+
 // The export query of a database format (`opencode.sql` for OpenCode).
 // Throws InputError for a format that keeps no database.
 std::string_view agent_db_sql(Format format);

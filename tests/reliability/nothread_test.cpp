@@ -219,11 +219,18 @@ TEST(NoThreadSync, ASingleThreadedSqliteKeepsTheExportOnTheCallersThread) {
   ASSERT_EQ(sqlite3_config(SQLITE_CONFIG_SINGLETHREAD), SQLITE_OK);
   ASSERT_EQ(sqlite3_initialize(), SQLITE_OK);
   const SyncOutcome single = sync_with_threads(false, home.string());
+  const std::string debug_single = Db().scalar("SELECT lethe_debug()").value_or("");
   ASSERT_EQ(sqlite3_shutdown(), SQLITE_OK);
   ASSERT_EQ(sqlite3_config(SQLITE_CONFIG_SERIALIZED), SQLITE_OK);
   ASSERT_EQ(sqlite3_initialize(), SQLITE_OK);
   ASSERT_TRUE(single.rows.ok()) << single.rows.error;
   EXPECT_EQ(single.thread_requests, 1) << "the export left the caller's thread";
+  // A bug report says which of the two it was.
+  EXPECT_NE(debug_single.find("(here off: SQLite is single-threaded)"), std::string::npos)
+      << debug_single;
+  const std::string debug = Db().scalar("SELECT lethe_debug()").value_or("");
+  EXPECT_NE(debug.find("Export thread: for an agent database"), std::string::npos) << debug;
+  EXPECT_NE(debug.find("mutexes are on (here on)"), std::string::npos) << debug;
   EXPECT_EQ(single.rows.rows, serialized.rows.rows);
   EXPECT_EQ(single.turns, serialized.turns);
   std::filesystem::remove_all(home.parent_path());
