@@ -350,7 +350,7 @@ class SyncCall {
    public:
     SessionsToRead(SyncCall& call, SyncStore& store, AgentDatabase& database, Format format)
         : call_(call), store_(store), database_(database), format_(format) {}
-    ~SessionsToRead() override { abandon(); }
+    ~SessionsToRead() override { stop_exporting(); }
     SessionsToRead(const SessionsToRead&) = delete;
     SessionsToRead& operator=(const SessionsToRead&) = delete;
 
@@ -400,19 +400,7 @@ class SyncCall {
     // Stops the export thread (interrupting the session it is exporting, if
     // the call stopped early) and joins it: after this, the caller's thread
     // may use the database again.
-    void abandon() override {
-      bool unfinished;
-      {
-        std::lock_guard<std::mutex> lock(mutex_);
-        abandoned_ = true;
-        unfinished = exported_ < sessions_.size();
-        exported_changed_.notify_all();
-        room_changed_.notify_all();
-      }
-      if (!export_thread_.joinable()) return;
-      if (unfinished) database_.interrupt();
-      export_thread_.join();
-    }
+    void abandon() override { stop_exporting(); }
 
     void written(std::size_t i, IngestResult* result) override {
       rethrow_export_failure();
@@ -432,6 +420,22 @@ class SyncCall {
     }
 
    private:
+    // abandon(), and what the destructor must do whichever way the call
+    // ended: stop the export thread and join it.
+    void stop_exporting() {
+      bool unfinished;
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        abandoned_ = true;
+        unfinished = exported_ < sessions_.size();
+        exported_changed_.notify_all();
+        room_changed_.notify_all();
+      }
+      if (!export_thread_.joinable()) return;
+      if (unfinished) database_.interrupt();
+      export_thread_.join();
+    }
+
     struct Session {
       std::string path;  // <database>#<session id>
       std::string id;

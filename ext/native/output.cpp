@@ -258,6 +258,10 @@ std::string_view role_name(const char* role) {
 // byte escaped as \u00XX), with its quotes.
 constexpr std::size_t escaped_at_most(std::size_t bytes) { return 6 * bytes + 2; }
 
+// seq, tokens_in, tokens_out and cost_usd, written as numbers: at most 24
+// bytes each.
+constexpr std::size_t kNumbersAtMost = std::size_t{4} * 24;
+
 }  // namespace
 
 // Fills `record` with exactly what parse_line makes of wire_line(turn, seq,
@@ -289,7 +293,7 @@ bool Output::make_record(Turn& turn, std::int64_t seq, TurnJson& json, TurnRecor
       256 + escaped_at_most(format_name(format_).size()) + escaped_at_most(host_.size()) +
       escaped_at_most(session->session_id.size()) + escaped_at_most(turn.turn_id.size()) +
       escaped_at_most(turn.content ? turn.content->size() : 0) +
-      escaped_at_most(turn.model ? turn.model->size() : 0) + 3 * 24 +
+      escaped_at_most(turn.model ? turn.model->size() : 0) + kNumbersAtMost +
       (json.tool_calls ? json.tool_calls->size() : 0) + json.metadata.size() +
       session_meta_text(turn.session).size();
   if (line_at_most > options_.max_line_bytes) return false;
