@@ -185,6 +185,15 @@ IngestOptions options_with(const std::string& host) {
 
 constexpr const char* kNoon = "2026-01-01T12:00:00.000Z";
 
+// 1 inside `levels` arrays. As a member of metadata it nests levels + 1
+// deep (metadata's own object is the first level), and the line's object is
+// one more: a line holds 64.
+native::Json arrays_around(int levels) {
+  native::Json deep = 1;
+  for (int i = 0; i < levels; ++i) deep = native::Json::array({deep});
+  return deep;
+}
+
 TEST(Records, AValidTurnIsARecordEqualToItsParsedLine) {
   TwoOutputs two(options_with("laptop"));
   const auto [lines, records] = two.turn("s1", kNoon, [](native::Output& out, native::Turn& t) {
@@ -270,30 +279,14 @@ TEST(Records, EveryRuleATurnCanBreakStoresWhatTheWireLineStores) {
        [](native::Output&, native::Turn& t) { t.tool_calls = "call"; }},
       {"metadata not an object", "h", "s", kNoon,
        [](native::Output&, native::Turn& t) { t.metadata = native::Json::array(); }},
-      {"metadata nested too deep", "h", "s", kNoon,
-       [](native::Output&, native::Turn& t) {
-         native::Json deep = 1;
-         for (int i = 0; i < 70; ++i) deep = native::Json::array({deep});
-         t.metadata["deep"] = deep;
-       }},
-      {"metadata nested to the limit", "h", "s", kNoon,
-       [](native::Output&, native::Turn& t) {
-         native::Json deep = 1;
-         for (int i = 0; i < 61; ++i) deep = native::Json::array({deep});
-         t.metadata["deep"] = deep;
-       }},
-      {"metadata nested one level below the limit", "h", "s", kNoon,
-       [](native::Output&, native::Turn& t) {
-         native::Json deep = 1;
-         for (int i = 0; i < 62; ++i) deep = native::Json::array({deep});
-         t.metadata["deep"] = deep;
-       }},
-      {"metadata nested one level over the limit", "h", "s", kNoon,
-       [](native::Output&, native::Turn& t) {
-         native::Json deep = 1;
-         for (int i = 0; i < 63; ++i) deep = native::Json::array({deep});
-         t.metadata["deep"] = deep;
-       }},
+      {"metadata nested far too deep (71 levels)", "h", "s", kNoon,
+       [](native::Output&, native::Turn& t) { t.metadata["deep"] = arrays_around(70); }},
+      {"metadata nested one level below the limit (62 levels)", "h", "s", kNoon,
+       [](native::Output&, native::Turn& t) { t.metadata["deep"] = arrays_around(61); }},
+      {"metadata nested to the limit (63 levels)", "h", "s", kNoon,
+       [](native::Output&, native::Turn& t) { t.metadata["deep"] = arrays_around(62); }},
+      {"metadata nested one level over the limit (64 levels)", "h", "s", kNoon,
+       [](native::Output&, native::Turn& t) { t.metadata["deep"] = arrays_around(63); }},
       {"tool_calls nested one level over the limit", "h", "s", kNoon,
        [](native::Output&, native::Turn& t) {
          native::Json deep = native::Json::object();
@@ -341,6 +334,23 @@ TEST(Records, EveryRuleATurnCanBreakStoresWhatTheWireLineStores) {
     const auto [lines, records] = two.turn(c.session_id, c.timestamp, c.edit);
     EXPECT_EQ(records.stored, lines.stored) << c.name;
   }
+}
+
+// The nesting limit from both sides: 63 levels in metadata is a record, 64
+// is the parser's rejection of the line.
+TEST(Records, TheNestingLimitIsTheParsers) {
+  TwoOutputs two(options_with("h"));
+  const auto at_limit = two.turn(
+      "s", kNoon, [](native::Output&, native::Turn& t) { t.metadata["deep"] = arrays_around(62); });
+  EXPECT_EQ(at_limit.second.records, 1u);
+  EXPECT_EQ(at_limit.second.stored, at_limit.first.stored);
+  const auto over = two.turn(
+      "s", kNoon, [](native::Output&, native::Turn& t) { t.metadata["deep"] = arrays_around(63); });
+  EXPECT_EQ(over.second.records, 0u);
+  ASSERT_EQ(over.first.stored.size(), 1u);
+  EXPECT_NE(over.first.stored[0].find("rejected INVALID_JSON"), std::string::npos)
+      << over.first.stored[0];
+  EXPECT_EQ(over.second.stored, over.first.stored);
 }
 
 // A session whose part of the line breaks a rule is found once: every turn
