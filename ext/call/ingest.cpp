@@ -18,6 +18,7 @@
 #include <tuple>
 #include <utility>
 
+#include "common/machine.hpp"
 #include "native/converter.hpp"
 #include "parse/framing.hpp"
 
@@ -312,6 +313,7 @@ class ParserThread {
 
  private:
   void run() noexcept {
+    name_this_thread("lethe-parse");
     std::exception_ptr failure;
     try {
       produce_(*this);

@@ -468,6 +468,7 @@ class SyncCall {
     // as room_to_export() allows. A failure other than the database's own
     // (std::bad_alloc) stops it; the caller's thread rethrows it.
     void export_in_order() noexcept {
+      name_this_thread("lethe-export");
       try {
         for (;;) {
           std::size_t next;

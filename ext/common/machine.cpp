@@ -1,5 +1,6 @@
 #include "common/machine.hpp"
 
+#include <pthread.h>
 #include <unistd.h>
 
 #include <array>
@@ -16,6 +17,14 @@ std::string machine_host() {
     if (is_control_character(static_cast<unsigned char>(c))) c = '_';
   }
   return host;
+}
+
+void name_this_thread(const char* name) noexcept {
+#if defined(__linux__)
+  pthread_setname_np(pthread_self(), name);
+#else
+  (void)name;
+#endif
 }
 
 }  // namespace lethe

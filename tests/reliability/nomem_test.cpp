@@ -19,15 +19,18 @@
 // gone, lethe's own cleanup included), sampled.
 #include <gtest/gtest.h>
 #include <malloc.h>
+#include <pthread.h>
 #include <sqlite3.h>
 
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <new>
 #include <ostream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "support/call_contexts.hpp"
@@ -46,9 +49,18 @@ struct Faults {
   std::atomic<long> calls{0};    // allocations by `source` while armed
   std::atomic<long> fail_at{0};  // 0: never
   std::atomic<long> failures{0};
+  // Only allocations on the thread of this name count ("": every thread).
+  std::atomic<const char*> thread_name{""};
+
+  static bool on_thread_named(const char* name) {
+    if (*name == '\0') return true;
+    char current[16] = {};
+    pthread_getname_np(pthread_self(), current, sizeof current);
+    return std::strcmp(current, name) == 0;
+  }
 
   bool fail(Source s) {
-    if (!armed || s != source) return false;
+    if (!armed || s != source || !on_thread_named(thread_name)) return false;
     const long call = ++calls;
     const bool f = fail_at > 0 && (sticky ? call >= fail_at : call == fail_at);
     failures += f ? 1 : 0;
@@ -549,6 +561,76 @@ TEST(NoMemRegression, AWritingStatementHoldsOneChunkAtATime) {
   EXPECT_LT(p.bytes, 24 * kMiB) << "a writing statement's call held " << p.bytes / kMiB
                                 << " MiB for a " << b.size() / static_cast<std::size_t>(kMiB)
                                 << " MiB batch";
+}
+
+// An allocation that fails on the export thread of a database sync (not
+// the database's own error: the C++ heap) fails the whole call with
+// SQLITE_NOMEM: it is handed to the caller's thread, the parsing thread
+// waiting for that session's export is released, nothing of the call is
+// kept, and the next sync reads every session. Every allocation of that
+// thread in turn, once and from there on.
+TEST(NoMemRegression, AnOutOfMemoryOnTheExportThreadFailsTheSync) {
+  if (std::thread::hardware_concurrency() < 2) {
+    GTEST_SKIP() << "one CPU: lethe never exports on a thread of its own here";
+  }
+  const fs::path home = opencode_home(12);
+  const std::string sync_sql =
+      "SELECT count(*) FROM lethe_sync(?1, '{\"host\": \"h\", \"owner\": \"o\"}')";
+  g_faults.thread_name = "lethe-export";
+  long allocations = 0;
+  {
+    auto database = fresh_database();
+    g_faults.arm(Source::Cxx, 0, false);
+    g_faults.armed = true;
+    const Result all = database->query(sync_sql, home.string());
+    g_faults.armed = false;
+    ASSERT_TRUE(all.ok()) << all.error;
+    allocations = g_faults.calls;
+  }
+  ASSERT_GT(allocations, 12) << "no allocation on a thread named lethe-export: nothing tested";
+  {  // The parsing thread has its name too (ps -L, gdb).
+    auto database = fresh_database();
+    g_faults.thread_name = "lethe-parse";
+    g_faults.arm(Source::Cxx, 0, false);
+    g_faults.armed = true;
+    ASSERT_TRUE(database->query(sync_sql, home.string()).ok());
+    g_faults.armed = false;
+    EXPECT_GT(g_faults.calls, 12) << "no allocation on a thread named lethe-parse";
+    g_faults.thread_name = "lethe-export";
+  }
+  // The rows lethe_sync records of what it read (its tables exist once a
+  // sync has committed).
+  const auto sync_files = [](Db& db) {
+    if (db.count("SELECT count(*) FROM sqlite_schema WHERE name = 'lethe_sync_files'") == 0) {
+      return std::int64_t{0};
+    }
+    return static_cast<std::int64_t>(db.count("SELECT count(*) FROM lethe_sync_files"));
+  };
+  long failed_calls = 0;
+  for (const bool sticky : {false, true}) {
+    for (const long n : sample(allocations, 40)) {
+      auto database = fresh_database();
+      Db& db = *database;
+      const Snapshot before = snapshot(db);
+      g_faults.arm(Source::Cxx, n, sticky);
+      g_faults.armed = true;
+      const Result r = db.query(sync_sql, home.string());
+      g_faults.armed = false;
+      if (g_faults.failures == 0) continue;  // this run made fewer allocations there
+      ++failed_calls;
+      ASSERT_FALSE(r.ok()) << "allocation " << n << " failed and the sync succeeded";
+      EXPECT_EQ(r.rc, SQLITE_NOMEM) << r.error;
+      EXPECT_TRUE(mentions(r.error, {"out of memory"})) << r.error;
+      EXPECT_EQ(difference(before, snapshot(db)), "same") << "allocation " << n;
+      EXPECT_EQ(sync_files(db), 0) << "allocation " << n;
+      const Result again = db.query(sync_sql, home.string());
+      ASSERT_TRUE(again.ok()) << again.error;
+      EXPECT_EQ(sync_files(db), 13) << "allocation " << n;  // the database and its sessions
+    }
+  }
+  g_faults.thread_name = "";
+  EXPECT_GT(failed_calls, 20);
+  fs::remove_all(home.parent_path());
 }
 
 }  // namespace

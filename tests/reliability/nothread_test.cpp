@@ -158,34 +158,6 @@ TEST(NoThreadSync, ARefusedThreadGivesTheSameSync) {
 // thread) while the parsing thread converts and the caller's thread writes.
 // Refused both, the sync exports, converts and writes on the caller's
 // thread: the same rows and tables.
-std::filesystem::path opencode_home(int sessions) {
-  const std::filesystem::path home = lethe_test::temp_dir() / "home";
-  const std::filesystem::path db_path = home / ".local/share/opencode/opencode.db";
-  std::filesystem::create_directories(db_path.parent_path());
-  const auto fixture = [](const char* name) {
-    return lethe_test::read_file(
-        lethe_test::source_path(std::string("tests/fixtures/native/opencode/") + name));
-  };
-  Db agent(db_path.string(), /*load=*/false);
-  agent.must(fixture("schema.sql"));
-  agent.must(fixture("steps.sql"));
-  const std::string last = std::to_string(sessions);
-  agent.must(
-      "WITH RECURSIVE n(v) AS (SELECT 2 UNION ALL SELECT v + 1 FROM n WHERE v < " + last +
-      ") INSERT INTO session (id, project_id, slug, directory, title, version, time_created, "
-      "time_updated) SELECT 'ses_' || v, 'global', 's', '/w', 't', '1', 1767258000000, "
-      "1767258000000 FROM n;"
-      "WITH RECURSIVE n(v) AS (SELECT 2 UNION ALL SELECT v + 1 FROM n WHERE v < " +
-      last +
-      ") INSERT INTO message SELECT m.id || v, 'ses_' || v, m.time_created, m.time_updated, "
-      "m.data FROM message AS m, n WHERE m.session_id = 'ses_0c0de0001';"
-      "WITH RECURSIVE n(v) AS (SELECT 2 UNION ALL SELECT v + 1 FROM n WHERE v < " +
-      last +
-      ") INSERT INTO part SELECT p.id || v, p.message_id || v, 'ses_' || v, p.time_created, "
-      "p.time_updated, p.data FROM part AS p, n WHERE p.session_id = 'ses_0c0de0001'");
-  return home;
-}
-
 TEST(NoThreadSync, RefusedThreadsGiveTheSameDatabaseSync) {
   if (std::thread::hardware_concurrency() < 2) {
     GTEST_SKIP() << "one CPU: lethe never asks for a worker thread here";
