@@ -126,10 +126,7 @@ void write_json(std::string& out, const Json& value, int level, bool& clean) {
 // escapes a string a byte at a time, and a turn's tool calls and metadata
 // hold the long strings of tool inputs, so this writes strings a run at a
 // time (append_json_string) and leaves only floats to nlohmann's formatting.
-void append_json(std::string& out, const Json& value) {
-  bool clean = true;
-  write_json(out, value, 1, clean);
-}
+void append_json(std::string& out, const Json& value) { append_member_json(out, value); }
 
 bool append_member_json(std::string& out, const Json& value) {
   bool clean = true;
